@@ -1,0 +1,105 @@
+/**
+ * The node's contract with the world: what goes into one step and what comes out of it.
+ *
+ * The core is a synchronous state machine in the manner of etcd's raft: the runtime (browser) or the
+ * simulator feeds one Input at a time to `node.step`, and carries out the returned Effects in this order:
+ *   1. every `persist` of the step, durably, in one storage transaction;
+ *   2. only then the `send`s, `reply`s and `load`s (so an acknowledgement is never ahead of the disk).
+ * If the persist fails, the runtime sends nothing of that step, fails its replies with the storage error,
+ * and feeds `storage-failed` back so the core can account for it.
+ */
+import type { ClusterConfig, HostId, MemberStatus, NodeId, Value, VClock, Version } from './types.js';
+
+/** Opaque to clients: an encoded vector clock summarising the versions a get returned. */
+export type Context = string;
+
+export type ClientRequest =
+  | { readonly op: 'get'; readonly key: string; readonly r?: number }
+  | { readonly op: 'put'; readonly key: string; readonly value: Value; readonly context?: Context; readonly w?: number }
+  | { readonly op: 'delete'; readonly key: string; readonly context?: Context; readonly w?: number }
+  /** Change N, R or W cluster-wide (spread by gossip). */
+  | { readonly op: 'configure'; readonly n?: number; readonly r?: number; readonly w?: number }
+  /** Leave the ring gracefully: hand every partition to its new owners, then stop serving. */
+  | { readonly op: 'leave' };
+
+/** One version in a get's answer, with the replicas that returned it. */
+export interface ReadVersion {
+  readonly value: Value;
+  readonly clock: VClock;
+  readonly replicas: readonly NodeId[];
+}
+
+export type ClientResult =
+  | { readonly ok: true; readonly op: 'get'; readonly versions: readonly ReadVersion[]; readonly context: Context; readonly warnings: readonly string[] }
+  | { readonly ok: true; readonly op: 'put' | 'delete'; readonly context: Context; readonly warnings: readonly string[] }
+  | { readonly ok: true; readonly op: 'configure' | 'leave' }
+  /**
+   * `indeterminate` is true when the write may or may not have taken effect (some replica may hold it):
+   * e.g. "write quorum not reached: 1 of 2 acknowledged".
+   */
+  | { readonly ok: false; readonly error: string; readonly indeterminate: boolean };
+
+/** What a node reads back from its storage at start (values stay in storage; see VersionMeta). */
+export interface StoredState {
+  /** The epoch last persisted under this node id, or undefined when the storage is empty. */
+  readonly epoch?: number;
+  /** Every version this node stores as a replica. */
+  readonly versions: ReadonlyArray<{ readonly key: string; readonly version: Version }>;
+  /** Every hinted version this node keeps for an unreachable owner. */
+  readonly hints: ReadonlyArray<{ readonly owner: NodeId; readonly key: string; readonly version: Version }>;
+  /** Last persisted membership view and cluster config, if any. */
+  readonly members?: readonly MemberView[];
+  readonly config?: ClusterConfig;
+}
+
+/** A storage record: what one step asks the runtime to persist. Applied in order, in one transaction. */
+export type StoreRecord =
+  | { readonly kind: 'put-version'; readonly key: string; readonly version: Version }
+  | { readonly kind: 'drop-version'; readonly key: string; readonly digest: string }
+  | { readonly kind: 'put-hint'; readonly owner: NodeId; readonly key: string; readonly version: Version }
+  | { readonly kind: 'drop-hint'; readonly owner: NodeId; readonly key: string; readonly digest: string }
+  | { readonly kind: 'epoch'; readonly epoch: number }
+  | { readonly kind: 'membership'; readonly members: readonly MemberView[]; readonly config: ClusterConfig };
+
+/** A member as one node currently sees it. */
+export interface MemberView {
+  readonly id: NodeId;
+  readonly host: HostId;
+  readonly capacity: number;
+  readonly epoch: number;
+  readonly incarnation: number;
+  readonly heartbeat: number;
+  readonly status: MemberStatus;
+  /** Local tick at which this node last saw the member's heartbeat advance. */
+  readonly lastHeardTick: number;
+}
+
+export type Input =
+  /** Time passed: `now` is the absolute tick count (the runtime derives it from elapsed time). */
+  | { readonly type: 'tick'; readonly now: number }
+  /** A decoded, validated peer message. */
+  | { readonly type: 'message'; readonly from: NodeId; readonly message: unknown }
+  | { readonly type: 'request'; readonly requestId: number; readonly request: ClientRequest }
+  /** The answer to a `load` effect: the key's versions (those failing their integrity check left out). */
+  | { readonly type: 'loaded'; readonly loadId: number; readonly key: string; readonly versions: readonly Version[]; readonly corrupt: number }
+  /** The transport lost or (re)gained its channel to a peer: a hint for failure detection, not a verdict. */
+  | { readonly type: 'peer-reachable'; readonly peer: NodeId; readonly reachable: boolean }
+  | { readonly type: 'storage-failed'; readonly error: string };
+
+export type Effect =
+  | { readonly type: 'persist'; readonly records: readonly StoreRecord[] }
+  | { readonly type: 'send'; readonly to: NodeId; readonly message: unknown }
+  | { readonly type: 'reply'; readonly requestId: number; readonly result: ClientResult }
+  /** Read the key's versions from storage and feed them back as a `loaded` input with the same loadId. */
+  | { readonly type: 'load'; readonly loadId: number; readonly key: string }
+  /** Something worth showing on the activity timeline or in a transcript. */
+  | { readonly type: 'trace'; readonly event: TraceEvent };
+
+/** A human-readable event: what happened at this node, for the UI timeline and scenario transcripts. */
+export interface TraceEvent {
+  readonly tick: number;
+  readonly node: NodeId;
+  /** A short category for filtering: 'put', 'get', 'replicate', 'ack', 'hint', 'handoff', 'gossip', 'ae', 'member', 'repair', 'error'. */
+  readonly category: string;
+  readonly text: string;
+}

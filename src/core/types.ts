@@ -1,0 +1,77 @@
+/**
+ * Plain data shared by every core module. Everything here is readonly, serialisable and free of
+ * behaviour; the verbs live in one module per noun (vclock, siblings, ring, merkle, node, ...).
+ */
+
+/** A storage node's id: one browser tab (stable across reloads of that tab). */
+export type NodeId = string;
+
+/** A physical machine in Dynamo's sense: one browser (its tabs share it). Replicas prefer distinct hosts. */
+export type HostId = string;
+
+/**
+ * The writer named in a vector clock entry: one incarnation of a node's storage, `${nodeId}@${epoch}`.
+ * A node restarted with wiped storage takes a new epoch, so it never reuses a counter it issued before
+ * (Riak's KV679 data-loss bug).
+ */
+export type Actor = string;
+
+/** One vector clock entry. `tick` is the writer's logical tick at its last update, used only to truncate. */
+export interface ClockEntry {
+  readonly actor: Actor;
+  readonly counter: number;
+  readonly tick: number;
+}
+
+/** A vector clock: entries sorted by actor, each actor at most once, counters >= 1. */
+export type VClock = readonly ClockEntry[];
+
+/** What a version holds: UTF-8 text, raw bytes, or the tombstone a delete leaves. */
+export type ValueKind = 'string' | 'bytes' | 'tombstone';
+
+/** A value as stored and sent: strings travel as UTF-8 bytes with their kind; a tombstone has no bytes. */
+export interface Value {
+  readonly kind: ValueKind;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * One version of a key, as stored on a replica and sent between replicas.
+ * `digest` identifies it: a hash over its clock and value hash (see version.ts), so equal versions on two
+ * replicas have equal digests and the Merkle trees can compare them.
+ */
+export interface Version {
+  readonly clock: VClock;
+  readonly value: Value;
+  /** Hex MD5 of value.kind and value.bytes, checked on every storage read (integrity). */
+  readonly valueHash: string;
+  /** Hex hash of clock and valueHash: the version's identity. */
+  readonly digest: string;
+  /** Coordinator's (possibly skewed) logical timestamp; used only by the last-write-wins control mode. */
+  readonly timestamp: number;
+}
+
+/** What the core keeps in memory of a version: everything but the value bytes (they live in storage). */
+export type VersionMeta = Omit<Version, 'value'> & { readonly kind: ValueKind; readonly sizeBytes: number };
+
+/** Membership status, as gossiped. */
+export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left';
+
+/** A member as the ring sees it: what partition assignment and preference lists depend on. */
+export interface RingMember {
+  readonly id: NodeId;
+  readonly host: HostId;
+  /** Relative capacity weight (> 0): partitions are assigned in proportion to it. */
+  readonly capacity: number;
+}
+
+/** Cluster-wide replication settings (the paper's N, R, W), plus the fixed partition count Q. */
+export interface ClusterConfig {
+  readonly n: number;
+  readonly r: number;
+  readonly w: number;
+  /** Number of equal partitions of the hash space (a power of two); fixed for the life of a cluster. */
+  readonly partitions: number;
+}
+
+export const defaultClusterConfig: ClusterConfig = { n: 3, r: 2, w: 2, partitions: 256 };

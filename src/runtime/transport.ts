@@ -1,0 +1,26 @@
+/**
+ * The transport moves opaque byte messages between nodes. The real one is WebRTC (webrtc-transport.ts);
+ * tests and the simulator use in-memory twins. Encoding, validation and fault injection sit on top of it.
+ */
+import type { NodeId } from '../core/types.js';
+
+export interface Transport {
+  /** This node's id. */
+  readonly self: NodeId;
+  /**
+   * Sends one whole message (at most limits.messageBytesMax) to a peer, opening a connection on demand.
+   * Fire and forget: returns false when the message was refused at once (peer unknown, queue full,
+   * message too large); delivery is never promised.
+   */
+  send(to: NodeId, bytes: Uint8Array): boolean;
+  /** Called once per whole message received (after reassembly of chunks). */
+  onMessage(handler: (from: NodeId, bytes: Uint8Array) => void): void;
+  /** Called when a data channel to a peer opens (true) or closes (false). */
+  onReachability(handler: (peer: NodeId, reachable: boolean) => void): void;
+  /** Peers currently present in the room according to the signaling server (seeds for membership). */
+  presentPeers(): readonly NodeId[];
+  /** Peers with an open data channel right now. */
+  connectedPeers(): readonly NodeId[];
+  /** Closes every connection and stops reconnecting. */
+  close(): void;
+}
