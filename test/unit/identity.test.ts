@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import * as identity from '../../src/runtime/identity.js';
+
+function memoryStorage(initial: Record<string, string> = {}): identity.KeyValueStorage & { items: Map<string, string> } {
+  const items = new Map(Object.entries(initial));
+  return { items, getItem: (key) => items.get(key) ?? null, setItem: (key, value) => { items.set(key, value); } };
+}
+
+/** A deterministic byte source: 0, 1, 2, ... so generated ids are predictable. */
+function countingBytes(): (bytes: Uint8Array) => void {
+  let next = 0;
+  return (bytes) => { for (let i = 0; i < bytes.length; i++) bytes[i] = next++ % 256; };
+}
+
+function env(search: string, session = memoryStorage(), local = memoryStorage()) {
+  return { search, session, local, randomBytes: countingBytes() };
+}
+
+function resolved(e: identity.Environment): identity.Identity {
+  const result = identity.resolve(e);
+  if (!result.ok) throw new Error(result.error);
+  return result.identity;
+}
+
+describe('identity.resolve', () => {
+  it('generates a node id once and keeps it in sessionStorage (survives reload)', () => {
+    const session = memoryStorage();
+    const local = memoryStorage();
+    const first = resolved(env('', session, local));
+    expect(identity.isValidId(first.nodeId)).toBe(true);
+    expect(session.items.get(identity.storageKeys.nodeId)).toBe(first.nodeId);
+    const reloaded = resolved({ ...env('', session, local), randomBytes: () => { throw new Error('must not generate again'); } });
+    expect(reloaded.nodeId).toBe(first.nodeId);
+  });
+
+  it('lets ?node= override the stored id and stores it', () => {
+    const session = memoryStorage({ [identity.storageKeys.nodeId]: 'old' });
+    expect(resolved(env('?node=n-1_A', session)).nodeId).toBe('n-1_A');
+    expect(resolved(env('', session)).nodeId).toBe('n-1_A');
+  });
+
+  it('shares the host id through localStorage and gives tabs different node ids', () => {
+    const local = memoryStorage();
+    const a = resolved({ ...env('', memoryStorage(), local), randomBytes: (b) => b.fill(1) });
+    const b = resolved({ ...env('', memoryStorage(), local), randomBytes: (b) => b.fill(2) });
+    expect(a.hostId).toBe(b.hostId);
+    expect(a.nodeId).not.toBe(b.nodeId);
+  });
+
+  it('replaces a stored id that is not valid', () => {
+    const session = memoryStorage({ [identity.storageKeys.nodeId]: 'bad id!' });
+    const id = resolved(env('', session)).nodeId;
+    expect(id).not.toBe('bad id!');
+    expect(identity.isValidId(id)).toBe(true);
+  });
+
+  it.each([
+    ['', { capacity: 1, room: 'default', iceServers: [] }],
+    ['?capacity=2.5&room=demo', { capacity: 2.5, room: 'demo', iceServers: [] }],
+    ['?ice=stun:10.0.0.1:3478,turn:10.0.0.2', { capacity: 1, room: 'default', iceServers: [{ urls: 'stun:10.0.0.1:3478' }, { urls: 'turn:10.0.0.2' }] }],
+  ])('reads %j as %j (no ICE server unless asked)', (search, expected) => {
+    const got = resolved(env(search));
+    expect({ capacity: got.capacity, room: got.room, iceServers: got.iceServers }).toEqual(expected);
+  });
+
+  it('remembers ?capacity= in localStorage', () => {
+    const local = memoryStorage();
+    resolved(env('?capacity=3', memoryStorage(), local));
+    expect(resolved(env('', memoryStorage(), local)).capacity).toBe(3);
+  });
+
+  it.each([
+    ['?node=has space', '?node= must match'],
+    [`?node=${'x'.repeat(65)}`, '?node= must match'],
+    ['?node=', '?node= must match'],
+    ['?capacity=0', '?capacity= must be a number in (0, 100]'],
+    ['?capacity=-1', '?capacity= must be a number'],
+    ['?capacity=abc', '?capacity= must be a number'],
+    ['?capacity=101', '?capacity= must be a number'],
+    ['?room=a/b', '?room= must match'],
+    ['?ice=http://x', 'ICE server URLs must start with stun:'],
+  ])('refuses %s with a clear error', (search, message) => {
+    const result = identity.resolve(env(search));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).toContain(message);
+  });
+});
+
+describe('identity.newId', () => {
+  it('always yields a valid id of the asked length, whatever the random bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.integer({ min: 1, max: 64 }), (pool, length) => {
+      let i = 0;
+      // Cycles through the pool, nudged each round so an all-rejected pool (bytes >= 248) cannot loop forever.
+      const source = (bytes: Uint8Array) => { for (let j = 0; j < bytes.length; j++) bytes[j] = ((pool[i % pool.length] ?? 0) + Math.floor(i++ / pool.length)) % 256; };
+      const id = identity.newId(source, length);
+      return id.length === length && identity.isValidId(id);
+    }), { seed: 4242 });
+  });
+});
+
+describe('identity.setCapacity', () => {
+  it('stores a valid weight and refuses others', () => {
+    const local = memoryStorage();
+    expect(identity.setCapacity(local, 4)).toEqual({ ok: true });
+    expect(local.items.get(identity.storageKeys.capacity)).toBe('4');
+    expect(identity.setCapacity(local, 0).ok).toBe(false);
+    expect(identity.setCapacity(local, Number.NaN).ok).toBe(false);
+  });
+});
