@@ -1,0 +1,259 @@
+/**
+ * The node's durable storage: one IndexedDB database per node id (`tabdynamo-<nodeId>`), because the tabs
+ * of one browser share the origin's storage. Built on `idb`, one small step from the platform.
+ *
+ * Contract:
+ * - `apply(records)` writes one step's records in ONE readwrite transaction and resolves only once it has
+ *   committed; it rejects (with a clear Error) if the transaction aborts, e.g. on QuotaExceededError, and
+ *   then none of the records is written.
+ * - every read checks each version's integrity (version.verify); a version that fails is left out and
+ *   counted, as if this replica did not hold it: anti-entropy and read repair bring it back.
+ * - `load(key)` goes through an LRU cache of verified values bounded by bytes.
+ */
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import * as version from '../core/version.js';
+import type { ClusterConfig, NodeId, Version } from '../core/types.js';
+import type { MemberView, StoreRecord, StoredState } from '../core/node-io.js';
+import * as lru from './lru.js';
+
+/** Bumped whenever the object stores change; `upgrade` migrates from every older version. */
+export const schemaVersion = 1;
+export const defaultCacheBytesMax = 8 * 1024 * 1024;
+
+interface VersionRow { readonly key: string; readonly digest: string; readonly version: Version }
+interface HintRow { readonly owner: NodeId; readonly key: string; readonly digest: string; readonly version: Version }
+interface MembershipRow { readonly members: readonly MemberView[]; readonly config: ClusterConfig }
+
+interface Schema extends DBSchema {
+  versions: { key: [string, string]; value: VersionRow };
+  hints: { key: [string, string, string]; value: HintRow };
+  meta: { key: string; value: number | MembershipRow };
+}
+
+export interface Loaded {
+  readonly versions: readonly Version[];
+  /** Versions that failed their integrity check and were left out. */
+  readonly corrupt: number;
+}
+
+export interface StoreStats {
+  readonly transactions: number;
+  readonly recordsWritten: number;
+  readonly reads: number;
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+  readonly cacheBytes: number;
+  readonly cacheEntries: number;
+  /** Versions found failing their integrity check, over the life of this store object. */
+  readonly corrupt: number;
+  /** Failed transactions (reads or writes). */
+  readonly errors: number;
+  readonly lastError?: string;
+  /** The answer of navigator.storage.persist(), once known; undefined where the API is missing. */
+  readonly persisted?: boolean;
+}
+
+/** What the runtime needs from storage. The IndexedDB store implements it; tests may use twins. */
+export interface Store {
+  apply(records: readonly StoreRecord[]): Promise<void>;
+  load(key: string): Promise<Loaded>;
+  loadAll(): Promise<{ readonly state: StoredState; readonly corrupt: number }>;
+  stats(): StoreStats;
+  close(): void;
+}
+
+export function databaseName(nodeId: NodeId): string {
+  return `tabdynamo-${nodeId}`;
+}
+
+/** Turns a storage failure into an Error whose message says what happened. */
+export function describeError(error: unknown, doing: string): Error {
+  const name = error instanceof Error || isDomExceptionLike(error) ? error.name : 'Error';
+  const message = error instanceof Error || isDomExceptionLike(error) ? error.message : String(error);
+  if (name === 'QuotaExceededError') return new Error(`storage full: QuotaExceededError while ${doing}: ${message}`);
+  if (name === 'AbortError') return new Error(`storage transaction aborted while ${doing}: ${message || 'no reason given'}`);
+  return new Error(`storage error (${name}) while ${doing}: ${message}`);
+}
+
+function isDomExceptionLike(x: unknown): x is { name: string; message: string } {
+  return typeof x === 'object' && x !== null && typeof (x as { name?: unknown }).name === 'string'
+    && typeof (x as { message?: unknown }).message === 'string';
+}
+
+/** Shape check before the integrity check: a damaged row may hold anything. */
+export function isVersionShape(x: unknown): x is Version {
+  if (typeof x !== 'object' || x === null) return false;
+  const v = x as Partial<Version>;
+  return Array.isArray(v.clock) && typeof v.valueHash === 'string' && typeof v.digest === 'string'
+    && typeof v.timestamp === 'number' && typeof v.value === 'object' && v.value !== null
+    && typeof v.value.kind === 'string' && v.value.bytes instanceof Uint8Array
+    && v.clock.every((e) => typeof e === 'object' && e !== null && typeof e.actor === 'string' && typeof e.counter === 'number');
+}
+
+/** True when the row's version is well formed, intact, and filed under its own digest. */
+function intact(row: { digest: string; version: unknown }): boolean {
+  return isVersionShape(row.version) && row.version.digest === row.digest && version.verify(row.version);
+}
+
+/** Approximate memory cost of cached versions: the bytes plus a fixed overhead per version. */
+function costBytes(versions: readonly Version[]): number {
+  return versions.reduce((sum, v) => sum + v.value.bytes.length + 200, 64);
+}
+
+export interface OpenOptions {
+  readonly nodeId: NodeId;
+  readonly cacheBytesMax?: number;
+  /** Asks the browser to keep this origin's storage under pressure (navigator.storage.persist), once. */
+  readonly requestPersistence?: boolean;
+}
+
+export async function open(options: OpenOptions): Promise<Store> {
+  let db: IDBPDatabase<Schema>;
+  try {
+    db = await openDB<Schema>(databaseName(options.nodeId), schemaVersion, {
+      upgrade(database, oldVersion) {
+        if (oldVersion < 1) {
+          database.createObjectStore('versions', { keyPath: ['key', 'digest'] });
+          database.createObjectStore('hints', { keyPath: ['owner', 'key', 'digest'] });
+          database.createObjectStore('meta');
+        }
+      },
+      // Another connection (a wipe, or a newer schema in another tab) needs the database: let it go.
+      blocking() { db.close(); },
+    });
+  } catch (error) {
+    throw describeError(error, `opening ${databaseName(options.nodeId)}`);
+  }
+  return createStore(db, options);
+}
+
+function createStore(db: IDBPDatabase<Schema>, options: OpenOptions): Store {
+  const cache = lru.create<string, readonly Version[]>(options.cacheBytesMax ?? defaultCacheBytesMax);
+  const counters = { transactions: 0, recordsWritten: 0, reads: 0, cacheHits: 0, cacheMisses: 0, corrupt: 0, errors: 0 };
+  let lastError: string | undefined;
+  let persisted: boolean | undefined;
+  // Bumped by every committed write: a load that raced a write must not fill the cache with what it read.
+  let writeGeneration = 0;
+
+  if (options.requestPersistence && typeof navigator !== 'undefined' && navigator.storage?.persist) {
+    navigator.storage.persist().then(
+      (granted) => { persisted = granted; },
+      (error: unknown) => { lastError = `navigator.storage.persist() failed: ${String(error)}`; },
+    );
+  }
+
+  function fail(error: unknown, doing: string): Error {
+    const described = describeError(error, doing);
+    counters.errors++;
+    lastError = described.message;
+    return described;
+  }
+
+  async function apply(records: readonly StoreRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const tx = db.transaction(['versions', 'hints', 'meta'], 'readwrite');
+    const requests: Promise<unknown>[] = [];
+    try {
+      for (const record of records) requests.push(write(tx, record));
+    } catch (error) {
+      // A request refused at once (bad key, uncloneable value): nothing of the step may be written.
+      tx.abort();
+      await Promise.allSettled([...requests, tx.done]);
+      throw fail(error, `writing ${records.length} records`);
+    }
+    const results = await Promise.allSettled([...requests, tx.done]);
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw fail(tx.error ?? rejected.reason, `writing ${records.length} records`);
+    counters.transactions++;
+    counters.recordsWritten += records.length;
+    writeGeneration++;
+    for (const record of records) {
+      if (record.kind === 'put-version' || record.kind === 'drop-version') cache.delete(record.key);
+    }
+  }
+
+  async function load(key: string): Promise<Loaded> {
+    const cached = cache.get(key);
+    if (cached) {
+      counters.cacheHits++;
+      return { versions: cached, corrupt: 0 };
+    }
+    counters.cacheMisses++;
+    const generation = writeGeneration;
+    let rows: VersionRow[];
+    try {
+      rows = await db.getAll('versions', IDBKeyRange.bound([key], [key, []]));
+    } catch (error) {
+      throw fail(error, `reading key "${key}"`);
+    }
+    counters.reads++;
+    const versions = rows.filter(intact).map((row) => row.version);
+    const corrupt = rows.length - versions.length;
+    counters.corrupt += corrupt;
+    // A damaged version is not cached, so a repair written later is read from disk.
+    if (generation === writeGeneration && corrupt === 0) cache.set(key, versions, costBytes(versions));
+    return { versions, corrupt };
+  }
+
+  async function loadAll(): Promise<{ state: StoredState; corrupt: number }> {
+    try {
+      const tx = db.transaction(['versions', 'hints', 'meta'], 'readonly');
+      const [versionRows, hintRows, epoch, membership] = await Promise.all([
+        tx.objectStore('versions').getAll(), tx.objectStore('hints').getAll(),
+        tx.objectStore('meta').get('epoch'), tx.objectStore('meta').get('membership'), tx.done,
+      ]);
+      counters.reads++;
+      const versions = versionRows.filter(intact).map(({ key, version: v }) => ({ key, version: v }));
+      const hints = hintRows.filter(intact).map(({ owner, key, version: v }) => ({ owner, key, version: v }));
+      const corrupt = versionRows.length - versions.length + hintRows.length - hints.length;
+      counters.corrupt += corrupt;
+      const row = typeof membership === 'object' ? membership : undefined;
+      const state: StoredState = {
+        ...(typeof epoch === 'number' ? { epoch } : {}),
+        versions, hints,
+        ...(row ? { members: row.members, config: row.config } : {}),
+      };
+      return { state, corrupt };
+    } catch (error) {
+      throw fail(error, 'reading the stored state');
+    }
+  }
+
+  return {
+    apply, load, loadAll,
+    stats: () => ({ ...counters, cacheBytes: cache.bytes(), cacheEntries: cache.size(), lastError, persisted }),
+    close: () => db.close(),
+  };
+}
+
+type WriteTx = IDBPTransaction<Schema, ('versions' | 'hints' | 'meta')[], 'readwrite'>;
+
+function write(tx: WriteTx, record: StoreRecord): Promise<unknown> {
+  switch (record.kind) {
+    case 'put-version':
+      return tx.objectStore('versions').put({ key: record.key, digest: record.version.digest, version: record.version });
+    case 'drop-version':
+      return tx.objectStore('versions').delete([record.key, record.digest]);
+    case 'put-hint':
+      return tx.objectStore('hints').put({ owner: record.owner, key: record.key, digest: record.version.digest, version: record.version });
+    case 'drop-hint':
+      return tx.objectStore('hints').delete([record.owner, record.key, record.digest]);
+    case 'epoch':
+      return tx.objectStore('meta').put(record.epoch, 'epoch');
+    case 'membership':
+      return tx.objectStore('meta').put({ members: record.members, config: record.config }, 'membership');
+    default: {
+      const never: never = record;
+      throw new Error(`idb-store: unknown record ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Deletes a node's whole database (tests, and "forget this node"). Other connections are asked to close. */
+export async function wipe(nodeId: NodeId): Promise<void> {
+  try {
+    await deleteDB(databaseName(nodeId));
+  } catch (error) {
+    throw describeError(error, `deleting ${databaseName(nodeId)}`);
+  }
+}
