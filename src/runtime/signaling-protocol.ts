@@ -1,0 +1,186 @@
+/**
+ * The signaling protocol: JSON text frames over one WebSocket at `/signal?room=<room id>`.
+ * Shared by the server (signaling/) and the browser client; the app bundle imports only this side.
+ *
+ * Client -> server:
+ *   { type: 'hello', nodeId }            first frame, exactly once; joins the room under that id
+ *   { type: 'signal', to, data }         relay `data` (a SignalPayload) to member `to` of the same room
+ *   { type: 'faults', rules }            set the room's fault rules (faults.ts); broadcast to all, sender included
+ * Server -> client:
+ *   { type: 'presence', members }        every member's id (sorted), after each join and leave
+ *   { type: 'signal', from, data }       `from` is stamped by the server from the sender's hello
+ *   { type: 'faults', from, rules }      the room's current rules; sent after hello (from: '') and on each change
+ *
+ * Any frame that breaks the rules closes the socket with one of `closeCodes` and a reason saying why.
+ */
+import * as faults from './faults.js';
+
+/** Largest frame, in bytes, either way. A data-channel SDP offer is ~0.5-1.5 KiB; fault rules must fit too. */
+export const frameBytesMax = 8 * 1024;
+export const signalPath = '/signal';
+export const defaultRoom = 'default';
+
+export const closeCodes = {
+  /** Normal shutdown (client close or server stopping). */
+  normal: 1000,
+  goingAway: 1001,
+  /** Set by `ws` itself, without a reason, for a frame past the server's hard cap (4 x frameBytesMax). */
+  wayTooLarge: 1009,
+  /** A frame over frameBytesMax. */
+  tooLarge: 4413,
+  /** Malformed JSON, unknown shape, invalid id, or a frame out of order (e.g. signal before hello). */
+  badMessage: 4400,
+  /** The room already has limits.membersMax members. */
+  roomFull: 4403,
+  /** A newer socket said hello with the same node id in the same room: the older one is replaced. */
+  replaced: 4409,
+  /** No hello within the server's helloTimeoutMs. */
+  helloTimeout: 4408,
+  /** More frames than the per-socket rate limit allows. */
+  rateLimited: 4429,
+} as const;
+
+/** An ICE candidate as simple-peer signals it. */
+export interface Candidate {
+  readonly candidate: string;
+  readonly sdpMLineIndex?: number | null;
+  readonly sdpMid?: string | null;
+  readonly usernameFragment?: string | null;
+}
+
+/** What simple-peer emits for a data-channel-only connection. */
+export type RtcSignal =
+  | { readonly type: 'offer' | 'answer'; readonly sdp: string }
+  | { readonly type: 'candidate'; readonly candidate: Candidate };
+
+/**
+ * The only payloads relayed between peers. `link` names one connection attempt (chosen by its initiator) so
+ * that late signals of an abandoned attempt are ignored; `connect` asks the initiating side to open a link.
+ */
+export type SignalPayload =
+  | { readonly kind: 'connect' }
+  | { readonly kind: 'rtc'; readonly link: string; readonly signal: RtcSignal };
+
+export type ClientMessage =
+  | { readonly type: 'hello'; readonly nodeId: string }
+  | { readonly type: 'signal'; readonly to: string; readonly data: SignalPayload }
+  | { readonly type: 'faults'; readonly rules: faults.FaultRules };
+
+export type ServerMessage =
+  | { readonly type: 'presence'; readonly members: readonly string[] }
+  | { readonly type: 'signal'; readonly from: string; readonly data: SignalPayload }
+  | { readonly type: 'faults'; readonly from: string; readonly rules: faults.FaultRules };
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+
+export const isNodeId = faults.isNodeId;
+
+/** Parses and validates one text frame from a client. */
+export function parseClientMessage(text: string): Parsed<ClientMessage> {
+  const json = parseJson(text);
+  if (!json.ok) return json;
+  const m = json.value;
+  if (!isRecord(m)) return bad('expected a JSON object');
+  switch (m.type) {
+    case 'hello':
+      if (!exactKeys(m, ['type', 'nodeId'])) return bad('hello: expected { type, nodeId }');
+      return isNodeId(m.nodeId) ? ok({ type: 'hello', nodeId: m.nodeId }) : bad('hello: nodeId must match [A-Za-z0-9_-]{1,64}');
+    case 'signal': {
+      if (!exactKeys(m, ['type', 'to', 'data'])) return bad('signal: expected { type, to, data }');
+      if (!isNodeId(m.to)) return bad('signal: to must be a node id');
+      const data = validatePayload(m.data);
+      return data.ok ? ok({ type: 'signal', to: m.to, data: data.value }) : bad(`signal: ${data.reason}`);
+    }
+    case 'faults': {
+      if (!exactKeys(m, ['type', 'rules'])) return bad('faults: expected { type, rules }');
+      const rules = faults.validate(m.rules);
+      return rules.ok ? ok({ type: 'faults', rules: rules.rules }) : bad(`faults: ${rules.reason}`);
+    }
+    default:
+      return bad(`unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}`);
+  }
+}
+
+/** Parses and validates one text frame from the server (the client trusts nothing either). */
+export function parseServerMessage(text: string): Parsed<ServerMessage> {
+  const json = parseJson(text);
+  if (!json.ok) return json;
+  const m = json.value;
+  if (!isRecord(m)) return bad('expected a JSON object');
+  switch (m.type) {
+    case 'presence':
+      return Array.isArray(m.members) && m.members.every(isNodeId) ? ok({ type: 'presence', members: m.members }) : bad('presence: bad members');
+    case 'signal': {
+      if (!isNodeId(m.from)) return bad('signal: bad from');
+      const data = validatePayload(m.data);
+      return data.ok ? ok({ type: 'signal', from: m.from, data: data.value }) : bad(`signal: ${data.reason}`);
+    }
+    case 'faults': {
+      if (typeof m.from !== 'string') return bad('faults: bad from');
+      const rules = faults.validate(m.rules);
+      return rules.ok ? ok({ type: 'faults', from: m.from, rules: rules.rules }) : bad(`faults: ${rules.reason}`);
+    }
+    default:
+      return bad('unknown message type');
+  }
+}
+
+/** Validates a peer-to-peer payload (also used by the client before sending). */
+export function validatePayload(d: unknown): Parsed<SignalPayload> {
+  if (!isRecord(d)) return bad('data: expected an object');
+  if (d.kind === 'connect') return exactKeys(d, ['kind']) ? ok({ kind: 'connect' }) : bad('data: expected { kind: "connect" }');
+  if (d.kind !== 'rtc' || !exactKeys(d, ['kind', 'link', 'signal'])) return bad('data: expected { kind: "connect" } or { kind: "rtc", link, signal }');
+  if (!isNodeId(d.link)) return bad('data.link: expected an id');
+  const s = d.signal;
+  if (!isRecord(s)) return bad('data.signal: expected an object');
+  if (s.type === 'offer' || s.type === 'answer') {
+    if (!exactKeys(s, ['type', 'sdp']) || typeof s.sdp !== 'string') return bad(`data.signal: expected { type: "${s.type}", sdp }`);
+    return ok({ kind: 'rtc', link: d.link, signal: { type: s.type, sdp: s.sdp } });
+  }
+  if (s.type === 'candidate') {
+    const c = isRecord(s.candidate) ? validateCandidate(s.candidate) : undefined;
+    if (!exactKeys(s, ['type', 'candidate']) || c === undefined) return bad('data.signal: bad candidate');
+    return ok({ kind: 'rtc', link: d.link, signal: { type: 'candidate', candidate: c } });
+  }
+  return bad('data.signal.type: expected offer, answer or candidate');
+}
+
+function validateCandidate(c: Record<string, unknown>): Candidate | undefined {
+  const allowed = ['candidate', 'sdpMLineIndex', 'sdpMid', 'usernameFragment'];
+  if (Object.keys(c).some((k) => !allowed.includes(k)) || typeof c.candidate !== 'string') return undefined;
+  const { sdpMLineIndex, sdpMid, usernameFragment } = c;
+  if (sdpMLineIndex != null && !(Number.isSafeInteger(sdpMLineIndex) && (sdpMLineIndex as number) >= 0)) return undefined;
+  if (sdpMid != null && typeof sdpMid !== 'string') return undefined;
+  if (usernameFragment != null && typeof usernameFragment !== 'string') return undefined;
+  return { candidate: c.candidate, sdpMLineIndex: sdpMLineIndex as number | null, sdpMid: sdpMid as string | null, ...(usernameFragment != null ? { usernameFragment: usernameFragment as string } : {}) };
+}
+
+/** UTF-8 length of a frame, as the cap counts it. */
+export function frameBytes(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+function parseJson(text: string): Parsed<unknown> {
+  try {
+    return ok(JSON.parse(text) as unknown);
+  } catch (e) {
+    return bad(`malformed JSON (${e instanceof Error ? e.message.slice(0, 60) : 'parse error'})`);
+  }
+}
+
+function exactKeys(o: Record<string, unknown>, keys: readonly string[]): boolean {
+  const own = Object.keys(o);
+  return own.length === keys.length && keys.every((k) => Object.prototype.hasOwnProperty.call(o, k));
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function ok<T>(value: T): Parsed<T> {
+  return { ok: true, value };
+}
+
+function bad<T>(reason: string): Parsed<T> {
+  return { ok: false, reason };
+}
