@@ -57,6 +57,8 @@ export interface StoreStats {
 export interface Store {
   apply(records: readonly StoreRecord[]): Promise<void>;
   load(key: string): Promise<Loaded>;
+  /** The hinted versions of `key` kept for `owner` (not cached: hints are read once, to hand them back). */
+  loadHints(owner: NodeId, key: string): Promise<Loaded>;
   loadAll(): Promise<{ readonly state: StoredState; readonly corrupt: number }>;
   stats(): StoreStats;
   close(): void;
@@ -195,6 +197,19 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions): Store {
     return { versions, corrupt };
   }
 
+  async function loadHints(owner: NodeId, key: string): Promise<Loaded> {
+    let rows: HintRow[];
+    try {
+      rows = await db.getAll('hints', IDBKeyRange.bound([owner, key], [owner, key, []]));
+    } catch (error) {
+      throw fail(error, `reading hints of "${key}" for ${owner}`);
+    }
+    counters.reads++;
+    const versions = rows.filter(intact).map((row) => row.version);
+    counters.corrupt += rows.length - versions.length;
+    return { versions, corrupt: rows.length - versions.length };
+  }
+
   async function loadAll(): Promise<{ state: StoredState; corrupt: number }> {
     try {
       const tx = db.transaction(['versions', 'hints', 'meta'], 'readonly');
@@ -220,7 +235,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions): Store {
   }
 
   return {
-    apply, load, loadAll,
+    apply, load, loadHints, loadAll,
     stats: () => ({ ...counters, cacheBytes: cache.bytes(), cacheEntries: cache.size(), lastError, persisted }),
     close: () => db.close(),
   };

@@ -73,6 +73,18 @@ describe('idb-store', () => {
     expect((await store.loadAll()).state.hints).toEqual([]);
   });
 
+  it('loadHints(owner, key) returns the hinted versions kept for that owner only', async () => {
+    const { store } = await freshStore();
+    const one = v('one');
+    await store.apply([
+      { kind: 'put-hint', owner: 'o', key: 'k', version: one },
+      { kind: 'put-hint', owner: 'p', key: 'k', version: v('two', 'b@1') },
+      { kind: 'put-version', key: 'k', version: v('replica', 'c@1') },
+    ]);
+    expect(await store.loadHints('o', 'k')).toEqual({ versions: [one], corrupt: 0 });
+    expect((await store.loadHints('o', 'other')).versions).toEqual([]);
+  });
+
   it('serves repeated loads from the cache, and a write invalidates the key', async () => {
     const { store } = await freshStore();
     await store.apply([{ kind: 'put-version', key: 'k', version: v('one') }]);

@@ -1,0 +1,231 @@
+// The runtime loop against a scripted fake node, the in-memory transport and in-memory stores: the order
+// of effects (persist before send/reply), storage failures, tick derivation, malformed input and bounds.
+import { describe, expect, it } from 'vitest';
+import * as runtime from '../../src/runtime/runtime.js';
+import type { Clock } from '../../src/runtime/clock.js';
+import * as memoryTransport from '../../src/runtime/memory-transport.js';
+import * as version from '../../src/core/version.js';
+import type { Effect, Input, StoreRecord, StoredState } from '../../src/core/node-io.js';
+import type { Message } from '../../src/core/messages.js';
+import type { Loaded, Store, StoreStats } from '../../src/runtime/idb-store.js';
+
+/** JSON on the wire: enough for a fake node whose messages are not real protocol messages. */
+const jsonCodec: runtime.WireCodec = {
+  encode: (message) => ({ ok: true, bytes: new TextEncoder().encode(JSON.stringify(message)) }),
+  decode(bytes) {
+    try {
+      return { ok: true, value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Message };
+    } catch (error) {
+      return { ok: false, reason: String(error) };
+    }
+  },
+};
+const msg = (x: object) => x as unknown as Message;
+
+/** A hand-cranked clock: `advance` moves time and fires the repeating timer ONCE, like a throttled tab. */
+function manualClock() {
+  let now = 0;
+  const repeating: (() => void)[] = [];
+  const timers: { at: number; fn: () => void; done: boolean }[] = [];
+  const clock: Clock = {
+    nowMs: () => now,
+    every(_ms, fn) { repeating.push(fn); return () => repeating.splice(repeating.indexOf(fn), 1); },
+    after(ms, fn) { const t = { at: now + ms, fn, done: false }; timers.push(t); return () => { t.done = true; }; },
+  };
+  return {
+    clock,
+    advance(ms: number) {
+      now += ms;
+      for (const t of timers) if (!t.done && t.at <= now) { t.done = true; t.fn(); }
+      for (const fn of [...repeating]) fn();
+    },
+  };
+}
+
+/** A store in memory whose writes can be held back or made to fail. */
+function memoryStore(stored: StoredState = { versions: [], hints: [] }) {
+  const applied: StoreRecord[][] = [];
+  let gate: Promise<void> = Promise.resolve();
+  let failWith: Error | undefined;
+  const store: Store = {
+    async apply(records) {
+      await gate;
+      if (failWith) throw failWith;
+      applied.push([...records]);
+    },
+    load: async (key): Promise<Loaded> => ({ versions: stored.versions.filter((x) => x.key === key).map((x) => x.version), corrupt: 1 }),
+    loadHints: async () => ({ versions: [], corrupt: 0 }),
+    loadAll: async () => ({ state: stored, corrupt: 2 }),
+    stats: () => ({ transactions: applied.length }) as unknown as StoreStats,
+    close: () => undefined,
+  };
+  return {
+    store, applied,
+    hold() { let release!: () => void; gate = new Promise((r) => { release = r; }); return release; },
+    fail(error: Error | undefined) { failWith = error; },
+  };
+}
+
+/** A fake node: records every input and answers with whatever `script` returns for it. */
+function fakeNode(script: (input: Input) => Effect[] = () => [], initial: Effect[] = []) {
+  const inputs: Input[] = [];
+  const inits: runtime.NodeInit[] = [];
+  const factory: runtime.NodeFactory<{ inputs: number }> = (init) => {
+    inits.push(init);
+    return { node: { step: (input) => { inputs.push(input); return script(input); }, snapshot: () => ({ inputs: inputs.length }) }, effects: initial };
+  };
+  return { factory, inputs, inits };
+}
+
+const flush = async () => { for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0)); };
+const putRecord: StoreRecord = { kind: 'epoch', epoch: 1 };
+
+async function setup(script?: (input: Input) => Effect[], options: { initial?: Effect[]; stored?: StoredState } = {}) {
+  const network = memoryTransport.createNetwork();
+  const peer = network.join('peer');
+  const received: unknown[] = [];
+  peer.onMessage((_from, bytes) => received.push(JSON.parse(new TextDecoder().decode(bytes))));
+  const transport = network.join('self');
+  const store = memoryStore(options.stored);
+  const node = fakeNode(script, options.initial);
+  const { clock, advance } = manualClock();
+  const rt = await runtime.start({ nodeId: 'self', store: store.store, transport, createNode: node.factory, codec: jsonCodec, clock, replyTimeoutMs: 5000 });
+  await flush();
+  return { network, peer, received, store, node, rt, advance };
+}
+
+const putRequest = { op: 'put', key: 'k', value: version.stringValue('v') } as const;
+const ackStep = (input: Input): Effect[] => input.type === 'request'
+  ? [{ type: 'persist', records: [putRecord] }, { type: 'send', to: 'peer', message: msg({ type: 'hello' }) },
+    { type: 'reply', requestId: input.requestId, result: { ok: true, op: 'put', context: 'c', warnings: [] } }]
+  : [];
+
+describe('runtime', () => {
+  it('creates the node from the stored state with the present peers as seeds, and counts corrupt versions', async () => {
+    const stored: StoredState = { epoch: 3, versions: [], hints: [] };
+    const { node, rt } = await setup(undefined, { stored });
+    expect(node.inits).toEqual([{ stored, seeds: ['peer'], now: 0 }]);
+    expect(rt.view().counters.corruptVersions).toBe(2);
+  });
+
+  it('sends nothing and resolves nothing of a step until its records are durable', async () => {
+    const { rt, store, received } = await setup(ackStep);
+    const release = store.hold();
+    let answered = false;
+    const reply = rt.request(putRequest).then((r) => { answered = true; return r; });
+    await flush();
+    expect([answered, received.length, store.applied.length]).toEqual([false, 0, 0]);
+    release();
+    expect(await reply).toEqual({ ok: true, op: 'put', context: 'c', warnings: [] });
+    await flush();
+    expect(received).toEqual([{ type: 'hello' }]);
+    expect(store.applied).toEqual([[putRecord]]);
+    expect(rt.view().counters.messagesSent).toBe(1);
+  });
+
+  it('on a failed persist: sends nothing, fails the reply with the storage error, feeds storage-failed first', async () => {
+    const { rt, store, received, node } = await setup(ackStep);
+    store.fail(new Error('storage full: QuotaExceededError while writing 1 records: quota'));
+    const result = await rt.request(putRequest);
+    expect(result).toEqual({ ok: false, error: 'storage full: QuotaExceededError while writing 1 records: quota', indeterminate: true });
+    await flush();
+    expect(received).toEqual([]);
+    expect(node.inputs.map((i) => i.type)).toEqual(['request', 'storage-failed']);
+    expect(rt.view()).toMatchObject({ counters: { storageErrors: 1 }, lastStorageError: expect.stringContaining('QuotaExceededError') });
+  });
+
+  it('derives the tick from elapsed time: one late timer fire feeds one tick with the absolute now', async () => {
+    const { rt, node, advance } = await setup();
+    advance(50);
+    await flush();
+    expect(node.inputs).toEqual([]); // tick 0 is where the node started
+    advance(1000); // a hidden tab's timer, 1 s late
+    await flush();
+    advance(30);
+    await flush();
+    advance(170);
+    await flush();
+    expect(node.inputs).toEqual([{ type: 'tick', now: 10 }, { type: 'tick', now: 12 }]);
+    expect(rt.view().tick).toBe(12);
+  });
+
+  it('drops and counts malformed bytes; they never reach the node', async () => {
+    const { rt, node, peer } = await setup();
+    peer.send('self', new Uint8Array([0xff, 0xfe]));
+    peer.send('self', new TextEncoder().encode(JSON.stringify({ type: 'gossip' })));
+    await flush();
+    expect(node.inputs).toEqual([{ type: 'message', from: 'peer', message: { type: 'gossip' } }]);
+    expect(rt.view().counters).toMatchObject({ malformedMessages: 1, messagesDropped: 1, messagesReceived: 1 });
+    expect(rt.view().trace.at(-1)?.text).toMatch(/dropped a malformed message from peer/);
+  });
+
+  it('feeds reachability changes as peer-reachable inputs', async () => {
+    const { network, node } = await setup();
+    network.setLink('self', 'peer', false);
+    network.setLink('self', 'peer', true);
+    await flush();
+    expect(node.inputs.filter((i) => i.type === 'peer-reachable').slice(-2)).toEqual([
+      { type: 'peer-reachable', peer: 'peer', reachable: false },
+      { type: 'peer-reachable', peer: 'peer', reachable: true },
+    ]);
+  });
+
+  it('performs loads after the step and feeds back loaded with the versions and the corrupt count', async () => {
+    const v = version.make({ clock: [], value: version.stringValue('x'), timestamp: 0 });
+    const stored: StoredState = { versions: [{ key: 'k', version: v }], hints: [] };
+    const { rt, node } = await setup((input) => (input.type === 'request' ? [{ type: 'load', loadId: 7, key: 'k' }] : []), { stored });
+    void rt.request({ op: 'get', key: 'k' });
+    await flush();
+    expect(node.inputs.at(-1)).toEqual({ type: 'loaded', loadId: 7, key: 'k', versions: [v], corrupt: 1 });
+  });
+
+  it.each([
+    [{ op: 'put', key: 'k'.repeat(513), value: version.stringValue('v') }, 'key too large: 513 bytes exceeds keyBytesMax (512 bytes)'],
+    [{ op: 'put', key: 'k', value: version.bytesValue(new Uint8Array(64 * 1024 + 1)) }, 'value too large: 65537 bytes exceeds valueBytesMax (65536 bytes)'],
+    [{ op: 'get', key: '' }, 'key must not be empty'],
+    [{ op: 'get', key: 'k', r: 0 }, 'r must be an integer from 1 to 512, got 0'],
+    [{ op: 'delete', key: 'k', context: 'nonsense' }, 'invalid context: unknown context format'],
+  ] as const)('refuses %j before it reaches the node', async (request, error) => {
+    const { rt, node } = await setup();
+    expect(await rt.request(request)).toEqual({ ok: false, error, indeterminate: false });
+    expect(node.inputs).toEqual([]);
+  });
+
+  it('fails a request the node never answers after the reply timeout', async () => {
+    const { rt, advance } = await setup();
+    const reply = rt.request(putRequest);
+    await flush();
+    advance(5000);
+    expect(await reply).toEqual({ ok: false, error: 'no reply from the node within 5 s', indeterminate: true });
+    expect(rt.view().counters.requestTimeouts).toBe(1);
+  });
+
+  it('stops and fails every request when the core throws (a programmer error made visible)', async () => {
+    const { rt } = await setup((input) => { if (input.type === 'request') throw new Error('bug'); return []; });
+    expect(await rt.request(putRequest)).toMatchObject({ ok: false, error: 'the node crashed: bug' });
+    expect(await rt.request(putRequest)).toMatchObject({ ok: false, error: 'the node crashed: bug' });
+    expect(rt.view().crashed).toBe('the node crashed: bug');
+  });
+
+  it('carries out the node\'s initial effects before any step', async () => {
+    const { store, received } = await setup(undefined, { initial: [{ type: 'persist', records: [putRecord] }, { type: 'send', to: 'peer', message: msg({ type: 'join' }) }] });
+    expect(store.applied).toEqual([[putRecord]]);
+    expect(received).toEqual([{ type: 'join' }]);
+  });
+
+  it('close() fails pending requests and refuses new ones', async () => {
+    const { rt } = await setup();
+    const reply = rt.request(putRequest);
+    rt.close();
+    expect(await reply).toMatchObject({ ok: false, error: 'the node has stopped' });
+    expect(await rt.request(putRequest)).toMatchObject({ ok: false, error: 'the node has stopped' });
+  });
+
+  it('keeps only the most recent trace events', async () => {
+    const { rt, peer } = await setup();
+    for (let i = 0; i < runtime.defaults.traceMax + 5; i++) peer.send('self', new Uint8Array([0xff, i % 256]));
+    await flush();
+    expect(rt.view().trace).toHaveLength(runtime.defaults.traceMax);
+    expect(rt.view().counters.malformedMessages).toBe(runtime.defaults.traceMax + 5);
+  });
+});
