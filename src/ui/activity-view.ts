@@ -1,0 +1,94 @@
+/**
+ * <activity-view>: what this node is doing. Counters, the hinted-handoff queue with its destinations,
+ * anti-entropy progress per partition, and a live timeline of trace events that can be filtered by
+ * category or text and paused (a paused timeline keeps the rows it had).
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { UiSnapshot, UiTrace } from './backend.js';
+import { theme } from './theme.js';
+import * as format from './format.js';
+
+/** Rows shown at most; the runtime's ring buffer bounds what exists. */
+const timelineRowsMax = 200;
+
+@customElement('activity-view')
+export class ActivityView extends LitElement {
+  @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  @state() private paused: readonly UiTrace[] | undefined;
+  @state() private category = '';
+  @state() private text = '';
+
+  static override styles = [theme, css`
+    :host { display: block; }
+    .counters { display: grid; grid-template-columns: repeat(auto-fill, minmax(120px, 1fr)); gap: 8px; margin-bottom: 12px; }
+    .counter { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px; }
+    .counter b { display: block; font-size: 20px; }
+    .counter span { color: var(--muted); font-size: 13px; }
+    .two { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; margin-bottom: 12px; }
+    .two .panel { height: 150px; overflow: auto; }
+    progress { width: 160px; height: 12px; accent-color: var(--accent); }
+    .timeline { height: 290px; overflow: auto; background: var(--panel); border: 1px solid var(--line); border-radius: 6px; }
+    .ev { display: grid; grid-template-columns: 108px 90px 150px 1fr; gap: 8px; padding: 3px 10px; border-bottom: 1px solid #202a35; font-size: 14px; }
+    .ev .cat { font-family: var(--mono); }
+    .ev .text { overflow-wrap: anywhere; }
+    .cat.error { color: var(--bad); } .cat.hint, .cat.handoff { color: var(--warn); } .cat.ae, .cat.repair { color: var(--ok); }
+    .tools { margin-bottom: 8px; }
+  `];
+
+  override render() {
+    const s = this.snapshot;
+    if (!s) return nothing;
+    const counters = Object.entries(s.counters).sort(([a], [b]) => a.localeCompare(b));
+    return html`<h2>Activity</h2>
+      <div class="counters" data-testid="counters">${counters.map(([name, n]) => html`<div class="counter"><b>${n}</b><span>${name}</span></div>`)}
+        <div class="counter"><b>${s.storage.keys}</b><span>keys stored</span></div>
+        <div class="counter"><b>${format.bytes(s.storage.bytes)}</b><span>stored</span></div>
+        ${s.storage.errors > 0 ? html`<div class="counter error"><b>${s.storage.errors}</b><span>storage errors: ${s.storage.lastError}</span></div>` : nothing}
+      </div>
+      <div class="two">
+        <div class="panel" data-testid="hints"><h3>Hinted handoff queue</h3>
+          ${s.hints.length === 0 ? html`<p class="muted">No hints held: every replica this node wrote for is reachable.</p>`
+            : html`<table><thead><tr><th>waiting for</th><th class="num">versions</th></tr></thead><tbody>
+              ${s.hints.map((h) => html`<tr><td class="mono"><span class="dot" style="background:${format.nodeColor(h.destination)}"></span> ${h.destination}</td>
+                <td class="num">${h.versions}</td></tr>`)}</tbody></table>`}
+        </div>
+        <div class="panel" data-testid="repairs"><h3>Anti-entropy</h3>
+          ${s.repairs.length === 0 ? html`<p class="muted">No repair running.</p>`
+            : html`<table><tbody>${s.repairs.slice(0, 40).map((r) => html`<tr><td>partition ${r.partition}</td><td class="mono">with ${format.shortId(r.peer)}</td>
+              <td><progress max=${r.total} .value=${r.done} aria-label=${`partition ${r.partition} repair`}></progress></td></tr>`)}</tbody></table>
+              ${s.repairs.length > 40 ? html`<p class="muted">and ${s.repairs.length - 40} more partitions</p>` : nothing}`}
+        </div>
+      </div>
+      ${this.renderTimeline(s)}`;
+  }
+
+  private renderTimeline(s: UiSnapshot) {
+    const source = this.paused ?? s.trace;
+    const categories = [...new Set(s.trace.map((t) => t.category))].sort();
+    const needle = this.text.toLowerCase();
+    const rows = source.filter((t) => (!this.category || t.category === this.category)
+      && (!needle || t.text.toLowerCase().includes(needle) || t.node.toLowerCase().includes(needle)));
+    const shown = rows.slice(-timelineRowsMax).reverse();
+    return html`<div class="row tools">
+        <h3 style="margin:0">Timeline</h3>
+        <select aria-label="category" @change=${(e: Event) => { this.category = (e.target as HTMLSelectElement).value; }}>
+          <option value="">all categories</option>
+          ${categories.map((c) => html`<option value=${c} ?selected=${c === this.category}>${c}</option>`)}
+        </select>
+        <input aria-label="filter text" placeholder="filter" .value=${this.text}
+          @input=${(e: Event) => { this.text = (e.target as HTMLInputElement).value; }}>
+        <button aria-pressed=${this.paused ? 'true' : 'false'} @click=${() => { this.paused = this.paused ? undefined : [...s.trace]; }}>
+          ${this.paused ? 'Resume' : 'Pause'}</button>
+        <span class="muted">${this.paused ? 'paused' : 'live'}, ${rows.length} events</span>
+      </div>
+      <div class="timeline" role="log" aria-label="timeline" data-testid="timeline">
+        ${shown.map((t) => html`<div class="ev"><span class="mono muted">${format.timeOfDay(t.atMs)}</span>
+          <span class="cat ${t.category}">${t.category}</span><span class="mono">${format.shortId(t.node)}</span><span class="text">${t.text}</span></div>`)}
+      </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'activity-view': ActivityView }
+}

@@ -1,0 +1,140 @@
+/**
+ * The UI's one contract with the world. The UI renders `UiSnapshot`s and calls the actions below; it never
+ * reaches into core state. The runtime (or an adapter over it) implements this interface; fake-backend.ts
+ * is its in-memory twin for tests and development.
+ *
+ * Every field is plain readonly data. Ages and durations are already in milliseconds so the UI does no
+ * clock arithmetic of its own.
+ */
+
+export type NodeId = string;
+
+export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left';
+
+/** The signaling link of this tab. `closed` and `error` mean the tab keeps serving over its data channels. */
+export type SignalingState = 'connecting' | 'open' | 'closed' | 'error';
+
+export interface UiMember {
+  readonly id: NodeId;
+  readonly host: string;
+  readonly capacity: number;
+  readonly status: MemberStatus;
+  /** Milliseconds since this tab last saw the member's heartbeat advance (0 for itself). */
+  readonly heartbeatAgeMs: number;
+  readonly partitionsOwned: number;
+  /** Keys this member holds, as last reported (undefined when unknown). */
+  readonly keysHeld?: number;
+  /** True when this tab has an open data channel to the member (always true for itself). */
+  readonly connected: boolean;
+}
+
+/** Cluster-wide fault rules, as carried by the signaling server (the shape of src/runtime/faults.ts). */
+export interface UiFaultRules {
+  readonly groups: readonly (readonly NodeId[])[];
+  readonly isolated: readonly NodeId[];
+  readonly cuts: readonly { readonly from: NodeId; readonly to: NodeId; readonly oneWay: boolean }[];
+  /** Message-loss probability, 0..1. */
+  readonly lossRate: number;
+}
+
+export interface UiHintQueue {
+  /** The owner the hinted versions wait for. */
+  readonly destination: NodeId;
+  readonly versions: number;
+}
+
+export interface UiRepair {
+  readonly partition: number;
+  readonly peer: NodeId;
+  /** Merkle ranges compared so far out of total (a progress bar while a repair runs). */
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface UiTrace {
+  /** A sequence number, increasing per tab: the timeline's stable row key. */
+  readonly seq: number;
+  readonly tick: number;
+  readonly atMs: number;
+  readonly node: NodeId;
+  /** 'put', 'get', 'replicate', 'ack', 'hint', 'handoff', 'gossip', 'ae', 'member', 'repair', 'error'. */
+  readonly category: string;
+  readonly text: string;
+}
+
+export interface UiSnapshot {
+  readonly self: { readonly id: NodeId; readonly host: string; readonly capacity: number; readonly epoch: number };
+  /** Whether this node has joined the ring and loaded its storage. */
+  readonly ready: boolean;
+  readonly signaling: { readonly state: SignalingState; readonly detail: string };
+  readonly config: { readonly n: number; readonly r: number; readonly w: number; readonly partitions: number };
+  readonly members: readonly UiMember[];
+  /** Owner of each partition, index = partition number (length = config.partitions). */
+  readonly owners: readonly NodeId[];
+  readonly faults: UiFaultRules;
+  readonly faultsText: string;
+  /** Named counters for the activity view (messages sent/received/dropped, puts, gets, repairs, ...). */
+  readonly counters: Readonly<Record<string, number>>;
+  readonly hints: readonly UiHintQueue[];
+  readonly repairs: readonly UiRepair[];
+  readonly storage: { readonly keys: number; readonly bytes: number; readonly errors: number; readonly lastError: string };
+  /** The most recent trace events, oldest first, bounded by the runtime. */
+  readonly trace: readonly UiTrace[];
+}
+
+/** One version in a get's answer, as the key console shows it. */
+export interface UiVersion {
+  /** The value as text (bytes are shown as hex); undefined for a tombstone. */
+  readonly text: string | undefined;
+  readonly kind: 'string' | 'bytes' | 'tombstone';
+  readonly clock: Readonly<Record<string, number>>;
+  /** The replicas that returned this version. */
+  readonly replicas: readonly NodeId[];
+}
+
+export interface UiReadResult {
+  readonly versions: readonly UiVersion[];
+  readonly context: string;
+  readonly warnings: readonly string[];
+}
+
+/** Where a key lives, for the ring view. */
+export interface UiKeyLocation {
+  readonly partition: number;
+  /** The first N distinct owners clockwise (the preference list). */
+  readonly replicas: readonly NodeId[];
+  /** Nodes standing in for unreachable replicas right now (sloppy quorum). */
+  readonly fallbacks: readonly NodeId[];
+  /** Nodes that hold a copy now (from the replicas a read heard from, plus hint holders). */
+  readonly holders: readonly NodeId[];
+}
+
+/**
+ * The actions the UI may take. Every promise rejects with an Error whose message is fit to show a person
+ * ("write quorum not reached: 1 of 2 acknowledged").
+ */
+export interface UiBackend {
+  /** Calls `listener` whenever a new snapshot is published; returns the unsubscribe function. */
+  subscribe(listener: (snapshot: UiSnapshot) => void): () => void;
+  snapshot(): UiSnapshot;
+  put(key: string, value: string, context?: string): Promise<{ context: string }>;
+  get(key: string): Promise<UiReadResult>;
+  delete(key: string, context?: string): Promise<{ context: string }>;
+  locate(key: string): Promise<UiKeyLocation>;
+  configure(settings: { n?: number; r?: number; w?: number }): Promise<void>;
+  /** Split into groups of node ids; nodes in no group form one more group. */
+  partition(groups: NodeId[][]): Promise<void>;
+  isolate(node: NodeId): Promise<void>;
+  cut(from: NodeId, to: NodeId, oneWay: boolean): Promise<void>;
+  setLoss(rate: number): Promise<void>;
+  heal(): Promise<void>;
+  setCapacity(capacity: number): Promise<void>;
+  /** Join the ring again after a leave. */
+  join(): Promise<void>;
+  leave(): Promise<void>;
+  /**
+   * Wipe this tab's storage and restart under the same node id (a new epoch), for the anti-entropy lesson.
+   * Optional: a backend without it makes the lesson ask the person to clear the site's data by hand.
+   */
+  wipe?(): Promise<void>;
+}

@@ -1,0 +1,76 @@
+/**
+ * Formatting for people: vector clocks, byte counts, ages, and a stable color per node id.
+ * Pure functions; every output is plain text (the views bind it as text, never as markup).
+ */
+
+/** `{a: 2, b: 1}` as `a:2 · b:1`, actors sorted so equal clocks always read the same. */
+export function clock(entries: Readonly<Record<string, number>>): string {
+  const actors = Object.keys(entries).sort();
+  if (actors.length === 0) return '(empty clock)';
+  return actors.map((actor) => `${shortActor(actor)}:${entries[actor]}`).join(' · ');
+}
+
+/** `node-3f2a@1` keeps its node part; the epoch is shown only when it is not the first. */
+export function shortActor(actor: string): string {
+  const at = actor.lastIndexOf('@');
+  if (at < 0) return actor;
+  const epoch = actor.slice(at + 1);
+  return epoch === '0' || epoch === '1' ? actor.slice(0, at) : actor;
+}
+
+const byteUnits = ['B', 'KiB', 'MiB', 'GiB'] as const;
+
+export function bytes(count: number): string {
+  let value = count;
+  let unit = 0;
+  while (value >= 1024 && unit < byteUnits.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${byteUnits[unit]}`;
+}
+
+/** A heartbeat age: `now`, `0.4 s`, `12 s`, `3 min`. */
+export function age(ms: number): string {
+  if (ms < 250) return 'now';
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+/** Wall-clock time of day `14:03:07.120` for the timeline. */
+export function timeOfDay(atMs: number): string {
+  const d = new Date(atMs);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+export function percent(fraction: number): string {
+  return `${Math.round(fraction * 100)} %`;
+}
+
+/** FNV-1a over the id's UTF-16 code units: a stable 32-bit number, good enough to spread hues. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/**
+ * A node's color, derived from its id alone so every tab paints a node the same way.
+ * Hues are snapped to 24 slots 15 degrees apart; saturation and lightness stay readable on the dark theme.
+ */
+export function nodeColor(id: string): string {
+  const h = fnv1a(id);
+  const hue = (h % 24) * 15;
+  const lightness = 62 + ((h >>> 8) % 3) * 6;
+  return `hsl(${hue} 70% ${lightness}%)`;
+}
+
+/** Node ids can be long; the views show a short, still unique-looking label. */
+export function shortId(id: string): string {
+  return id.length <= 12 ? id : `${id.slice(0, 10)}…`;
+}

@@ -1,0 +1,104 @@
+/**
+ * Carries out one lesson step through the same controls a person uses: puts and gets go through the key
+ * console (so its inputs and result show what happened), locates through the ring view, faults and
+ * settings through the backend with the matching view shown.
+ */
+import type { UiBackend, UiSnapshot } from './backend.js';
+import type { KeyConsole } from './key-console.js';
+import type { LessonAction, ViewName } from './lessons.js';
+import type { RingView } from './ring-view.js';
+
+export interface LessonContext {
+  readonly backend: UiBackend;
+  readonly snapshot: UiSnapshot;
+  show(view: ViewName): Promise<void>;
+  keyConsole(): KeyConsole;
+  ringView(): RingView;
+}
+
+const activeIds = (s: UiSnapshot) => s.members.filter((m) => m.status !== 'left').map((m) => m.id).sort();
+
+/** Resolves to a short sentence for the lesson panel; an error comes back as words, never thrown. */
+export async function runLessonAction(action: LessonAction, ctx: LessonContext): Promise<string> {
+  try {
+    return await perform(action, ctx);
+  } catch (error) {
+    return `failed: ${(error as Error).message}`;
+  }
+}
+
+async function perform(action: LessonAction, ctx: LessonContext): Promise<string> {
+  const { backend, snapshot } = ctx;
+  switch (action.kind) {
+    case 'show':
+      await ctx.show(action.view);
+      return `showing ${action.view}`;
+    case 'locate':
+      await ctx.show('ring');
+      await ctx.ringView().probe(action.key);
+      return `located ${action.key}`;
+    case 'put':
+      await ctx.show('keys');
+      return ctx.keyConsole().run('put', action.key, action.value);
+    case 'get':
+      await ctx.show('keys');
+      return ctx.keyConsole().run('get', action.key);
+    case 'put-many': {
+      for (let i = 0; i < action.count; i += 1) await backend.put(`${action.prefix}${i}`, `value ${i}`);
+      return `wrote ${action.count} keys`;
+    }
+    case 'split-halves': {
+      const ids = activeIds(snapshot);
+      const mine = ids.slice(0, Math.ceil(ids.length / 2));
+      const first = mine.includes(snapshot.self.id) ? mine : ids.filter((id) => !mine.includes(id));
+      await backend.partition([first]);
+      await ctx.show('partitions');
+      return `split: {${first.join(', ')}} and the rest`;
+    }
+    case 'isolate-replica': {
+      const where = await backend.locate(action.key);
+      const victim = where.replicas.find((id) => id !== snapshot.self.id);
+      if (!victim) return 'no other replica to isolate: open more tabs';
+      await backend.isolate(victim);
+      await ctx.show('partitions');
+      return `isolated ${victim}`;
+    }
+    case 'isolate-self':
+      await backend.isolate(snapshot.self.id);
+      await ctx.show('partitions');
+      return `isolated this tab (${snapshot.self.id})`;
+    case 'heal':
+      await backend.heal();
+      await ctx.show('partitions');
+      return 'healed';
+    case 'configure':
+      await backend.configure({
+        ...(action.n !== undefined ? { n: action.n } : {}),
+        ...(action.r !== undefined ? { r: action.r } : {}),
+        ...(action.w !== undefined ? { w: action.w } : {}),
+      });
+      await ctx.show('settings');
+      return 'settings changed';
+    case 'capacity':
+      await backend.setCapacity(action.capacity);
+      await ctx.show('members');
+      return `capacity ${action.capacity}`;
+    case 'leave':
+      await backend.leave();
+      await ctx.show('ring');
+      return 'left the ring';
+    case 'join':
+      await backend.join();
+      await ctx.show('ring');
+      return 'joined the ring';
+    case 'wipe':
+      if (!backend.wipe) return 'wipe by hand: close this tab, clear the site data, reopen it with the same ?node=';
+      await backend.wipe();
+      await ctx.show('activity');
+      return 'storage wiped';
+    default: {
+      const never: never = action;
+      throw new Error(`unknown lesson action ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The guided lessons, as data. Each step says what to do and where; a step's action drives the same
+ * controls a person would use (the app performs it through the views, so the result is shown there).
+ */
+
+export type ViewName = 'keys' | 'ring' | 'members' | 'partitions' | 'activity' | 'settings';
+
+export type LessonAction =
+  | { readonly kind: 'locate'; readonly key: string }
+  | { readonly kind: 'put'; readonly key: string; readonly value: string }
+  | { readonly kind: 'put-many'; readonly prefix: string; readonly count: number }
+  | { readonly kind: 'get'; readonly key: string }
+  /** Split the members (sorted by id) in two halves; this tab's half first. */
+  | { readonly kind: 'split-halves' }
+  /** Isolate the first replica of `key` that is not this tab. */
+  | { readonly kind: 'isolate-replica'; readonly key: string }
+  | { readonly kind: 'isolate-self' }
+  | { readonly kind: 'heal' }
+  | { readonly kind: 'configure'; readonly n?: number; readonly r?: number; readonly w?: number }
+  | { readonly kind: 'capacity'; readonly capacity: number }
+  | { readonly kind: 'leave' }
+  | { readonly kind: 'join' }
+  | { readonly kind: 'wipe' }
+  | { readonly kind: 'show'; readonly view: ViewName };
+
+export interface LessonStep {
+  /** Which tab should do it: 'this tab', 'another tab', 'any tab'. */
+  readonly where: string;
+  readonly text: string;
+  /** The button's label and what it does. */
+  readonly button: string;
+  readonly action: LessonAction;
+}
+
+export interface Lesson {
+  readonly id: string;
+  readonly title: string;
+  readonly tabs: string;
+  readonly summary: string;
+  readonly steps: readonly LessonStep[];
+}
+
+export const lessons: readonly Lesson[] = [
+  {
+    id: 'handoff',
+    title: 'Sloppy quorum and hinted handoff',
+    tabs: '3-5 tabs',
+    summary: 'A replica is unreachable, yet writes succeed: a fallback node keeps a hinted copy and hands it back.',
+    steps: [
+      { where: 'this tab', text: 'Find where the key lives: its partition and its preference list of N replicas.', button: 'Locate "lesson:handoff"', action: { kind: 'locate', key: 'lesson:handoff' } },
+      { where: 'this tab', text: 'Cut one of its replicas (not this tab) off from everyone. The banner shows it on every tab.', button: 'Isolate a replica', action: { kind: 'isolate-replica', key: 'lesson:handoff' } },
+      { where: 'this tab', text: 'Write the key. The isolated replica cannot ack, so the next healthy node stands in (sloppy quorum).', button: 'Put "lesson:handoff"', action: { kind: 'put', key: 'lesson:handoff', value: 'written while a replica was away' } },
+      { where: 'this tab', text: 'The ring lists the fallback in use; its tab shows a hint queue for the missing replica under Activity.', button: 'Show on the ring', action: { kind: 'locate', key: 'lesson:handoff' } },
+      { where: 'any tab', text: 'Heal. The fallback hands the version back and its hint queue empties.', button: 'Heal', action: { kind: 'heal' } },
+      { where: 'any tab', text: 'Locate again: the copies are back on the preference list, no fallback in use.', button: 'Locate again', action: { kind: 'locate', key: 'lesson:handoff' } },
+    ],
+  },
+  {
+    id: 'siblings',
+    title: 'Partition → siblings → reconciliation',
+    tabs: '4 tabs (2 + 2)',
+    summary: 'Both sides of a split accept writes to one key. After healing, a read returns both versions; you merge them.',
+    steps: [
+      { where: 'this tab', text: 'Split the cluster in two halves. Every tab shows the groups in its banner.', button: 'Split in two', action: { kind: 'split-halves' } },
+      { where: 'this tab', text: 'Write the shopping cart on this side.', button: 'Put cart = milk', action: { kind: 'put', key: 'cart', value: 'milk' } },
+      { where: 'a tab on the other side', text: 'Open this lesson in a tab of the other group and write the same key there.', button: 'Put cart = eggs', action: { kind: 'put', key: 'cart', value: 'eggs' } },
+      { where: 'any tab', text: 'Heal the partition.', button: 'Heal', action: { kind: 'heal' } },
+      { where: 'any tab', text: 'Read the cart: two siblings, with concurrent vector clocks, side by side.', button: 'Get cart', action: { kind: 'get', key: 'cart' } },
+      { where: 'that tab', text: 'Reconcile in the key console: keep one, or edit the merged value, and write it back with the context. Every tab then reads one value.', button: 'Open the key console', action: { kind: 'show', view: 'keys' } },
+    ],
+  },
+  {
+    id: 'anti-entropy',
+    title: 'A wiped node repaired by Merkle trees',
+    tabs: '3-5 tabs',
+    summary: 'A replica loses its disk. Anti-entropy compares Merkle trees per partition and copies only what differs.',
+    steps: [
+      { where: 'any tab', text: 'Write twenty keys.', button: 'Put aae:0 … aae:19', action: { kind: 'put-many', prefix: 'aae:', count: 20 } },
+      { where: 'this tab', text: "Wipe this tab's storage. It restarts under the same id with a new epoch, so its old counters are never reused.", button: 'Wipe this tab', action: { kind: 'wipe' } },
+      { where: 'this tab', text: 'Watch anti-entropy: a progress bar per partition while its tree is compared, then the repaired versions.', button: 'Show activity', action: { kind: 'show', view: 'activity' } },
+      { where: 'this tab', text: 'The members view shows this tab holding keys again.', button: 'Show members', action: { kind: 'show', view: 'members' } },
+    ],
+  },
+  {
+    id: 'join',
+    title: 'A join, and the partitions that move',
+    tabs: '3-5 tabs',
+    summary: 'Membership changes move only the partitions they must; capacity decides how many a node owns.',
+    steps: [
+      { where: 'any tab', text: 'Look at the ring: each partition is colored by its owner; this tab is outlined.', button: 'Show the ring', action: { kind: 'show', view: 'ring' } },
+      { where: 'one tab', text: 'Leave the ring: its partitions move to the other nodes.', button: 'Leave', action: { kind: 'leave' } },
+      { where: 'that tab', text: 'Join again: it takes partitions back from the others, and only those.', button: 'Join', action: { kind: 'join' } },
+      { where: 'that tab', text: 'Double its capacity: it now owns about twice as many partitions.', button: 'Capacity 2', action: { kind: 'capacity', capacity: 2 } },
+      { where: 'any tab', text: 'Compare partitions owned per node.', button: 'Show members', action: { kind: 'show', view: 'members' } },
+    ],
+  },
+  {
+    id: 'stale-read',
+    title: 'R/W tuning and a stale read',
+    tabs: '3-5 tabs',
+    summary: 'With R + W <= N a read need not overlap the last write. Watch one return an old value.',
+    steps: [
+      { where: 'any tab', text: 'Set R = 1 and W = 1 (N = 3). The settings show a warning.', button: 'R = 1, W = 1', action: { kind: 'configure', r: 1, w: 1 } },
+      { where: 'this tab', text: 'Write score = 1; every replica gets it.', button: 'Put score = 1', action: { kind: 'put', key: 'score', value: '1' } },
+      { where: 'this tab', text: 'Isolate this tab, then write score = 2 here. One ack is enough (W = 1).', button: 'Isolate this tab', action: { kind: 'isolate-self' } },
+      { where: 'this tab', text: 'Write the new score while isolated.', button: 'Put score = 2', action: { kind: 'put', key: 'score', value: '2' } },
+      { where: 'another tab', text: 'Read score from another tab: it still says 1. The write was acknowledged, yet this read missed it.', button: 'Get score', action: { kind: 'get', key: 'score' } },
+      { where: 'any tab', text: 'Heal. Hinted handoff and read repair bring the new value to every replica.', button: 'Heal', action: { kind: 'heal' } },
+      { where: 'any tab', text: 'Restore R = 2, W = 2 (the warning goes away) and read again: 2.', button: 'R = 2, W = 2', action: { kind: 'configure', r: 2, w: 2 } },
+      { where: 'another tab', text: 'Read score again.', button: 'Get score', action: { kind: 'get', key: 'score' } },
+    ],
+  },
+];

@@ -1,0 +1,141 @@
+/**
+ * <ring-view>: the hash ring as an SVG circle of partitions colored by owner. This tab's partitions carry
+ * a white outer band; partitions whose owner this tab cannot reach now (partition, isolation, cut, down)
+ * are dimmed, so the current split shows on the ring. Typing a key shows its position, its preference
+ * list, the fallbacks in use and which nodes hold a copy now.
+ */
+import { LitElement, css, html, nothing, svg } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { UiBackend, UiKeyLocation, UiSnapshot } from './backend.js';
+import { theme } from './theme.js';
+import * as format from './format.js';
+
+const size = 440;
+const center = size / 2;
+const outer = 200;
+const inner = 140;
+
+function polar(radius: number, turn: number): [number, number] {
+  const angle = turn * 2 * Math.PI - Math.PI / 2;
+  return [center + radius * Math.cos(angle), center + radius * Math.sin(angle)];
+}
+
+/** An annular sector from turn a to turn b (fractions of the circle). */
+function sector(r0: number, r1: number, a: number, b: number): string {
+  const [x0, y0] = polar(r1, a);
+  const [x1, y1] = polar(r1, b);
+  const [x2, y2] = polar(r0, b);
+  const [x3, y3] = polar(r0, a);
+  const large = b - a > 0.5 ? 1 : 0;
+  return `M${x0} ${y0} A${r1} ${r1} 0 ${large} 1 ${x1} ${y1} L${x2} ${y2} A${r0} ${r0} 0 ${large} 0 ${x3} ${y3} Z`;
+}
+
+@customElement('ring-view')
+export class RingView extends LitElement {
+  @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  @property({ attribute: false }) backend: UiBackend | undefined;
+  @state() private key = '';
+  @state() private located: { key: string; where: UiKeyLocation } | undefined;
+  @state() private error = '';
+
+  static override styles = [theme, css`
+    :host { display: block; }
+    .layout { display: grid; grid-template-columns: ${size}px 1fr; gap: 20px; align-items: start; }
+    svg { width: ${size}px; height: ${size}px; display: block; }
+    .side { display: grid; gap: 12px; min-width: 0; }
+    .legend { display: grid; grid-template-columns: auto 1fr auto; gap: 4px 10px; align-items: center; font-size: 14px; }
+    .chips { display: flex; gap: 8px; flex-wrap: wrap; min-height: 26px; align-items: center; }
+    .chip { display: inline-flex; gap: 6px; align-items: center; font-family: var(--mono); font-size: 14px; }
+    dl { display: grid; grid-template-columns: 130px 1fr; gap: 6px 10px; margin: 0; }
+    dt { color: var(--muted); }
+    dd { margin: 0; }
+    .err { min-height: 22px; }
+  `];
+
+  private lastProbeMs = 0;
+
+  /** The located key's holders and fallbacks change with the cluster: refresh them about once a second. */
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('snapshot') && this.located && !this.hidden && performance.now() - this.lastProbeMs > 1000) {
+      void this.probe(this.located.key);
+    }
+  }
+
+  /** Shows where `key` lives (used by the lessons, as if the person typed it). */
+  async probe(key: string): Promise<void> {
+    this.key = key;
+    this.lastProbeMs = performance.now();
+    const backend = this.backend;
+    if (!backend || key.length === 0) return;
+    try {
+      this.located = { key, where: await backend.locate(key) };
+      this.error = '';
+    } catch (error) {
+      this.error = `could not locate ${key}: ${(error as Error).message}`;
+    }
+  }
+
+  override render() {
+    const s = this.snapshot;
+    if (!s) return nothing;
+    return html`<h2>Ring: ${s.config.partitions} partitions, N = ${s.config.n}</h2>
+      <div class="layout">${this.renderRing(s)}
+        <div class="side">
+          <form class="row" @submit=${(e: Event) => { e.preventDefault(); void this.probe(this.key); }}>
+            <label for="probe">Key</label>
+            <input id="probe" class="grow" autocomplete="off" .value=${this.key}
+              @input=${(e: Event) => { this.key = (e.target as HTMLInputElement).value; }}>
+            <button type="submit" class="primary">Locate</button>
+          </form>
+          <div class="err error" role="status">${this.error}</div>
+          ${this.located ? this.renderLocation(this.located.key, this.located.where) : html`<p class="muted">Type a key to see its partition and replicas.</p>`}
+          ${this.renderLegend(s)}
+        </div>
+      </div>`;
+  }
+
+  private renderRing(s: UiSnapshot) {
+    const q = s.owners.length || 1;
+    const reachable = new Set(s.members.filter((m) => m.connected && m.status === 'alive').map((m) => m.id));
+    const probe = this.located?.where.partition;
+    const [px, py] = probe === undefined ? [0, 0] : polar(outer + 14, (probe + 0.5) / q);
+    const [lx, ly] = probe === undefined ? [0, 0] : polar(inner - 26, (probe + 0.5) / q);
+    return svg`<svg viewBox="0 0 ${size} ${size}" role="img" aria-label="Hash ring, partitions colored by owner">
+      ${s.owners.map((owner, p) => svg`<path d=${sector(inner, outer, p / q, (p + 1) / q)}
+        fill=${format.nodeColor(owner)} fill-opacity=${reachable.has(owner) ? 0.95 : 0.25}
+        stroke="#0f1419" stroke-width="1"><title>partition ${p}: ${owner}</title></path>`)}
+      ${s.owners.map((owner, p) => owner === s.self.id
+        ? svg`<path d=${sector(outer + 3, outer + 9, p / q, (p + 1) / q)} fill="#ffffff"></path>` : nothing)}
+      ${probe === undefined ? nothing : svg`<line x1=${center} y1=${center} x2=${px} y2=${py} stroke="#ffd866" stroke-width="3"></line>
+        <circle cx=${px} cy=${py} r="7" fill="#ffd866"></circle>
+        <text x=${lx} y=${ly} fill="#ffd866" font-size="15" text-anchor="middle" dominant-baseline="middle">${probe}</text>`}
+      <text x=${center} y=${center - 8} fill="#e3e9ef" font-size="17" text-anchor="middle">${s.members.filter((m) => m.status !== 'left').length} nodes</text>
+      <text x=${center} y=${center + 16} fill="#93a1b0" font-size="14" text-anchor="middle">white band: this tab</text>
+    </svg>`;
+  }
+
+  private renderLocation(key: string, where: UiKeyLocation) {
+    const chips = (ids: readonly string[], empty: string) => ids.length === 0 ? html`<span class="muted">${empty}</span>`
+      : ids.map((id, i) => html`<span class="chip"><span class="dot" style="background:${format.nodeColor(id)}"></span>${i + 1}. ${format.shortId(id)}</span>`);
+    return html`<dl data-testid="location">
+      <dt>key</dt><dd class="mono">${key}</dd>
+      <dt>partition</dt><dd class="mono">${where.partition}</dd>
+      <dt>preference list</dt><dd class="chips" data-testid="preference-list">${chips(where.replicas, 'no replicas')}</dd>
+      <dt>fallbacks in use</dt><dd class="chips" data-testid="fallbacks">${chips(where.fallbacks, 'none')}</dd>
+      <dt>holding a copy</dt><dd class="chips" data-testid="holders">${chips(where.holders, 'nobody yet')}</dd>
+    </dl>`;
+  }
+
+  private renderLegend(s: UiSnapshot) {
+    const active = s.members.filter((m) => m.status !== 'left');
+    return html`<div class="panel"><h3>Owners</h3><div class="legend">
+      ${active.map((m) => html`<span class="dot" style="background:${format.nodeColor(m.id)}"></span>
+        <span class="mono">${m.id}${m.id === s.self.id ? ' (this tab)' : ''}</span>
+        <span>${m.partitionsOwned} partitions</span>`)}
+    </div></div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'ring-view': RingView }
+}

@@ -1,0 +1,82 @@
+/**
+ * <settings-view>: N, R and W, cluster-wide (spread by gossip). A warning stays visible whenever
+ * R + W <= N, for the settings in force and for the ones being typed.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { UiBackend, UiSnapshot } from './backend.js';
+import { theme } from './theme.js';
+
+type Field = 'n' | 'r' | 'w';
+
+const explain: Record<Field, string> = {
+  n: 'replicas of each key',
+  r: 'replies a read waits for',
+  w: 'acknowledgements a write waits for',
+};
+
+@customElement('settings-view')
+export class SettingsView extends LitElement {
+  @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  @property({ attribute: false }) backend: UiBackend | undefined;
+  /** What the person typed, per field; empty means "as in force". */
+  @state() private draft: Partial<Record<Field, string>> = {};
+  @state() private message = '';
+
+  static override styles = [theme, css`
+    :host { display: block; max-width: 760px; }
+    .fields { display: grid; grid-template-columns: 40px 90px 1fr; gap: 10px 12px; align-items: center; margin-bottom: 14px; }
+    .fields label { font-family: var(--mono); font-size: 18px; font-weight: 700; }
+    input { width: 90px; font-size: 17px; }
+    .warn { border: 2px solid var(--warn); color: var(--warn); border-radius: 8px; padding: 10px 14px; margin: 12px 0; min-height: 48px; }
+    .fine { border: 2px solid transparent; color: var(--muted); padding: 10px 14px; margin: 12px 0; min-height: 48px; }
+    .msg { min-height: 24px; }
+  `];
+
+  override render() {
+    const s = this.snapshot;
+    if (!s) return nothing;
+    const value = (f: Field) => (this.draft[f] ?? '') === '' ? s.config[f] : Number(this.draft[f]);
+    const [n, r, w] = [value('n'), value('r'), value('w')];
+    const inForce = s.config.r + s.config.w <= s.config.n;
+    const typed = r + w <= n;
+    return html`<h2>Settings (cluster-wide)</h2>
+      <p class="muted">In force: <span class="mono">N=${s.config.n} R=${s.config.r} W=${s.config.w}</span>, ${s.config.partitions} partitions.</p>
+      <div class="fields">
+        ${(['n', 'r', 'w'] as const).map((f) => html`<label for=${f}>${f.toUpperCase()}</label>
+          <input id=${f} type="number" min="1" max="9" step="1" .value=${String(value(f))}
+            @input=${(e: Event) => { this.draft = { ...this.draft, [f]: (e.target as HTMLInputElement).value }; }}>
+          <span class="muted">${explain[f]}</span>`)}
+      </div>
+      <div class="row"><button class="primary" @click=${() => this.apply(n, r, w)}>Apply to the cluster</button>
+        <button @click=${() => { this.draft = {}; }}>Reset</button></div>
+      <div class=${inForce || typed ? 'warn' : 'fine'} role="status" data-testid="rw-warning">
+        ${inForce ? `Warning: R + W = ${s.config.r + s.config.w} ≤ N = ${s.config.n}. A read need not overlap the last write: stale reads are possible.`
+          : typed ? `If applied: R + W = ${r + w} ≤ N = ${n}, and stale reads become possible.`
+            : `R + W = ${s.config.r + s.config.w} > N = ${s.config.n}: without failures, every read overlaps the last write.`}
+      </div>
+      <div class="msg" role="status">${this.message}</div>`;
+  }
+
+  private async apply(n: number, r: number, w: number): Promise<void> {
+    if (![n, r, w].every((x) => Number.isInteger(x) && x >= 1)) {
+      this.message = 'N, R and W must be whole numbers of at least 1.';
+      return;
+    }
+    if (r > n || w > n) {
+      this.message = 'R and W cannot exceed N.';
+      return;
+    }
+    try {
+      await this.backend?.configure({ n, r, w });
+      this.draft = {};
+      this.message = `Applied N=${n} R=${r} W=${w}; gossip carries it to every tab.`;
+    } catch (error) {
+      this.message = `Could not apply: ${(error as Error).message}`;
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'settings-view': SettingsView }
+}
