@@ -211,6 +211,14 @@ function createLoop<Snap>(options: RuntimeOptions<Snap>, stored: StoredState, co
       note('error', `could not encode a message to ${to}: ${encoded.reason}`);
       return;
     }
+    if (to === nodeId) {
+      // The transport carries messages between nodes only; one to itself (a coordinator that is also a
+      // replica) goes back through the decoder and the queue like any other.
+      const decoded = codec.decode(encoded.bytes);
+      if (decoded.ok) enqueueInternal({ type: 'message', from: nodeId, message: decoded.value });
+      else note('error', `could not decode a message to itself: ${decoded.reason}`);
+      return;
+    }
     if (transport.send(to, encoded.bytes)) {
       counters.messagesSent++;
     } else {

@@ -159,6 +159,14 @@ describe('runtime', () => {
     expect(rt.view().trace.at(-1)?.text).toMatch(/dropped a malformed message from peer/);
   });
 
+  it('delivers a message to itself through the codec and the queue, not the transport', async () => {
+    const { rt, node, received } = await setup((input) => (input.type === 'request' ? [{ type: 'send', to: 'self', message: msg({ type: 'me' }) }] : []));
+    void rt.request(putRequest);
+    await flush();
+    expect(received).toEqual([]);
+    expect(node.inputs.at(-1)).toEqual({ type: 'message', from: 'self', message: { type: 'me' } });
+  });
+
   it('feeds reachability changes as peer-reachable inputs', async () => {
     const { network, node } = await setup();
     network.setLink('self', 'peer', false);
