@@ -8,6 +8,7 @@
  * If the persist fails, the runtime sends nothing of that step, fails its replies with the storage error,
  * and feeds `storage-failed` back so the core can account for it.
  */
+import type { Message } from './messages.js';
 import type { ClusterConfig, HostId, MemberStatus, NodeId, Value, VClock, Version } from './types.js';
 
 /** Opaque to clients: an encoded vector clock summarising the versions a get returned. */
@@ -77,10 +78,13 @@ export interface MemberView {
 export type Input =
   /** Time passed: `now` is the absolute tick count (the runtime derives it from elapsed time). */
   | { readonly type: 'tick'; readonly now: number }
-  /** A decoded, validated peer message. */
-  | { readonly type: 'message'; readonly from: NodeId; readonly message: unknown }
+  /** A peer message, decoded and validated with `codec.decode(messageSchema, bytes)` (messages.ts). */
+  | { readonly type: 'message'; readonly from: NodeId; readonly message: Message }
   | { readonly type: 'request'; readonly requestId: number; readonly request: ClientRequest }
-  /** The answer to a `load` effect: the key's versions (those failing their integrity check left out). */
+  /**
+   * The answer to a `load` effect: the key's versions (those failing their integrity check left out, and
+   * counted in `corrupt`). For a load with `hintFor`, the hinted versions kept for that owner.
+   */
   | { readonly type: 'loaded'; readonly loadId: number; readonly key: string; readonly versions: readonly Version[]; readonly corrupt: number }
   /** The transport lost or (re)gained its channel to a peer: a hint for failure detection, not a verdict. */
   | { readonly type: 'peer-reachable'; readonly peer: NodeId; readonly reachable: boolean }
@@ -88,10 +92,14 @@ export type Input =
 
 export type Effect =
   | { readonly type: 'persist'; readonly records: readonly StoreRecord[] }
-  | { readonly type: 'send'; readonly to: NodeId; readonly message: unknown }
+  /** Encode with `codec.encode(messageSchema, message)` (messages.ts) and send. */
+  | { readonly type: 'send'; readonly to: NodeId; readonly message: Message }
   | { readonly type: 'reply'; readonly requestId: number; readonly result: ClientResult }
-  /** Read the key's versions from storage and feed them back as a `loaded` input with the same loadId. */
-  | { readonly type: 'load'; readonly loadId: number; readonly key: string }
+  /**
+   * Read the key's versions from storage and feed them back as a `loaded` input with the same loadId.
+   * With `hintFor`, read instead the hinted versions of the key kept for that owner (put-hint records).
+   */
+  | { readonly type: 'load'; readonly loadId: number; readonly key: string; readonly hintFor?: NodeId }
   /** Something worth showing on the activity timeline or in a transcript. */
   | { readonly type: 'trace'; readonly event: TraceEvent };
 

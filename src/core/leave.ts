@@ -1,0 +1,93 @@
+/**
+ * Graceful leave (Dynamo section 4.8.1, riak_core's ownership handoff): the leaving node computes the ring
+ * without itself, sends every key it holds (its hinted keys too) to the key's replicas in that ring, waits
+ * until every target that was healthy at send time confirms, then gossips 'left' and stops serving.
+ * While leaving it refuses new copies (replica.ts), so coordinators pick fallbacks instead and nothing
+ * lands on a node that is going away. Work per tick is bounded by leaveKeysPerTick.
+ */
+import * as coordinator from './coordinator.js';
+import * as fx from './effects.js';
+import * as membership from './membership.js';
+import type { NodeState } from './node-state.js';
+import type { LeaveItem } from './node-state.js';
+import * as ring from './ring.js';
+import * as storeIndex from './store-index.js';
+import type { NodeId, Version } from './types.js';
+
+export function start(state: NodeState, requestId: number): void {
+  if (state.leave !== undefined) {
+    fx.reply(state, requestId, { ok: false, indeterminate: false, error: `${state.id} is already leaving` });
+    return;
+  }
+  const remaining = state.ring.members.filter((m) => m.id !== state.id);
+  if (remaining.length === 0) {
+    fx.reply(state, requestId, { ok: false, indeterminate: false, error: 'cannot leave: no other member would hold the data' });
+    return;
+  }
+  const queue: LeaveItem[] = [...state.index.versions.keys()].map((key) => ({ key, hintFor: undefined }));
+  for (const [owner, byKey] of state.index.hints) for (const key of byKey.keys()) queue.push({ key, hintFor: owner });
+  state.leave = { pending: new Map(), queue, futureRing: ring.build(remaining, state.config.partitions), requestId };
+  fx.trace(state, 'member', () => `leaving: ${queue.length} key(s) to hand over`);
+}
+
+function targetsOf(state: NodeState, key: string): NodeId[] {
+  const leave = state.leave;
+  if (leave === undefined) return [];
+  const n = Math.min(state.config.n, leave.futureRing.members.length);
+  const { replicas } = ring.preferenceList(leave.futureRing, storeIndex.partitionOf(state.index, key), n);
+  return replicas.filter((r) => r !== state.id && membership.healthy(state, r));
+}
+
+export function tick(state: NodeState): void {
+  const leave = state.leave;
+  if (leave === undefined || state.left) return;
+  for (const [opId, p] of leave.pending) {
+    if (state.tick - p.sentTick < state.tuning.replicaTimeoutTicks) continue;
+    leave.pending.delete(opId);
+    leave.queue.push(p.item);
+  }
+  let budget = state.tuning.leaveKeysPerTick;
+  const loading = [...state.loads.values()].filter((l) => l.purpose.kind === 'leave').length;
+  while (budget > 0 && leave.queue.length > 0 && state.loads.size < state.tuning.loadsInFlightMax) {
+    const item = leave.queue.shift() as LeaveItem;
+    budget--;
+    const loadId = fx.nextId(state);
+    state.loads.set(loadId, { key: item.key, hintFor: item.hintFor, purpose: { kind: 'leave', item } });
+    state.out.push(item.hintFor === undefined ? { type: 'load', loadId, key: item.key } : { type: 'load', loadId, key: item.key, hintFor: item.hintFor });
+  }
+  if (leave.queue.length === 0 && leave.pending.size === 0 && loading === 0 && budget === state.tuning.leaveKeysPerTick) finish(state);
+}
+
+export function onLoaded(state: NodeState, item: LeaveItem, versions: readonly Version[]): void {
+  const leave = state.leave;
+  if (leave === undefined || versions.length === 0) return;
+  const targets = targetsOf(state, item.key);
+  if (targets.length === 0) {
+    leave.queue.push(item);
+    return;
+  }
+  const opId = fx.nextId(state);
+  leave.pending.set(opId, { item, targets, acked: new Set(), sentTick: state.tick });
+  for (const to of targets) fx.send(state, to, { type: 'store', opId, key: item.key, versions: versions.slice(0, 16), hintFor: null });
+}
+
+export function onStoreAck(state: NodeState, from: NodeId, msg: { opId: number; key: string; ok: boolean }): boolean {
+  const p = state.leave?.pending.get(msg.opId);
+  if (p === undefined || p.item.key !== msg.key || !p.targets.includes(from)) return false;
+  if (msg.ok) p.acked.add(from);
+  if (p.acked.size === p.targets.length) state.leave?.pending.delete(msg.opId);
+  return true;
+}
+
+function finish(state: NodeState): void {
+  const leave = state.leave;
+  if (leave === undefined) return;
+  const me = membership.selfView(state);
+  state.members.set(state.id, { ...me, status: 'left', incarnation: me.incarnation + 1 });
+  membership.persistMembership(state);
+  const announcement = membership.gossipMessage(state, false);
+  for (const m of state.members.values()) if (m.id !== state.id && m.status !== 'left') fx.send(state, m.id, announcement);
+  state.left = true;
+  fx.trace(state, 'member', () => `left the ring (N=${coordinator.replicaCount(state)} copies handed over)`);
+  fx.reply(state, leave.requestId, { ok: true, op: 'leave' });
+}

@@ -1,0 +1,182 @@
+/**
+ * Membership by gossip (Dynamo section 4.8; SWIM's suspicion and refutation; memberlist's habits).
+ *
+ * Each member is gossiped as (id, host, capacity, epoch, incarnation, heartbeat, status). A node raises its
+ * own heartbeat every round and sends its whole view to `gossipFanout` random peers (push-pull: the first
+ * contact asks for the answer). Merge rule, per member: a higher epoch wins (a new life of the node); 'left'
+ * is final within an epoch; a higher incarnation wins; at equal incarnation the worse status wins
+ * (dead > suspect > alive) and the heartbeat is the larger. A member whose heartbeat has not advanced for
+ * suspectTimeoutTicks is suspect, for deadTimeoutTicks dead. A node that hears itself suspected or dead
+ * refutes it by raising its incarnation.
+ *
+ * The ring is built over every member that has not LEFT: dead members stay in the ring, as in Dynamo,
+ * where a failure is temporary until an explicit leave; requests skip them through the preference list's
+ * fallbacks (sloppy quorum) and hints carry their writes back. Only join and leave move partitions.
+ */
+import type { Tuning } from './config.js';
+import * as fx from './effects.js';
+import { limits } from './limits.js';
+import type { MemberWire, MessageOf } from './messages.js';
+import type { MemberView } from './node-io.js';
+import type { NodeState } from './node-state.js';
+import * as ring from './ring.js';
+import type { ClusterConfig, MemberStatus, NodeId } from './types.js';
+
+const statusRank: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 2, left: 3 };
+
+/**
+ * The merge of what a peer says about a member into what this node knows: the new view, or undefined when
+ * it teaches nothing. Pure, so it is tested by table (membership.test.ts).
+ */
+export function mergeMember(local: MemberView | undefined, remote: MemberWire, now: number): MemberView | undefined {
+  if (local === undefined || remote.epoch > local.epoch) return { ...remote, lastHeardTick: now };
+  if (remote.epoch < local.epoch || local.status === 'left') return undefined;
+  if (remote.status === 'left') return { ...local, status: 'left', incarnation: Math.max(local.incarnation, remote.incarnation) };
+  if (remote.incarnation > local.incarnation) return { ...remote, lastHeardTick: now };
+  if (remote.incarnation < local.incarnation) return undefined;
+  const status = statusRank[remote.status] > statusRank[local.status] ? remote.status : local.status;
+  const fresher = remote.heartbeat > local.heartbeat;
+  if (!fresher && status === local.status) return undefined;
+  return { ...local, status, heartbeat: Math.max(local.heartbeat, remote.heartbeat), lastHeardTick: fresher ? now : local.lastHeardTick };
+}
+
+/** What the failure detector makes of a member at `now` (never revives one: only refutation does). */
+export function detect(member: MemberView, now: number, tuning: Pick<Tuning, 'suspectTimeoutTicks' | 'deadTimeoutTicks'>): MemberStatus {
+  const silentTicks = now - member.lastHeardTick;
+  if (member.status === 'alive' && silentTicks > tuning.suspectTimeoutTicks) return silentTicks > tuning.deadTimeoutTicks ? 'dead' : 'suspect';
+  if (member.status === 'suspect' && silentTicks > tuning.deadTimeoutTicks) return 'dead';
+  return member.status;
+}
+
+/** Highest config wins: by version, then by the id of the node that set it. */
+export function newerConfig(a: { version: number; by: NodeId }, b: { version: number; by: NodeId }): boolean {
+  return a.version > b.version || (a.version === b.version && a.by > b.by);
+}
+
+export function selfView(state: NodeState): MemberView {
+  const me = state.members.get(state.id);
+  if (me === undefined) throw new Error(`node ${state.id}: own member entry missing`);
+  return me;
+}
+
+/** True when requests should go to this peer: not left, not suspect or dead, and the transport has not lost it. */
+export function healthy(state: NodeState, id: NodeId): boolean {
+  if (id === state.id) return !state.left;
+  const m = state.members.get(id);
+  return m !== undefined && m.status === 'alive' && !state.unreachable.has(id);
+}
+
+/** Rebuilds the ring when the set of members in it (everyone not left) changed. */
+export function refreshRing(state: NodeState): void {
+  const inRing = [...state.members.values()].filter((m) => m.status !== 'left').sort((a, b) => (a.id < b.id ? -1 : 1));
+  const signature = `${state.config.partitions}|${inRing.map((m) => `${m.id}/${m.host}/${m.capacity}`).join(',')}`;
+  if (signature === state.ringSignature) return;
+  state.ringSignature = signature;
+  state.ring = ring.build(inRing.map((m) => ({ id: m.id, host: m.host, capacity: m.capacity })), state.config.partitions);
+  fx.trace(state, 'member', () => `ring rebuilt over ${inRing.length} members`);
+}
+
+function toWire(m: MemberView): MemberWire {
+  return { id: m.id, host: m.host, capacity: m.capacity, epoch: m.epoch, incarnation: m.incarnation, heartbeat: m.heartbeat, status: m.status };
+}
+
+export function gossipMessage(state: NodeState, wantReply: boolean): MessageOf<'gossip'> {
+  return {
+    type: 'gossip',
+    members: [...state.members.values()].map(toWire),
+    config: state.config,
+    configVersion: state.configVersion,
+    configBy: state.configBy,
+    wantReply,
+  };
+}
+
+/** One gossip round: raise the own heartbeat, run the failure detector, push the view to a few peers. */
+export function round(state: NodeState): void {
+  const me = selfView(state);
+  state.members.set(state.id, { ...me, heartbeat: me.heartbeat + 1, lastHeardTick: state.tick });
+  for (const m of state.members.values()) {
+    if (m.id === state.id) continue;
+    const status = detect(m, state.tick, state.tuning);
+    if (status !== m.status) {
+      state.members.set(m.id, { ...m, status });
+      fx.trace(state, 'member', () => `${m.id} is ${status}`);
+    }
+  }
+  const others = [...state.members.values()].filter((m) => m.id !== state.id && m.status !== 'left').map((m) => m.id);
+  const pool = others.length > 0 ? others : state.seeds.filter((s) => s !== state.id);
+  const targets = state.rng.shuffle(pool).slice(0, state.tuning.gossipFanout);
+  for (const to of targets) fx.send(state, to, gossipMessage(state, !state.ready || others.length === 0));
+}
+
+/** Merges a peer's gossip; answers it when asked; refutes suspicion of this node; adopts a newer config. */
+export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'>): void {
+  if (newerConfig({ version: msg.configVersion, by: msg.configBy }, { version: state.configVersion, by: state.configBy })) {
+    if (msg.config.partitions !== state.config.partitions) {
+      fx.dropped(state, () => `gossip from ${from} with ${msg.config.partitions} partitions (this cluster has ${state.config.partitions})`);
+    } else {
+      adoptConfig(state, msg.config, msg.configVersion, msg.configBy);
+    }
+  }
+  let changed = false;
+  for (const remote of msg.members) {
+    if (remote.id === state.id) {
+      refute(state, remote);
+      continue;
+    }
+    const local = state.members.get(remote.id);
+    if (local === undefined && state.members.size >= limits.membersMax) {
+      fx.dropped(state, () => `member ${remote.id} past membersMax`);
+      continue;
+    }
+    const merged = mergeMember(local, remote, state.tick);
+    if (merged === undefined) continue;
+    if (local?.status !== merged.status) fx.trace(state, 'member', () => `${merged.id} is ${merged.status} (epoch ${merged.epoch}, incarnation ${merged.incarnation})`);
+    state.members.set(remote.id, merged);
+    // Heartbeats alone are not worth a storage write; status, epoch and new members are.
+    if (local === undefined || local.status !== merged.status || local.epoch !== merged.epoch) changed = true;
+  }
+  if (!state.ready) {
+    state.ready = true;
+    state.epochProvisional = false;
+    fx.trace(state, 'member', () => `ready: joined through ${from} at epoch ${state.epoch}`);
+  }
+  if (changed) {
+    refreshRing(state);
+    persistMembership(state);
+  }
+  if (msg.wantReply) fx.send(state, from, gossipMessage(state, false));
+}
+
+function refute(state: NodeState, remote: MemberWire): void {
+  const me = selfView(state);
+  if (remote.epoch > state.epoch || (state.epochProvisional && remote.epoch === state.epoch)) {
+    // A previous life of this node id is known to the cluster: never reuse its clock counters (KV679).
+    state.epoch = remote.epoch + 1;
+    state.members.set(state.id, { ...me, epoch: state.epoch, incarnation: 0, status: 'alive' });
+    fx.persist(state, { kind: 'epoch', epoch: state.epoch });
+    fx.trace(state, 'member', () => `epoch raised to ${state.epoch}: a previous life of ${state.id} was known`);
+    return;
+  }
+  if (remote.epoch === state.epoch && remote.status !== 'alive' && remote.status !== 'left' && remote.incarnation >= me.incarnation) {
+    state.members.set(state.id, { ...me, incarnation: remote.incarnation + 1, status: 'alive' });
+    fx.trace(state, 'member', () => `refuted being ${remote.status}: incarnation ${remote.incarnation + 1}`);
+  }
+}
+
+export function adoptConfig(state: NodeState, config: ClusterConfig, version: number, by: NodeId): void {
+  state.config = config;
+  state.configVersion = version;
+  state.configBy = by;
+  fx.trace(state, 'member', () => `config n=${config.n} r=${config.r} w=${config.w} (version ${version} by ${by})`);
+  persistMembership(state);
+}
+
+export function persistMembership(state: NodeState): void {
+  fx.persist(state, { kind: 'membership', members: [...state.members.values()], config: state.config });
+}
+
+/** The preference list of a partition under the current ring: the N owners, then the fallbacks in order. */
+export function preferenceList(state: NodeState, partition: number): { replicas: readonly NodeId[]; fallbacks: readonly NodeId[] } {
+  return ring.preferenceList(state.ring, partition, Math.min(state.config.n, state.ring.members.length));
+}

@@ -1,0 +1,107 @@
+/**
+ * The peer protocol: every message one node sends another, as a schema (schema.ts) so the codec can encode
+ * and validate it. Every field is bounded by limits.ts. The runtime decodes incoming bytes with
+ * `codec.decode(messageSchema, bytes)` and feeds only valid messages to the node; the node still guards
+ * against messages that are well-formed but wrong (unknown ids, partitions out of range), dropping and
+ * counting them.
+ *
+ * Add new message types and fields last: the union's tag travels as an index (schema.ts).
+ */
+import { limits } from './limits.js';
+import * as s from './schema.js';
+import { siblingsHardMax } from './siblings.js';
+
+const id = s.string({ maxBytes: limits.idBytesMax });
+const key = s.string({ maxBytes: limits.keyBytesMax });
+/** Hex MD5 strings (digests, value hashes, Merkle hashes). */
+const hex = s.string({ maxBytes: 64 });
+/** An actor is `${nodeId}@${epoch}` (vclock.ts). */
+const actor = s.string({ maxBytes: limits.idBytesMax + 16 });
+const errorText = s.string({ maxBytes: 1024 });
+
+export const clockSchema = s.array(s.object({ actor, counter: s.uint(), tick: s.uint() }), { max: limits.clockEntriesMax });
+
+export const versionSchema = s.object({
+  clock: clockSchema,
+  value: s.object({ kind: s.enumOf(['string', 'bytes', 'tombstone'] as const), bytes: s.bytes({ maxBytes: limits.valueBytesMax }) }),
+  valueHash: hex,
+  digest: hex,
+  timestamp: s.uint(),
+});
+
+/** The versions of one key, as a replica holds them (siblings, up to the hard ceiling of siblings.ts). */
+const versions = s.array(versionSchema, { max: siblingsHardMax });
+
+export const memberSchema = s.object({
+  id,
+  host: id,
+  capacity: s.float(),
+  epoch: s.uint(),
+  incarnation: s.uint(),
+  heartbeat: s.uint(),
+  status: s.enumOf(['alive', 'suspect', 'dead', 'left'] as const),
+});
+
+export const configSchema = s.object({ n: s.uint(), r: s.uint(), w: s.uint(), partitions: s.uint() });
+
+/** Merkle buckets a message may name at once (anti-entropy bounds its work per round below this). */
+export const bucketsPerMessageMax = 1024;
+/** Merkle leaves a message may carry at once. */
+export const leavesPerMessageMax = 4096;
+
+export const messageSchema = s.union('type', {
+  /** Push-pull gossip: the sender's member list and cluster config; `wantReply` asks for the receiver's. */
+  gossip: s.object({
+    members: s.array(memberSchema, { max: limits.membersMax }),
+    config: configSchema,
+    configVersion: s.uint(),
+    configBy: id,
+    wantReply: s.boolean(),
+  }),
+  /** A write handed to a node of the key's preference list, which coordinates it. */
+  forward: s.object({
+    forwardId: s.uint(),
+    op: s.enumOf(['put', 'delete'] as const),
+    key,
+    value: s.nullable(versionSchema.shape.value),
+    context: s.nullable(s.string({ maxBytes: 32 * 1024 })),
+    w: s.nullable(s.uint()),
+  }),
+  /** The coordinator's answer to a forward. */
+  'forward-reply': s.object({
+    forwardId: s.uint(),
+    ok: s.boolean(),
+    context: s.string({ maxBytes: 32 * 1024 }),
+    warnings: s.array(errorText, { max: 8 }),
+    error: errorText,
+    indeterminate: s.boolean(),
+  }),
+  /**
+   * Store these versions of a key (replication, read repair, hinted handoff, anti-entropy, leave).
+   * `hintFor` names the intended owner when the receiver is a fallback keeping a hint. opId 0: no ack wanted.
+   */
+  store: s.object({ opId: s.uint(), key, versions, hintFor: s.nullable(id) }),
+  /** Sent after the store is durable: `digests` are the versions now held (stored or already covered). */
+  'store-ack': s.object({ opId: s.uint(), key, digests: s.array(hex, { max: siblingsHardMax }), ok: s.boolean(), error: errorText }),
+  /** Ask a replica for every version it holds of a key. */
+  read: s.object({ opId: s.uint(), key }),
+  'read-reply': s.object({ opId: s.uint(), key, versions }),
+  /** Anti-entropy step 1: the initiator's Merkle root of one partition. */
+  'ae-root': s.object({ sessionId: s.uint(), partition: s.uint(), root: hex }),
+  /** Step 2: roots differ; the responder's bucket hashes. */
+  'ae-buckets': s.object({ sessionId: s.uint(), partition: s.uint(), hashes: s.array(hex, { max: bucketsPerMessageMax }) }),
+  /** Step 3: the initiator's leaves (key, leaf digest) in the buckets that differ. */
+  'ae-leaves': s.object({
+    sessionId: s.uint(),
+    partition: s.uint(),
+    buckets: s.array(s.uint(), { max: bucketsPerMessageMax }),
+    leaves: s.array(s.object({ key, digest: hex }), { max: leavesPerMessageMax }),
+  }),
+  /** Step 4: the responder asks for the initiator's versions of these keys (it pushes its own with `store`). */
+  'ae-want': s.object({ sessionId: s.uint(), partition: s.uint(), keys: s.array(key, { max: leavesPerMessageMax }) }),
+});
+
+export type Message = s.Infer<typeof messageSchema>;
+export type MessageType = Message['type'];
+export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
+export type MemberWire = s.Infer<typeof memberSchema>;

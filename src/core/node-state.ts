@@ -1,0 +1,151 @@
+/**
+ * The plain, mutable state of one node, owned by its caller and changed only by node.step. Split from
+ * node.ts so that every module of the node (coordinator, replica, handoff, anti-entropy, membership) can
+ * name it without importing the step function.
+ */
+import type { Tuning } from './config.js';
+import type { ClientRequest, Effect, MemberView, StoreRecord } from './node-io.js';
+import type { Rng } from './rng.js';
+import type { Ring } from './ring.js';
+import type { Index } from './store-index.js';
+import type { ClusterConfig, HostId, NodeId, Version } from './types.js';
+
+export interface Counters {
+  messagesSent: number;
+  messagesReceived: number;
+  /** Peer messages dropped as semantically wrong or stale (unknown ids, bad partitions, late replies). */
+  messagesDropped: number;
+  /** Versions pushed to a stale replica by read repair or anti-entropy. */
+  repairs: number;
+  hintsHandedOff: number;
+  storageErrors: number;
+  writesAcked: number;
+  readsServed: number;
+}
+
+/** A client write this node coordinates (or forwarded, see Forward). */
+export interface WriteOp {
+  readonly kind: 'write';
+  readonly opId: number;
+  /** Where the reply goes: a local client request, or a forwarding peer. */
+  readonly origin: Origin;
+  readonly op: 'put' | 'delete';
+  readonly key: string;
+  readonly version: Version;
+  readonly w: number;
+  readonly n: number;
+  readonly startTick: number;
+  /** Owners and fallbacks this write was sent to: target -> owner it stands for (itself for an owner). */
+  readonly sentTo: Map<NodeId, { readonly owner: NodeId; readonly sentTick: number }>;
+  /** Nodes that acknowledged a durable copy. */
+  readonly acked: Set<NodeId>;
+  /** Owners that a fallback already stands in for (so each owner is replaced once at a time). */
+  readonly replaced: Set<NodeId>;
+  /** Targets whose ack timed out (each is replaced at most once). */
+  readonly timedOut: Set<NodeId>;
+  readonly warnings: readonly string[];
+  replied: boolean;
+}
+
+export interface ReadOp {
+  readonly kind: 'read';
+  readonly opId: number;
+  readonly requestId: number;
+  readonly key: string;
+  readonly r: number;
+  readonly owners: readonly NodeId[];
+  readonly startTick: number;
+  /** Replies so far: replica -> the versions it holds. */
+  readonly replies: Map<NodeId, readonly Version[]>;
+  readonly warnings: readonly string[];
+  replied: boolean;
+}
+
+export type Origin = { readonly kind: 'client'; readonly requestId: number } | { readonly kind: 'peer'; readonly peer: NodeId; readonly forwardId: number };
+
+export interface Forward {
+  readonly requestId: number;
+  readonly op: 'put' | 'delete';
+  readonly to: NodeId;
+  readonly startTick: number;
+}
+
+/** Why a storage load was asked for, and what to do when it completes. */
+export type LoadPurpose =
+  | { readonly kind: 'read-local'; readonly opId: number }
+  | { readonly kind: 'read-remote'; readonly peer: NodeId; readonly opId: number }
+  | { readonly kind: 'handoff'; readonly owner: NodeId }
+  | { readonly kind: 'ae-push'; readonly peer: NodeId }
+  | { readonly kind: 'leave'; readonly item: LeaveItem };
+
+export interface AntiEntropy {
+  /** Index into the node's list of partitions, round-robin. */
+  cursor: number;
+  /** The current session this node started, if any. */
+  session: { readonly sessionId: number; readonly partition: number; readonly peer: NodeId; phase: 'root' | 'buckets' | 'leaves'; readonly startTick: number } | undefined;
+  lastRoundTick: number;
+  sessionsStarted: number;
+  sessionsInSync: number;
+  versionsSent: number;
+}
+
+export interface Leave {
+  /** Keys sent and not yet acknowledged by every target, by the opId of their store message. */
+  readonly pending: Map<number, { readonly item: LeaveItem; readonly targets: readonly NodeId[]; readonly acked: Set<NodeId>; readonly sentTick: number }>;
+  /** Keys (and hinted keys) still to send. */
+  readonly queue: LeaveItem[];
+  /** The ring without this node: where its data goes. */
+  readonly futureRing: Ring;
+  readonly requestId: number;
+}
+
+export interface LeaveItem {
+  readonly key: string;
+  readonly hintFor: NodeId | undefined;
+}
+
+export interface NodeState {
+  readonly id: NodeId;
+  readonly host: HostId;
+  readonly capacity: number;
+  readonly seeds: readonly NodeId[];
+  readonly tuning: Tuning;
+  readonly conflictMode: 'vclock' | 'lww';
+  readonly clockSkewTicks: number;
+  readonly rng: Rng;
+  epoch: number;
+  /** True once this node has heard one gossip answer (or has no seeds): only then does it coordinate writes. */
+  ready: boolean;
+  /** True when the epoch was chosen at start because storage was empty (gossip may still raise it). */
+  epochProvisional: boolean;
+  tick: number;
+  config: ClusterConfig;
+  configVersion: number;
+  configBy: NodeId;
+  readonly members: Map<NodeId, MemberView>;
+  ring: Ring;
+  ringSignature: string;
+  /** Peers the transport says it cannot reach right now (a hint for failure detection). */
+  readonly unreachable: Set<NodeId>;
+  readonly index: Index;
+  nextId: number;
+  readonly writes: Map<number, WriteOp>;
+  readonly reads: Map<number, ReadOp>;
+  readonly forwards: Map<number, Forward>;
+  readonly loads: Map<number, { readonly key: string; readonly hintFor: NodeId | undefined; readonly purpose: LoadPurpose }>;
+  /** Hinted keys being handed off, by the opId of their store message. */
+  readonly handoffs: Map<number, { readonly owner: NodeId; readonly to: NodeId; readonly key: string; readonly sentTick: number }>;
+  lastGossipTick: number;
+  lastHandoffTick: number;
+  readonly antiEntropy: AntiEntropy;
+  leave: Leave | undefined;
+  left: boolean;
+  readonly counters: Counters;
+  /** Effects and records of the current step (reset by node.step). */
+  out: Effect[];
+  records: StoreRecord[];
+  /** Client requests this node accepted and has not answered (bounded by limits.pendingRequestsMax). */
+  pendingRequests: number;
+}
+
+export type { ClientRequest };

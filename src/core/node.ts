@@ -1,0 +1,305 @@
+/**
+ * One Dynamo node as a deterministic state machine (DESIGN.md, "the one rule"): `create` builds its state
+ * from what storage holds, `step` feeds one input and returns the effects to carry out (node-io.ts says in
+ * which order), `snapshot` gives a read-only view for the UI, kv.stats() and the simulator's checker.
+ *
+ * Epoch rule (KV679): a node whose storage holds an epoch keeps it. A node whose storage is empty takes a
+ * provisional epoch derived from its rngSeed, persists it, and coordinates no write until its first gossip
+ * answer: if the cluster knows a life of this node id with an epoch >= the provisional one, the node takes
+ * that epoch + 1 (persisted) before it issues any clock counter. Clock actors are `${id}@${epoch}`.
+ */
+import * as antiEntropy from './anti-entropy.js';
+import { tuningWith, type Tuning } from './config.js';
+import * as coordinator from './coordinator.js';
+import * as fx from './effects.js';
+import * as handoff from './handoff.js';
+import * as leave from './leave.js';
+import { limits } from './limits.js';
+import * as membership from './membership.js';
+import type { Message } from './messages.js';
+import type { ClientRequest, Effect, Input, MemberView, StoredState } from './node-io.js';
+import type { Counters, NodeState } from './node-state.js';
+import * as read from './read.js';
+import * as replica from './replica.js';
+import * as ring from './ring.js';
+import * as rngModule from './rng.js';
+import * as storeIndex from './store-index.js';
+import { defaultClusterConfig, type ClusterConfig, type HostId, type NodeId, type Version } from './types.js';
+
+export type { NodeState } from './node-state.js';
+
+export interface NodeOptions {
+  readonly id: NodeId;
+  readonly host: HostId;
+  readonly capacity: number;
+  readonly seeds: readonly NodeId[];
+  readonly rngSeed: number;
+  readonly now: number;
+  readonly stored: StoredState;
+  readonly config?: ClusterConfig;
+  readonly tuning?: Partial<Tuning>;
+  readonly conflictMode?: 'vclock' | 'lww';
+  readonly clockSkewTicks?: number;
+}
+
+export interface NodeSnapshot {
+  readonly id: NodeId;
+  readonly host: HostId;
+  readonly epoch: number;
+  readonly tick: number;
+  readonly ready: boolean;
+  readonly config: ClusterConfig;
+  readonly configVersion: number;
+  readonly members: readonly MemberView[];
+  /** The owner of each partition, as this node's ring says. */
+  readonly owners: readonly NodeId[];
+  /** Partitions this node is a replica of. */
+  readonly replicated: readonly number[];
+  readonly keys: number;
+  readonly versions: number;
+  readonly hints: { readonly count: number; readonly entries: readonly { readonly owner: NodeId; readonly key: string }[] };
+  /** Merkle root per replicated partition. */
+  readonly merkleRoots: Readonly<Record<number, string>>;
+  readonly pendingRequests: number;
+  readonly pendingWrites: number;
+  readonly pendingReads: number;
+  readonly antiEntropy: { readonly partition: number | undefined; readonly phase: string; readonly peer: NodeId | undefined; readonly sessionsStarted: number; readonly sessionsInSync: number; readonly versionsSent: number };
+  readonly counters: Readonly<Counters>;
+  readonly leaving: boolean;
+  readonly left: boolean;
+}
+
+/** Hint entries listed in a snapshot at most (the count is always exact). */
+const snapshotHintsMax = 200;
+
+export function create(options: NodeOptions): { state: NodeState; effects: Effect[] } {
+  const { stored } = options;
+  const tuning = tuningWith(options.tuning);
+  const config = stored.config ?? options.config ?? defaultClusterConfig;
+  const rng = rngModule.create(options.rngSeed);
+  const provisional = stored.epoch === undefined;
+  const epoch = stored.epoch ?? 1 + ((options.rngSeed >>> 0) % 1_000_000);
+  const previousSelf = stored.members?.find((m) => m.id === options.id);
+  const state: NodeState = {
+    id: options.id, host: options.host, capacity: options.capacity, seeds: options.seeds, tuning,
+    conflictMode: options.conflictMode ?? 'vclock', clockSkewTicks: options.clockSkewTicks ?? 0, rng,
+    epoch, epochProvisional: provisional, ready: false, tick: options.now,
+    config, configVersion: 0, configBy: '',
+    members: new Map(), ring: ring.build([], config.partitions), ringSignature: '', unreachable: new Set(),
+    index: storeIndex.create(config.partitions), nextId: rng.int(2 ** 30) * 1024,
+    writes: new Map(), reads: new Map(), forwards: new Map(), loads: new Map(), handoffs: new Map(),
+    lastGossipTick: -Infinity, lastHandoffTick: options.now,
+    antiEntropy: { cursor: rng.int(1024), session: undefined, lastRoundTick: options.now, sessionsStarted: 0, sessionsInSync: 0, versionsSent: 0 },
+    leave: undefined, left: false,
+    counters: { messagesSent: 0, messagesReceived: 0, messagesDropped: 0, repairs: 0, hintsHandedOff: 0, storageErrors: 0, writesAcked: 0, readsServed: 0 },
+    out: [], records: [], pendingRequests: 0,
+  };
+  for (const m of stored.members ?? []) if (m.id !== options.id) state.members.set(m.id, { ...m, lastHeardTick: options.now });
+  state.members.set(options.id, {
+    id: options.id, host: options.host, capacity: options.capacity, epoch,
+    // A restart raises the incarnation, so the new, lower heartbeat is not ignored as old news.
+    incarnation: previousSelf !== undefined && previousSelf.epoch === epoch ? previousSelf.incarnation + 1 : 0,
+    heartbeat: 0, status: 'alive', lastHeardTick: options.now,
+  });
+  const knowsOthers = state.members.size > 1 || options.seeds.some((s) => s !== options.id);
+  state.ready = !provisional || !knowsOthers;
+  for (const { key, version } of stored.versions) storeIndex.restore(state.index, key, version);
+  for (const { owner, key, version } of stored.hints) storeIndex.restoreHint(state.index, owner, key, version);
+  membership.refreshRing(state);
+  if (provisional) fx.persist(state, { kind: 'epoch', epoch });
+  fx.trace(state, 'member', () => `start at epoch ${epoch}${provisional ? ' (empty storage: provisional until gossip answers)' : ''}, ${stored.versions.length} version(s), ${stored.hints.length} hint(s)`);
+  return { state, effects: collect(state) };
+}
+
+function collect(state: NodeState): Effect[] {
+  const effects: Effect[] = state.records.length > 0 ? [{ type: 'persist', records: state.records }, ...state.out] : state.out;
+  state.out = [];
+  state.records = [];
+  return effects;
+}
+
+export function step(state: NodeState, input: Input): Effect[] {
+  state.out = [];
+  state.records = [];
+  if (state.left) {
+    if (input.type === 'request') fx.reply(state, input.requestId, { ok: false, indeterminate: false, error: `${state.id} has left the ring` });
+    return collect(state);
+  }
+  switch (input.type) {
+    case 'tick':
+      state.tick = Math.max(state.tick, input.now);
+      onTick(state);
+      break;
+    case 'message':
+      state.counters.messagesReceived++;
+      onMessage(state, input.from, input.message);
+      break;
+    case 'request':
+      onRequest(state, input.requestId, input.request);
+      break;
+    case 'loaded':
+      onLoaded(state, input.loadId, input.key, input.versions, input.corrupt);
+      break;
+    case 'peer-reachable':
+      if (input.reachable) state.unreachable.delete(input.peer);
+      else if (state.unreachable.size < limits.membersMax) state.unreachable.add(input.peer);
+      break;
+    case 'storage-failed':
+      state.counters.storageErrors++;
+      fx.trace(state, 'error', () => `storage failed: ${input.error}`);
+      break;
+    default:
+      throw new Error(`node: unknown input ${JSON.stringify(input satisfies never)}`);
+  }
+  return collect(state);
+}
+
+function onTick(state: NodeState): void {
+  if (state.tick - state.lastGossipTick >= state.tuning.gossipIntervalTicks) {
+    state.lastGossipTick = state.tick;
+    membership.round(state);
+  }
+  coordinator.tickWrites(state);
+  coordinator.tickForwards(state);
+  read.tickReads(state);
+  handoff.tick(state);
+  antiEntropy.tick(state);
+  leave.tick(state);
+}
+
+function onMessage(state: NodeState, from: NodeId, msg: Message): void {
+  switch (msg.type) {
+    case 'gossip':
+      return membership.onGossip(state, from, msg);
+    case 'forward': {
+      const request: ClientRequest = msg.op === 'put'
+        ? { op: 'put', key: msg.key, value: msg.value ?? { kind: 'string', bytes: new Uint8Array() }, ...(msg.context !== null ? { context: msg.context } : {}), ...(msg.w !== null ? { w: msg.w } : {}) }
+        : { op: 'delete', key: msg.key, ...(msg.context !== null ? { context: msg.context } : {}), ...(msg.w !== null ? { w: msg.w } : {}) };
+      const origin = { kind: 'peer', peer: from, forwardId: msg.forwardId } as const;
+      const problem = msg.op === 'put' && msg.value === null ? 'forwarded put without a value' : coordinator.invalid(state, request);
+      if (problem !== undefined) {
+        fx.send(state, from, { type: 'forward-reply', forwardId: msg.forwardId, ok: false, context: '', warnings: [], error: problem, indeterminate: false });
+        return;
+      }
+      return coordinator.write(state, origin, request as coordinator.WriteRequest);
+    }
+    case 'forward-reply':
+      if (!coordinator.onForwardReply(state, from, msg)) fx.dropped(state, () => `forward-reply ${msg.forwardId} from ${from} matches no forward`);
+      return;
+    case 'store':
+      return replica.onStore(state, from, msg);
+    case 'store-ack':
+      if (!coordinator.onStoreAck(state, from, msg) && !handoff.onStoreAck(state, from, msg) && !leave.onStoreAck(state, from, msg)) {
+        fx.dropped(state, () => `store-ack ${msg.opId} from ${from} matches nothing in progress`);
+      }
+      return;
+    case 'read':
+      return replica.onRead(state, from, msg);
+    case 'read-reply':
+      if (!read.onReply(state, from, msg.opId, msg.key, msg.versions)) fx.dropped(state, () => `read-reply ${msg.opId} from ${from} matches no read`);
+      return;
+    case 'ae-root':
+      return antiEntropy.onRoot(state, from, msg);
+    case 'ae-buckets':
+      if (!antiEntropy.onBuckets(state, from, msg)) fx.dropped(state, () => `ae-buckets ${msg.sessionId} from ${from} matches no session`);
+      return;
+    case 'ae-leaves':
+      return antiEntropy.onLeaves(state, from, msg);
+    case 'ae-want':
+      return antiEntropy.onWant(state, from, msg);
+    default:
+      fx.dropped(state, () => `unknown message from ${from}: ${JSON.stringify((msg satisfies never as { type?: unknown }).type)}`);
+  }
+}
+
+function onRequest(state: NodeState, requestId: number, request: ClientRequest): void {
+  state.pendingRequests++;
+  if (state.pendingRequests > limits.pendingRequestsMax) {
+    fx.reply(state, requestId, { ok: false, indeterminate: false, error: `too many requests in flight (${limits.pendingRequestsMax})` });
+    return;
+  }
+  const problem = coordinator.invalid(state, request);
+  if (problem !== undefined) {
+    fx.reply(state, requestId, { ok: false, indeterminate: false, error: problem });
+    return;
+  }
+  switch (request.op) {
+    case 'get':
+      return read.start(state, requestId, request.key, request.r);
+    case 'put':
+    case 'delete':
+      return coordinator.write(state, { kind: 'client', requestId }, request);
+    case 'configure':
+      return configure(state, requestId, request);
+    case 'leave':
+      return leave.start(state, requestId);
+    default:
+      throw new Error(`node: unknown request ${JSON.stringify(request satisfies never)}`);
+  }
+}
+
+function configure(state: NodeState, requestId: number, request: Extract<ClientRequest, { op: 'configure' }>): void {
+  const n = request.n ?? state.config.n;
+  const r = request.r ?? Math.min(state.config.r, n);
+  const w = request.w ?? Math.min(state.config.w, n);
+  const ok = (x: number, max: number) => Number.isInteger(x) && x >= 1 && x <= max;
+  if (!ok(n, limits.membersMax) || !ok(r, n) || !ok(w, n)) {
+    fx.reply(state, requestId, { ok: false, indeterminate: false, error: `bad config n=${n} r=${r} w=${w}: need 1 <= r, w <= n` });
+    return;
+  }
+  membership.adoptConfig(state, { ...state.config, n, r, w }, state.configVersion + 1, state.id);
+  fx.reply(state, requestId, { ok: true, op: 'configure' });
+}
+
+function onLoaded(state: NodeState, loadId: number, key: string, versions: readonly Version[], corrupt: number): void {
+  const load = state.loads.get(loadId);
+  if (load === undefined || load.key !== key) {
+    fx.trace(state, 'error', () => `loaded ${loadId} for ${key} matches no load`);
+    return;
+  }
+  state.loads.delete(loadId);
+  if (load.hintFor === undefined) replica.checkLoaded(state, key, versions, corrupt);
+  else state.counters.storageErrors += corrupt;
+  const purpose = load.purpose;
+  switch (purpose.kind) {
+    case 'read-local':
+      read.onReply(state, state.id, purpose.opId, key, versions);
+      return;
+    case 'read-remote':
+      state.counters.readsServed++;
+      fx.send(state, purpose.peer, { type: 'read-reply', opId: purpose.opId, key, versions: versions.slice(0, 16) });
+      return;
+    case 'handoff':
+      return handoff.onLoaded(state, purpose.owner, key, versions);
+    case 'ae-push':
+      return antiEntropy.onLoaded(state, purpose.peer, key, versions);
+    case 'leave':
+      return leave.onLoaded(state, purpose.item, versions);
+    default:
+      throw new Error(`node: unknown load purpose ${JSON.stringify(purpose satisfies never)}`);
+  }
+}
+
+export function snapshot(state: NodeState): NodeSnapshot {
+  const replicated = ring.replicaPartitions(state.ring, state.id, coordinator.replicaCount(state));
+  const merkleRoots: Record<number, string> = {};
+  for (const p of replicated) merkleRoots[p] = storeIndex.root(state.index, p);
+  const entries: { owner: NodeId; key: string }[] = [];
+  for (const [owner, byKey] of state.index.hints) for (const key of byKey.keys()) if (entries.length < snapshotHintsMax) entries.push({ owner, key });
+  let versions = 0;
+  for (const v of state.index.versions.values()) versions += v.length;
+  const session = state.antiEntropy.session;
+  return {
+    id: state.id, host: state.host, epoch: state.epoch, tick: state.tick, ready: state.ready,
+    config: state.config, configVersion: state.configVersion,
+    members: [...state.members.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    owners: state.ring.owners, replicated, keys: state.index.versions.size, versions,
+    hints: { count: state.index.hintCount, entries }, merkleRoots,
+    pendingRequests: state.pendingRequests, pendingWrites: state.writes.size, pendingReads: state.reads.size,
+    antiEntropy: {
+      partition: session?.partition, phase: session?.phase ?? 'idle', peer: session?.peer,
+      sessionsStarted: state.antiEntropy.sessionsStarted, sessionsInSync: state.antiEntropy.sessionsInSync, versionsSent: state.antiEntropy.versionsSent,
+    },
+    counters: { ...state.counters }, leaving: state.leave !== undefined, left: state.left,
+  };
+}

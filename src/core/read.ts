@@ -1,0 +1,96 @@
+/**
+ * The read path (Dynamo section 4.5): the node that receives a get coordinates it. It asks the key's N
+ * replicas (itself through a storage load), answers after R replies with the reconciled siblings and one
+ * context covering them, then repairs every replica that answered without some version (read repair).
+ * Tombstones are not returned as values, but the context covers them, so a put after a delete replaces it.
+ */
+import * as coordinator from './coordinator.js';
+import * as fx from './effects.js';
+import * as membership from './membership.js';
+import type { ReadVersion } from './node-io.js';
+import type { NodeState, ReadOp } from './node-state.js';
+import * as siblings from './siblings.js';
+import * as storeIndex from './store-index.js';
+import type { NodeId, Version } from './types.js';
+import * as vclock from './vclock.js';
+
+export function start(state: NodeState, requestId: number, key: string, rOverride: number | undefined): void {
+  const n = coordinator.replicaCount(state);
+  const r = rOverride ?? Math.min(state.config.r, n);
+  const { replicas } = membership.preferenceList(state, storeIndex.partitionOf(state.index, key));
+  const op: ReadOp = {
+    kind: 'read', opId: fx.nextId(state), requestId, key, r, owners: replicas, startTick: state.tick,
+    replies: new Map(), warnings: coordinator.quorumWarnings(state, r, Math.min(state.config.w, n)), replied: false,
+  };
+  state.reads.set(op.opId, op);
+  for (const owner of replicas) {
+    if (owner === state.id) {
+      const loadId = fx.nextId(state);
+      state.loads.set(loadId, { key, hintFor: undefined, purpose: { kind: 'read-local', opId: op.opId } });
+      state.out.push({ type: 'load', loadId, key });
+    } else {
+      fx.send(state, owner, { type: 'read', opId: op.opId, key });
+    }
+  }
+}
+
+/** A replica's (or this node's own) answer. False when it matches no read in progress. */
+export function onReply(state: NodeState, from: NodeId, opId: number, key: string, versions: readonly Version[]): boolean {
+  const op = state.reads.get(opId);
+  if (op === undefined || op.key !== key || !op.owners.includes(from) || op.replies.has(from)) return false;
+  op.replies.set(from, versions);
+  if (!op.replied && op.replies.size >= op.r) answer(state, op);
+  if (op.replies.size >= op.owners.length) finish(state, op);
+  return true;
+}
+
+function merged(state: NodeState, op: ReadOp): readonly Version[] {
+  let all: readonly Version[] = [];
+  for (const versions of op.replies.values()) {
+    const r = storeIndex.reconcileAll(state.conflictMode, all, versions, Number.POSITIVE_INFINITY);
+    if (r.ok) all = r.versions;
+  }
+  return all;
+}
+
+function answer(state: NodeState, op: ReadOp): void {
+  op.replied = true;
+  state.counters.readsServed++;
+  const all = merged(state, op);
+  const versions: ReadVersion[] = siblings.live(all).map((v) => ({
+    value: v.value, clock: v.clock,
+    replicas: [...op.replies].filter(([, vs]) => vs.some((x) => x.digest === v.digest)).map(([id]) => id).sort(),
+  }));
+  fx.trace(state, 'get', () => `get ${op.key}: ${versions.length} version(s) from ${[...op.replies.keys()].sort().join(', ')}`);
+  fx.reply(state, op.requestId, { ok: true, op: 'get', versions, context: vclock.toContext(siblings.contextOf(all)), warnings: op.warnings });
+}
+
+/** Read repair: every replica that answered gets the versions it lacks. */
+function finish(state: NodeState, op: ReadOp): void {
+  state.reads.delete(op.opId);
+  const all = merged(state, op);
+  for (const [replica, held] of op.replies) {
+    const have = new Set(held.map((v) => v.digest));
+    const missing = all.filter((v) => !have.has(v.digest));
+    if (missing.length === 0) continue;
+    state.counters.repairs += missing.length;
+    fx.trace(state, 'repair', () => `read repair: ${replica} gets ${missing.length} version(s) of ${op.key}`);
+    if (replica === state.id) {
+      const applied = storeIndex.apply(state.index, state.conflictMode, op.key, missing, siblings.siblingsHardMax);
+      if (applied.outcome !== 'overflow') for (const record of applied.records) fx.persist(state, record);
+    } else {
+      fx.send(state, replica, { type: 'store', opId: 0, key: op.key, versions: missing, hintFor: null });
+    }
+  }
+}
+
+export function tickReads(state: NodeState): void {
+  for (const op of [...state.reads.values()]) {
+    if (state.tick - op.startTick < state.tuning.requestTimeoutTicks) continue;
+    if (!op.replied) {
+      op.replied = true;
+      fx.reply(state, op.requestId, { ok: false, indeterminate: false, error: `read quorum not reached: ${op.replies.size} of ${op.r} replied` });
+    }
+    finish(state, op);
+  }
+}

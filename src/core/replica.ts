@@ -1,0 +1,71 @@
+/**
+ * The replica side: storing versions sent by coordinators, read repair, handoff and anti-entropy (as the
+ * key's replica or, with `hintFor`, as a fallback keeping a hint), and answering reads from storage.
+ * An ack is sent in the same step as the records it confirms, so the runtime sends it only once they are
+ * durable (node-io.ts). It names every incoming digest now held or covered; a refusal names none.
+ */
+import * as fx from './effects.js';
+import type { MessageOf } from './messages.js';
+import type { NodeState } from './node-state.js';
+import * as siblings from './siblings.js';
+import * as storeIndex from './store-index.js';
+import type { NodeId, Version } from './types.js';
+import * as version from './version.js';
+
+export function onStore(state: NodeState, from: NodeId, msg: MessageOf<'store'>): void {
+  const ack = (ok: boolean, error: string): void => {
+    if (msg.opId !== 0) fx.send(state, from, { type: 'store-ack', opId: msg.opId, key: msg.key, digests: ok ? msg.versions.map((v) => v.digest) : [], ok, error });
+  };
+  const bad = msg.versions.find((v) => !version.verify(v));
+  if (bad !== undefined) {
+    fx.dropped(state, () => `store of ${msg.key} from ${from}: version ${bad.digest} fails its integrity check`);
+    ack(false, 'version fails its integrity check');
+    return;
+  }
+  if (state.leave !== undefined || state.left) {
+    ack(false, `${state.id} is leaving`);
+    return;
+  }
+  if (msg.hintFor !== null && msg.hintFor !== state.id) {
+    const r = storeIndex.addHint(state.index, state.conflictMode, msg.hintFor, msg.key, msg.versions, siblings.siblingsHardMax);
+    if (!r.ok) {
+      fx.trace(state, 'hint', () => `refused hint for ${msg.hintFor} on ${msg.key}: ${r.error}`);
+      ack(false, r.error);
+      return;
+    }
+    for (const record of r.records) fx.persist(state, record);
+    if (r.records.length > 0) fx.trace(state, 'hint', () => `keep hint for ${msg.hintFor}: ${msg.key}`);
+    ack(true, '');
+    return;
+  }
+  const applied = storeIndex.apply(state.index, state.conflictMode, msg.key, msg.versions, siblings.siblingsHardMax);
+  if (applied.outcome === 'overflow') {
+    fx.trace(state, 'put', () => `refused ${msg.key} from ${from}: past the sibling ceiling`);
+    ack(false, `too many siblings for ${msg.key}`);
+    return;
+  }
+  for (const record of applied.records) fx.persist(state, record);
+  if (applied.outcome === 'changed') fx.trace(state, 'replicate', () => `store ${msg.key} from ${from}: ${applied.versions.length} version(s)`);
+  ack(true, '');
+}
+
+export function onRead(state: NodeState, from: NodeId, msg: MessageOf<'read'>): void {
+  if (state.loads.size >= state.tuning.loadsInFlightMax) {
+    fx.dropped(state, () => `read of ${msg.key} from ${from}: ${state.loads.size} loads in flight`);
+    return;
+  }
+  const loadId = fx.nextId(state);
+  state.loads.set(loadId, { key: msg.key, hintFor: undefined, purpose: { kind: 'read-remote', peer: from, opId: msg.opId } });
+  state.out.push({ type: 'load', loadId, key: msg.key });
+}
+
+/** Versions storage returned for a replica key: forgets those it could not return intact (anti-entropy repairs them). */
+export function checkLoaded(state: NodeState, key: string, versions: readonly Version[], corrupt: number): void {
+  // Only a reported corruption says something is missing: otherwise a difference is a write that landed
+  // after the load was issued, and must not be forgotten.
+  if (corrupt === 0) return;
+  const records = storeIndex.forgetMissing(state.index, key, versions);
+  state.counters.storageErrors += corrupt;
+  fx.trace(state, 'error', () => `${key}: ${records.length} version(s) missing or corrupt in storage, left for repair`);
+  for (const record of records) fx.persist(state, record);
+}

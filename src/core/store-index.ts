@@ -1,0 +1,239 @@
+/**
+ * What a node holds, in memory: the metadata of every version it stores (values stay in storage), one
+ * Merkle tree per partition over (key, leaf digest), and the hinted versions it keeps for other owners.
+ * Every change returns the storage records that make it durable; the caller persists them.
+ */
+import * as hash from './hash.js';
+import { limits } from './limits.js';
+import type { StoreRecord } from './node-io.js';
+import * as siblings from './siblings.js';
+import type { NodeId, Version, VersionMeta } from './types.js';
+import * as version from './version.js';
+
+export type ConflictMode = 'vclock' | 'lww';
+
+/**
+ * A two-level hash tree of one partition: leaves (key -> leaf digest) fall in `bucketsPerTree` buckets by
+ * their hash; a bucket's hash covers its sorted leaves, the root covers the bucket hashes. Hashes are
+ * recomputed lazily, only for buckets that changed.
+ */
+export interface Tree {
+  readonly buckets: Map<string, string>[];
+  readonly bucketHashes: (string | undefined)[];
+  root: string | undefined;
+  size: number;
+}
+
+export const bucketsPerTree = 64;
+const emptyHash = hash.md5Hex('');
+
+export interface Index {
+  readonly partitions: number;
+  readonly versions: Map<string, readonly VersionMeta[]>;
+  readonly partitionOfKey: Map<string, number>;
+  readonly bucketOfKey: Map<string, number>;
+  readonly trees: Map<number, Tree>;
+  readonly hints: Map<NodeId, Map<string, readonly VersionMeta[]>>;
+  hintCount: number;
+}
+
+export function create(partitions: number): Index {
+  return { partitions, versions: new Map(), partitionOfKey: new Map(), bucketOfKey: new Map(), trees: new Map(), hints: new Map(), hintCount: 0 };
+}
+
+export function partitionOf(index: Index, key: string): number {
+  let p = index.partitionOfKey.get(key);
+  if (p === undefined) {
+    p = hash.partitionOf(key, index.partitions);
+    index.partitionOfKey.set(key, p);
+  }
+  return p;
+}
+
+export function get(index: Index, key: string): readonly VersionMeta[] {
+  return index.versions.get(key) ?? [];
+}
+
+export function tree(index: Index, partition: number): Tree {
+  let t = index.trees.get(partition);
+  if (t === undefined) {
+    t = { buckets: Array.from({ length: bucketsPerTree }, () => new Map<string, string>()), bucketHashes: new Array(bucketsPerTree).fill(undefined), root: undefined, size: 0 };
+    index.trees.set(partition, t);
+  }
+  return t;
+}
+
+export function bucketOf(index: Index, key: string): number {
+  let b = index.bucketOfKey.get(key);
+  if (b === undefined) {
+    const h = hash.keyPosition(key);
+    // Bytes 4-5: independent of the top bits that chose the partition.
+    b = (((h[4] ?? 0) << 8) | (h[5] ?? 0)) % bucketsPerTree;
+    index.bucketOfKey.set(key, b);
+  }
+  return b;
+}
+
+function updateTree(index: Index, key: string, leaf: string | undefined): void {
+  const t = tree(index, partitionOf(index, key));
+  const b = bucketOf(index, key);
+  const bucket = t.buckets[b] as Map<string, string>;
+  const had = bucket.has(key);
+  if (leaf === undefined) bucket.delete(key);
+  else bucket.set(key, leaf);
+  t.size += (leaf === undefined ? 0 : 1) - (had ? 1 : 0);
+  t.bucketHashes[b] = undefined;
+  t.root = undefined;
+}
+
+/** The hash of every bucket of a partition's tree (recomputing the changed ones). */
+export function bucketHashes(index: Index, partition: number): string[] {
+  const t = tree(index, partition);
+  return t.bucketHashes.map((h, b) => {
+    if (h !== undefined) return h;
+    const leaves = [...(t.buckets[b] as Map<string, string>)].sort((x, y) => (x[0] < y[0] ? -1 : 1));
+    const computed = leaves.length === 0 ? emptyHash : hash.md5Hex(leaves.map(([k, d]) => `${k.length}:${k}=${d}`).join(';'));
+    t.bucketHashes[b] = computed;
+    return computed;
+  });
+}
+
+/** The Merkle root of a partition (equal roots: equal contents, up to MD5 collisions). */
+export function root(index: Index, partition: number): string {
+  const t = tree(index, partition);
+  if (t.root === undefined) t.root = t.size === 0 ? emptyHash : hash.md5Hex(bucketHashes(index, partition).join(''));
+  return t.root;
+}
+
+export function bucketLeaves(index: Index, partition: number, bucket: number): { key: string; digest: string }[] {
+  const leaves = tree(index, partition).buckets[bucket];
+  return leaves === undefined ? [] : [...leaves].map(([key, digest]) => ({ key, digest }));
+}
+
+/** Partitions with at least one key held. */
+export function nonEmptyPartitions(index: Index): number[] {
+  return [...index.trees].filter(([, t]) => t.size > 0).map(([p]) => p);
+}
+
+function setVersions(index: Index, key: string, metas: readonly VersionMeta[]): void {
+  if (metas.length === 0) index.versions.delete(key);
+  else index.versions.set(key, metas);
+  updateTree(index, key, siblings.leafDigest(metas));
+}
+
+/** Loads what storage holds at start (no records: it is already durable). */
+export function restore(index: Index, key: string, v: Version): void {
+  const r = siblings.reconcile(get(index, key), version.meta(v), { max: Number.POSITIVE_INFINITY });
+  setVersions(index, key, r.versions);
+}
+
+export type Applied =
+  | { readonly outcome: 'changed' | 'unchanged'; readonly versions: readonly VersionMeta[]; readonly records: readonly StoreRecord[]; readonly added: number }
+  | { readonly outcome: 'overflow'; readonly versions: readonly VersionMeta[]; readonly records: readonly [] };
+
+/**
+ * The sibling set after reconciling `incoming` into `current`. In 'lww' mode (the simulator's control
+ * only) clocks are ignored and the newest timestamp wins, ties by digest: it loses concurrent writes.
+ */
+export function reconcileAll<V extends VersionMeta | Version>(mode: ConflictMode, current: readonly V[], incoming: readonly V[], max: number): { ok: true; versions: readonly V[] } | { ok: false } {
+  let set = current;
+  for (const v of incoming) {
+    if (mode === 'lww') {
+      const best = set[0];
+      if (best === undefined || v.timestamp > best.timestamp || (v.timestamp === best.timestamp && v.digest > best.digest)) set = [v];
+      continue;
+    }
+    const r = siblings.reconcile(set, v, { max });
+    if (r.outcome === 'overflow') return { ok: false };
+    set = r.versions;
+  }
+  return { ok: true, versions: set };
+}
+
+/**
+ * Stores versions of a key as a replica. `max` is siblingsMax for a new client write, siblingsHardMax for
+ * versions arriving from other nodes (siblings.ts). Returns the records that make the change durable.
+ */
+export function apply(index: Index, mode: ConflictMode, key: string, incoming: readonly Version[], max: number): Applied {
+  const current = get(index, key);
+  const byDigest = new Map(incoming.map((v) => [v.digest, v]));
+  const r = reconcileAll(mode, current, incoming.map(version.meta), max);
+  if (!r.ok) return { outcome: 'overflow', versions: current, records: [] };
+  const before = new Set(current.map((m) => m.digest));
+  const after = new Set(r.versions.map((m) => m.digest));
+  const records: StoreRecord[] = [];
+  let added = 0;
+  for (const m of r.versions) {
+    const full = byDigest.get(m.digest);
+    if (!before.has(m.digest) && full !== undefined) {
+      records.push({ kind: 'put-version', key, version: full });
+      added++;
+    }
+  }
+  for (const m of current) if (!after.has(m.digest)) records.push({ kind: 'drop-version', key, digest: m.digest });
+  if (records.length === 0) return { outcome: 'unchanged', versions: current, records, added };
+  setVersions(index, key, r.versions);
+  return { outcome: 'changed', versions: r.versions, records, added };
+}
+
+/** Forgets versions storage could not return intact (failed integrity check): anti-entropy repairs them. */
+export function forgetMissing(index: Index, key: string, present: readonly Version[]): StoreRecord[] {
+  const keep = new Set(present.map((v) => v.digest));
+  const current = get(index, key);
+  const gone = current.filter((m) => !keep.has(m.digest));
+  if (gone.length === 0) return [];
+  setVersions(index, key, current.filter((m) => keep.has(m.digest)));
+  return gone.map((m) => ({ kind: 'drop-version', key, digest: m.digest }));
+}
+
+export function keysIn(index: Index, partition: number): string[] {
+  return tree(index, partition).buckets.flatMap((b) => [...b.keys()]);
+}
+
+// ---- hints -------------------------------------------------------------------------------------------
+
+export function hintsFor(index: Index, owner: NodeId, key: string): readonly VersionMeta[] {
+  return index.hints.get(owner)?.get(key) ?? [];
+}
+
+export function restoreHint(index: Index, owner: NodeId, key: string, v: Version): void {
+  addHint(index, 'vclock', owner, key, [v], Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+}
+
+/** Keeps versions for an absent owner. Refuses (ok: false) past limits.hintsMax hinted versions in all. */
+export function addHint(index: Index, mode: ConflictMode, owner: NodeId, key: string, incoming: readonly Version[], max: number, hintsMax: number = limits.hintsMax):
+  { ok: true; records: StoreRecord[] } | { ok: false; error: string } {
+  let byKey = index.hints.get(owner);
+  const current = byKey?.get(key) ?? [];
+  const r = reconcileAll(mode, current, incoming.map(version.meta), max);
+  if (!r.ok) return { ok: false, error: 'too many siblings for hint' };
+  const grow = r.versions.length - current.length;
+  if (index.hintCount + grow > hintsMax) return { ok: false, error: `hint store full (${hintsMax} hinted versions)` };
+  const before = new Set(current.map((m) => m.digest));
+  const after = new Set(r.versions.map((m) => m.digest));
+  const records: StoreRecord[] = [];
+  for (const v of incoming) if (after.has(v.digest) && !before.has(v.digest)) records.push({ kind: 'put-hint', owner, key, version: v });
+  for (const m of current) if (!after.has(m.digest)) records.push({ kind: 'drop-hint', owner, key, digest: m.digest });
+  if (byKey === undefined) {
+    byKey = new Map();
+    index.hints.set(owner, byKey);
+  }
+  byKey.set(key, r.versions);
+  index.hintCount += grow;
+  return { ok: true, records };
+}
+
+/** Drops hinted versions the owner confirmed durable (those with the given digests, or covered by them). */
+export function dropHints(index: Index, owner: NodeId, key: string, confirmed: readonly string[]): StoreRecord[] {
+  const byKey = index.hints.get(owner);
+  const current = byKey?.get(key);
+  if (byKey === undefined || current === undefined) return [];
+  const done = new Set(confirmed);
+  const gone = current.filter((m) => done.has(m.digest));
+  const kept = current.filter((m) => !done.has(m.digest));
+  if (kept.length === 0) byKey.delete(key);
+  else byKey.set(key, kept);
+  if (byKey.size === 0) index.hints.delete(owner);
+  index.hintCount -= gone.length;
+  return gone.map((m) => ({ kind: 'drop-hint', owner, key, digest: m.digest }));
+}
