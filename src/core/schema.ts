@@ -111,6 +111,7 @@ export function object<const Sh extends Shape>(shape: Sh): ObjectSchema<Sh> {
  * not declare the tag field themselves: it is implied, and included in the inferred type.
  */
 export function union<const T extends string, const V extends Variants>(tag: T, variants: V): UnionSchema<T, V> {
+  checkFieldName(tag, 'a union tag field');
   const tags = Object.keys(variants).map((k) => checkFieldName(k, 'a union variant'));
   if (tags.length === 0) throw new Error('schema: a union needs at least one variant');
   for (const name of tags) {

@@ -86,6 +86,7 @@ describe('schema construction refuses mistakes (programmer errors throw)', () =>
     ['a duplicated enum value', () => s.enumOf(['a', 'a']), 'enumOf needs distinct values'],
     ['an empty union', () => s.union('type', {}), 'a union needs at least one variant'],
     ['a variant declaring the tag', () => s.union('type', { a: s.object({ type: s.string({ maxBytes: 1 }) }) }), 'union variant a declares the tag field type'],
+    ['a union tag named __proto__', () => s.union('__proto__', { a: s.object({}) }), 'a union tag field may not be named __proto__'],
     ['a field named __proto__', () => s.object(JSON.parse('{"__proto__": {"kind": "uint"}}') as s.Shape), 'a field may not be named __proto__'],
   ])('%s', (_name, build, message) => {
     expect(build).toThrow(message);
