@@ -1,0 +1,176 @@
+/**
+ * The client side of the signaling protocol (signaling-protocol.ts), for the browser and for Node (pass the
+ * `ws` package's WebSocket as WebSocketImpl).
+ *
+ * - Says hello with its node id on every (re)connection, then keeps the room's presence list and fault rules.
+ * - Reconnects when the socket closes, with exponential backoff and jitter (250 ms doubling, capped at 5 s),
+ *   reset after a successful hello. Except after 4409 "replaced": another socket (e.g. a duplicated tab with
+ *   the same node id) took over the id, and fighting it would loop, so this client stays closed.
+ * - While disconnected, presence() keeps the last list the server sent (the peers' data channels usually
+ *   outlive a signaling outage); it is replaced by the server's fresh list on reconnection.
+ * - signal() and publishFaults() return false when the socket is not open or the message is invalid; nothing
+ *   is queued (the transport retries with its own backoff).
+ */
+import * as faults from './faults.js';
+import * as protocol from './signaling-protocol.js';
+
+export type SignalingState = 'connecting' | 'open' | 'closed';
+
+export interface SignalingClient {
+  readonly state: SignalingState;
+  /** Called on every state change; `detail` says why when the socket closed. */
+  onState(handler: (state: SignalingState, detail: string) => void): void;
+  /** Every member of the room (this node included), sorted, as last reported by the server. */
+  presence(): readonly string[];
+  onPresence(handler: (ids: readonly string[]) => void): void;
+  /** Relays a SignalPayload to a member of the room; false if not open or `data` is not a valid payload. */
+  signal(to: string, data: unknown): boolean;
+  onSignal(handler: (from: string, data: protocol.SignalPayload) => void): void;
+  /** The room's current fault rules (noFaults until the server says otherwise). */
+  faults(): faults.FaultRules;
+  /** Sets the room's fault rules; every member (this one included) gets them through onFaults. */
+  publishFaults(rules: faults.FaultRules): boolean;
+  onFaults(handler: (rules: faults.FaultRules) => void): void;
+  /** Closes for good: no more reconnections. */
+  close(): void;
+}
+
+export interface SignalingClientOptions {
+  /** The signaling endpoint, e.g. ws://host:8080/signal (see signalUrlFor). */
+  readonly url: string;
+  readonly room: string;
+  readonly nodeId: string;
+  readonly WebSocketImpl?: typeof WebSocket;
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** In [0, 1); Math.random by default. */
+  readonly random?: () => number;
+}
+
+/** The signaling endpoint of the server that served a page: http://h:p/x -> ws://h:p/signal. */
+export function signalUrlFor(pageUrl: string): string {
+  const u = new URL(pageUrl);
+  return `${u.protocol === 'https:' ? 'wss' : 'ws'}://${u.host}${protocol.signalPath}`;
+}
+
+export function createSignalingClient(opts: SignalingClientOptions): SignalingClient {
+  if (!protocol.isNodeId(opts.nodeId)) throw new Error(`signaling: invalid node id ${JSON.stringify(opts.nodeId)}`);
+  if (!protocol.isNodeId(opts.room)) throw new Error(`signaling: invalid room id ${JSON.stringify(opts.room)}`);
+  const Impl = opts.WebSocketImpl ?? globalThis.WebSocket;
+  const backoff = opts.backoff ?? { initialMs: 250, maxMs: 5000 };
+  const random = opts.random ?? Math.random;
+  const endpoint = `${opts.url}?room=${encodeURIComponent(opts.room)}`;
+  const handlers = {
+    state: [] as Array<(s: SignalingState, detail: string) => void>,
+    presence: [] as Array<(ids: readonly string[]) => void>,
+    signal: [] as Array<(from: string, data: protocol.SignalPayload) => void>,
+    faults: [] as Array<(rules: faults.FaultRules) => void>,
+  };
+  let state: SignalingState = 'connecting';
+  let members: readonly string[] = [];
+  let rules: faults.FaultRules = faults.noFaults;
+  let socket: WebSocket | undefined;
+  let attempt = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  /** Socket errors seen (each is followed by a close and a retry); shown in state details. */
+  let errors = 0;
+
+  function setState(next: SignalingState, detail: string): void {
+    if (next === state) return;
+    state = next;
+    for (const h of handlers.state) h(next, detail);
+  }
+
+  function connect(): void {
+    retryTimer = undefined;
+    const ws = new Impl(endpoint);
+    socket = ws;
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', nodeId: opts.nodeId } satisfies protocol.ClientMessage));
+    ws.onmessage = (ev: MessageEvent) => {
+      if (socket !== ws) return;
+      const parsed = typeof ev.data === 'string' ? protocol.parseServerMessage(ev.data) : undefined;
+      if (parsed?.ok !== true) {
+        // The server is trusted to be well-formed; a bad frame means a version mismatch: start afresh.
+        ws.close(protocol.closeCodes.badMessage, `client: ${parsed?.reason ?? 'binary frame'}`.slice(0, 120));
+        return;
+      }
+      onServerMessage(parsed.value);
+    };
+    // A failed connection fires 'error' then 'close'; the close handler retries. (Node's `ws` also throws
+    // on an 'error' nobody listens to, so this listener must exist.)
+    ws.onerror = () => {
+      if (socket === ws) errors += 1;
+    };
+    ws.onclose = (ev: CloseEvent) => {
+      if (socket !== ws) return;
+      socket = undefined;
+      const detail = `socket closed: ${ev.code}${ev.reason ? ` ${ev.reason}` : ''} (${errors} socket errors so far)`;
+      if (stopped || ev.code === protocol.closeCodes.replaced) {
+        stopped = true;
+        setState('closed', detail);
+        return;
+      }
+      setState('connecting', detail);
+      const delayMs = Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt) * (0.5 + random() / 2);
+      attempt += 1;
+      retryTimer = setTimeout(connect, delayMs);
+    };
+  }
+
+  function onServerMessage(m: protocol.ServerMessage): void {
+    switch (m.type) {
+      case 'presence':
+        attempt = 0;
+        members = m.members;
+        setState('open', 'joined');
+        for (const h of handlers.presence) h(members);
+        return;
+      case 'signal':
+        for (const h of handlers.signal) h(m.from, m.data);
+        return;
+      case 'faults':
+        rules = m.rules;
+        for (const h of handlers.faults) h(rules);
+        return;
+      default: {
+        const never: never = m;
+        return never;
+      }
+    }
+  }
+
+  function sendFrame(message: protocol.ClientMessage): boolean {
+    if (state !== 'open' || socket === undefined || socket.readyState !== Impl.OPEN) return false;
+    const text = JSON.stringify(message);
+    if (protocol.frameBytes(text) > protocol.frameBytesMax) return false;
+    socket.send(text);
+    return true;
+  }
+
+  connect();
+  return {
+    get state() { return state; },
+    onState: (h) => void handlers.state.push(h),
+    presence: () => members,
+    onPresence: (h) => void handlers.presence.push(h),
+    signal(to, data) {
+      const payload = protocol.validatePayload(data);
+      return payload.ok && protocol.isNodeId(to) && sendFrame({ type: 'signal', to, data: payload.value });
+    },
+    onSignal: (h) => void handlers.signal.push(h),
+    faults: () => rules,
+    publishFaults(next) {
+      const checked = faults.validate(next);
+      return checked.ok && sendFrame({ type: 'faults', rules: checked.rules });
+    },
+    onFaults: (h) => void handlers.faults.push(h),
+    close() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      const ws = socket;
+      socket = undefined;
+      ws?.close(protocol.closeCodes.normal, 'client closed');
+      setState('closed', 'closed by this client');
+    },
+  };
+}
