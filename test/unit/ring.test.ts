@@ -1,0 +1,151 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as hash from '../../src/core/hash.js';
+import * as ring from '../../src/core/ring.js';
+import * as rng from '../../src/core/rng.js';
+import type { RingMember } from '../../src/core/types.js';
+
+const fcSeed = Number(process.env.FC_SEED ?? 20261123);
+const runs = { seed: fcSeed, numRuns: 60 };
+
+const member = (id: string, host = `host-${id}`, capacity = 1): RingMember => ({ id, host, capacity });
+const hashPartition = (key: string) => hash.partitionOf(key, 32);
+const cluster = (size: number, prefix = 'n') => Array.from({ length: size }, (_, i) => member(`${prefix}${i}`));
+
+/** A member set: 1..24 nodes on 1..8 hosts with capacities 1..4. */
+const membersArb = fc
+  .uniqueArray(fc.record({ id: fc.stringMatching(/^[a-z0-9]{1,6}$/), host: fc.integer({ min: 0, max: 7 }), capacity: fc.integer({ min: 1, max: 4 }) }), {
+    minLength: 1,
+    maxLength: 24,
+    selector: (m) => m.id,
+  })
+  .map((ms) => ms.map((m) => member(m.id, `h${m.host}`, m.capacity)));
+
+describe('ring: a deterministic function of the member set', () => {
+  it('is the same ring for any order of learning the members', () => {
+    fc.assert(
+      fc.property(membersArb, fc.integer(), (members, seed) => {
+        const shuffled = rng.create(seed).shuffle(members);
+        expect(ring.build(shuffled, 64)).toEqual(ring.build(members, 64));
+      }),
+      runs,
+    );
+  });
+
+  it('gives every member exactly its capacity quota (largest remainder), and every partition an owner', () => {
+    fc.assert(
+      fc.property(membersArb, fc.constantFrom(16, 64, 256), (members, q) => {
+        const r = ring.build(members, q);
+        const total = members.reduce((s, m) => s + m.capacity, 0);
+        const counts = ring.partitionCounts(r);
+        expect(r.owners.length).toBe(q);
+        for (const m of r.members) {
+          const share = (q * m.capacity) / total;
+          const got = counts.get(m.id) ?? 0;
+          expect(got === Math.floor(share) || got === Math.ceil(share)).toBe(true);
+        }
+      }),
+      runs,
+    );
+  });
+
+  it.each([
+    [[1, 1, 1, 1], 256, [64, 64, 64, 64]],
+    [[2, 1, 1], 256, [128, 64, 64]],
+    [[1, 1, 1], 16, [6, 5, 5]],
+    [[3, 1], 8, [6, 2]],
+  ])('capacities %j over %i partitions own %j', (capacities, q, expected) => {
+    const r = ring.build(capacities.map((c, i) => member(`m${i}`, `h${i}`, c)), q);
+    expect([...ring.partitionCounts(r).values()]).toEqual(expected);
+  });
+
+  it('an empty member set gives a ring with no owners and empty preference lists', () => {
+    const r = ring.build([], 8);
+    expect(r).toEqual({ partitions: 8, owners: [], members: [] });
+    expect(ring.preferenceList(r, 3, 3)).toEqual({ replicas: [], fallbacks: [] });
+  });
+
+  it('refuses a duplicate member, a capacity <= 0 and a partition count that is not a power of two', () => {
+    expect(() => ring.build([member('a'), member('a')], 8)).toThrow(/twice/);
+    expect(() => ring.build([member('a', 'h', 0)], 8)).toThrow(/capacity/);
+    expect(() => ring.build([member('a')], 12)).toThrow(RangeError);
+  });
+});
+
+describe('ring: preference lists', () => {
+  it('has min(n, S) distinct replicas, the owner first, and every other member as a fallback, clockwise', () => {
+    fc.assert(
+      fc.property(membersArb, fc.integer({ min: 1, max: 5 }), (members, n) => {
+        const r = ring.build(members, 32);
+        for (let p = 0; p < 32; p++) {
+          const { replicas, fallbacks } = ring.preferenceList(r, p, n);
+          expect(new Set(replicas).size).toBe(Math.min(n, members.length));
+          expect([...replicas, ...fallbacks].sort()).toEqual(members.map((m) => m.id).sort());
+          expect(replicas[0]).toBe(r.owners[p]);
+        }
+      }),
+      runs,
+    );
+  });
+
+  it('puts replicas on n distinct hosts when there are n hosts, else on every host', () => {
+    fc.assert(
+      fc.property(membersArb, fc.integer({ min: 1, max: 5 }), (members, n) => {
+        const r = ring.build(members, 32);
+        const hostOf = new Map(members.map((m) => [m.id, m.host]));
+        const hostCount = new Set(members.map((m) => m.host)).size;
+        for (let p = 0; p < 32; p++) {
+          const hosts = new Set(ring.preferenceList(r, p, n).replicas.map((id) => hostOf.get(id)));
+          expect(hosts.size).toBe(Math.min(n, hostCount));
+        }
+      }),
+      runs,
+    );
+  });
+
+  it('walks clockwise: with one host per node the replicas are the first distinct owners from the partition on', () => {
+    const r = ring.build(cluster(6), 16);
+    for (let p = 0; p < 16; p++) {
+      const walk: string[] = [];
+      for (let k = 0; walk.length < 3; k++) {
+        const owner = r.owners[(p + k) % 16] as string;
+        if (!walk.includes(owner)) walk.push(owner);
+      }
+      expect(ring.preferenceList(r, p, 3).replicas).toEqual(walk);
+    }
+  });
+
+  it('is cached per ring and n (same object back), and replicaPartitions agrees with it', () => {
+    const r = ring.build(cluster(5), 32);
+    expect(ring.preferenceList(r, 7, 3)).toBe(ring.preferenceList(r, 7, 3));
+    const mine = ring.replicaPartitions(r, 'n2', 3);
+    for (let p = 0; p < 32; p++) expect(mine.includes(p)).toBe(ring.preferenceList(r, p, 3).replicas.includes('n2'));
+    expect(ring.preferenceListForKey(r, 'some key', 3)).toBe(ring.preferenceList(r, hashPartition('some key'), 3));
+  });
+});
+
+describe('ring: movement on join and leave (bench:ring prints the full figures)', () => {
+  // Measured ratios to the ideal (1/(S+1) of partitions on a join, 1/S on a leave), mean of 10 clusters.
+  // Exact quotas make some rejection chains (see ring.ts), so Q = 256 moves more than the ideal: these
+  // bounds pin today's behaviour so that a regression shows; the report explains the gap.
+  it.each([
+    [10, 256, 1.7],
+    [30, 256, 3.2],
+    [30, 4096, 1.5],
+  ])('S = %i, Q = %i: a join moves at most %f x the ideal, and the newcomer gets exactly its quota', (s, q, bound) => {
+    let ratio = 0;
+    for (let t = 0; t < 10; t++) {
+      const before = ring.build(cluster(s, `c${t}-`), q);
+      const after = ring.build([...before.members, member(`new${t}`)], q);
+      ratio += ring.ownersChanged(before, after) / (q / (s + 1)) / 10;
+      expect(ring.partitionCounts(after).get(`new${t}`)).toBe(ring.quotas(after.members, q)[after.members.findIndex((m) => m.id === `new${t}`)]);
+    }
+    expect(ratio).toBeLessThanOrEqual(bound);
+    expect(ratio).toBeGreaterThanOrEqual(1); // cannot beat the ideal: the newcomer's partitions all move
+  });
+
+  it('ownersChanged is 0 for the same set and refuses rings of different sizes', () => {
+    expect(ring.ownersChanged(ring.build(cluster(4), 64), ring.build(cluster(4).reverse(), 64))).toBe(0);
+    expect(() => ring.ownersChanged(ring.build(cluster(4), 64), ring.build(cluster(4), 32))).toThrow(RangeError);
+  });
+});
