@@ -7,7 +7,14 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { UiBackend, UiReadResult, UiSnapshot, UiVersion } from './backend.js';
 import { theme } from './theme.js';
+import * as format from './format.js';
 import './sibling-card.js';
+
+/** Siblings sorted by clock, so they keep their places across reads and tabs. */
+function stableOrder(result: UiReadResult): UiReadResult {
+  const versions = [...result.versions].sort((a, b) => format.clock(a.clock).localeCompare(format.clock(b.clock)));
+  return { ...result, versions };
+}
 
 type Op = 'put' | 'get' | 'delete';
 interface Outcome { readonly ok: boolean; readonly text: string }
@@ -94,7 +101,7 @@ export class KeyConsole extends LitElement {
           await backend.delete(key, context);
           return this.say(true, `Deleted ${key}.`);
         case 'get': {
-          const result = await backend.get(key);
+          const result = stableOrder(await backend.get(key));
           this.read = { key, result };
           this.merged = result.versions.filter((v) => v.kind !== 'tombstone').map((v) => v.text ?? '').join('\n');
           const n = result.versions.length;
@@ -130,7 +137,7 @@ export class KeyConsole extends LitElement {
     try {
       if (tombstone) await backend.delete(read.key, read.result.context);
       else await backend.put(read.key, value, read.result.context);
-      const result = await backend.get(read.key);
+      const result = stableOrder(await backend.get(read.key));
       this.read = { key: read.key, result };
       return this.say(true, `Reconciled ${read.key}: now ${result.versions.length === 1 ? 'one version' : `${result.versions.length} versions`}.`);
     } catch (error) {

@@ -82,7 +82,7 @@ export class RingView extends LitElement {
       <div class="layout">${this.renderRing(s)}
         <div class="side">
           <form class="row" @submit=${(e: Event) => { e.preventDefault(); void this.probe(this.key); }}>
-            <label for="probe">Key</label>
+            <label for="probe">Key to locate</label>
             <input id="probe" class="grow" autocomplete="off" .value=${this.key}
               @input=${(e: Event) => { this.key = (e.target as HTMLInputElement).value; }}>
             <button type="submit" class="primary">Locate</button>
@@ -115,12 +115,12 @@ export class RingView extends LitElement {
   }
 
   private renderLocation(key: string, where: UiKeyLocation) {
-    const chips = (ids: readonly string[], empty: string) => ids.length === 0 ? html`<span class="muted">${empty}</span>`
-      : ids.map((id, i) => html`<span class="chip"><span class="dot" style="background:${format.nodeColor(id)}"></span>${i + 1}. ${format.shortId(id)}</span>`);
+    const chips = (ids: readonly string[], empty: string, numbered = false) => ids.length === 0 ? html`<span class="muted">${empty}</span>`
+      : ids.map((id, i) => html`<span class="chip"><span class="dot" style="background:${format.nodeColor(id)}"></span>${numbered ? `${i + 1}. ` : ''}${format.shortId(id)}</span>`);
     return html`<dl data-testid="location">
       <dt>key</dt><dd class="mono">${key}</dd>
       <dt>partition</dt><dd class="mono">${where.partition}</dd>
-      <dt>preference list</dt><dd class="chips" data-testid="preference-list">${chips(where.replicas, 'no replicas')}</dd>
+      <dt>preference list</dt><dd class="chips" data-testid="preference-list">${chips(where.replicas, 'no replicas', true)}</dd>
       <dt>fallbacks in use</dt><dd class="chips" data-testid="fallbacks">${chips(where.fallbacks, 'none')}</dd>
       <dt>holding a copy</dt><dd class="chips" data-testid="holders">${chips(where.holders, 'nobody yet')}</dd>
     </dl>`;
