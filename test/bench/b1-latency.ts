@@ -1,0 +1,84 @@
+/**
+ * B1: put (N=3, W=2) and get (R=2) latency across 5 tabs, beside a raw data-channel round trip between two
+ * of those tabs and one raw one-record IndexedDB transaction. One request in flight at a time, timed inside
+ * the page (performance.now around kv.put / kv.get), so Playwright's own round trip is not counted.
+ */
+import type { Page } from '@playwright/test';
+import * as h from './harness.js';
+import * as raw from './raw.js';
+
+const valueBytes = 100;
+
+/** In-page: `count` sequential puts then gets of fresh keys; returns the latency samples in ms. */
+async function putGetSamples(page: Page, prefix: string, count: number): Promise<{ puts: number[]; gets: number[] }> {
+  return page.evaluate(async ([p, n, size]) => {
+    const value = 'v'.repeat(size);
+    const puts: number[] = [];
+    const gets: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await window.kv.put(`${p}-${i}`, value, { w: 2 });
+      puts.push(performance.now() - t0);
+    }
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const got = await window.kv.get(`${p}-${i}`, { r: 2 });
+      gets.push(performance.now() - t0);
+      if (got.values.length !== 1) throw new Error(`get ${p}-${i} returned ${got.values.length} values`);
+    }
+    return { puts, gets };
+  }, [prefix, count, valueBytes] as const);
+}
+
+function fmt(p: h.Percentiles): string {
+  return `p50 ${h.ms(p.p50)} / p99 ${h.ms(p.p99)} / p99.9 ${h.ms(p.p999)}`;
+}
+
+export const bench: h.Bench = {
+  id: 'B1',
+  async run(env) {
+    const perTab = env.options.quick ? 100 : 400;
+    const server = await h.startApp();
+    const tabs = await h.openTabs(env.browser, server.url, 'bench-b1', 5, 'b1n');
+    try {
+      await h.waitForRing(tabs);
+      const [a, b] = tabs;
+      if (!a || !b) throw new Error('B1 needs two tabs');
+      const rtt = h.percentiles(await raw.dataChannelRoundTrips(a.page, b.page, env.options.quick ? 500 : 2000));
+      const commit = h.percentiles(await raw.idbOneRecordCommits(a.page, env.options.quick ? 200 : 500, valueBytes));
+      env.options.log(`B1 raw: rtt ${fmt(rtt)}; idb commit ${fmt(commit)}`);
+      const puts: number[] = [];
+      const gets: number[] = [];
+      for (const tab of tabs) {
+        const s = await putGetSamples(tab.page, `b1-${tab.id}`, perTab);
+        puts.push(...s.puts);
+        gets.push(...s.gets);
+      }
+      const put = h.percentiles(puts);
+      const get = h.percentiles(gets);
+      env.options.log(`B1 ours: put ${fmt(put)}; get ${fmt(get)}`);
+      const putBase = rtt.p50 + commit.p50;
+      const putOk = put.p50 <= 1.5 * putBase && put.p99 / put.p50 <= 10;
+      const getOk = get.p50 <= 3 * rtt.p50 && get.p99 / get.p50 <= 10;
+      return [
+        {
+          id: 'B1', what: `put latency, N=3 W=2, 5 tabs, ${valueBytes} B values (${put.count} puts, one in flight)`,
+          ours: `${fmt(put)} (p99/p50 ${(put.p99 / put.p50).toFixed(1)})`,
+          baseline: `RTT p50 ${h.ms(rtt.p50)} + idb commit p50 ${h.ms(commit.p50)} = ${h.ms(putBase)}`,
+          ratio: put.p50 / putBase, goal: 'p50 <= 1.5x (RTT + commit); p99/p50 <= 10', verdict: putOk ? 'met' : 'missed',
+          data: { put, rtt, commit },
+        },
+        {
+          id: 'B1', what: `get latency, R=2, 5 tabs (${get.count} gets, one in flight)`,
+          ours: `${fmt(get)} (p99/p50 ${(get.p99 / get.p50).toFixed(1)})`,
+          baseline: `raw data-channel RTT (16 B) ${fmt(rtt)}`,
+          ratio: get.p50 / rtt.p50, goal: 'p50 <= 3x RTT; p99/p50 <= 10', verdict: getOk ? 'met' : 'missed',
+          data: { get, rtt },
+        },
+      ];
+    } finally {
+      await h.closeTabs(tabs);
+      await server.close();
+    }
+  },
+};

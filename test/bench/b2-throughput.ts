@@ -1,0 +1,79 @@
+/**
+ * B2: sustained puts/s and gets/s with 5 tabs writing (then reading) at once, each tab keeping
+ * `inFlight` requests outstanding for a fixed time, beside raw batched IndexedDB puts/s (and gets/s) in
+ * one of those tabs (100 records per transaction, same value size).
+ */
+import type { Page } from '@playwright/test';
+import * as h from './harness.js';
+import * as raw from './raw.js';
+
+const valueBytes = 100;
+const inFlight = 16;
+
+/** In-page: `workers` loops issuing puts (or gets of the keys it put) until `durationMs` has passed. */
+async function sustained(page: Page, op: 'put' | 'get', prefix: string, durationMs: number, workers: number, keysWritten: number): Promise<{ done: number; failed: number; firstError: string; ms: number }> {
+  return page.evaluate(async ([o, p, d, c, written, size]) => {
+    const value = 'v'.repeat(size);
+    let next = 0;
+    let done = 0;
+    let failed = 0;
+    let firstError = '';
+    const t0 = performance.now();
+    const worker = async () => {
+      while (performance.now() - t0 < d) {
+        const i = next++;
+        try {
+          if (o === 'put') await window.kv.put(`${p}-${i}`, value);
+          else await window.kv.get(`${p}-${i % Math.max(1, written)}`);
+          done++;
+        } catch (error) {
+          failed++;
+          if (!firstError) firstError = error instanceof Error ? error.message : String(error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: c }, worker));
+    return { done, failed, firstError, ms: performance.now() - t0 };
+  }, [op, prefix, durationMs, workers, keysWritten, valueBytes] as const);
+}
+
+export const bench: h.Bench = {
+  id: 'B2',
+  async run(env) {
+    const durationMs = env.options.quick ? 3000 : 6000;
+    const server = await h.startApp();
+    const tabs = await h.openTabs(env.browser, server.url, 'bench-b2', 5, 'b2n');
+    try {
+      await h.waitForRing(tabs);
+      const first = tabs[0];
+      if (!first) throw new Error('B2 needs tabs');
+      const base = await raw.idbBatchedRates(first.page, env.options.quick ? 10_000 : 20_000, 100, valueBytes);
+      env.options.log(`B2 raw idb (100/tx): ${h.perSecond(base.putsPerSecond)} puts, ${h.perSecond(base.getsPerSecond)} gets`);
+      const puts = await Promise.all(tabs.map((t) => sustained(t.page, 'put', `b2-${t.id}`, durationMs, inFlight, 0)));
+      const gets = await Promise.all(tabs.map((t, i) => sustained(t.page, 'get', `b2-${t.id}`, durationMs, inFlight, puts[i]?.done ?? 0)));
+      const rate = (rs: typeof puts) => rs.reduce((s, r) => s + r.done, 0) / (Math.max(...rs.map((r) => r.ms)) / 1000);
+      const failures = (rs: typeof puts) => rs.reduce((s, r) => s + r.failed, 0);
+      const putRate = rate(puts);
+      const getRate = rate(gets);
+      const errors = [...puts, ...gets].map((r) => r.firstError).filter(Boolean);
+      if (errors.length) env.note(`failed requests (${failures(puts)} puts, ${failures(gets)} gets); first error: ${errors[0]}`);
+      env.options.log(`B2 ours: ${h.perSecond(putRate)} puts, ${h.perSecond(getRate)} gets (failed ${failures(puts)} / ${failures(gets)})`);
+      const common = `5 tabs at once, ${inFlight} in flight per tab, ${durationMs / 1000} s, ${valueBytes} B values`;
+      return [
+        {
+          id: 'B2', what: `sustained puts/s, N=3 W=2, ${common}`, ours: `${h.perSecond(putRate)} (${failures(puts)} failed)`,
+          baseline: `raw idb puts, 100 per tx, one tab: ${h.perSecond(base.putsPerSecond)}`, ratio: putRate / base.putsPerSecond,
+          goal: '>= 50 % of raw', verdict: putRate >= 0.5 * base.putsPerSecond ? 'met' : 'missed', data: { puts, base },
+        },
+        {
+          id: 'B2', what: `sustained gets/s, R=2, ${common}`, ours: `${h.perSecond(getRate)} (${failures(gets)} failed)`,
+          baseline: `raw idb gets, 100 per readonly tx, one tab: ${h.perSecond(base.getsPerSecond)}`, ratio: getRate / base.getsPerSecond,
+          goal: '>= 50 % of raw', verdict: getRate >= 0.5 * base.getsPerSecond ? 'met' : 'missed', data: { gets, base },
+        },
+      ];
+    } finally {
+      await h.closeTabs(tabs);
+      await server.close();
+    }
+  },
+};
