@@ -12,8 +12,11 @@
  *      then partition), and a pair assigns its partition to its node when the partition is still free and
  *      the node is below its quota.
  * Because each pair's score depends only on that pair, a join only adds the newcomer's pairs: it takes the
- * partitions where it scores high, and the rest stay where they were except for a short cascade caused by
- * the others' quotas shrinking by one (measured by `npm run bench:ring`; about 1/(S+1) of the partitions move).
+ * partitions where it scores high. But exact quotas cause rejection chains: a node that loses a partition to
+ * the newcomer without its quota shrinking takes another one, and so on, until a chain reaches a node whose
+ * quota shrank. Measured (`npm run bench:ring`, test/bench/ring-results.md): at S = 30 a join moves about
+ * 2.9 x the ideal 1/(S+1) with Q = 256 and 1.4 x with Q = 4096. The paper's history-dependent claim
+ * (steal exactly the quota, gossip the resulting assignment) would move exactly the ideal.
  *
  * An empty member set gives a ring with `owners: []`: no partition has an owner and every preference list
  * is empty (a node alone before it has joined anything still has itself as a member, so this is rare).
