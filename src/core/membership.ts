@@ -136,9 +136,9 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
     // Heartbeats alone are not worth a storage write; status, epoch and new members are.
     if (local === undefined || local.status !== merged.status || local.epoch !== merged.epoch) changed = true;
   }
+  state.epochProvisional = false;
   if (!state.ready) {
     state.ready = true;
-    state.epochProvisional = false;
     fx.trace(state, 'member', () => `ready: joined through ${from} at epoch ${state.epoch}`);
   }
   if (changed) {
@@ -150,7 +150,7 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
 
 function refute(state: NodeState, remote: MemberWire): void {
   const me = selfView(state);
-  if (remote.epoch > state.epoch || (state.epochProvisional && remote.epoch === state.epoch)) {
+  if (remote.epoch > state.epoch) {
     // A previous life of this node id is known to the cluster: never reuse its clock counters (KV679).
     state.epoch = remote.epoch + 1;
     state.members.set(state.id, { ...me, epoch: state.epoch, incarnation: 0, status: 'alive' });

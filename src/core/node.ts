@@ -4,9 +4,10 @@
  * which order), `snapshot` gives a read-only view for the UI, kv.stats() and the simulator's checker.
  *
  * Epoch rule (KV679): a node whose storage holds an epoch keeps it. A node whose storage is empty takes a
- * provisional epoch derived from its rngSeed, persists it, and coordinates no write until its first gossip
- * answer: if the cluster knows a life of this node id with an epoch >= the provisional one, the node takes
- * that epoch + 1 (persisted) before it issues any clock counter. Clock actors are `${id}@${epoch}`.
+ * provisional epoch drawn from its seeded rng (1 + a random value below 2^31), persists it, and coordinates
+ * no write until its first gossip answer: if the cluster knows a life of this node id with a higher epoch,
+ * the node takes that epoch + 1 (persisted) before it issues any clock counter; meeting an equal epoch from
+ * an earlier life has probability 2^-31 per restart. Clock actors are `${id}@${epoch}`.
  */
 import * as antiEntropy from './anti-entropy.js';
 import { tuningWith, type Tuning } from './config.js';
@@ -78,7 +79,8 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
   const config = stored.config ?? options.config ?? defaultClusterConfig;
   const rng = rngModule.create(options.rngSeed);
   const provisional = stored.epoch === undefined;
-  const epoch = stored.epoch ?? 1 + ((options.rngSeed >>> 0) % 1_000_000);
+  // Random over 2^31 values, so a new life almost never meets an old epoch; gossip then raises it past any it meets.
+  const epoch = stored.epoch ?? 1 + rng.int(2 ** 31);
   const previousSelf = stored.members?.find((m) => m.id === options.id);
   const state: NodeState = {
     id: options.id, host: options.host, capacity: options.capacity, seeds: options.seeds, tuning,
