@@ -99,10 +99,46 @@ export const wireCounterScript = `(() => {
   };
 })();`;
 
+/**
+ * Records every WebSocket address and every RTCPeerConnection's ICE servers a page asks for, so a bench
+ * can prove it stayed on loopback (see loopbackProblems). Installed with the wire counter.
+ */
+export const networkLogScript = `(() => {
+  const log = { sockets: [], iceServers: [] };
+  Object.defineProperty(window, '__benchNet', { value: log });
+  const WS = window.WebSocket;
+  window.WebSocket = new Proxy(WS, { construct(target, args) { log.sockets.push(String(args[0])); return Reflect.construct(target, args); } });
+  const PC = window.RTCPeerConnection;
+  window.RTCPeerConnection = new Proxy(PC, { construct(target, args) {
+    const servers = (args[0] && args[0].iceServers) || [];
+    for (const s of servers) log.iceServers.push(JSON.stringify(s.urls));
+    return Reflect.construct(target, args);
+  } });
+})();`;
+
+/** Non-loopback HTTP requests are aborted and remembered here (per run), for loopbackProblems. */
+const blockedRequests: string[] = [];
+
 export async function newContext(browser: Browser): Promise<BrowserContext> {
   const context = await browser.newContext();
   await context.addInitScript({ content: wireCounterScript });
+  await context.addInitScript({ content: networkLogScript });
+  await context.route((url) => url.hostname !== '127.0.0.1', (route) => {
+    blockedRequests.push(route.request().url());
+    return route.abort('blockedbyclient');
+  });
   return context;
+}
+
+/** Anything that tried to leave loopback: non-loopback sockets, ICE servers, aborted HTTP requests. */
+export async function loopbackProblems(pages: readonly Page[]): Promise<string[]> {
+  const problems = blockedRequests.map((u) => `blocked HTTP request to ${u}`);
+  for (const page of pages) {
+    const net = await page.evaluate(() => (window as unknown as { __benchNet: { sockets: string[]; iceServers: string[] } }).__benchNet);
+    problems.push(...net.sockets.filter((u) => !/^wss?:\/\/127\.0\.0\.1[:/]/.test(u)).map((u) => `WebSocket to ${u}`));
+    problems.push(...net.iceServers.map((s) => `ICE server ${s}`));
+  }
+  return problems;
 }
 
 export interface Tab {
