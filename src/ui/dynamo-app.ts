@@ -97,7 +97,7 @@ export class DynamoApp extends LitElement {
       <span class="me" title="This tab's node">
         <span class="dot" style="background:${nodeColor(s.self.id)}"></span>
         <strong class="mono" data-testid="self-id">${s.self.id}</strong>
-        <span class="muted">on ${s.self.host}${s.self.epoch > 1 ? `, epoch ${s.self.epoch}` : ''}</span>
+        <span class="muted" title=${`epoch ${s.self.epoch}`}>on host ${s.self.host}</span>
       </span>
       <span class="spacer"></span>
       <span class="mono" data-testid="nrw">N=${s.config.n} R=${s.config.r} W=${s.config.w}</span>

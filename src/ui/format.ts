@@ -3,19 +3,18 @@
  * Pure functions; every output is plain text (the views bind it as text, never as markup).
  */
 
-/** `{a: 2, b: 1}` as `a:2 · b:1`, actors sorted so equal clocks always read the same. */
+/**
+ * `{a@7: 2, b@9: 1}` as `a:2 · b:1`, actors sorted so equal clocks always read the same. An actor's epoch
+ * (after `@`) is shown only when the clock holds two epochs of one node, as `a@…1234`.
+ */
 export function clock(entries: Readonly<Record<string, number>>): string {
   const actors = Object.keys(entries).sort();
   if (actors.length === 0) return '(empty clock)';
-  return actors.map((actor) => `${shortActor(actor)}:${entries[actor]}`).join(' · ');
-}
-
-/** `node-3f2a@1` keeps its node part; the epoch is shown only when it is not the first. */
-export function shortActor(actor: string): string {
-  const at = actor.lastIndexOf('@');
-  if (at < 0) return actor;
-  const epoch = actor.slice(at + 1);
-  return epoch === '0' || epoch === '1' ? actor.slice(0, at) : actor;
+  const nodeOf = (actor: string) => (actor.lastIndexOf('@') < 0 ? actor : actor.slice(0, actor.lastIndexOf('@')));
+  const perNode = new Map<string, number>();
+  for (const a of actors) perNode.set(nodeOf(a), (perNode.get(nodeOf(a)) ?? 0) + 1);
+  const label = (a: string) => (perNode.get(nodeOf(a)) === 1 ? nodeOf(a) : `${nodeOf(a)}@…${a.slice(a.lastIndexOf('@') + 1).slice(-4)}`);
+  return actors.map((actor) => `${label(actor)}:${entries[actor]}`).join(' · ');
 }
 
 const byteUnits = ['B', 'KiB', 'MiB', 'GiB'] as const;

@@ -1,0 +1,163 @@
+/**
+ * The UiBackend over the real tab: snapshots from the runtime's publisher (already throttled to 10/s),
+ * reads through the runtime's client requests (so each version comes with the replicas that returned it,
+ * which window.kv's get leaves out), everything else through window.kv. Only plain snapshot data is read;
+ * the core's state is never touched.
+ */
+import type { ClientRequest, ClientResult } from '../core/node-io.js';
+import type { NodeSnapshot } from '../core/node.js';
+import type { Value } from '../core/types.js';
+import * as hash from '../core/hash.js';
+import * as ring from '../core/ring.js';
+import * as faults from '../runtime/faults.js';
+import type { Kv } from '../runtime/page-api.js';
+import type { AppSnapshot } from '../runtime/snapshot.js';
+import type { UiBackend, UiKeyLocation, UiMember, UiReadResult, UiSnapshot, UiTrace } from './backend.js';
+
+export type TabSnapshot = AppSnapshot<NodeSnapshot>;
+
+export interface RuntimeBackendDeps {
+  readonly kv: Kv;
+  /**
+   * A client request through the node (failures are results, never rejections). Optional: without it,
+   * reads go through kv.get, which does not say which replicas returned each version.
+   */
+  request?(request: ClientRequest): Promise<ClientResult>;
+  snapshot(): TabSnapshot;
+  subscribe(listener: (snapshot: TabSnapshot) => void): () => void;
+  /** Milliseconds per core tick (runtime defaults.tickMs), to turn tick counts into ages. */
+  readonly tickMs: number;
+}
+
+const defaultConfig = { n: 3, r: 2, w: 2, partitions: 256 };
+
+function text(value: Value): string | undefined {
+  switch (value.kind) {
+    case 'string': return hash.fromUtf8(value.bytes);
+    case 'bytes': return `0x${hash.hex(value.bytes)}`;
+    case 'tombstone': return undefined;
+    default: {
+      const never: never = value.kind;
+      throw new Error(`unknown value kind ${String(never)}`);
+    }
+  }
+}
+
+/** Turns the tab's snapshot into the UI's: ages in ms, hints per destination, counters flattened. */
+export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiSnapshot {
+  const node = s.runtime?.node;
+  const connected = new Set([s.identity.nodeId, ...s.network.connected]);
+  const owners = node?.owners ?? [];
+  const ownedBy = new Map<string, number>();
+  for (const o of owners) ownedBy.set(o, (ownedBy.get(o) ?? 0) + 1);
+  const members: UiMember[] = (node?.members ?? []).map((m) => ({
+    id: m.id, host: m.host, capacity: m.capacity, status: m.status,
+    heartbeatAgeMs: m.id === s.identity.nodeId ? 0 : Math.max(0, (node!.tick - m.lastHeardTick) * tickMs),
+    partitionsOwned: ownedBy.get(m.id) ?? 0,
+    ...(m.id === s.identity.nodeId && node ? { keysHeld: node.keys } : {}),
+    connected: connected.has(m.id),
+  }));
+  const hintsBy = new Map<string, number>();
+  for (const h of node?.hints.entries ?? []) hintsBy.set(h.owner, (hintsBy.get(h.owner) ?? 0) + 1);
+  const ae = node?.antiEntropy;
+  const rt = s.runtime;
+  const counters: Record<string, number> = {
+    'messages sent': rt?.counters.messagesSent ?? 0,
+    'messages received': rt?.counters.messagesReceived ?? 0,
+    'messages dropped': (rt?.counters.messagesDropped ?? 0) + (node?.counters.messagesDropped ?? 0),
+    'writes acked': node?.counters.writesAcked ?? 0,
+    'reads served': node?.counters.readsServed ?? 0,
+    repairs: node?.counters.repairs ?? 0,
+    'hints handed off': node?.counters.hintsHandedOff ?? 0,
+    'hints held': node?.hints.count ?? 0,
+    'AE sessions': ae?.sessionsStarted ?? 0,
+  };
+  const tick = rt?.tick ?? 0;
+  const trace: UiTrace[] = (rt?.trace ?? []).map((t, i, all) => ({
+    // The runtime's trace is a bounded ring without ids: number rows from the newest backwards.
+    seq: (rt?.counters.steps ?? 0) * 1000 - (all.length - i),
+    tick: t.tick, atMs: nowMs - (tick - t.tick) * tickMs, node: t.node, category: t.category, text: t.text,
+  }));
+  return {
+    self: { id: s.identity.nodeId, host: s.identity.hostId, capacity: s.identity.capacity, epoch: node?.epoch ?? 0 },
+    ready: s.ready,
+    signaling: { state: s.network.signaling, detail: s.network.signalingDetail },
+    config: node?.config ?? defaultConfig,
+    members,
+    owners,
+    faults: s.network.faults,
+    faultsText: faults.isHealthy(s.network.faults) ? '' : faults.describe(s.network.faults),
+    counters,
+    hints: [...hintsBy].map(([destination, versions]) => ({ destination, versions })),
+    // The core reports the session in progress, not its progress: show it as one running repair.
+    repairs: ae && ae.partition !== undefined && ae.phase !== 'idle' && ae.peer !== undefined
+      ? [{ partition: ae.partition, peer: ae.peer, done: 1, total: 2 }] : [],
+    storage: {
+      keys: node?.keys ?? 0, bytes: rt?.storage.cacheBytes ?? 0, errors: rt?.counters.storageErrors ?? 0,
+      lastError: rt?.lastStorageError ?? '',
+    },
+    trace,
+  };
+}
+
+export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
+  const { kv } = deps;
+  const unsupported = (what: string) => Promise.reject(new Error(`${what} is not available in this version of the runtime`));
+  const read = async (key: string): Promise<UiReadResult> => {
+    if (!deps.request) {
+      const got = await kv.get(key);
+      return {
+        context: got.context, warnings: [],
+        versions: got.versions.map((v) => typeof v.value === 'string'
+          ? { text: v.value, kind: 'string' as const, clock: v.clock, replicas: [] }
+          : { text: `0x${hash.hex(v.value)}`, kind: 'bytes' as const, clock: v.clock, replicas: [] }),
+      };
+    }
+    const result = await deps.request({ op: 'get', key });
+    if (!result.ok) throw new Error(result.error);
+    if (result.op !== 'get') throw new Error(`unexpected reply to a get: ${result.op}`);
+    return {
+      context: result.context,
+      warnings: result.warnings,
+      versions: result.versions.map((v) => ({
+        text: text(v.value), kind: v.value.kind,
+        clock: Object.fromEntries(v.clock.map((e) => [e.actor, e.counter])), replicas: v.replicas,
+      })),
+    };
+  };
+  return {
+    subscribe: (listener) => deps.subscribe((s) => listener(toUiSnapshot(s, deps.tickMs, Date.now()))),
+    snapshot: () => toUiSnapshot(deps.snapshot(), deps.tickMs, Date.now()),
+    put: (key, value, context) => kv.put(key, value, context !== undefined ? { context } : {}),
+    delete: (key, context) => kv.delete(key, context !== undefined ? { context } : {}),
+    get: read,
+    async locate(key): Promise<UiKeyLocation> {
+      const s = deps.snapshot();
+      const node = s.runtime?.node;
+      if (!node || node.owners.length === 0) throw new Error('this node has not joined a ring yet');
+      const r: ring.Ring = { partitions: node.config.partitions, owners: node.owners, members: node.members };
+      const partition = hash.partitionOf(key, r.partitions);
+      const list = ring.preferenceList(r, partition, node.config.n);
+      const reachable = new Set([s.identity.nodeId, ...s.network.connected]);
+      const down = list.replicas.filter((id) => !reachable.has(id) || node.members.find((m) => m.id === id)?.status !== 'alive');
+      const fallbacks = list.fallbacks.filter((id) => reachable.has(id)).slice(0, down.length);
+      let holders: string[] = [];
+      if (!deps.request) return { partition, replicas: list.replicas, fallbacks, holders: ['(unknown: kv.get does not say)'] };
+      try {
+        holders = [...new Set((await read(key)).versions.flatMap((v) => v.replicas))];
+      } catch (error) {
+        holders = [`(unknown: ${(error as Error).message})`];
+      }
+      return { partition, replicas: list.replicas, fallbacks, holders };
+    },
+    configure: (settings) => kv.configure(settings),
+    partition: (groups) => kv.partition(groups),
+    isolate: (id) => kv.isolate(id),
+    cut: (from, to, oneWay) => kv.cut(from, to, oneWay),
+    setLoss: (rate) => kv.setLoss(rate),
+    heal: () => kv.heal(),
+    leave: () => kv.leave(),
+    setCapacity: () => unsupported('changing capacity at run time (reload with ?capacity=)'),
+    join: () => unsupported('joining again after a leave (reload the tab)'),
+  };
+}
