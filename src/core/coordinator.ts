@@ -135,7 +135,7 @@ function coordinate(state: NodeState, origin: Origin, request: WriteRequest): vo
   for (const owner of replicas) {
     if (owner === state.id) continue;
     if (membership.healthy(state, owner)) sendStore(state, op, owner, owner);
-    else toFallback(state, op, owner);
+    else toFallback(state, op, owner, 'is not healthy');
   }
   settle(state, op);
 }
@@ -146,7 +146,7 @@ function sendStore(state: NodeState, op: WriteOp, to: NodeId, owner: NodeId): vo
 }
 
 /** Sends the write to the next healthy fallback in place of `owner`, which keeps it as a hint. */
-function toFallback(state: NodeState, op: WriteOp, owner: NodeId): void {
+function toFallback(state: NodeState, op: WriteOp, owner: NodeId, why: string): void {
   const { fallbacks } = membership.preferenceList(state, storeIndex.partitionOf(state.index, op.key));
   const to = fallbacks.find((f) => f !== state.id && !op.sentTo.has(f) && membership.healthy(state, f));
   if (to === undefined) {
@@ -154,7 +154,7 @@ function toFallback(state: NodeState, op: WriteOp, owner: NodeId): void {
     return;
   }
   op.replaced.add(owner);
-  fx.trace(state, 'hint', () => `${op.key}: ${owner} unreachable, ${to} keeps a hint`);
+  fx.trace(state, 'hint', () => `${op.key}: ${owner} ${why}, ${to} keeps a hint`);
   sendStore(state, op, to, owner);
 }
 
@@ -181,7 +181,7 @@ export function onStoreAck(state: NodeState, from: NodeId, msg: { opId: number; 
   const target = op.sentTo.get(from);
   if (target !== undefined && !op.timedOut.has(from)) {
     op.timedOut.add(from);
-    toFallback(state, op, target.owner);
+    toFallback(state, op, target.owner, `refused (${msg.error})`);
   }
   return true;
 }
@@ -192,7 +192,7 @@ export function tickWrites(state: NodeState): void {
     for (const [to, target] of op.sentTo) {
       if (op.acked.has(to) || op.timedOut.has(to) || state.tick - target.sentTick < state.tuning.replicaTimeoutTicks) continue;
       op.timedOut.add(to);
-      toFallback(state, op, target.owner);
+      toFallback(state, op, target.owner, `did not acknowledge within ${state.tuning.replicaTimeoutTicks} ticks`);
     }
     if (state.tick - op.startTick < state.tuning.requestTimeoutTicks) continue;
     if (!op.replied) {

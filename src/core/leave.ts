@@ -88,6 +88,6 @@ function finish(state: NodeState): void {
   const announcement = membership.gossipMessage(state, false);
   for (const m of state.members.values()) if (m.id !== state.id && m.status !== 'left') fx.send(state, m.id, announcement);
   state.left = true;
-  fx.trace(state, 'member', () => `left the ring (N=${coordinator.replicaCount(state)} copies handed over)`);
+  fx.trace(state, 'member', () => `left the ring: every key handed to its replicas in the ring without ${state.id} (N=${coordinator.replicaCount(state)})`);
   fx.reply(state, leave.requestId, { ok: true, op: 'leave' });
 }
