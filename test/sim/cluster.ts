@@ -52,6 +52,8 @@ export class Cluster {
   /** Directed links that drop everything: `${from}>${to}`. */
   readonly cut = new Set<string>();
   readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, decodeFailures: 0, bytes: 0, steps: 0 };
+  /** Encoded bytes and message counts per message type. */
+  readonly byType = new Map<string, { messages: number; bytes: number; versions: number }>();
   private readonly events = new Map<number, Event[]>();
   private readonly rngNet: rngModule.Rng;
   private readonly rngNodes: rngModule.Rng;
@@ -81,8 +83,8 @@ export class Cluster {
     list.push(event);
   }
 
-  addNode(id: NodeId, options: { host?: string; seeds?: readonly NodeId[]; clockSkewTicks?: number } = {}): SimNode {
-    const sim: SimNode = { id, host: options.host ?? `host-${id}`, store: new MemoryStore(), state: undefined, lives: 0, seeds: options.seeds ?? [], clockSkewTicks: options.clockSkewTicks ?? 0 };
+  addNode(id: NodeId, options: { host?: string; seeds?: readonly NodeId[]; clockSkewTicks?: number; store?: MemoryStore } = {}): SimNode {
+    const sim: SimNode = { id, host: options.host ?? `host-${id}`, store: options.store ?? new MemoryStore(), state: undefined, lives: 0, seeds: options.seeds ?? [], clockSkewTicks: options.clockSkewTicks ?? 0 };
     this.nodes.set(id, sim);
     this.start(sim);
     return sim;
@@ -180,6 +182,11 @@ export class Cluster {
     this.stats.sent++;
     const bytes = codec.encode(messageSchema, message);
     this.stats.bytes += bytes.length;
+    const tally = this.byType.get(message.type) ?? { messages: 0, bytes: 0, versions: 0 };
+    tally.messages++;
+    tally.bytes += bytes.length;
+    if (message.type === 'store') tally.versions += message.versions.length;
+    this.byType.set(message.type, tally);
     if (this.cut.has(`${from}>${to}`) || this.rngNet.next() < this.network.lossRate) {
       this.stats.lost++;
       return;
