@@ -32,17 +32,19 @@ describe('ring: a deterministic function of the member set', () => {
     );
   });
 
-  it('gives every member exactly its capacity quota (largest remainder), and every partition an owner', () => {
+  it('keeps every member between 0.75 x and max(ceil, 1.05 x) of its capacity share, and gives every partition an owner', () => {
     fc.assert(
       fc.property(membersArb, fc.constantFrom(16, 64, 256), (members, q) => {
         const r = ring.build(members, q);
         const total = members.reduce((s, m) => s + m.capacity, 0);
         const counts = ring.partitionCounts(r);
         expect(r.owners.length).toBe(q);
+        expect(r.owners.every((o) => counts.has(o))).toBe(true);
         for (const m of r.members) {
           const share = (q * m.capacity) / total;
           const got = counts.get(m.id) ?? 0;
-          expect(got === Math.floor(share) || got === Math.ceil(share)).toBe(true);
+          expect(got).toBeGreaterThanOrEqual(Math.floor(share * 0.75));
+          expect(got).toBeLessThanOrEqual(Math.max(Math.ceil(share), Math.floor(share * 1.05)));
         }
       }),
       runs,
@@ -50,13 +52,22 @@ describe('ring: a deterministic function of the member set', () => {
   });
 
   it.each([
-    [[1, 1, 1, 1], 256, [64, 64, 64, 64]],
-    [[2, 1, 1], 256, [128, 64, 64]],
-    [[1, 1, 1], 16, [6, 5, 5]],
-    [[3, 1], 8, [6, 2]],
-  ])('capacities %j over %i partitions own %j', (capacities, q, expected) => {
-    const r = ring.build(capacities.map((c, i) => member(`m${i}`, `h${i}`, c)), q);
-    expect([...ring.partitionCounts(r).values()]).toEqual(expected);
+    [[1, 1, 1, 1], 256, [48, 48, 48, 48], [67, 67, 67, 67]],
+    [[2, 1, 1], 256, [96, 48, 48], [134, 67, 67]],
+    [[1, 1, 1], 16, [4, 4, 4], [6, 6, 6]],
+    [[3, 1], 8, [4, 1], [6, 2]],
+  ])('capacities %j over %i partitions: bounds %j to %j, counts within them', (capacities, q, lo, hi) => {
+    const members = capacities.map((c, i) => member(`m${i}`, `h${i}`, c));
+    expect(ring.bounds(members, q)).toEqual({ lo, hi });
+    const counts = [...ring.partitionCounts(ring.build(members, q)).values()];
+    counts.forEach((c, i) => {
+      expect(c).toBeGreaterThanOrEqual(lo[i] as number);
+      expect(c).toBeLessThanOrEqual(hi[i] as number);
+    });
+  });
+
+  it('is exact when the ceilings leave no slack: capacities 3 and 1 over 8 partitions own 6 and 2', () => {
+    expect([...ring.partitionCounts(ring.build([member('a', 'h', 3), member('b', 'h', 1)], 8)).values()]).toEqual([6, 2]);
   });
 
   it('an empty member set gives a ring with no owners and empty preference lists', () => {
@@ -125,23 +136,30 @@ describe('ring: preference lists', () => {
 });
 
 describe('ring: movement on join and leave (bench:ring prints the full figures)', () => {
-  // Measured ratios to the ideal (1/(S+1) of partitions on a join, 1/S on a leave), mean of 10 clusters.
-  // Exact quotas make some rejection chains (see ring.ts), so Q = 256 moves more than the ideal: these
-  // bounds pin today's behaviour so that a regression shows; the report explains the gap.
+  // Ratios to the ideal (1/(S+1) of partitions on a join, 1/S on a leave), mean of 10 clusters. Measured
+  // with this ring: 1.25 / 1.28 (S = 10, Q = 256), 1.65 / 1.65 (S = 30, Q = 256), 1.15 / 1.13 (S = 30,
+  // Q = 4096); the exact-quota greedy before it: 1.36 / 1.32, 2.39 / 2.47, 1.37 / 1.35. The bounds pin the
+  // measured figures (+ 0.05) so that a regression shows; ring.ts explains why Q = 256 stays above the ideal.
   it.each([
-    [10, 256, 1.7],
-    [30, 256, 3.2],
-    [30, 4096, 1.5],
-  ])('S = %i, Q = %i: a join moves at most %f x the ideal, and the newcomer gets exactly its quota', (s, q, bound) => {
-    let ratio = 0;
+    [10, 256, 1.3, 1.33],
+    [30, 256, 1.7, 1.7],
+    [30, 4096, 1.2, 1.18],
+  ])('S = %i, Q = %i: a join moves at most %f x the ideal and a leave at most %f x, within the bounds', (s, q, joinBound, leaveBound) => {
+    let join = 0;
+    let leave = 0;
     for (let t = 0; t < 10; t++) {
       const before = ring.build(cluster(s, `c${t}-`), q);
       const after = ring.build([...before.members, member(`new${t}`)], q);
-      ratio += ring.ownersChanged(before, after) / (q / (s + 1)) / 10;
-      expect(ring.partitionCounts(after).get(`new${t}`)).toBe(ring.quotas(after.members, q)[after.members.findIndex((m) => m.id === `new${t}`)]);
+      join += ring.ownersChanged(before, after) / (q / (s + 1)) / 10;
+      leave += ring.ownersChanged(before, ring.build(before.members.filter((_, i) => i !== (3 * t) % s), q)) / (q / s) / 10;
+      const newcomer = after.members.findIndex((m) => m.id === `new${t}`);
+      const { lo, hi } = ring.bounds(after.members, q);
+      expect(ring.partitionCounts(after).get(`new${t}`)).toBeGreaterThanOrEqual(lo[newcomer] as number);
+      expect(ring.partitionCounts(after).get(`new${t}`)).toBeLessThanOrEqual(hi[newcomer] as number);
     }
-    expect(ratio).toBeLessThanOrEqual(bound);
-    expect(ratio).toBeGreaterThanOrEqual(1); // cannot beat the ideal: the newcomer's partitions all move
+    expect(join).toBeLessThanOrEqual(joinBound);
+    expect(leave).toBeLessThanOrEqual(leaveBound);
+    expect(join).toBeGreaterThanOrEqual(0.7); // a newcomer's partitions all move, and it owns at least floor(0.75 x its share)
   });
 
   it('ownersChanged is 0 for the same set and refuses rings of different sizes', () => {
