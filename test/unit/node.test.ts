@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import * as node from '../../src/core/node.js';
+import type { ClientRequest, ClientResult, Effect, MemberView, StoredState } from '../../src/core/node-io.js';
+import type { Message } from '../../src/core/messages.js';
+import * as vclock from '../../src/core/vclock.js';
+import type { VClock } from '../../src/core/types.js';
+import * as version from '../../src/core/version.js';
+import { MemoryStore } from '../sim/memory-store.js';
+
+const empty: StoredState = { versions: [], hints: [] };
+const member = (id: string, epoch = 1): MemberView => ({ id, host: `h-${id}`, capacity: 1, epoch, incarnation: 0, heartbeat: 1, status: 'alive', lastHeardTick: 0 });
+
+const stores = new WeakMap<node.NodeState, MemoryStore>();
+
+function solo() {
+  return withStore(node.create({ id: 'a', host: 'h-a', capacity: 1, seeds: [], rngSeed: 1, now: 0, stored: { ...empty, epoch: 3 }, config: { n: 3, r: 2, w: 2, partitions: 8 } }));
+}
+
+function pair(config = { n: 3, r: 2, w: 2, partitions: 8 }) {
+  return withStore(node.create({ id: 'a', host: 'h-a', capacity: 1, seeds: ['b'], rngSeed: 1, now: 0, stored: { ...empty, epoch: 3, members: [member('b')] }, config }));
+}
+
+function withStore(created: { state: node.NodeState; effects: Effect[] }) {
+  const store = new MemoryStore();
+  stores.set(created.state, store);
+  persist(store, created.effects);
+  return created;
+}
+
+function persist(store: MemoryStore | undefined, effects: readonly Effect[]): void {
+  for (const e of effects) if (e.type === 'persist') store?.apply(e.records);
+}
+
+function replies(effects: readonly Effect[]): ClientResult[] {
+  return effects.flatMap((e) => (e.type === 'reply' ? [e.result] : []));
+}
+
+/** Sends a request, persists and answers loads from an in-memory store, and returns the reply (a lone node needs no peer). */
+function ask(state: node.NodeState, request: ClientRequest, requestId = 1): ClientResult | undefined {
+  const store = stores.get(state);
+  let effects = node.step(state, { type: 'request', requestId, request });
+  for (let i = 0; i < 5; i++) {
+    persist(store, effects);
+    const found = replies(effects)[0];
+    if (found) return found;
+    const loads = effects.filter((e): e is Extract<Effect, { type: 'load' }> => e.type === 'load');
+    effects = loads.flatMap((l) => node.step(state, { type: 'loaded', loadId: l.loadId, key: l.key, ...(store ?? new MemoryStore()).load(l.key) }));
+  }
+  return undefined;
+}
+
+const put = (key: string, text: string, extra: Partial<Extract<ClientRequest, { op: 'put' }>> = {}): ClientRequest => ({ op: 'put', key, value: version.stringValue(text), ...extra });
+
+describe('node: client requests get clear errors', () => {
+  it.each([
+    ['a context that is not one', put('k', 'v', { context: 'nonsense' }), /^bad context: unknown context format/],
+    ['w above N', put('k', 'v', { w: 4 }), /quorum must be an integer in 1\.\.1 \(N\), got 4/],
+    ['w of 0', put('k', 'v', { w: 0 }), /quorum must be an integer in 1\.\.1/],
+    ['an empty key', put('', 'v'), /key must be 1 to 512 bytes/],
+    ['an oversize value', { op: 'put', key: 'k', value: { kind: 'bytes', bytes: new Uint8Array(64 * 1024 + 1) } } as ClientRequest, /exceeds 65536/],
+    ['a bad configuration', { op: 'configure', r: 4 } as ClientRequest, /bad config n=3 r=4/],
+  ])('%s', (_name, request, error) => {
+    const { state } = solo();
+    const result = ask(state, request);
+    expect(result?.ok).toBe(false);
+    if (result && !result.ok) {
+      expect(result.error).toMatch(error);
+      expect(result.indeterminate).toBe(false);
+    }
+  });
+
+  it('refuses a write that would grow a key past siblingsMax, and accepts a reconciling one', () => {
+    const { state } = solo();
+    for (let i = 0; i < 8; i++) expect(ask(state, put('k', `v${i}`), i + 1)?.ok).toBe(true);
+    const refused = ask(state, put('k', 'one too many'), 99);
+    expect(refused).toMatchObject({ ok: false, indeterminate: false });
+    expect(refused && !refused.ok && refused.error).toMatch(/too many siblings/);
+    const read = ask(state, { op: 'get', key: 'k' }, 100);
+    expect(read?.ok && read.op === 'get' && read.versions.length).toBe(8);
+    const context = read?.ok && read.op === 'get' ? read.context : '';
+    expect(ask(state, put('k', 'merged', { context }), 101)?.ok).toBe(true);
+    const after = ask(state, { op: 'get', key: 'k' }, 102);
+    expect(after?.ok && after.op === 'get' && after.versions.length).toBe(1);
+  });
+
+  it('two blind writes through one coordinator are siblings; a write with their context replaces both', () => {
+    const { state } = solo();
+    ask(state, put('k', 'x'), 1);
+    ask(state, put('k', 'y'), 2);
+    const read = ask(state, { op: 'get', key: 'k' }, 3);
+    if (!read?.ok || read.op !== 'get') throw new Error('get failed');
+    expect(read.versions).toHaveLength(2);
+    const [x, y] = read.versions as unknown as [{ clock: VClock }, { clock: VClock }];
+    expect(vclock.compare(x.clock, y.clock)).toBe('concurrent');
+    expect(ask(state, put('k', 'z', { context: read.context }), 4)?.ok).toBe(true);
+    const after = ask(state, { op: 'get', key: 'k' }, 5);
+    expect(after?.ok && after.op === 'get' ? after.versions.map((v) => v.value.bytes.length) : []).toEqual([1]);
+  });
+
+  it('warns when R + W <= N', () => {
+    const { state } = pair({ n: 3, r: 1, w: 1, partitions: 8 });
+    const effects = node.step(state, { type: 'request', requestId: 1, request: put('k', 'v') });
+    const reply = replies(effects)[0];
+    expect(reply?.ok && 'warnings' in reply ? reply.warnings : []).toEqual(['R + W <= N (1 + 1 <= 2): a read may miss the latest acknowledged write']);
+  });
+
+  it('says how far a write got when its quorum is not reached, and that it is indeterminate', () => {
+    const { state } = pair();
+    let all: Effect[] = node.step(state, { type: 'request', requestId: 7, request: put('k', 'v') });
+    for (let t = 1; t <= 200; t++) all = all.concat(node.step(state, { type: 'tick', now: t }));
+    expect(replies(all)).toEqual([{ ok: false, indeterminate: true, error: 'write quorum not reached: 1 of 2 acknowledged' }]);
+  });
+});
+
+describe('node: wrong peer messages are dropped and counted, never thrown', () => {
+  const cases: [string, Message][] = [
+    ['a store-ack for no write', { type: 'store-ack', opId: 12345, key: 'k', digests: [], ok: true, error: '' }],
+    ['a read-reply for no read', { type: 'read-reply', opId: 5, key: 'k', versions: [] }],
+    ['anti-entropy for a partition out of range', { type: 'ae-root', sessionId: 1, partition: 999, root: 'x' }],
+    ['a forward-reply for no forward', { type: 'forward-reply', forwardId: 3, ok: true, context: '', warnings: [], error: '', indeterminate: false }],
+  ];
+  it.each(cases)('%s', (_name, message) => {
+    const { state } = pair();
+    expect(() => node.step(state, { type: 'message', from: 'b', message })).not.toThrow();
+    expect(node.snapshot(state).counters.messagesDropped).toBe(1);
+  });
+});
+
+describe('node: epochs (KV679)', () => {
+  it('empty storage: a provisional epoch is persisted, and raised past an older life the cluster knows', () => {
+    const { state, effects } = node.create({ id: 'a', host: 'h', capacity: 1, seeds: ['b'], rngSeed: 1, now: 0, stored: empty });
+    const first = state.epoch;
+    expect(effects[0]).toEqual({ type: 'persist', records: [{ kind: 'epoch', epoch: first }] });
+    expect(state.ready).toBe(false);
+    const gossip: Message = {
+      type: 'gossip', members: [{ ...member('b'), lastHeardTick: undefined } as never, { id: 'a', host: 'h', capacity: 1, epoch: first + 10, incarnation: 4, heartbeat: 9, status: 'dead' }].map((m) => {
+        const { lastHeardTick: _drop, ...wire } = m as MemberView;
+        return wire;
+      }),
+      config: { n: 3, r: 2, w: 2, partitions: 256 }, configVersion: 0, configBy: '', wantReply: false,
+    };
+    const out = node.step(state, { type: 'message', from: 'b', message: gossip });
+    expect(state.epoch).toBe(first + 11);
+    expect(state.ready).toBe(true);
+    expect(out[0]?.type === 'persist' && out[0].records.some((r) => r.kind === 'epoch' && r.epoch === first + 11)).toBe(true);
+  });
+
+  it('a stored epoch is kept and the node is ready at once', () => {
+    const { state } = pair();
+    expect(state.epoch).toBe(3);
+    expect(state.ready).toBe(true);
+  });
+});
+
+describe('node: a node that has left answers requests with an error', () => {
+  it('leave on a lone node is refused (nobody would hold the data)', () => {
+    const { state } = solo();
+    expect(ask(state, { op: 'leave' })).toEqual({ ok: false, indeterminate: false, error: 'cannot leave: no other member would hold the data' });
+  });
+});
