@@ -109,10 +109,18 @@ export class Cluster {
     this.log(`${this.now} ${id} CRASH`);
   }
 
-  restart(id: NodeId, options: { wipe?: boolean } = {}): void {
+  /**
+   * Restarts a node, its storage kept or wiped. `keepEpoch` (a control for the amnesia scenario) wipes the
+   * data but keeps the epoch record: the KV679 bug, where a node reuses clock counters it issued before.
+   */
+  restart(id: NodeId, options: { wipe?: boolean; keepEpoch?: boolean } = {}): void {
     const sim = this.get(id);
     this.crash(id);
-    if (options.wipe) sim.store = new MemoryStore();
+    if (options.wipe) {
+      const epoch = sim.store.stored().epoch;
+      sim.store = new MemoryStore();
+      if (options.keepEpoch && epoch !== undefined) sim.store.apply([{ kind: 'epoch', epoch }]);
+    }
     this.log(`${this.now} ${id} RESTART${options.wipe ? ' with wiped storage' : ''}`);
     this.start(sim);
   }

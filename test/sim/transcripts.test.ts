@@ -58,4 +58,10 @@ describe('scenario transcripts', () => {
     expect(r.facts).toMatchObject({ epochChanged: true, values: ['bread', 'milk,eggs'], converged: true });
     matchesFile('amnesia', r.text);
   });
+
+  it('control: with the epoch kept across the wipe (KV679), the acknowledged write is lost', () => {
+    const r = scenarios['amnesia-without-epochs']();
+    expect(r.facts).toEqual({ acked: true, values: ['milk,eggs'] });
+    matchesFile('amnesia-without-epochs', r.text);
+  });
 });
