@@ -14,11 +14,15 @@
 import * as coordinator from './coordinator.js';
 import * as fx from './effects.js';
 import * as membership from './membership.js';
-import type { MessageOf } from './messages.js';
+import { leavesPerMessageMax, type MessageOf } from './messages.js';
+import { limits } from './limits.js';
 import type { NodeState } from './node-state.js';
 import * as ring from './ring.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId, Version } from './types.js';
+
+/** Bytes of leaves one ae-leaves message may carry (UTF-8 keys count up to 3 bytes per UTF-16 unit). */
+const leafBytesPerMessage = limits.messageBytesMax / 2;
 
 /** The partitions this node replicates, then those it only holds data of, ascending. */
 export function partitionsHeld(state: NodeState): number[] {
@@ -72,13 +76,20 @@ export function onBuckets(state: NodeState, from: NodeId, msg: MessageOf<'ae-buc
   if (mine.length !== msg.hashes.length) return false;
   const buckets: number[] = [];
   const leaves: { key: string; digest: string }[] = [];
+  let leafBytes = 0;
   for (let b = 0; b < mine.length && buckets.length < state.tuning.antiEntropyBucketsPerRound; b++) {
     if (mine[b] === msg.hashes[b]) continue;
+    const more = storeIndex.bucketLeaves(state.index, msg.partition, b);
+    const moreBytes = more.reduce((sum, l) => sum + l.key.length * 3 + l.digest.length + 8, 0);
+    // Stay well inside one message (and the schema's leaf bound); the next round takes the rest.
+    if (buckets.length > 0 && (leaves.length + more.length > leavesPerMessageMax || leafBytes + moreBytes > leafBytesPerMessage)) break;
+    if (more.length > leavesPerMessageMax || moreBytes > leafBytesPerMessage) continue;
     buckets.push(b);
-    leaves.push(...storeIndex.bucketLeaves(state.index, msg.partition, b));
+    leaves.push(...more);
+    leafBytes += moreBytes;
   }
   fx.trace(state, 'ae', () => `partition ${msg.partition} differs from ${from} in ${buckets.length} bucket(s)`);
-  fx.send(state, from, { type: 'ae-leaves', sessionId: msg.sessionId, partition: msg.partition, buckets, leaves: leaves.slice(0, 4096) });
+  fx.send(state, from, { type: 'ae-leaves', sessionId: msg.sessionId, partition: msg.partition, buckets, leaves });
   return true;
 }
 
@@ -115,5 +126,5 @@ export function onLoaded(state: NodeState, peer: NodeId, key: string, versions: 
   if (versions.length === 0) return;
   state.counters.repairs += versions.length;
   state.antiEntropy.versionsSent += versions.length;
-  fx.send(state, peer, { type: 'store', opId: 0, key, versions: versions.slice(0, 16), hintFor: null });
+  fx.sendStore(state, peer, 0, key, versions);
 }

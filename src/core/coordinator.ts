@@ -108,6 +108,10 @@ function coordinate(state: NodeState, origin: Origin, request: WriteRequest): vo
     answer(state, origin, { ok: false, error: `bad context: ${context.reason}`, indeterminate: false });
     return;
   }
+  if (state.writes.size >= limits.pendingRequestsMax) {
+    answer(state, origin, { ok: false, indeterminate: false, error: `too many writes in flight at ${state.id} (${limits.pendingRequestsMax})` });
+    return;
+  }
   const value = request.op === 'put' ? request.value : version.tombstone();
   const opId = fx.nextId(state);
   const clock = vclock.truncate(newClock(state, request.key, context.clock, value, opId), limits.clockEntriesMax);

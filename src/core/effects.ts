@@ -2,10 +2,11 @@
  * Verbs that append to the current step's output. node.step gathers them: every persisted record goes
  * into one `persist` effect placed first, so the runtime makes it durable before any send or reply.
  */
+import { limits } from './limits.js';
 import type { Message } from './messages.js';
 import type { ClientResult, StoreRecord } from './node-io.js';
 import type { NodeState } from './node-state.js';
-import type { NodeId } from './types.js';
+import type { NodeId, Version } from './types.js';
 
 export function send(state: NodeState, to: NodeId, message: Message): void {
   if (to === state.id) throw new Error(`node ${state.id}: a node never sends to itself`);
@@ -38,4 +39,38 @@ export function dropped(state: NodeState, why: () => string): void {
 export function nextId(state: NodeState): number {
   state.nextId = state.nextId >= 2 ** 52 ? 1 : state.nextId + 1;
   return state.nextId;
+}
+
+/** Room left in one message for versions: the bound minus generous room for everything else in it. */
+const versionBytesPerMessage = limits.messageBytesMax - 64 * 1024;
+/** Encoded overhead of one version besides its value (clock entries, hashes), as an upper bound. */
+const versionOverheadBytes = 1024 + limits.clockEntriesMax * (limits.idBytesMax + 32);
+/** Versions in one message at most (siblings.ts's hard ceiling, the schema's bound). */
+const versionsPerMessageMax = 16;
+
+/**
+ * Splits versions into groups that each fit in one peer message (limits.messageBytesMax), so sending many
+ * large siblings never produces an oversize message.
+ */
+export function fitVersions(versions: readonly Version[]): Version[][] {
+  const groups: Version[][] = [];
+  let group: Version[] = [];
+  let bytes = 0;
+  for (const v of versions) {
+    const size = v.value.bytes.length + versionOverheadBytes;
+    if (group.length > 0 && (bytes + size > versionBytesPerMessage || group.length >= versionsPerMessageMax)) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(v);
+    bytes += size;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/** Sends versions of a key in as many `store` messages as they need. */
+export function sendStore(state: NodeState, to: NodeId, opId: number, key: string, versions: readonly Version[], hintFor: NodeId | null = null): void {
+  for (const group of fitVersions(versions)) send(state, to, { type: 'store', opId, key, versions: group, hintFor });
 }

@@ -46,7 +46,7 @@ export function onLoaded(state: NodeState, owner: NodeId, key: string, versions:
   const opId = fx.nextId(state);
   state.handoffs.set(opId, { owner, to, key, sentTick: state.tick });
   fx.trace(state, 'handoff', () => `hand ${key} (${versions.length} version(s)) back to ${to}${to === owner ? '' : ` for ${owner}`}`);
-  fx.send(state, to, { type: 'store', opId, key, versions: versions.slice(0, 16), hintFor: null });
+  fx.sendStore(state, to, opId, key, versions);
 }
 
 /** The owner's answer: drop the hinted versions it confirmed. False when no handoff matches. */

@@ -68,7 +68,7 @@ export function onLoaded(state: NodeState, item: LeaveItem, versions: readonly V
   }
   const opId = fx.nextId(state);
   leave.pending.set(opId, { item, targets, acked: new Set(), sentTick: state.tick });
-  for (const to of targets) fx.send(state, to, { type: 'store', opId, key: item.key, versions: versions.slice(0, 16), hintFor: null });
+  for (const to of targets) fx.sendStore(state, to, opId, item.key, versions);
 }
 
 export function onStoreAck(state: NodeState, from: NodeId, msg: { opId: number; key: string; ok: boolean }): boolean {

@@ -269,7 +269,7 @@ function onLoaded(state: NodeState, loadId: number, key: string, versions: reado
       return;
     case 'read-remote':
       state.counters.readsServed++;
-      fx.send(state, purpose.peer, { type: 'read-reply', opId: purpose.opId, key, versions: versions.slice(0, 16) });
+      return replyRead(state, purpose.peer, purpose.opId, key, versions);
       return;
     case 'handoff':
       return handoff.onLoaded(state, purpose.owner, key, versions);
@@ -280,6 +280,16 @@ function onLoaded(state: NodeState, loadId: number, key: string, versions: reado
     default:
       throw new Error(`node: unknown load purpose ${JSON.stringify(purpose satisfies never)}`);
   }
+}
+
+/**
+ * A read reply is one message: if the key's siblings do not fit, the reply carries those that do (a read
+ * then misses some siblings and its context does not cover them, so nothing is replaced by mistake).
+ */
+function replyRead(state: NodeState, peer: NodeId, opId: number, key: string, versions: readonly Version[]): void {
+  const groups = fx.fitVersions(versions);
+  if (groups.length > 1) fx.trace(state, 'error', () => `read of ${key}: ${versions.length} versions do not fit one message; sent ${groups[0]?.length}`);
+  fx.send(state, peer, { type: 'read-reply', opId, key, versions: groups[0] ?? [] });
 }
 
 export function snapshot(state: NodeState): NodeSnapshot {

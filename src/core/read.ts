@@ -79,7 +79,7 @@ function finish(state: NodeState, op: ReadOp): void {
       const applied = storeIndex.apply(state.index, state.conflictMode, op.key, missing, siblings.siblingsHardMax);
       if (applied.outcome !== 'overflow') for (const record of applied.records) fx.persist(state, record);
     } else {
-      fx.send(state, replica, { type: 'store', opId: 0, key: op.key, versions: missing, hintFor: null });
+      fx.sendStore(state, replica, 0, op.key, missing);
     }
   }
 }

@@ -158,3 +158,23 @@ describe('node: a node that has left answers requests with an error', () => {
     expect(ask(state, { op: 'leave' })).toEqual({ ok: false, indeterminate: false, error: 'cannot leave: no other member would hold the data' });
   });
 });
+
+describe('node: messages stay within limits.messageBytesMax', () => {
+  it('sixteen siblings of the largest value are split into store messages that all encode', async () => {
+    const codec = await import('../../src/core/codec.js');
+    const { messageSchema } = await import('../../src/core/messages.js');
+    const fx = await import('../../src/core/effects.js');
+    const { limits } = await import('../../src/core/limits.js');
+    const big = Array.from({ length: 16 }, (_, i) => {
+      const clock = Array.from({ length: limits.clockEntriesMax }, (_, j) => ({ actor: `${'n'.repeat(60)}${j}@${2 ** 31}`, counter: 2 ** 40 + i, tick: 2 ** 40 }))
+        .sort((x, y) => (x.actor < y.actor ? -1 : 1));
+      return version.make({ clock, value: version.bytesValue(new Uint8Array(limits.valueBytesMax).fill(i)), timestamp: 2 ** 40 });
+    });
+    const groups = fx.fitVersions(big);
+    expect(groups.flat()).toHaveLength(16);
+    for (const group of groups) {
+      const encoded = codec.tryEncode(messageSchema, { type: 'store', opId: 2 ** 50, key: 'k'.repeat(limits.keyBytesMax), versions: group, hintFor: 'h'.repeat(limits.idBytesMax) });
+      expect(encoded.ok, encoded.ok ? '' : encoded.reason).toBe(true);
+    }
+  });
+});
