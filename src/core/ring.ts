@@ -18,7 +18,7 @@
  * (the previous version) every node is at its bound and chains were long: 2.4-2.9 x the ideal 1/(S+1) at
  * S = 30, Q = 256. A floor well below the share ends almost every join chain (victims may just shrink); the
  * ceiling, which the balance goal fixes at 9 partitions for S = 30 (mean 8.5), still makes at least half the
- * members full, so leave chains and some join chains remain. Measured (test/bench/ring-results.md): 1.65 x
+ * members full, so leave chains and some join chains remain. Measured (test/bench/ring-results.md): 1.65-1.85 x
  * at S = 30, Q = 256 and 1.1-1.15 x at Q = 4096 (where hi leaves 5 % of room). A lower floor buys little more
  * (floor 0: about 1.57 / 1.84 x at Q = 256) at the cost of members owning half their share. The paper's
  * ideal (the newcomer steals exactly its share) needs history: with tight bounds a set function cannot move
