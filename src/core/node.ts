@@ -148,6 +148,8 @@ export function step(state: NodeState, input: Input): Effect[] {
       break;
     case 'storage-failed':
       state.counters.storageErrors++;
+      // The step's records may not be durable while the index already holds them: the runtime should
+      // recreate the node from storage (node.create) to resynchronise; until then anti-entropy cannot see the gap.
       fx.trace(state, 'error', () => `storage failed: ${input.error}`);
       break;
     default:
