@@ -9,7 +9,8 @@ import { expect, type Browser, type BrowserContext, type Page } from '@playwrigh
 import { startServer, type RunningServer } from '../../signaling/server.js';
 import type { Kv } from '../../src/runtime/page-api.js';
 
-export const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist');
+/** The built app; E2E_DIST_DIR points elsewhere (e.g. a private build while others rebuild dist/). */
+export const distDir = process.env.E2E_DIST_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist');
 
 /** Generous bound for convergence on a 2-core machine shared by the whole test run. */
 export const convergeTimeoutMs = 30_000;
