@@ -1,0 +1,49 @@
+// The signaling server restarts mid-run: the ring keeps serving over the data channels it already has,
+// and every tab reconnects to the new server (same port) by itself.
+import { expect, test } from '@playwright/test';
+import type { RunningServer } from '../../signaling/server.js';
+import { closeAll, convergeTimeoutMs, getValues, openTabs, put, startApp, waitForRing, type Tab } from './helpers.js';
+
+let server: RunningServer | undefined;
+let tabs: Tab[] = [];
+
+test.afterEach(async () => {
+  await closeAll(tabs);
+  tabs = [];
+  await server?.close();
+  server = undefined;
+});
+
+const signalingOf = (tab: Tab) => tab.page.evaluate(() => (window.kv.snapshot() as { network: { signaling: string } }).network.signaling);
+
+test('the ring keeps serving while the signaling server is down, and tabs reconnect when it is back', async ({ browser }) => {
+  server = await startApp();
+  const port = server.port;
+  tabs = await openTabs(browser, server.url, 'restart', 4, false);
+  const ids = tabs.map((t) => t.id);
+  await waitForRing(tabs, ids);
+  // Writes from every tab open the data channels the outage must not need to open.
+  for (const [i, tab] of tabs.entries()) await put(tab, `before-${i}`, `b${i}`);
+
+  await server.close();
+  server = undefined;
+  for (const tab of tabs) await expect.poll(() => signalingOf(tab), { message: `${tab.id} notices the outage` }).not.toBe('open');
+
+  for (const [i, tab] of tabs.entries()) await put(tab, `during-${i}`, `d${i}`);
+  for (const tab of tabs) {
+    for (let i = 0; i < tabs.length; i++) expect(await getValues(tab, `during-${i}`)).toEqual([`d${i}`]);
+  }
+
+  server = await startApp(port);
+  for (const tab of tabs) {
+    await expect.poll(() => signalingOf(tab), { timeout: convergeTimeoutMs, message: `${tab.id} reconnects` }).toBe('open');
+    await expect.poll(() => tab.page.evaluate(() => (window.kv.snapshot() as { network: { presence: string[] } }).network.presence.length))
+      .toBe(tabs.length);
+  }
+  // Fault rules travel through the new server again.
+  await tabs[0]!.page.evaluate(() => window.kv.isolate('n4'));
+  await expect.poll(() => tabs[3]!.page.evaluate(() => window.kv.faults().isolated)).toEqual(['n4']);
+  await tabs[0]!.page.evaluate(() => window.kv.heal());
+  await waitForRing(tabs, ids);
+  for (const [i, tab] of tabs.entries()) expect(await getValues(tab, `before-${(i + 1) % tabs.length}`)).toEqual([`b${(i + 1) % tabs.length}`]);
+});
