@@ -16,185 +16,213 @@ import { limits } from '../core/limits.js';
 import type { ClientRequest, ClientResult, Effect, Input, StoreRecord, StoredState, TraceEvent } from '../core/node-io.js';
 import type { Message } from '../core/messages.js';
 import type { NodeId } from '../core/types.js';
-import type { Store, StoreStats } from './idb-store.js';
-import type { Transport } from './transport.js';
 import { systemClock, type Clock } from './clock.js';
 import * as inputQueue from './input-queue.js';
 import * as requestCheck from './request-check.js';
+import { defaults, type NodeHandle, type Runtime, type RuntimeOptions, type RuntimeView } from './runtime-types.js';
 
-/** The node as the runtime drives it: a step function over its own state, and a snapshot for display. */
-export interface NodeHandle<Snap> {
-  step(input: Input): readonly Effect[];
-  snapshot(): Snap;
-}
-
-export interface NodeInit {
-  readonly stored: StoredState;
-  /** Peers present in the room at start: where the node looks for the ring. */
-  readonly seeds: readonly NodeId[];
-  /** The tick at creation (0: ticks count from the runtime's start). */
-  readonly now: number;
-}
-
-export type NodeFactory<Snap> = (init: NodeInit) => { readonly node: NodeHandle<Snap>; readonly effects: readonly Effect[] };
-
-/** Peer messages to and from bytes (codec + messageSchema in the app; anything in tests). */
-export interface WireCodec {
-  encode(message: Message): { readonly ok: true; readonly bytes: Uint8Array } | { readonly ok: false; readonly reason: string };
-  decode(bytes: Uint8Array): { readonly ok: true; readonly value: Message } | { readonly ok: false; readonly reason: string };
-}
-
-export interface RuntimeOptions<Snap> {
-  readonly nodeId: NodeId;
-  readonly store: Store;
-  readonly transport: Transport;
-  readonly createNode: NodeFactory<Snap>;
-  readonly codec: WireCodec;
-  readonly clock?: Clock;
-  readonly tickMs?: number;
-  /** Most inputs from outside (peer messages, client requests) waiting for the node; past it they are refused. */
-  readonly inputQueueMax?: number;
-  /** Most recent trace events kept for the activity timeline. */
-  readonly traceMax?: number;
-  /** A request the node has not answered after this long fails (a safety net; the core has its own timeouts). */
-  readonly replyTimeoutMs?: number;
-}
-
-export interface RuntimeCounters {
-  readonly steps: number;
-  readonly messagesSent: number;
-  readonly messagesReceived: number;
-  /** Malformed incoming messages + sends the transport refused + messages refused by a full queue. */
-  readonly messagesDropped: number;
-  readonly malformedMessages: number;
-  readonly sendsRefused: number;
-  readonly inputsRefused: number;
-  /** Failed storage transactions (writes and reads). */
-  readonly storageErrors: number;
-  /** Versions that failed their integrity check when read (at start and on loads). */
-  readonly corruptVersions: number;
-  readonly requestTimeouts: number;
-}
-
-export interface RuntimeView<Snap> {
-  readonly nodeId: NodeId;
-  /** The last tick fed to the node. */
-  readonly tick: number;
-  readonly node: Snap;
-  readonly counters: RuntimeCounters;
-  readonly storage: StoreStats;
-  readonly lastStorageError?: string;
-  /** Set when the core threw: the node has stopped and every request fails. */
-  readonly crashed?: string;
-  readonly queueLength: number;
-  readonly pendingRequests: number;
-  /** The most recent trace events, oldest first. */
-  readonly trace: readonly TraceEvent[];
-}
-
-export interface Runtime<Snap> {
-  readonly nodeId: NodeId;
-  /** Sends a client request through the node; resolves with its result (failures are results, never rejections). */
-  request(request: ClientRequest): Promise<ClientResult>;
-  view(): RuntimeView<Snap>;
-  /** Called after every step and every counted event (unthrottled: keep listeners cheap). */
-  onChange(listener: () => void): () => void;
-  /** Stops the timer, fails pending requests, closes the transport and the store. */
-  close(): void;
-}
-
-export const defaults = { tickMs: 100, inputQueueMax: 10_000, traceMax: 500, replyTimeoutMs: 30_000 } as const;
+export * from './runtime-types.js';
 
 /** Loads the stored state, creates the node and starts the loop. */
 export async function start<Snap>(options: RuntimeOptions<Snap>): Promise<Runtime<Snap>> {
   const { state: stored, corrupt } = await options.store.loadAll();
-  return createLoop(options, stored, corrupt);
+  return new Loop(options, stored, corrupt);
 }
 
-function createLoop<Snap>(options: RuntimeOptions<Snap>, stored: StoredState, corruptAtStart: number): Runtime<Snap> {
-  const clock = options.clock ?? systemClock;
-  const tickMs = options.tickMs ?? defaults.tickMs;
-  const traceMax = options.traceMax ?? defaults.traceMax;
-  const replyTimeoutMs = options.replyTimeoutMs ?? defaults.replyTimeoutMs;
-  const { store, transport, codec, nodeId } = options;
-  const counters = {
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+class Loop<Snap> implements Runtime<Snap> {
+  readonly nodeId: NodeId;
+  private readonly clock: Clock;
+  private readonly tickMs: number;
+  private readonly traceMax: number;
+  private readonly replyTimeoutMs: number;
+  private readonly counters = {
     steps: 0, messagesSent: 0, messagesReceived: 0, messagesDropped: 0, malformedMessages: 0, sendsRefused: 0,
-    inputsRefused: 0, storageErrors: 0, corruptVersions: corruptAtStart, requestTimeouts: 0,
+    inputsRefused: 0, storageErrors: 0, corruptVersions: 0, requestTimeouts: 0,
   };
-  const queue = inputQueue.create(options.inputQueueMax ?? defaults.inputQueueMax);
-  const pending = new Map<number, { resolve: (result: ClientResult) => void; cancelTimer: () => void }>();
-  const trace: TraceEvent[] = [];
-  const listeners = new Set<() => void>();
-  const startMs = clock.nowMs();
-  let tick = 0;
-  let nextRequestId = 1;
-  let draining = false;
-  let closed = false;
-  let crashed: string | undefined;
-  let lastStorageError: string | undefined;
+  private readonly queue: inputQueue.InputQueue;
+  private readonly pending = new Map<number, { resolve: (result: ClientResult) => void; cancelTimer: () => void }>();
+  private readonly trace: TraceEvent[] = [];
+  private readonly listeners = new Set<() => void>();
+  private readonly node: NodeHandle<Snap>;
+  private readonly startMs: number;
+  private readonly stopTimer: () => void;
+  private tick = 0;
+  private nextRequestId = 1;
+  /** True while a step is being carried out: the loop serves one input at a time. */
+  private draining = false;
+  private closed = false;
+  private crashed: string | undefined;
+  private lastStorageError: string | undefined;
 
-  const created = options.createNode({ stored, seeds: transport.presentPeers(), now: 0 });
-  const node = created.node;
-
-  function changed(): void {
-    for (const listener of listeners) listener();
+  constructor(private readonly options: RuntimeOptions<Snap>, stored: StoredState, corruptAtStart: number) {
+    this.nodeId = options.nodeId;
+    this.clock = options.clock ?? systemClock;
+    this.tickMs = options.tickMs ?? defaults.tickMs;
+    this.traceMax = options.traceMax ?? defaults.traceMax;
+    this.replyTimeoutMs = options.replyTimeoutMs ?? defaults.replyTimeoutMs;
+    this.queue = inputQueue.create(options.inputQueueMax ?? defaults.inputQueueMax);
+    this.counters.corruptVersions = corruptAtStart;
+    this.startMs = this.clock.nowMs();
+    const created = options.createNode({ stored, seeds: options.transport.presentPeers(), now: 0 });
+    this.node = created.node;
+    this.stopTimer = this.clock.every(this.tickMs, () => {
+      if (this.currentTick() > this.tick && this.queue.queueTick()) void this.drain();
+    });
+    options.transport.onMessage((from, bytes) => this.receive(from, bytes));
+    options.transport.onReachability((peer, reachable) => this.enqueueInternal({ type: 'peer-reachable', peer, reachable }));
+    // The node's first effects (e.g. a new epoch, its join gossip) go through the same path as any step's,
+    // and no step runs before they are carried out: `draining` holds the loop until then.
+    this.draining = true;
+    void this.carryOut(created.effects).finally(() => {
+      this.draining = false;
+      this.changed();
+      void this.drain();
+    });
   }
 
-  function note(category: string, text: string): void {
-    record({ tick, node: nodeId, category, text });
+  request(clientRequest: ClientRequest): Promise<ClientResult> {
+    const refusal = this.closed ? 'the node has stopped' : this.crashed ?? requestCheck.problem(clientRequest)
+      ?? (this.pending.size >= limits.pendingRequestsMax ? `too many requests in flight (pendingRequestsMax ${limits.pendingRequestsMax})` : undefined);
+    if (refusal !== undefined) return Promise.resolve({ ok: false, error: refusal, indeterminate: false });
+    const requestId = this.nextRequestId++;
+    if (!this.queue.pushExternal({ type: 'request', requestId, request: clientRequest })) {
+      this.counters.inputsRefused++;
+      return Promise.resolve({ ok: false, error: `the node is overloaded: its input queue is full (${this.queue.max} inputs)`, indeterminate: false });
+    }
+    return new Promise((resolve) => {
+      const cancelTimer = this.clock.after(this.replyTimeoutMs, () => {
+        this.counters.requestTimeouts++;
+        this.resolveRequest(requestId, { ok: false, error: `no reply from the node within ${this.replyTimeoutMs / 1000} s`, indeterminate: true });
+      });
+      this.pending.set(requestId, { resolve, cancelTimer });
+      void this.drain();
+    });
   }
 
-  function record(event: TraceEvent): void {
-    trace.push(event);
-    if (trace.length > traceMax) trace.splice(0, trace.length - traceMax);
+  view(): RuntimeView<Snap> {
+    return {
+      nodeId: this.nodeId, tick: this.tick, node: this.node.snapshot(), counters: { ...this.counters },
+      storage: this.options.store.stats(),
+      ...(this.lastStorageError !== undefined ? { lastStorageError: this.lastStorageError } : {}),
+      ...(this.crashed !== undefined ? { crashed: this.crashed } : {}),
+      queueLength: this.queue.length(), pendingRequests: this.pending.size, trace: this.trace.slice(),
+    };
   }
 
-  function resolveRequest(requestId: number, result: ClientResult): void {
-    const entry = pending.get(requestId);
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopTimer();
+    this.failPending('the node has stopped');
+    this.options.transport.close();
+    this.options.store.close();
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private note(category: string, text: string): void {
+    this.record({ tick: this.tick, node: this.nodeId, category, text });
+  }
+
+  private record(event: TraceEvent): void {
+    this.trace.push(event);
+    if (this.trace.length > this.traceMax) this.trace.splice(0, this.trace.length - this.traceMax);
+  }
+
+  private currentTick(): number {
+    return Math.max(this.tick, Math.floor((this.clock.nowMs() - this.startMs) / this.tickMs));
+  }
+
+  private resolveRequest(requestId: number, result: ClientResult): void {
+    const entry = this.pending.get(requestId);
     if (!entry) return; // answered after the safety-net timeout, or after close
-    pending.delete(requestId);
+    this.pending.delete(requestId);
     entry.cancelTimer();
     entry.resolve(result);
   }
 
+  private failPending(error: string): void {
+    for (const requestId of [...this.pending.keys()]) this.resolveRequest(requestId, { ok: false, error, indeterminate: true });
+  }
+
+  /** Serves queued inputs one at a time until the queue is empty; re-entrant calls return at once. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let item = this.queue.shift(); item && !this.closed && !this.crashed; item = this.queue.shift()) {
+        const input: Input = item === 'tick' ? { type: 'tick', now: (this.tick = this.currentTick()) } : item;
+        let effects: readonly Effect[];
+        try {
+          effects = this.node.step(input);
+        } catch (error) {
+          this.crash(error);
+          break;
+        }
+        this.counters.steps++;
+        await this.carryOut(effects);
+        this.changed();
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** A throw from the core is a programmer error: the node stops, visibly, rather than run on corrupt state. */
+  private crash(error: unknown): void {
+    this.crashed = `the node crashed: ${errorText(error)}`;
+    this.note('error', this.crashed);
+    this.failPending(this.crashed);
+    this.changed();
+  }
+
   /** Carries out one step's effects: persist first, then everything else (or the failure path). */
-  async function carryOut(effects: readonly Effect[]): Promise<void> {
+  private async carryOut(effects: readonly Effect[]): Promise<void> {
     const records: StoreRecord[] = [];
     for (const effect of effects) if (effect.type === 'persist') records.push(...effect.records);
     let persistError: Error | undefined;
     if (records.length > 0) {
       try {
-        await store.apply(records);
+        await this.options.store.apply(records);
       } catch (error) {
         persistError = error instanceof Error ? error : new Error(String(error));
       }
     }
     if (persistError) {
-      counters.storageErrors++;
-      lastStorageError = persistError.message;
-      note('error', `storage write failed, ${records.length} records not written: ${persistError.message}`);
-      queue.pushFirst({ type: 'storage-failed', error: persistError.message });
+      this.counters.storageErrors++;
+      this.lastStorageError = persistError.message;
+      this.note('error', `storage write failed, ${records.length} records not written: ${persistError.message}`);
+      this.queue.pushFirst({ type: 'storage-failed', error: persistError.message });
     }
-    for (const effect of effects) perform(effect, persistError);
+    for (const effect of effects) this.perform(effect, persistError);
   }
 
-  function perform(effect: Effect, persistError: Error | undefined): void {
+  private perform(effect: Effect, persistError: Error | undefined): void {
     switch (effect.type) {
       case 'persist':
         return;
       case 'send':
-        if (!persistError) send(effect.to, effect.message);
+        if (!persistError) this.send(effect.to, effect.message);
         return;
       case 'reply':
-        resolveRequest(effect.requestId, persistError
+        this.resolveRequest(effect.requestId, persistError
           ? { ok: false, error: persistError.message, indeterminate: effect.result.ok && effect.result.op !== 'get' }
           : effect.result);
         return;
       case 'load':
-        load(effect.loadId, effect.key, effect.hintFor);
+        this.load(effect.loadId, effect.key, effect.hintFor);
         return;
       case 'trace':
-        record(effect.event);
+        this.record(effect.event);
         return;
       default: {
         const never: never = effect;
@@ -203,159 +231,70 @@ function createLoop<Snap>(options: RuntimeOptions<Snap>, stored: StoredState, co
     }
   }
 
-  function send(to: NodeId, message: Message): void {
-    const encoded = codec.encode(message);
+  private send(to: NodeId, message: Message): void {
+    const encoded = this.options.codec.encode(message);
     if (!encoded.ok) {
       // The core produced a message its own schema refuses: a programmer error, made visible, not thrown.
-      counters.messagesDropped++;
-      note('error', `could not encode a message to ${to}: ${encoded.reason}`);
+      this.counters.messagesDropped++;
+      this.note('error', `could not encode a message to ${to}: ${encoded.reason}`);
       return;
     }
-    if (to === nodeId) {
+    if (to === this.nodeId) {
       // The transport carries messages between nodes only; one to itself (a coordinator that is also a
       // replica) goes back through the decoder and the queue like any other.
-      const decoded = codec.decode(encoded.bytes);
-      if (decoded.ok) enqueueInternal({ type: 'message', from: nodeId, message: decoded.value });
-      else note('error', `could not decode a message to itself: ${decoded.reason}`);
+      const decoded = this.options.codec.decode(encoded.bytes);
+      if (decoded.ok) this.enqueueInternal({ type: 'message', from: this.nodeId, message: decoded.value });
+      else this.note('error', `could not decode a message to itself: ${decoded.reason}`);
       return;
     }
-    if (transport.send(to, encoded.bytes)) {
-      counters.messagesSent++;
+    if (this.options.transport.send(to, encoded.bytes)) {
+      this.counters.messagesSent++;
     } else {
-      counters.sendsRefused++;
-      counters.messagesDropped++;
+      this.counters.sendsRefused++;
+      this.counters.messagesDropped++;
     }
   }
 
-  function load(loadId: number, key: string, hintFor: NodeId | undefined): void {
+  private load(loadId: number, key: string, hintFor: NodeId | undefined): void {
+    const { store } = this.options;
     (hintFor === undefined ? store.load(key) : store.loadHints(hintFor, key)).then(
       (loaded) => {
-        counters.corruptVersions += loaded.corrupt;
-        if (loaded.corrupt > 0) note('repair', `${loaded.corrupt} damaged version(s) of "${key}" ignored; replicas will repair them`);
-        enqueueInternal({ type: 'loaded', loadId, key, versions: loaded.versions, corrupt: loaded.corrupt });
+        this.counters.corruptVersions += loaded.corrupt;
+        if (loaded.corrupt > 0) this.note('repair', `${loaded.corrupt} damaged version(s) of "${key}" ignored; replicas will repair them`);
+        this.enqueueInternal({ type: 'loaded', loadId, key, versions: loaded.versions, corrupt: loaded.corrupt });
       },
       (error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        counters.storageErrors++;
-        lastStorageError = message;
-        note('error', `storage read of "${key}" failed: ${message}`);
-        enqueueInternal({ type: 'storage-failed', error: message });
+        this.counters.storageErrors++;
+        this.lastStorageError = errorText(error);
+        this.note('error', `storage read of "${key}" failed: ${errorText(error)}`);
+        this.enqueueInternal({ type: 'storage-failed', error: errorText(error) });
       },
     );
   }
 
-  /** Inputs that answer the node's own effects or report the transport: never refused. */
-  function enqueueInternal(input: Input): void {
-    if (closed || crashed) return;
-    queue.pushInternal(input);
-    void drain();
-  }
-
-  async function drain(): Promise<void> {
-    if (draining) return;
-    draining = true;
-    try {
-      for (let item = queue.shift(); item && !closed && !crashed; item = queue.shift()) {
-        const input: Input = item === 'tick' ? { type: 'tick', now: (tick = currentTick()) } : item;
-        let effects: readonly Effect[];
-        try {
-          effects = node.step(input);
-        } catch (error) {
-          crash(error);
-          break;
-        }
-        counters.steps++;
-        await carryOut(effects);
-        changed();
-      }
-    } finally {
-      draining = false;
-    }
-  }
-
-  function crash(error: unknown): void {
-    crashed = `the node crashed: ${error instanceof Error ? error.message : String(error)}`;
-    note('error', crashed);
-    for (const requestId of [...pending.keys()]) resolveRequest(requestId, { ok: false, error: crashed, indeterminate: true });
-    changed();
-  }
-
-  function currentTick(): number {
-    return Math.max(tick, Math.floor((clock.nowMs() - startMs) / tickMs));
-  }
-
-  const stopTimer = clock.every(tickMs, () => {
-    if (currentTick() > tick && queue.queueTick()) void drain();
-  });
-
-  transport.onMessage((from, bytes) => {
-    if (closed || crashed) return;
-    const decoded = codec.decode(bytes);
+  private receive(from: NodeId, bytes: Uint8Array): void {
+    if (this.closed || this.crashed) return;
+    const decoded = this.options.codec.decode(bytes);
     if (!decoded.ok) {
-      counters.malformedMessages++;
-      counters.messagesDropped++;
-      note('error', `dropped a malformed message from ${from}: ${decoded.reason}`);
-      changed();
+      this.counters.malformedMessages++;
+      this.counters.messagesDropped++;
+      this.note('error', `dropped a malformed message from ${from}: ${decoded.reason}`);
+      this.changed();
       return;
     }
-    counters.messagesReceived++;
-    if (!queue.pushExternal({ type: 'message', from, message: decoded.value })) {
-      counters.inputsRefused++;
-      counters.messagesDropped++;
+    this.counters.messagesReceived++;
+    if (!this.queue.pushExternal({ type: 'message', from, message: decoded.value })) {
+      this.counters.inputsRefused++;
+      this.counters.messagesDropped++;
       return;
     }
-    void drain();
-  });
-
-  transport.onReachability((peer, reachable) => enqueueInternal({ type: 'peer-reachable', peer, reachable }));
-
-  function request(clientRequest: ClientRequest): Promise<ClientResult> {
-    const refusal = closed ? 'the node has stopped' : crashed ?? requestCheck.problem(clientRequest)
-      ?? (pending.size >= limits.pendingRequestsMax ? `too many requests in flight (pendingRequestsMax ${limits.pendingRequestsMax})` : undefined);
-    if (refusal !== undefined) return Promise.resolve({ ok: false, error: refusal, indeterminate: false });
-    const requestId = nextRequestId++;
-    if (!queue.pushExternal({ type: 'request', requestId, request: clientRequest })) {
-      counters.inputsRefused++;
-      return Promise.resolve({ ok: false, error: `the node is overloaded: its input queue is full (${queue.max} inputs)`, indeterminate: false });
-    }
-    return new Promise((resolve) => {
-      const cancelTimer = clock.after(replyTimeoutMs, () => {
-        counters.requestTimeouts++;
-        resolveRequest(requestId, { ok: false, error: `no reply from the node within ${replyTimeoutMs / 1000} s`, indeterminate: true });
-      });
-      pending.set(requestId, { resolve, cancelTimer });
-      void drain();
-    });
+    void this.drain();
   }
 
-  // The node's first effects (e.g. a new epoch, its join gossip) go through the same path as any step's,
-  // and no step runs before they are carried out: `draining` holds the loop until then.
-  draining = true;
-  void carryOut(created.effects).finally(() => {
-    draining = false;
-    changed();
-    void drain();
-  });
-
-  return {
-    nodeId,
-    request,
-    view: () => ({
-      nodeId, tick, node: node.snapshot(), counters: { ...counters }, storage: store.stats(),
-      ...(lastStorageError !== undefined ? { lastStorageError } : {}), ...(crashed !== undefined ? { crashed } : {}),
-      queueLength: queue.length(), pendingRequests: pending.size, trace: trace.slice(),
-    }),
-    onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      stopTimer();
-      for (const requestId of [...pending.keys()]) resolveRequest(requestId, { ok: false, error: 'the node has stopped', indeterminate: true });
-      transport.close();
-      store.close();
-    },
-  };
+  /** Inputs that answer the node's own effects or report the transport: never refused. */
+  private enqueueInternal(input: Input): void {
+    if (this.closed || this.crashed) return;
+    this.queue.pushInternal(input);
+    void this.drain();
+  }
 }

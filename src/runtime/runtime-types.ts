@@ -1,0 +1,93 @@
+/**
+ * The runtime's contracts: the node as the loop drives it, the wire codec, the options, counters and the
+ * view the UI and kv.stats() read. Split from runtime.ts (the loop itself); runtime.ts re-exports them.
+ */
+import type { ClientRequest, ClientResult, Effect, Input, StoredState, TraceEvent } from '../core/node-io.js';
+import type { Message } from '../core/messages.js';
+import type { NodeId } from '../core/types.js';
+import type { Clock } from './clock.js';
+import type { Store, StoreStats } from './idb-store.js';
+import type { Transport } from './transport.js';
+
+/** The node as the runtime drives it: a step function over its own state, and a snapshot for display. */
+export interface NodeHandle<Snap> {
+  step(input: Input): readonly Effect[];
+  snapshot(): Snap;
+}
+
+export interface NodeInit {
+  readonly stored: StoredState;
+  /** Peers present in the room at start: where the node looks for the ring. */
+  readonly seeds: readonly NodeId[];
+  /** The tick at creation (0: ticks count from the runtime's start). */
+  readonly now: number;
+}
+
+export type NodeFactory<Snap> = (init: NodeInit) => { readonly node: NodeHandle<Snap>; readonly effects: readonly Effect[] };
+
+/** Peer messages to and from bytes (codec + messageSchema in the app; anything in tests). */
+export interface WireCodec {
+  encode(message: Message): { readonly ok: true; readonly bytes: Uint8Array } | { readonly ok: false; readonly reason: string };
+  decode(bytes: Uint8Array): { readonly ok: true; readonly value: Message } | { readonly ok: false; readonly reason: string };
+}
+
+export interface RuntimeOptions<Snap> {
+  readonly nodeId: NodeId;
+  readonly store: Store;
+  readonly transport: Transport;
+  readonly createNode: NodeFactory<Snap>;
+  readonly codec: WireCodec;
+  readonly clock?: Clock;
+  readonly tickMs?: number;
+  /** Most inputs from outside (peer messages, client requests) waiting for the node; past it they are refused. */
+  readonly inputQueueMax?: number;
+  /** Most recent trace events kept for the activity timeline. */
+  readonly traceMax?: number;
+  /** A request the node has not answered after this long fails (a safety net; the core has its own timeouts). */
+  readonly replyTimeoutMs?: number;
+}
+
+export interface RuntimeCounters {
+  readonly steps: number;
+  readonly messagesSent: number;
+  readonly messagesReceived: number;
+  /** Malformed incoming messages + sends the transport refused + messages refused by a full queue. */
+  readonly messagesDropped: number;
+  readonly malformedMessages: number;
+  readonly sendsRefused: number;
+  readonly inputsRefused: number;
+  /** Failed storage transactions (writes and reads). */
+  readonly storageErrors: number;
+  /** Versions that failed their integrity check when read (at start and on loads). */
+  readonly corruptVersions: number;
+  readonly requestTimeouts: number;
+}
+
+export interface RuntimeView<Snap> {
+  readonly nodeId: NodeId;
+  /** The last tick fed to the node. */
+  readonly tick: number;
+  readonly node: Snap;
+  readonly counters: RuntimeCounters;
+  readonly storage: StoreStats;
+  readonly lastStorageError?: string;
+  /** Set when the core threw: the node has stopped and every request fails. */
+  readonly crashed?: string;
+  readonly queueLength: number;
+  readonly pendingRequests: number;
+  /** The most recent trace events, oldest first. */
+  readonly trace: readonly TraceEvent[];
+}
+
+export interface Runtime<Snap> {
+  readonly nodeId: NodeId;
+  /** Sends a client request through the node; resolves with its result (failures are results, never rejections). */
+  request(request: ClientRequest): Promise<ClientResult>;
+  view(): RuntimeView<Snap>;
+  /** Called after every step and every counted event (unthrottled: keep listeners cheap). */
+  onChange(listener: () => void): () => void;
+  /** Stops the timer, fails pending requests, closes the transport and the store. */
+  close(): void;
+}
+
+export const defaults = { tickMs: 100, inputQueueMax: 10_000, traceMax: 500, replyTimeoutMs: 30_000 } as const;
