@@ -152,3 +152,67 @@ export function browserEnvironment(): Environment {
     randomBytes: (bytes) => { crypto.getRandomValues(bytes); },
   };
 }
+
+/**
+ * A duplicated tab (the browser's "Duplicate tab") copies sessionStorage, and with it the node id: two live
+ * tabs would then share one node id and one IndexedDB database. Before a tab uses its id, it asks the
+ * browser's other tabs (BroadcastChannel: same origin and storage, works over plain http) whether one of
+ * them already runs it; every running tab answers for its own id.
+ */
+export interface IdChannel {
+  post(message: IdMessage): void;
+  onMessage(handler: (message: IdMessage) => void): void;
+}
+
+export type IdMessage =
+  | { readonly type: 'probe'; readonly id: string; readonly token: string }
+  | { readonly type: 'taken'; readonly id: string; readonly token: string };
+
+/** How long a starting tab waits for another tab to say its id is taken. */
+export const probeWaitMs = 250;
+
+/** Answers probes for `nodeId` from now on (call once the tab runs under it). */
+export function guardId(channel: IdChannel, nodeId: NodeId): void {
+  channel.onMessage((message) => {
+    if (message.type === 'probe' && message.id === nodeId) channel.post({ type: 'taken', id: nodeId, token: message.token });
+  });
+}
+
+/**
+ * Resolves to true when another live tab of this browser already runs `nodeId`. `wait` is a timer
+ * (setTimeout in the app) so tests can run it instantly.
+ */
+export function isTaken(channel: IdChannel, nodeId: NodeId, token: string, wait: (ms: number) => Promise<void>): Promise<boolean> {
+  return new Promise((resolve) => {
+    let answered = false;
+    channel.onMessage((message) => {
+      if (message.type === 'taken' && message.id === nodeId && message.token === token) answered = true;
+    });
+    channel.post({ type: 'probe', id: nodeId, token });
+    void wait(probeWaitMs).then(() => resolve(answered));
+  });
+}
+
+/**
+ * The identity this tab may use: the resolved one, or, when another tab already runs its node id and the id
+ * came from sessionStorage (a duplicated tab), a fresh id stored in its place. An id forced with ?node=
+ * that is already running is an error: two tabs must never be one node.
+ */
+export async function deduplicate(env: Environment, me: Identity, channel: IdChannel, wait: (ms: number) => Promise<void>): Promise<Resolved> {
+  if (!(await isTaken(channel, me.nodeId, newId(env.randomBytes, 16), wait))) return { ok: true, identity: me };
+  if (new URLSearchParams(env.search).has('node')) {
+    return { ok: false, error: `node ${me.nodeId} is already running in another tab of this browser; close it or pick another ?node=` };
+  }
+  const nodeId = newId(env.randomBytes);
+  env.session.setItem(storageKeys.nodeId, nodeId);
+  return { ok: true, identity: { ...me, nodeId } };
+}
+
+/** The browser's channel for id probes. */
+export function browserIdChannel(): IdChannel {
+  const channel = new BroadcastChannel('tabdynamo-node-ids');
+  return {
+    post: (message) => channel.postMessage(message),
+    onMessage: (handler) => channel.addEventListener('message', (event: MessageEvent<IdMessage>) => handler(event.data)),
+  };
+}

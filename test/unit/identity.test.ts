@@ -108,3 +108,49 @@ describe('identity.setCapacity', () => {
     expect(identity.setCapacity(local, Number.NaN).ok).toBe(false);
   });
 });
+
+describe('identity.deduplicate (a duplicated tab must not run the same node id)', () => {
+  /** A broadcast bus: every channel hears every other channel's posts, asynchronously, never its own. */
+  function bus() {
+    const channels: { handlers: ((m: identity.IdMessage) => void)[] }[] = [];
+    return () => {
+      const me = { handlers: [] as ((m: identity.IdMessage) => void)[] };
+      channels.push(me);
+      const channel: identity.IdChannel = {
+        post: (message) => { for (const other of channels) if (other !== me) for (const h of other.handlers) queueMicrotask(() => h(message)); },
+        onMessage: (handler) => void me.handlers.push(handler),
+      };
+      return channel;
+    };
+  }
+  const wait = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
+
+  it('keeps the id when no other tab runs it', async () => {
+    const channel = bus();
+    const e = env('');
+    const me = resolved(e);
+    identity.guardId(channel(), 'someone-else');
+    expect(await identity.deduplicate(e, me, channel(), wait)).toEqual({ ok: true, identity: me });
+  });
+
+  it('gives a duplicated tab (same sessionStorage id) a fresh id and stores it', async () => {
+    const channel = bus();
+    const session = memoryStorage();
+    const original = resolved(env('', session));
+    identity.guardId(channel(), original.nodeId);
+    const copy = env('', memoryStorage({ ...Object.fromEntries(session.items) }));
+    const result = await identity.deduplicate(copy, resolved(copy), channel(), wait);
+    if (!result.ok) throw new Error(result.error);
+    expect(result.identity.nodeId).not.toBe(original.nodeId);
+    expect(copy.session.items.get(identity.storageKeys.nodeId)).toBe(result.identity.nodeId);
+  });
+
+  it('refuses a ?node= that another tab already runs', async () => {
+    const channel = bus();
+    identity.guardId(channel(), 'n1');
+    const e = env('?node=n1');
+    expect(await identity.deduplicate(e, resolved(e), channel(), wait)).toEqual({
+      ok: false, error: 'node n1 is already running in another tab of this browser; close it or pick another ?node=',
+    });
+  });
+});
