@@ -105,6 +105,13 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
   });
   const knowsOthers = state.members.size > 1 || options.seeds.some((s) => s !== options.id);
   state.ready = !provisional || !knowsOthers;
+  if (previousSelf !== undefined && previousSelf.epoch === epoch && previousSelf.status === 'left') {
+    // A node that left stays gone: it serves nothing. Starting it with empty storage makes it a new member.
+    state.left = true;
+    state.members.set(options.id, { ...previousSelf, lastHeardTick: options.now });
+    fx.trace(state, 'member', () => `${options.id} left the ring earlier and stays out; start with empty storage to join again`);
+    return { state, effects: collect(state) };
+  }
   for (const { key, version } of stored.versions) storeIndex.restore(state.index, key, version);
   for (const { owner, key, version } of stored.hints) storeIndex.restoreHint(state.index, owner, key, version);
   membership.refreshRing(state);
@@ -124,7 +131,17 @@ export function step(state: NodeState, input: Input): Effect[] {
   state.out = [];
   state.records = [];
   if (state.left) {
+    // A node that left serves nothing, but keeps gossiping its 'left' status (an announcement lost in a
+    // partition would otherwise leave it in everyone's ring for ever) until the runtime stops it.
     if (input.type === 'request') fx.reply(state, input.requestId, { ok: false, indeterminate: false, error: `${state.id} has left the ring` });
+    if (input.type === 'tick') {
+      state.tick = Math.max(state.tick, input.now);
+      if (state.tick - state.lastGossipTick >= state.tuning.gossipIntervalTicks) {
+        state.lastGossipTick = state.tick;
+        membership.round(state);
+      }
+    }
+    if (input.type === 'message' && input.message.type === 'gossip') membership.onGossip(state, input.from, input.message);
     return collect(state);
   }
   switch (input.type) {

@@ -1,8 +1,9 @@
 /**
  * One simulated run from one seed: a 5-7 node cluster (N = 3), a faulty phase with workload, network
  * loss, duplication, reordering, partitions (random halves, one node isolated, one-way), crashes with
- * restart, and at most one restart with wiped storage; then heal, stop the workload, and wait until the
- * cluster converges; then check. Every parameter derives from the seed.
+ * restart, and at most one restart with wiped storage, and (every fourth seed) a join and a graceful
+ * leave; then heal, stop the workload, and wait until the cluster converges; then check. Every parameter
+ * derives from the seed.
  */
 import * as rngModule from '../../src/core/rng.js';
 import { Cluster, type NetworkParams } from './cluster.js';
@@ -18,6 +19,8 @@ export interface RunOptions {
   readonly trace?: boolean;
   readonly faultTicks?: number;
   readonly quietTicksMax?: number;
+  /** Membership churn during the faults: a new node joins, and one of the first nodes leaves gracefully (default: every fourth seed). */
+  readonly churn?: boolean;
 }
 
 export interface RunReport extends Verdict {
@@ -63,9 +66,11 @@ export function runSeed(options: RunOptions): RunReport {
   workload.start();
   const faultTicks = options.faultTicks ?? 1200;
   const faults = options.strict ? [] : scheduleFaults(cluster, rng.fork('faults'), ids, faultTicks);
+  // Every fourth seed also has membership churn, unless the caller says otherwise.
+  if (!options.strict && (options.churn ?? options.seed % 4 === 0)) faults.push(...scheduleChurn(cluster, rng.fork('churn'), ids, faultTicks));
   cluster.run(faultTicks);
   cluster.heal();
-  for (const id of ids) if (!cluster.up(id)) cluster.restart(id);
+  for (const id of cluster.nodes.keys()) if (!cluster.up(id)) cluster.restart(id);
   cluster.network = { ...network, lossRate: 0, duplicateRate: 0 };
   workload.stop();
   const healTick = cluster.now;
@@ -125,4 +130,17 @@ function scheduleFaults(cluster: Cluster, rng: rngModule.Rng, ids: readonly stri
     cluster.at(at, () => cluster.restart(id, { wipe: true }));
   }
   return faults;
+}
+
+/** A node joins at a random time; later one of the original nodes (not the seed) asks to leave. */
+function scheduleChurn(cluster: Cluster, rng: rngModule.Rng, ids: readonly string[], faultTicks: number): string[] {
+  const start = cluster.now;
+  const joinAt = start + 50 + rng.int(faultTicks / 2);
+  const leaver = rng.pick(ids.slice(1));
+  const leaveAt = start + 100 + rng.int(faultTicks - 200);
+  cluster.at(joinAt, () => cluster.addNode('n9', { seeds: ['n1'] }));
+  cluster.at(leaveAt, () => {
+    if (cluster.up(leaver)) cluster.request(leaver, { op: 'leave' }, () => undefined);
+  });
+  return [`join n9 at ${joinAt - start}`, `leave ${leaver} at ${leaveAt - start}`];
 }

@@ -20,7 +20,7 @@ function explain(r: RunReport): string {
   ].join('\n');
 }
 
-describe('simulated cluster under mixed faults (N=3, R=2, W=2, 5-7 nodes)', () => {
+describe('simulated cluster under mixed faults (N=3, R=2, W=2, 5-7 nodes; every fourth seed a join and a leave)', () => {
   it(`${seeds} seeds: no acknowledged write lost, siblings exactly the concurrent writes, convergence`, () => {
     const failures: string[] = [];
     let acknowledged = 0;

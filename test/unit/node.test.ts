@@ -178,3 +178,13 @@ describe('node: messages stay within limits.messageBytesMax', () => {
     }
   });
 });
+
+describe('node: a node that left stays out after a restart', () => {
+  it('restarts as left, answers requests with an error, and its snapshot says so', () => {
+    const self = { ...member('a', 3), status: 'left' as const };
+    const { state } = node.create({ id: 'a', host: 'h-a', capacity: 1, seeds: ['b'], rngSeed: 1, now: 0, stored: { ...empty, epoch: 3, members: [self, member('b')] } });
+    expect(state.left).toBe(true);
+    expect(ask(state, { op: 'get', key: 'k' })).toEqual({ ok: false, indeterminate: false, error: 'a has left the ring' });
+    expect(node.snapshot(state)).toMatchObject({ left: true, keys: 0 });
+  });
+});
