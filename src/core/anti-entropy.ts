@@ -17,6 +17,7 @@ import * as membership from './membership.js';
 import { leavesPerMessageMax, type MessageOf } from './messages.js';
 import { limits } from './limits.js';
 import type { NodeState } from './node-state.js';
+import * as replica from './replica.js';
 import * as ring from './ring.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId, Version } from './types.js';
@@ -59,6 +60,13 @@ export function tick(state: NodeState): void {
 
 export function onRoot(state: NodeState, from: NodeId, msg: MessageOf<'ae-root'>): void {
   if (!validPartition(state, from, msg.partition)) return;
+  const mine = state.antiEntropy.session;
+  if (mine !== undefined && mine.partition === msg.partition && mine.peer === from) {
+    // Both replicas started the same exchange: the one from the smaller id goes on, the other is dropped,
+    // so the same differences are not transferred twice.
+    if (state.id < from) return;
+    state.antiEntropy.session = undefined;
+  }
   const equal = storeIndex.root(state.index, msg.partition) === msg.root;
   const hashes = equal ? [] : storeIndex.bucketHashes(state.index, msg.partition);
   fx.send(state, from, { type: 'ae-buckets', sessionId: msg.sessionId, partition: msg.partition, hashes });
@@ -99,32 +107,53 @@ export function onLeaves(state: NodeState, from: NodeId, msg: MessageOf<'ae-leav
   const mine = new Map<string, string>();
   for (const b of msg.buckets) for (const l of storeIndex.bucketLeaves(state.index, msg.partition, b)) mine.set(l.key, l.digest);
   const push: string[] = [];
+  const differ: string[] = [];
   const want: string[] = [];
-  for (const [key, digest] of mine) if (theirs.get(key) !== digest) push.push(key);
-  for (const [key, digest] of theirs) if (mine.get(key) !== digest) want.push(key);
+  for (const [key, digest] of mine) {
+    const other = theirs.get(key);
+    if (other === undefined) push.push(key);
+    else if (other !== digest) differ.push(key);
+  }
+  for (const key of theirs.keys()) if (!mine.has(key)) want.push(key);
   const max = state.tuning.antiEntropyKeysPerRound;
-  pushKeys(state, from, push.slice(0, max));
+  pushKeys(state, from, push.slice(0, max), false, msg.partition);
+  pushKeys(state, from, differ.slice(0, max), true, msg.partition);
   if (want.length > 0) fx.send(state, from, { type: 'ae-want', sessionId: msg.sessionId, partition: msg.partition, keys: want.slice(0, max) });
-  fx.trace(state, 'ae', () => `partition ${msg.partition} with ${from}: push ${Math.min(max, push.length)} key(s), want ${Math.min(max, want.length)}`);
+  fx.trace(state, 'ae', () => `partition ${msg.partition} with ${from}: push ${Math.min(max, push.length)} key(s), reconcile ${Math.min(max, differ.length)}, want ${Math.min(max, want.length)}`);
+}
+
+/** The responder's versions of a key both hold differently: store them, and send back what the sender lacks. */
+export function onPush(state: NodeState, from: NodeId, msg: MessageOf<'ae-push'>): void {
+  if (!validPartition(state, from, msg.partition)) return;
+  replica.onStore(state, from, { type: 'store', opId: 0, key: msg.key, versions: msg.versions, hintFor: null });
+  const theirs = new Set(msg.versions.map((v) => v.digest));
+  if (storeIndex.get(state.index, msg.key).some((m) => !theirs.has(m.digest))) pushKeys(state, from, [msg.key], false, msg.partition);
 }
 
 export function onWant(state: NodeState, from: NodeId, msg: MessageOf<'ae-want'>): void {
   if (!validPartition(state, from, msg.partition)) return;
-  pushKeys(state, from, msg.keys.slice(0, state.tuning.antiEntropyKeysPerRound).filter((k) => storeIndex.get(state.index, k).length > 0));
+  pushKeys(state, from, msg.keys.slice(0, state.tuning.antiEntropyKeysPerRound).filter((k) => storeIndex.get(state.index, k).length > 0), false, msg.partition);
 }
 
-function pushKeys(state: NodeState, peer: NodeId, keys: readonly string[]): void {
+function pushKeys(state: NodeState, peer: NodeId, keys: readonly string[], pushBack: boolean, partition: number): void {
   for (const key of keys) {
     if (state.loads.size >= state.tuning.loadsInFlightMax) return;
     const loadId = fx.nextId(state);
-    state.loads.set(loadId, { key, hintFor: undefined, purpose: { kind: 'ae-push', peer } });
+    state.loads.set(loadId, { key, hintFor: undefined, purpose: { kind: 'ae-push', peer, pushBack, partition } });
     state.out.push({ type: 'load', loadId, key });
   }
 }
 
-export function onLoaded(state: NodeState, peer: NodeId, key: string, versions: readonly Version[]): void {
+export function onLoaded(state: NodeState, purpose: { peer: NodeId; pushBack: boolean; partition: number }, key: string, versions: readonly Version[]): void {
   if (versions.length === 0) return;
   state.counters.repairs += versions.length;
   state.antiEntropy.versionsSent += versions.length;
-  fx.sendStore(state, peer, 0, key, versions);
+  if (!purpose.pushBack) {
+    fx.sendStore(state, purpose.peer, 0, key, versions);
+    return;
+  }
+  // One message: a key's siblings normally fit; if they do not, the rest goes as a plain store.
+  const [first, ...rest] = fx.fitVersions(versions);
+  fx.send(state, purpose.peer, { type: 'ae-push', sessionId: 0, partition: purpose.partition, key, versions: first ?? [] });
+  for (const group of rest) fx.sendStore(state, purpose.peer, 0, key, group);
 }

@@ -97,8 +97,14 @@ export const messageSchema = s.union('type', {
     buckets: s.array(s.uint(), { max: bucketsPerMessageMax }),
     leaves: s.array(s.object({ key, digest: hex }), { max: leavesPerMessageMax }),
   }),
-  /** Step 4: the responder asks for the initiator's versions of these keys (it pushes its own with `store`). */
+  /** Step 4: the responder asks for the initiator's versions of keys it does not hold at all. */
   'ae-want': s.object({ sessionId: s.uint(), partition: s.uint(), keys: s.array(key, { max: leavesPerMessageMax }) }),
+  /**
+   * Step 4 for keys both hold differently: the responder's versions. The receiver stores them and, if it
+   * still holds versions the sender lacks, sends those back in a `store`: one transfer when the sender
+   * was ahead, two when it was behind (instead of always two).
+   */
+  'ae-push': s.object({ sessionId: s.uint(), partition: s.uint(), key, versions }),
 });
 
 export type Message = s.Infer<typeof messageSchema>;

@@ -75,7 +75,7 @@ export type LoadPurpose =
   | { readonly kind: 'read-local'; readonly opId: number }
   | { readonly kind: 'read-remote'; readonly peer: NodeId; readonly opId: number }
   | { readonly kind: 'handoff'; readonly owner: NodeId }
-  | { readonly kind: 'ae-push'; readonly peer: NodeId }
+  | { readonly kind: 'ae-push'; readonly peer: NodeId; readonly pushBack: boolean; readonly partition: number }
   | { readonly kind: 'leave'; readonly item: LeaveItem };
 
 export interface AntiEntropy {

@@ -228,6 +228,8 @@ function onMessage(state: NodeState, from: NodeId, msg: Message): void {
       return antiEntropy.onLeaves(state, from, msg);
     case 'ae-want':
       return antiEntropy.onWant(state, from, msg);
+    case 'ae-push':
+      return antiEntropy.onPush(state, from, msg);
     default:
       fx.dropped(state, () => `unknown message from ${from}: ${JSON.stringify((msg satisfies never as { type?: unknown }).type)}`);
   }
@@ -293,7 +295,7 @@ function onLoaded(state: NodeState, loadId: number, key: string, versions: reado
     case 'handoff':
       return handoff.onLoaded(state, purpose.owner, key, versions);
     case 'ae-push':
-      return antiEntropy.onLoaded(state, purpose.peer, key, versions);
+      return antiEntropy.onLoaded(state, purpose, key, versions);
     case 'leave':
       return leave.onLoaded(state, purpose.item, versions);
     default:

@@ -193,7 +193,7 @@ export class Cluster {
     const tally = this.byType.get(message.type) ?? { messages: 0, bytes: 0, versions: 0 };
     tally.messages++;
     tally.bytes += bytes.length;
-    if (message.type === 'store') tally.versions += message.versions.length;
+    if (message.type === 'store' || message.type === 'ae-push' || message.type === 'read-reply') tally.versions += message.versions.length;
     this.byType.set(message.type, tally);
     if (this.cut.has(`${from}>${to}`) || this.rngNet.next() < this.network.lossRate) {
       this.stats.lost++;
