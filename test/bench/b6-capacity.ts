@@ -1,0 +1,149 @@
+/**
+ * B6: one tab holding 10k, 100k and 1M keys (100 B values): JS heap, renderer process memory, start-up
+ * time, and get p50 (R = 1: a lone tab is its own only replica).
+ *
+ * Bulk load (there is no bulk-load API): between sizes the tab is closed and rows are written straight
+ * into its IndexedDB database (`tabdynamo-<id>`, object store `versions`, rows {key, digest, version}, the
+ * layout of src/runtime/idb-store.ts), 10,000 per transaction, from a page of the same origin; the tab is
+ * then reopened and loads them like any restart. Every row holds one version made by src/core/version.make
+ * (same clock and value for every key, so one digest), so the integrity check passes. Loading 1M keys
+ * through kv.put would take far longer than the 15-minute budget (see the measured put rate in the notes).
+ */
+import type { Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import * as version from '../../src/core/version.js';
+import * as h from './harness.js';
+
+const valueBytes = 100;
+const nodeId = 'b6n1';
+const room = 'bench-b6';
+
+async function bulkWrite(page: Page, from: number, to: number, row: { digest: string; version: unknown }): Promise<void> {
+  await page.evaluate(async ([start, end, template, dbName]) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(dbName);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error ?? new Error('open failed'));
+    });
+    const v = template.version as { value: { kind: string; bytes: number[] } };
+    const version = { ...v, value: { kind: v.value.kind, bytes: new Uint8Array(v.value.bytes) } };
+    for (let i = start; i < end; i += 10_000) {
+      await new Promise<void>((resolve, reject) => {
+        const tx = db.transaction('versions', 'readwrite');
+        const store = tx.objectStore('versions');
+        for (let j = i; j < Math.min(end, i + 10_000); j++) store.put({ key: `k${j}`, digest: template.digest, version });
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error ?? new Error('bulk write failed'));
+      });
+    }
+    db.close();
+  }, [from, to, row, `tabdynamo-${nodeId}`] as const);
+}
+
+/** Sum of the proportional set size (PSS) of Chromium's renderer processes, from /proc (Linux only). */
+async function rendererPssBytes(page: Page): Promise<{ bytes: number; processes: number } | undefined> {
+  const cdp = await page.context().browser()?.newBrowserCDPSession();
+  if (!cdp) return undefined;
+  try {
+    const info = await cdp.send('SystemInfo.getProcessInfo') as { processInfo: { type: string; id: number }[] };
+    let bytes = 0;
+    let processes = 0;
+    for (const p of info.processInfo.filter((x) => x.type === 'renderer')) {
+      const rollup = readFileSync(`/proc/${p.id}/smaps_rollup`, 'utf8');
+      const kb = /^Pss:\s+(\d+) kB/m.exec(rollup)?.[1];
+      if (kb) { bytes += Number(kb) * 1024; processes++; }
+    }
+    return { bytes, processes };
+  } catch (error) {
+    console.error(`B6: cannot read renderer memory: ${(error as Error).message}`);
+    return undefined;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+async function jsHeapBytes(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const usage = await cdp.send('Runtime.getHeapUsage') as { usedSize: number };
+    return usage.usedSize;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+async function getSamples(page: Page, keys: number, count: number): Promise<number[]> {
+  return page.evaluate(async ([n, c]) => {
+    const out: number[] = [];
+    for (let i = 0; i < c; i++) {
+      const k = `k${Math.floor(Math.random() * n)}`;
+      const t0 = performance.now();
+      const got = await window.kv.get(k, { r: 1 });
+      out.push(performance.now() - t0);
+      if (got.values.length !== 1) throw new Error(`get ${k}: ${got.values.length} values`);
+    }
+    return out;
+  }, [keys, count] as const);
+}
+
+async function putRate(page: Page, count: number): Promise<number> {
+  return page.evaluate(async (n) => {
+    const value = 'v'.repeat(100);
+    let next = 0;
+    const t0 = performance.now();
+    const worker = async () => { while (next < n) { const i = next++; await window.kv.put(`rate-${i}`, value, { w: 1 }); } };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    return (n / (performance.now() - t0)) * 1000;
+  }, count);
+}
+
+export const bench: h.Bench = {
+  id: 'B6',
+  async run(env) {
+    const sizes = env.options.quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+    const server = await h.startApp();
+    const context = await h.newContext(env.browser);
+    const row = version.make({ clock: [{ actor: 'bulk@1', counter: 1, tick: 1 }] as never, value: version.stringValue('v'.repeat(valueBytes)), timestamp: 1 });
+    const rowJson = { digest: row.digest, version: { ...row, value: { kind: row.value.kind, bytes: [...row.value.bytes] } } };
+    const rows: h.Row[] = [];
+    try {
+      let tab = await h.openTab(context, server.url, nodeId, room);
+      const rate = await putRate(tab.page, env.options.quick ? 500 : 2000);
+      env.note(`a lone tab takes ${h.perSecond(rate)} through kv.put (W = 1, 32 in flight): 1M keys that way would take ${(1e6 / rate / 60).toFixed(0)} min, hence the bulk load through IndexedDB.`);
+      let loaded = 0;
+      const p50s: number[] = [];
+      for (const size of sizes) {
+        await tab.page.close();
+        const writer = await context.newPage();
+        await writer.goto(`${server.url}/favicon.svg`); // same origin, no app running
+        const w0 = performance.now();
+        await bulkWrite(writer, loaded, size, rowJson);
+        const writeMs = performance.now() - w0;
+        loaded = size;
+        await writer.close();
+        const s0 = performance.now();
+        tab = await h.openTab(context, server.url, nodeId, room);
+        const startMs = performance.now() - s0;
+        const heap = await jsHeapBytes(tab.page);
+        const pss = await rendererPssBytes(tab.page);
+        const held = await tab.page.evaluate(() => (window.kv.snapshot() as { runtime?: { node?: { keys?: number } } }).runtime?.node?.keys ?? 0);
+        const get = h.percentiles(await getSamples(tab.page, size, env.options.quick ? 300 : 1000));
+        p50s.push(get.p50);
+        env.options.log(`B6 ${size}: bulk write ${h.ms(writeMs)}, start ${h.ms(startMs)}, heap ${h.kib(heap)}, renderer PSS ${pss ? h.kib(pss.bytes) : '?'}, held ${held}, get p50 ${h.ms(get.p50)}`);
+        const flat = get.p50 <= 2 * (p50s[0] ?? get.p50);
+        rows.push({
+          id: 'B6', what: `one tab holding ${size.toLocaleString('en')} keys x ${valueBytes} B (node holds ${held.toLocaleString('en')})`,
+          ours: `JS heap ${h.kib(heap)}; renderer PSS ${pss ? `${h.kib(pss.bytes)} (${pss.processes} proc)` : 'n/a'}; start-up ${h.ms(startMs)}; get p50 ${h.ms(get.p50)} / p99 ${h.ms(get.p99)}`,
+          baseline: size === sizes[0] ? '- (first size is the reference for get p50)' : `get p50 at ${sizes[0]?.toLocaleString('en')} keys: ${h.ms(p50s[0] ?? NaN)}`,
+          ratio: get.p50 / (p50s[0] ?? get.p50), goal: '1M keys fit; get p50 flat within 2x',
+          verdict: held >= size && flat ? 'met' : 'missed', data: { size, held, heap, pss, startMs, writeMs, get },
+        });
+      }
+    } finally {
+      await context.close();
+      await server.close();
+    }
+    return rows;
+  },
+};
