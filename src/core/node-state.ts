@@ -53,7 +53,10 @@ export interface ReadOp {
   readonly requestId: number;
   readonly key: string;
   readonly r: number;
+  /** The key's N owners (read repair goes only to them). */
   readonly owners: readonly NodeId[];
+  /** Who is asked: each healthy owner, or in its place the next healthy fallback (sloppy quorum). */
+  readonly targets: readonly NodeId[];
   readonly startTick: number;
   /** Replies so far: replica -> the versions it holds. */
   readonly replies: Map<NodeId, readonly Version[]>;
@@ -72,11 +75,20 @@ export interface Forward {
 
 /** Why a storage load was asked for, and what to do when it completes. */
 export type LoadPurpose =
-  | { readonly kind: 'read-local'; readonly opId: number }
-  | { readonly kind: 'read-remote'; readonly peer: NodeId; readonly opId: number }
+  /** One of the loads gathering what this node holds of a key (its versions and its hints) for a read. */
+  | { readonly kind: 'gather'; readonly gatherId: number }
   | { readonly kind: 'handoff'; readonly owner: NodeId }
   | { readonly kind: 'ae-push'; readonly peer: NodeId; readonly pushBack: boolean; readonly partition: number }
   | { readonly kind: 'leave'; readonly item: LeaveItem };
+
+export interface Gather {
+  readonly key: string;
+  remaining: number;
+  versions: readonly Version[];
+  /** The read this node coordinates (`peer` undefined), or a peer's read. */
+  readonly peer: NodeId | undefined;
+  readonly opId: number;
+}
 
 export interface AntiEntropy {
   /** Index into the node's list of partitions, round-robin. */
@@ -133,6 +145,8 @@ export interface NodeState {
   readonly reads: Map<number, ReadOp>;
   readonly forwards: Map<number, Forward>;
   readonly loads: Map<number, { readonly key: string; readonly hintFor: NodeId | undefined; readonly purpose: LoadPurpose }>;
+  /** Reads being answered from storage: loads still awaited, versions found so far, and who gets them. */
+  readonly gathers: Map<number, Gather>;
   /** Hinted keys being handed off, by the opId of their store message. */
   readonly handoffs: Map<number, { readonly owner: NodeId; readonly to: NodeId; readonly key: string; readonly sentTick: number }>;
   lastGossipTick: number;

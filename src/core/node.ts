@@ -89,7 +89,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     config, configVersion: 0, configBy: '',
     members: new Map(), ring: ring.build([], config.partitions), ringSignature: '', unreachable: new Set(),
     index: storeIndex.create(config.partitions), nextId: rng.int(2 ** 30) * 1024,
-    writes: new Map(), reads: new Map(), forwards: new Map(), loads: new Map(), handoffs: new Map(),
+    writes: new Map(), reads: new Map(), forwards: new Map(), loads: new Map(), gathers: new Map(), handoffs: new Map(),
     lastGossipTick: -Infinity, lastHandoffTick: options.now,
     antiEntropy: { cursor: rng.int(1024), session: undefined, lastRoundTick: options.now, sessionsStarted: 0, sessionsInSync: 0, versionsSent: 0 },
     leave: undefined, left: false,
@@ -285,13 +285,8 @@ function onLoaded(state: NodeState, loadId: number, key: string, versions: reado
   else state.counters.storageErrors += corrupt;
   const purpose = load.purpose;
   switch (purpose.kind) {
-    case 'read-local':
-      read.onReply(state, state.id, purpose.opId, key, versions);
-      return;
-    case 'read-remote':
-      state.counters.readsServed++;
-      return replyRead(state, purpose.peer, purpose.opId, key, versions);
-      return;
+    case 'gather':
+      return read.onGathered(state, purpose.gatherId, versions);
     case 'handoff':
       return handoff.onLoaded(state, purpose.owner, key, versions);
     case 'ae-push':
@@ -301,16 +296,6 @@ function onLoaded(state: NodeState, loadId: number, key: string, versions: reado
     default:
       throw new Error(`node: unknown load purpose ${JSON.stringify(purpose satisfies never)}`);
   }
-}
-
-/**
- * A read reply is one message: if the key's siblings do not fit, the reply carries those that do (a read
- * then misses some siblings and its context does not cover them, so nothing is replaced by mistake).
- */
-function replyRead(state: NodeState, peer: NodeId, opId: number, key: string, versions: readonly Version[]): void {
-  const groups = fx.fitVersions(versions);
-  if (groups.length > 1) fx.trace(state, 'error', () => `read of ${key}: ${versions.length} versions do not fit one message; sent ${groups[0]?.length}`);
-  fx.send(state, peer, { type: 'read-reply', opId, key, versions: groups[0] ?? [] });
 }
 
 export function snapshot(state: NodeState): NodeSnapshot {

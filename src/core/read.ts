@@ -1,7 +1,9 @@
 /**
  * The read path (Dynamo section 4.5): the node that receives a get coordinates it. It asks the key's N
- * replicas (itself through a storage load), answers after R replies with the reconciled siblings and one
- * context covering them, then repairs every replica that answered without some version (read repair).
+ * replicas (itself through storage loads), each unhealthy one replaced by the next healthy fallback, which
+ * answers with what it keeps as hints (sloppy quorum); it answers after R replies with the reconciled
+ * siblings and one context covering them, then repairs every owner that answered without some version
+ * (read repair).
  * Tombstones are not returned as values, but the context covers them, so a put after a delete replaces it.
  */
 import * as coordinator from './coordinator.js';
@@ -17,30 +19,71 @@ import * as vclock from './vclock.js';
 export function start(state: NodeState, requestId: number, key: string, rOverride: number | undefined): void {
   const n = coordinator.replicaCount(state);
   const r = rOverride ?? Math.min(state.config.r, n);
-  const { replicas } = membership.preferenceList(state, storeIndex.partitionOf(state.index, key));
+  const { replicas, fallbacks } = membership.preferenceList(state, storeIndex.partitionOf(state.index, key));
+  const targets: NodeId[] = [];
+  for (const owner of replicas) {
+    const stand = membership.healthy(state, owner) ? owner : fallbacks.find((f) => membership.healthy(state, f) && !targets.includes(f));
+    targets.push(stand ?? owner);
+  }
   const op: ReadOp = {
-    kind: 'read', opId: fx.nextId(state), requestId, key, r, owners: replicas, startTick: state.tick,
+    kind: 'read', opId: fx.nextId(state), requestId, key, r, owners: replicas, targets, startTick: state.tick,
     replies: new Map(), warnings: coordinator.quorumWarnings(state, r, Math.min(state.config.w, n)), replied: false,
   };
   state.reads.set(op.opId, op);
-  for (const owner of replicas) {
-    if (owner === state.id) {
-      const loadId = fx.nextId(state);
-      state.loads.set(loadId, { key, hintFor: undefined, purpose: { kind: 'read-local', opId: op.opId } });
-      state.out.push({ type: 'load', loadId, key });
-    } else {
-      fx.send(state, owner, { type: 'read', opId: op.opId, key });
-    }
+  for (const target of targets) {
+    if (target === state.id) gather(state, key, undefined, op.opId);
+    else fx.send(state, target, { type: 'read', opId: op.opId, key });
   }
+}
+
+/**
+ * Reads what this node holds of a key from storage: its versions, and the versions it keeps as hints for
+ * any owner (so a fallback answers a sloppy read with what it stands in for). Answers `peer`'s read, or
+ * this node's own read when `peer` is undefined. Refused (no answer) past loadsInFlightMax.
+ */
+export function gather(state: NodeState, key: string, peer: NodeId | undefined, opId: number): void {
+  const hintOwners = [...state.index.hints].filter(([, byKey]) => byKey.has(key)).map(([owner]) => owner);
+  if (state.loads.size + 1 + hintOwners.length > state.tuning.loadsInFlightMax) {
+    fx.dropped(state, () => `read of ${key}${peer ? ` from ${peer}` : ''}: ${state.loads.size} loads in flight`);
+    return;
+  }
+  const gatherId = fx.nextId(state);
+  state.gathers.set(gatherId, { key, remaining: 1 + hintOwners.length, versions: [], peer, opId });
+  for (const hintFor of [undefined, ...hintOwners]) {
+    const loadId = fx.nextId(state);
+    state.loads.set(loadId, { key, hintFor, purpose: { kind: 'gather', gatherId } });
+    state.out.push(hintFor === undefined ? { type: 'load', loadId, key } : { type: 'load', loadId, key, hintFor });
+  }
+}
+
+/** One load of a gather completed; the last one sends the answer. */
+export function onGathered(state: NodeState, gatherId: number, versions: readonly Version[]): void {
+  const g = state.gathers.get(gatherId);
+  if (g === undefined) return;
+  const r = storeIndex.reconcileAll(state.conflictMode, g.versions, versions, Number.POSITIVE_INFINITY);
+  if (r.ok) g.versions = r.versions;
+  g.remaining--;
+  if (g.remaining > 0) return;
+  state.gathers.delete(gatherId);
+  if (g.peer === undefined) {
+    onReply(state, state.id, g.opId, g.key, g.versions);
+    return;
+  }
+  state.counters.readsServed++;
+  // A read reply is one message: if the siblings do not fit, it carries those that do (the read then
+  // misses some, and its context does not cover them, so nothing is replaced by mistake).
+  const groups = fx.fitVersions(g.versions);
+  if (groups.length > 1) fx.trace(state, 'error', () => `read of ${g.key}: ${g.versions.length} versions do not fit one message; sent ${groups[0]?.length}`);
+  fx.send(state, g.peer, { type: 'read-reply', opId: g.opId, key: g.key, versions: groups[0] ?? [] });
 }
 
 /** A replica's (or this node's own) answer. False when it matches no read in progress. */
 export function onReply(state: NodeState, from: NodeId, opId: number, key: string, versions: readonly Version[]): boolean {
   const op = state.reads.get(opId);
-  if (op === undefined || op.key !== key || !op.owners.includes(from) || op.replies.has(from)) return false;
+  if (op === undefined || op.key !== key || !op.targets.includes(from) || op.replies.has(from)) return false;
   op.replies.set(from, versions);
   if (!op.replied && op.replies.size >= op.r) answer(state, op);
-  if (op.replies.size >= op.owners.length) finish(state, op);
+  if (op.replies.size >= op.targets.length) finish(state, op);
   return true;
 }
 
@@ -70,6 +113,8 @@ function finish(state: NodeState, op: ReadOp): void {
   state.reads.delete(op.opId);
   const all = merged(state, op);
   for (const [replica, held] of op.replies) {
+    // Fallbacks answered from their hints: hinted handoff, not read repair, brings those home.
+    if (!op.owners.includes(replica)) continue;
     const have = new Set(held.map((v) => v.digest));
     const missing = all.filter((v) => !have.has(v.digest));
     if (missing.length === 0) continue;

@@ -7,6 +7,7 @@
 import * as fx from './effects.js';
 import type { MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
+import * as read from './read.js';
 import * as siblings from './siblings.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId, Version } from './types.js';
@@ -50,13 +51,7 @@ export function onStore(state: NodeState, from: NodeId, msg: MessageOf<'store'>)
 }
 
 export function onRead(state: NodeState, from: NodeId, msg: MessageOf<'read'>): void {
-  if (state.loads.size >= state.tuning.loadsInFlightMax) {
-    fx.dropped(state, () => `read of ${msg.key} from ${from}: ${state.loads.size} loads in flight`);
-    return;
-  }
-  const loadId = fx.nextId(state);
-  state.loads.set(loadId, { key: msg.key, hintFor: undefined, purpose: { kind: 'read-remote', peer: from, opId: msg.opId } });
-  state.out.push({ type: 'load', loadId, key: msg.key });
+  read.gather(state, msg.key, from, msg.opId);
 }
 
 /** Versions storage returned for a replica key: forgets those it could not return intact (anti-entropy repairs them). */

@@ -36,6 +36,8 @@ export function hintedHandoff(): Scenario {
   s.showMembers = false;
   s.put(a, key, 'milk');
   const hints = [...s.cluster.nodes.values()].reduce((n, x) => n + (x.state?.index.hintCount ?? 0), 0);
+  s.note(`a read with r=3 while ${b} is down: its fallback answers from the hint (sloppy quorum)`);
+  const sloppy = s.get(c, key, 3);
   s.say(`restart ${b}`);
   s.cluster.restart(b);
   s.showMembers = true;
@@ -44,7 +46,7 @@ export function hintedHandoff(): Scenario {
   s.showMembers = false;
   const got = s.get(c, key, 3);
   const left = [...s.cluster.nodes.values()].reduce((n, x) => n + (x.state?.index.hintCount ?? 0), 0);
-  return { text: s.text(), facts: { hintsWhileDown: hints, hintsAfter: left, values: got.values, ownerHasIt: storeIndex.get(state(s, b).index, key).length } };
+  return { text: s.text(), facts: { hintsWhileDown: hints, sloppyRead: sloppy.values, hintsAfter: left, values: got.values, ownerHasIt: storeIndex.get(state(s, b).index, key).length } };
 }
 
 export function readRepair(): Scenario {

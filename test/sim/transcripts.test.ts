@@ -21,7 +21,7 @@ function matchesFile(name: string, text: string): void {
 describe('scenario transcripts', () => {
   it('hinted handoff while one replica is down', () => {
     const r = scenarios['hinted-handoff']();
-    expect(r.facts).toMatchObject({ hintsWhileDown: 1, hintsAfter: 0, values: ['milk'], ownerHasIt: 1 });
+    expect(r.facts).toMatchObject({ hintsWhileDown: 1, sloppyRead: ['milk'], hintsAfter: 0, values: ['milk'], ownerHasIt: 1 });
     matchesFile('hinted-handoff', r.text);
   });
 
