@@ -1,0 +1,44 @@
+/** Membership in a calm simulated cluster: config spread, suspicion and refutation, join through a seed. */
+import { describe, expect, it } from 'vitest';
+import * as node from '../../src/core/node.js';
+import { Cluster } from './cluster.js';
+
+function cluster(nodes: number): Cluster {
+  const c = new Cluster({ seed: 3, config: { n: 3, r: 2, w: 2, partitions: 16 } });
+  for (let i = 1; i <= nodes; i++) c.addNode(`n${i}`, { seeds: ['n1'] });
+  c.run(100);
+  return c;
+}
+
+describe('membership (simulated)', () => {
+  it('every node learns every member through the seed', () => {
+    const c = cluster(6);
+    for (const sim of c.nodes.values()) expect(node.snapshot(sim.state as node.NodeState).members.map((m) => `${m.id}:${m.status}`)).toEqual(['n1:alive', 'n2:alive', 'n3:alive', 'n4:alive', 'n5:alive', 'n6:alive']);
+  });
+
+  it('a configuration change spreads by gossip with its version', () => {
+    const c = cluster(5);
+    let answered = false;
+    c.request('n3', { op: 'configure', r: 1, w: 3 }, (r) => {
+      answered = r.ok;
+    });
+    c.run(100);
+    expect(answered).toBe(true);
+    for (const sim of c.nodes.values()) expect(node.snapshot(sim.state as node.NodeState)).toMatchObject({ config: { n: 3, r: 1, w: 3 }, configVersion: 1 });
+  });
+
+  it('an isolated node is suspected then declared dead, and refutes it by raising its incarnation after the heal', () => {
+    const c = cluster(5);
+    const others = ['n1', 'n2', 'n3', 'n4'];
+    c.partition(['n5'], others);
+    c.run(400);
+    for (const id of others) expect(node.snapshot(c.get(id).state as node.NodeState).members.find((m) => m.id === 'n5')?.status).toBe('dead');
+    c.heal();
+    c.run(100);
+    for (const id of others) {
+      const n5 = node.snapshot(c.get(id).state as node.NodeState).members.find((m) => m.id === 'n5');
+      expect(n5?.status).toBe('alive');
+      expect(n5?.incarnation).toBeGreaterThan(0);
+    }
+  });
+});
