@@ -1,0 +1,64 @@
+/**
+ * The read-only view of a node for the UI, kv.stats() and the simulator's checker (re-exported by
+ * node.ts). A copy: changing it changes nothing in the node.
+ */
+import * as coordinator from './coordinator.js';
+import type { MemberView } from './node-io.js';
+import type { Counters, NodeState } from './node-state.js';
+import * as ring from './ring.js';
+import * as storeIndex from './store-index.js';
+import type { ClusterConfig, HostId, NodeId } from './types.js';
+
+export interface NodeSnapshot {
+  readonly id: NodeId;
+  readonly host: HostId;
+  readonly epoch: number;
+  readonly tick: number;
+  readonly ready: boolean;
+  readonly config: ClusterConfig;
+  readonly configVersion: number;
+  readonly members: readonly MemberView[];
+  /** The owner of each partition, as this node's ring says. */
+  readonly owners: readonly NodeId[];
+  /** Partitions this node is a replica of. */
+  readonly replicated: readonly number[];
+  readonly keys: number;
+  readonly versions: number;
+  readonly hints: { readonly count: number; readonly entries: readonly { readonly owner: NodeId; readonly key: string }[] };
+  /** Merkle root per replicated partition. */
+  readonly merkleRoots: Readonly<Record<number, string>>;
+  readonly pendingRequests: number;
+  readonly pendingWrites: number;
+  readonly pendingReads: number;
+  readonly antiEntropy: { readonly partition: number | undefined; readonly phase: string; readonly peer: NodeId | undefined; readonly sessionsStarted: number; readonly sessionsInSync: number; readonly versionsSent: number };
+  readonly counters: Readonly<Counters>;
+  readonly leaving: boolean;
+  readonly left: boolean;
+}
+
+/** Hint entries listed in a snapshot at most (the count is always exact). */
+const snapshotHintsMax = 200;
+
+export function snapshot(state: NodeState): NodeSnapshot {
+  const replicated = ring.replicaPartitions(state.ring, state.id, coordinator.replicaCount(state));
+  const merkleRoots: Record<number, string> = {};
+  for (const p of replicated) merkleRoots[p] = storeIndex.root(state.index, p);
+  const entries: { owner: NodeId; key: string }[] = [];
+  for (const [owner, byKey] of state.index.hints) for (const key of byKey.keys()) if (entries.length < snapshotHintsMax) entries.push({ owner, key });
+  let versions = 0;
+  for (const v of state.index.versions.values()) versions += v.length;
+  const session = state.antiEntropy.session;
+  return {
+    id: state.id, host: state.host, epoch: state.epoch, tick: state.tick, ready: state.ready,
+    config: state.config, configVersion: state.configVersion,
+    members: [...state.members.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    owners: state.ring.owners, replicated, keys: state.index.versions.size, versions,
+    hints: { count: state.index.hintCount, entries }, merkleRoots,
+    pendingRequests: state.pendingRequests, pendingWrites: state.writes.size, pendingReads: state.reads.size,
+    antiEntropy: {
+      partition: session?.partition, phase: session?.phase ?? 'idle', peer: session?.peer,
+      sessionsStarted: state.antiEntropy.sessionsStarted, sessionsInSync: state.antiEntropy.sessionsInSync, versionsSent: state.antiEntropy.versionsSent,
+    },
+    counters: { ...state.counters }, leaving: state.leave !== undefined, left: state.left,
+  };
+}
