@@ -15,6 +15,8 @@ import * as runtime from './runtime/runtime.js';
 import * as snapshot from './runtime/snapshot.js';
 import { createSignalingClient, signalUrlFor, type SignalingClient } from './runtime/signaling-client.js';
 import { createWebRtcTransport, type WebRtcTransport } from './runtime/webrtc-transport.js';
+import './ui/dynamo-app.js';
+import { createRuntimeBackend } from './ui/runtime-backend.js';
 
 type NodeSnapshot = ReturnType<typeof node.snapshot>;
 export type TabSnapshot = snapshot.AppSnapshot<NodeSnapshot>;
@@ -91,18 +93,32 @@ function showStatus(snap: TabSnapshot): void {
     + `${snap.network.connected.length} channels | ${members} alive members | ${faults.describe(snap.network.faults)}`;
 }
 
+/** Puts the classroom UI on the page: into the page's <dynamo-app> if it has one, else a new one. */
+function mountUi(backend: ReturnType<typeof createRuntimeBackend>): void {
+  const app = document.querySelector('dynamo-app') ?? document.body.appendChild(document.createElement('dynamo-app'));
+  app.backend = backend;
+}
+
 function showFatal(message: string): void {
   const status = document.getElementById('status');
   if (status) status.textContent = `cannot start: ${message}`;
 }
 
 async function main(): Promise<void> {
-  const resolved = identity.resolve(identity.browserEnvironment());
+  const env = identity.browserEnvironment();
+  const resolved = identity.resolve(env);
   if (!resolved.ok) {
     showFatal(resolved.error);
     return;
   }
-  const me = resolved.identity;
+  const idChannel = identity.browserIdChannel();
+  const unique = await identity.deduplicate(env, resolved.identity, idChannel, (ms) => new Promise((r) => setTimeout(r, ms)));
+  if (!unique.ok) {
+    showFatal(unique.error);
+    return;
+  }
+  const me = unique.identity;
+  identity.guardId(idChannel, me.nodeId);
   const signaling = createSignalingClient({ url: signalUrlFor(location.href), room: me.room, nodeId: me.nodeId });
   const transport = createWebRtcTransport({ self: me.nodeId, signaling, iceServers: me.iceServers.map((s) => ({ urls: s.urls })) });
   let phase: snapshot.Phase = { kind: 'starting', step: 'waiting for the room' };
@@ -162,6 +178,10 @@ async function main(): Promise<void> {
     onChange: (listener) => publisher.subscribe(() => listener()),
   });
   pageApi.install(window as unknown as { kv?: pageApi.Kv }, kv);
+  mountUi(createRuntimeBackend({
+    kv, request: async (request) => (await started).request(request), snapshot: read,
+    subscribe: (listener) => publisher.subscribe(listener), tickMs: runtime.defaults.tickMs,
+  }));
   window.addEventListener('pagehide', () => { rt?.close(); signaling.close(); });
 }
 
