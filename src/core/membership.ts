@@ -22,6 +22,9 @@ import type { NodeState } from './node-state.js';
 import * as ring from './ring.js';
 import type { ClusterConfig, MemberStatus, NodeId } from './types.js';
 
+/** Largest capacity weight a member may claim (ring.ts shares partitions in proportion to it). */
+export const capacityMax = 1024;
+
 const statusRank: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 2, left: 3 };
 
 /**
@@ -112,14 +115,19 @@ export function round(state: NodeState): void {
 /** Merges a peer's gossip; answers it when asked; refutes suspicion of this node; adopts a newer config. */
 export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'>): void {
   if (newerConfig({ version: msg.configVersion, by: msg.configBy }, { version: state.configVersion, by: state.configBy })) {
-    if (msg.config.partitions !== state.config.partitions) {
-      fx.dropped(state, () => `gossip from ${from} with ${msg.config.partitions} partitions (this cluster has ${state.config.partitions})`);
+    const { n, r, w, partitions } = msg.config;
+    if (partitions !== state.config.partitions || n < 1 || n > limits.membersMax || r < 1 || r > n || w < 1 || w > n) {
+      fx.dropped(state, () => `gossip from ${from} with a config this node refuses: n=${n} r=${r} w=${w} partitions=${partitions}`);
     } else {
       adoptConfig(state, msg.config, msg.configVersion, msg.configBy);
     }
   }
   let changed = false;
   for (const remote of msg.members) {
+    if (remote.id === '' || remote.host === '' || !(remote.capacity > 0 && remote.capacity <= capacityMax)) {
+      fx.dropped(state, () => `gossip from ${from}: member ${JSON.stringify(remote.id)} with capacity ${remote.capacity}`);
+      continue;
+    }
     if (remote.id === state.id) {
       refute(state, remote);
       continue;

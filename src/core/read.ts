@@ -15,6 +15,7 @@ import * as siblings from './siblings.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId, Version } from './types.js';
 import * as vclock from './vclock.js';
+import * as version from './version.js';
 
 export function start(state: NodeState, requestId: number, key: string, rOverride: number | undefined): void {
   const n = coordinator.replicaCount(state);
@@ -81,7 +82,9 @@ export function onGathered(state: NodeState, gatherId: number, versions: readonl
 export function onReply(state: NodeState, from: NodeId, opId: number, key: string, versions: readonly Version[]): boolean {
   const op = state.reads.get(opId);
   if (op === undefined || op.key !== key || !op.targets.includes(from) || op.replies.has(from)) return false;
-  op.replies.set(from, versions);
+  const intact = from === state.id ? versions : versions.filter((v) => version.verify(v));
+  if (intact.length < versions.length) fx.dropped(state, () => `read-reply from ${from}: ${versions.length - intact.length} version(s) of ${key} fail their integrity check`);
+  op.replies.set(from, intact);
   if (!op.replied && op.replies.size >= op.r) answer(state, op);
   if (op.replies.size >= op.targets.length) finish(state, op);
   return true;

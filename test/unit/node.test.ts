@@ -118,6 +118,8 @@ describe('node: wrong peer messages are dropped and counted, never thrown', () =
     ['a read-reply for no read', { type: 'read-reply', opId: 5, key: 'k', versions: [] }],
     ['anti-entropy for a partition out of range', { type: 'ae-root', sessionId: 1, partition: 999, root: 'x' }],
     ['a forward-reply for no forward', { type: 'forward-reply', forwardId: 3, ok: true, context: '', warnings: [], error: '', indeterminate: false }],
+    ['a member with capacity 0', { type: 'gossip', members: [{ id: 'c', host: 'h', capacity: 0, epoch: 1, incarnation: 0, heartbeat: 1, status: 'alive' }], config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply: false }],
+    ['a newer config with r > n', { type: 'gossip', members: [], config: { n: 2, r: 3, w: 1, partitions: 8 }, configVersion: 9, configBy: 'b', wantReply: false }],
   ];
   it.each(cases)('%s', (_name, message) => {
     const { state } = pair();
