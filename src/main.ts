@@ -1,7 +1,7 @@
 /**
  * The composition root: who this tab is (identity), how it finds peers (signaling + WebRTC transport),
  * where it keeps data (IndexedDB), the loop that drives the pure core (runtime), and the page API
- * (window.kv). Start-up order: identity -> signaling (wait briefly for the room's presence: the seeds)
+ * (window.kv). Start-up order: identity -> signaling (wait for the room's presence list: the seeds)
  * -> storage -> node -> loop. window.kv is installed at once, so a script may call kv.ready() early.
  */
 import * as codec from './core/codec.js';
@@ -21,8 +21,6 @@ import { createRuntimeBackend } from './ui/runtime-backend.js';
 type NodeSnapshot = ReturnType<typeof node.snapshot>;
 export type TabSnapshot = snapshot.AppSnapshot<NodeSnapshot>;
 
-/** How long start-up waits for the room's presence list before starting alone. */
-const presenceWaitMs = 3000;
 
 const wireCodec: runtime.WireCodec = {
   encode: (message) => codec.tryEncode(messageSchema, message),
@@ -33,12 +31,13 @@ function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0] ?? 1;
 }
 
-/** Resolves when the signaling server first reports the room, or after presenceWaitMs (then alone). */
+/**
+ * Resolves when the signaling server first reports the room. There is no time-out on purpose: the room's
+ * presence list is the node's seeds (the core takes them at creation only), and without the signaling
+ * server no data channel can be opened anyway, so a node started alone would stay alone.
+ */
 function firstPresence(signaling: SignalingClient): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, presenceWaitMs);
-    signaling.onPresence(() => { clearTimeout(timer); resolve(); });
-  });
+  return new Promise((resolve) => signaling.onPresence(() => resolve()));
 }
 
 function createNodeFactory(me: identity.Identity): runtime.NodeFactory<NodeSnapshot> {
@@ -121,7 +120,7 @@ async function main(): Promise<void> {
   identity.guardId(idChannel, me.nodeId);
   const signaling = createSignalingClient({ url: signalUrlFor(location.href), room: me.room, nodeId: me.nodeId });
   const transport = createWebRtcTransport({ self: me.nodeId, signaling, iceServers: me.iceServers.map((s) => ({ urls: s.urls })) });
-  let phase: snapshot.Phase = { kind: 'starting', step: 'waiting for the room' };
+  let phase: snapshot.Phase = { kind: 'starting', step: 'waiting for the signaling server' };
   let rt: runtime.Runtime<NodeSnapshot> | undefined;
   let signalingDetail = '';
 

@@ -111,6 +111,7 @@ export interface OpenOptions {
 
 export async function open(options: OpenOptions): Promise<Store> {
   let db: IDBPDatabase<Schema>;
+  let closedBecause: string | undefined;
   try {
     db = await openDB<Schema>(databaseName(options.nodeId), schemaVersion, {
       upgrade(database, oldVersion) {
@@ -120,16 +121,21 @@ export async function open(options: OpenOptions): Promise<Store> {
           database.createObjectStore('meta');
         }
       },
-      // Another connection (a wipe, or a newer schema in another tab) needs the database: let it go.
-      blocking() { db.close(); },
+      // Another connection (a wipe, or a newer schema in another tab) needs the database: let it go, and
+      // say so in every later storage error.
+      blocking() {
+        closedBecause = 'another tab deleted or upgraded this database';
+        db.close();
+      },
+      terminated() { closedBecause = 'the browser closed the database connection'; },
     });
   } catch (error) {
     throw describeError(error, `opening ${databaseName(options.nodeId)}`);
   }
-  return createStore(db, options);
+  return createStore(db, options, () => closedBecause);
 }
 
-function createStore(db: IDBPDatabase<Schema>, options: OpenOptions): Store {
+function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecause: () => string | undefined): Store {
   const cache = lru.create<string, readonly Version[]>(options.cacheBytesMax ?? defaultCacheBytesMax);
   const counters = { transactions: 0, recordsWritten: 0, reads: 0, cacheHits: 0, cacheMisses: 0, corrupt: 0, errors: 0 };
   let lastError: string | undefined;
@@ -145,7 +151,8 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions): Store {
   }
 
   function fail(error: unknown, doing: string): Error {
-    const described = describeError(error, doing);
+    const why = closedBecause();
+    const described = why === undefined ? describeError(error, doing) : new Error(`storage closed: ${why} (${databaseName(options.nodeId)}), while ${doing}`);
     counters.errors++;
     lastError = described.message;
     return described;
@@ -153,7 +160,12 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions): Store {
 
   async function apply(records: readonly StoreRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const tx = db.transaction(['versions', 'hints', 'meta'], 'readwrite');
+    let tx: WriteTx;
+    try {
+      tx = db.transaction(['versions', 'hints', 'meta'], 'readwrite');
+    } catch (error) {
+      throw fail(error, `writing ${records.length} records`);
+    }
     const requests: Promise<unknown>[] = [];
     try {
       for (const record of records) requests.push(write(tx, record));

@@ -127,6 +127,16 @@ describe('idb-store', () => {
     expect(store.stats().lastError).toMatch(/DataError/);
   });
 
+  it('lets go of the database when another tab deletes it, and says so in every later error', async () => {
+    const { store, nodeId } = await freshStore();
+    await store.apply([{ kind: 'epoch', epoch: 1 }]);
+    await idbStore.wipe(nodeId);
+    const expected = `storage closed: another tab deleted or upgraded this database (tabdynamo-${nodeId})`;
+    await expect(store.apply([{ kind: 'epoch', epoch: 2 }])).rejects.toThrow(`${expected}, while writing 1 records`);
+    await expect(store.load('k')).rejects.toThrow(`${expected}, while reading key "k"`);
+    expect(store.stats()).toMatchObject({ errors: 2, lastError: expect.stringContaining(expected) });
+  });
+
   it('wipe deletes the database', async () => {
     const { store, nodeId } = await freshStore();
     await store.apply([{ kind: 'epoch', epoch: 5 }]);
