@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as runtime from '../../src/runtime/runtime.js';
 import type { Clock } from '../../src/runtime/clock.js';
+import * as snapshot from '../../src/runtime/snapshot.js';
 import * as memoryTransport from '../../src/runtime/memory-transport.js';
 import * as version from '../../src/core/version.js';
 import type { Effect, Input, StoreRecord, StoredState } from '../../src/core/node-io.js';
@@ -235,5 +236,47 @@ describe('runtime', () => {
     await flush();
     expect(rt.view().trace).toHaveLength(runtime.defaults.traceMax);
     expect(rt.view().counters.malformedMessages).toBe(runtime.defaults.traceMax + 5);
+  });
+});
+
+describe('snapshot publisher', () => {
+  function manualScheduler() {
+    const timers: { ms: number; fn: () => void; cancelled: boolean }[] = [];
+    return {
+      timers,
+      scheduler: { after(ms: number, fn: () => void) { const t = { ms, fn, cancelled: false }; timers.push(t); return () => { t.cancelled = true; }; } },
+      fire() { for (const t of timers.splice(0)) if (!t.cancelled) t.fn(); },
+    };
+  }
+
+  it('coalesces a burst of changes into one publication per interval, reading the latest state', () => {
+    const { scheduler, timers, fire } = manualScheduler();
+    let state = 0;
+    const publisher = snapshot.createPublisher(() => state, scheduler);
+    const seen: number[] = [];
+    publisher.subscribe((s) => seen.push(s));
+    for (let i = 1; i <= 50; i++) { state = i; publisher.changed(); }
+    expect(timers).toHaveLength(1);
+    expect(timers[0]?.ms).toBe(snapshot.publishIntervalMs);
+    fire();
+    expect(seen).toEqual([0, 50]); // the current picture on subscribe, then one publication
+    publisher.changed();
+    fire();
+    expect(seen).toEqual([0, 50, 50]);
+  });
+
+  it('stops publishing to an unsubscribed listener and after close', () => {
+    const { scheduler, fire } = manualScheduler();
+    const publisher = snapshot.createPublisher(() => 'x', scheduler);
+    const seen: string[] = [];
+    const unsubscribe = publisher.subscribe((s) => seen.push(s));
+    unsubscribe();
+    publisher.changed();
+    fire();
+    publisher.subscribe((s) => seen.push(`again ${s}`));
+    publisher.changed();
+    publisher.close();
+    fire();
+    expect(seen).toEqual(['x', 'again x']);
   });
 });
