@@ -75,6 +75,13 @@ export function write(state: NodeState, origin: Origin, request: WriteRequest): 
     return;
   }
   const to = replicas.find((r) => r !== state.id && membership.healthy(state, r));
+  if (to === undefined && state.ready && !state.leave) {
+    // No owner is reachable: coordinate here anyway (Dynamo's "always writeable"). This node's copy is
+    // data of a partition it does not replicate, which anti-entropy pushes to the owners; fallbacks keep
+    // hints for them.
+    coordinate(state, origin, request);
+    return;
+  }
   if (to === undefined || origin.kind === 'peer') {
     answer(state, origin, { ok: false, error: `no replica of partition ${partition} is reachable to coordinate the write`, indeterminate: false });
     return;
@@ -98,8 +105,14 @@ export function newClock(state: NodeState, key: string, context: VClock, value: 
   return vclock.increment(context, vclock.actor(`~${dot}`, state.epoch), state.tick);
 }
 
+/** Largest counter a context may carry: a write adds one, and clocks must stay safe integers. */
+const contextCounterMax = 2 ** 48;
+
 function parseContext(text: Context | undefined): { ok: true; clock: VClock } | { ok: false; reason: string } {
-  return text === undefined || text === '' ? { ok: true, clock: vclock.fresh() } : vclock.fromContext(text);
+  if (text === undefined || text === '') return { ok: true, clock: vclock.fresh() };
+  const parsed = vclock.fromContext(text);
+  if (parsed.ok && parsed.clock.some((e) => e.counter > contextCounterMax || e.tick > contextCounterMax)) return { ok: false, reason: 'a clock counter is too large' };
+  return parsed;
 }
 
 function coordinate(state: NodeState, origin: Origin, request: WriteRequest): void {

@@ -22,6 +22,9 @@ import type { NodeState } from './node-state.js';
 import * as ring from './ring.js';
 import type { ClusterConfig, MemberStatus, NodeId } from './types.js';
 
+/** Largest epoch, incarnation or heartbeat accepted from a peer: room to add one, far below 2^53. */
+export const counterMax = 2 ** 48;
+
 /** Largest capacity weight a member may claim (ring.ts shares partitions in proportion to it). */
 export const capacityMax = 1024;
 
@@ -106,9 +109,14 @@ export function round(state: NodeState): void {
       fx.trace(state, 'member', () => `${m.id} is ${status}`);
     }
   }
-  const others = [...state.members.values()].filter((m) => m.id !== state.id && m.status !== 'left').map((m) => m.id);
-  const pool = others.length > 0 ? others : state.seeds.filter((s) => s !== state.id);
+  // Gossip goes to live members (alive or suspect); one round in four also tries one dead member, so a
+  // healed partition or a returning node is found again without dead members soaking up the fanout.
+  const others = [...state.members.values()].filter((m) => m.id !== state.id && m.status !== 'left');
+  const live = others.filter((m) => m.status !== 'dead').map((m) => m.id);
+  const dead = others.filter((m) => m.status === 'dead').map((m) => m.id);
+  const pool = others.length > 0 ? live : state.seeds.filter((s) => s !== state.id);
   const targets = state.rng.shuffle(pool).slice(0, state.tuning.gossipFanout);
+  if (dead.length > 0 && (live.length === 0 || state.rng.int(4) === 0)) targets.push(state.rng.pick(dead));
   for (const to of targets) fx.send(state, to, gossipMessage(state, !state.ready || others.length === 0));
 }
 
@@ -124,7 +132,8 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
   }
   let changed = false;
   for (const remote of msg.members) {
-    if (remote.id === '' || remote.host === '' || !(remote.capacity > 0 && remote.capacity <= capacityMax)) {
+    if (remote.id === '' || remote.host === '' || !(remote.capacity > 0 && remote.capacity <= capacityMax)
+      || remote.epoch > counterMax || remote.incarnation > counterMax || remote.heartbeat > counterMax) {
       fx.dropped(state, () => `gossip from ${from}: member ${JSON.stringify(remote.id)} with capacity ${remote.capacity}`);
       continue;
     }
@@ -164,6 +173,14 @@ function refute(state: NodeState, remote: MemberWire): void {
     state.members.set(state.id, { ...me, epoch: state.epoch, incarnation: 0, status: 'alive' });
     fx.persist(state, { kind: 'epoch', epoch: state.epoch });
     fx.trace(state, 'member', () => `epoch raised to ${state.epoch}: a previous life of ${state.id} was known`);
+    return;
+  }
+  if (remote.epoch === state.epoch && remote.status === 'left' && state.leave === undefined && !state.left) {
+    // Someone says this node left, and it did not ('left' is final within an epoch): start a new life.
+    state.epoch += 1;
+    state.members.set(state.id, { ...me, epoch: state.epoch, incarnation: 0, status: 'alive' });
+    fx.persist(state, { kind: 'epoch', epoch: state.epoch });
+    fx.trace(state, 'member', () => `refuted having left: epoch raised to ${state.epoch}`);
     return;
   }
   if (remote.epoch === state.epoch && remote.status !== 'alive' && remote.status !== 'left' && remote.incarnation >= me.incarnation) {

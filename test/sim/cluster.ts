@@ -61,6 +61,8 @@ export class Cluster {
   private nextRequestId = 1;
   /** Called for each persist (tests use it to watch records). */
   onPersist: ((id: NodeId, count: number) => void) | undefined;
+  /** Called for each message sent (the fuzz test collects real messages to mutate). */
+  onSend: ((from: NodeId, to: NodeId, message: Message) => void) | undefined;
 
   constructor(readonly options: ClusterOptions) {
     const root = rngModule.create(options.seed);
@@ -188,6 +190,7 @@ export class Cluster {
 
   private transmit(from: NodeId, to: NodeId, message: Message): void {
     this.stats.sent++;
+    this.onSend?.(from, to, message);
     const bytes = codec.encode(messageSchema, message);
     this.stats.bytes += bytes.length;
     const tally = this.byType.get(message.type) ?? { messages: 0, bytes: 0, versions: 0 };
