@@ -5,6 +5,7 @@
  */
 import type { Page } from '@playwright/test';
 import * as h from './harness.js';
+import * as profile from './profile.js';
 import * as raw from './raw.js';
 
 const valueBytes = 100;
@@ -54,6 +55,11 @@ export const bench: h.Bench = {
         puts.push(...s.puts);
         gets.push(...s.gets);
       }
+      // Where the time goes: a separate, profiled phase on the first tab (profiling slows it).
+      const a0 = profile.sum(await Promise.all(tabs.map((t) => profile.counters(t.page))));
+      const cpu = await profile.cpuProfile(a.page, async () => { await putGetSamples(a.page, 'b1p', 100); });
+      const a1 = profile.minus(profile.sum(await Promise.all(tabs.map((t) => profile.counters(t.page)))), a0);
+      env.note(`100 puts + 100 gets from one tab (profiled phase): ${(a1.steps / 200).toFixed(1)} runtime steps, ${(a1.transactions / 200).toFixed(1)} IndexedDB write transactions, ${(a1.reads / 200).toFixed(1)} IndexedDB reads and ${(a1.messagesSent / 200).toFixed(1)} messages per request over all 5 tabs; that tab's main thread was idle ${(cpu.idleShare * 100).toFixed(0)} % of ${h.ms(cpu.totalMs)} (GC ${(cpu.gcShare * 100).toFixed(0)} %); top self time: ${cpu.top.join('; ')}`);
       const put = h.percentiles(puts);
       const get = h.percentiles(gets);
       env.options.log(`B1 ours: put ${fmt(put)}; get ${fmt(get)}`);

@@ -9,6 +9,7 @@
  */
 import type { Page } from '@playwright/test';
 import * as h from './harness.js';
+import * as profile from './profile.js';
 import { buildYjsPage } from './yjs-page/build.js';
 import { startYjsServer } from './yjs-page/server.js';
 
@@ -34,6 +35,7 @@ async function ours(env: h.BenchEnv, keys: number): Promise<Outcome> {
     if (!writer) throw new Error('B3 needs tabs');
     const n = (await writer.page.evaluate(() => window.kv.config().n));
     const before = await h.wireBytes(tabs.map((t) => t.page));
+    const c0 = profile.sum(await Promise.all(tabs.map((t) => profile.counters(t.page))));
     const t0 = performance.now();
     const writeMs = await writer.page.evaluate(async ([count, c, size]) => {
       const value = 'v'.repeat(size);
@@ -51,6 +53,9 @@ async function ours(env: h.BenchEnv, keys: number): Promise<Outcome> {
     }, 300_000, `${want} stored copies (have ${held})`);
     const replicatedMs = performance.now() - t0;
     const after = await h.wireBytes(tabs.map((t) => t.page));
+    const c1 = profile.minus(profile.sum(await Promise.all(tabs.map((t) => profile.counters(t.page)))), c0);
+    const writerSteps = (await profile.counters(writer.page)).steps;
+    env.note(`ours, per key over all tabs: ${(c1.steps / keys).toFixed(1)} runtime steps, ${(c1.transactions / keys).toFixed(1)} IndexedDB write transactions (one per step that persists), ${(c1.messagesSent / keys).toFixed(1)} messages; the writer tab ran ${writerSteps} steps in all, one at a time, each waiting for its transaction: the writer's serial step loop is the bottleneck (Yjs writes each update to IndexedDB without holding up the next one).`);
     const problems = await h.loopbackProblems(tabs.map((t) => t.page));
     if (problems.length) throw new Error(`left loopback: ${problems.join('; ')}`);
     return { writeMs, replicatedMs, bytes: after.bytes - before.bytes, messages: after.messages - before.messages };

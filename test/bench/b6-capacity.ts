@@ -13,6 +13,7 @@ import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import * as version from '../../src/core/version.js';
 import * as h from './harness.js';
+import * as profile from './profile.js';
 
 const valueBytes = 100;
 const nodeId = 'b6n1';
@@ -132,6 +133,10 @@ export const bench: h.Bench = {
         p50s.push(get.p50);
         env.options.log(`B6 ${size}: bulk write ${h.ms(writeMs)}, start ${h.ms(startMs)}, heap ${h.kib(heap)}, renderer PSS ${pss ? h.kib(pss.bytes) : '?'}, held ${held}, get p50 ${h.ms(get.p50)}`);
         const flat = get.p50 <= 2 * (p50s[0] ?? get.p50);
+        if (size === sizes[sizes.length - 1]) {
+          const cpu = await profile.cpuProfile(tab.page, async () => { await getSamples(tab.page, size, 200); });
+          env.note(`${size.toLocaleString('en')} keys, CPU profile during 200 gets (a separate phase): main thread idle ${(cpu.idleShare * 100).toFixed(0)} %, GC ${(cpu.gcShare * 100).toFixed(0)} % of ${h.ms(cpu.totalMs)}; top self time: ${cpu.top.join('; ')}`);
+        }
         rows.push({
           id: 'B6', what: `one tab holding ${size.toLocaleString('en')} keys x ${valueBytes} B (node holds ${held.toLocaleString('en')})`,
           ours: `JS heap ${h.kib(heap)}; renderer PSS ${pss ? `${h.kib(pss.bytes)} (${pss.processes} proc)` : 'n/a'}; start-up ${h.ms(startMs)}; get p50 ${h.ms(get.p50)} / p99 ${h.ms(get.p99)}`,

@@ -1,6 +1,6 @@
 /**
- * The benchmark harness: Chromium launched with the project's flags (test/chromium.ts), the app built and
- * served by the real signaling server on 127.0.0.1, tabs opened under chosen node ids, a byte counter on
+ * The benchmark harness: Chromium launched with the project's flags (test/chromium.ts), the app built (into
+ * a directory of its own) and served by the real signaling server on 127.0.0.1, tabs opened under chosen node ids, a byte counter on
  * every data channel, percentiles, and the markdown table + JSON the run prints and writes.
  *
  * Benchmarks print figures; nothing here passes or fails on speed.
@@ -16,7 +16,6 @@ import { startServer, type RunningServer } from '../../signaling/server.js';
 import type { Kv } from '../../src/runtime/page-api.js';
 
 export const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const distDir = path.join(rootDir, 'dist');
 
 declare global {
   interface Window {
@@ -65,17 +64,24 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch(chromiumLaunchOptions());
 }
 
-/** Builds the app into dist/ (unless BENCH_SKIP_BUILD=1 and dist/ exists), so we measure current code. */
+/**
+ * The bench serves its own build of the app, not dist/ (which the e2e suite may be using at the same
+ * time): built unminified, so CPU profiles name our functions (minification barely changes speed).
+ */
+export const benchAppDir = path.join(os.tmpdir(), 'tabdynamo-bench-app');
+
+/** Builds the app into benchAppDir (unless BENCH_SKIP_BUILD=1 and a build exists), so we measure current code. */
 export function buildApp(log: (line: string) => void): void {
-  if (process.env.BENCH_SKIP_BUILD && existsSync(path.join(distDir, 'index.html'))) return;
-  log('building the app (vite build)...');
+  if (process.env.BENCH_SKIP_BUILD && existsSync(path.join(benchAppDir, 'index.html'))) return;
+  log(`building the app (vite build, unminified) into ${benchAppDir}...`);
   const vite = path.join(rootDir, 'node_modules', 'vite', 'bin', 'vite.js');
-  const built = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: rootDir, stdio: 'inherit' });
+  const args = [vite, 'build', '--logLevel', 'warn', '--minify', 'false', '--outDir', benchAppDir, '--emptyOutDir'];
+  const built = spawnSync(process.execPath, args, { cwd: rootDir, stdio: 'inherit' });
   if (built.status !== 0) throw new Error(`vite build failed (${built.error?.message ?? `exit ${built.status}`})`);
 }
 
 export async function startApp(): Promise<RunningServer> {
-  return startServer({ port: 0, host: '127.0.0.1', staticDir: distDir, rate: { burst: 4000, perSecond: 2000 } });
+  return startServer({ port: 0, host: '127.0.0.1', staticDir: benchAppDir, rate: { burst: 4000, perSecond: 2000 } });
 }
 
 /**

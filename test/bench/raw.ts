@@ -122,3 +122,32 @@ export async function idbBatchedRates(page: Page, total: number, batch: number, 
     return { putsPerSecond: (count / putMs) * 1000, getsPerSecond: (count / getMs) * 1000 };
   }, [total, batch, valueBytes] as const);
 }
+
+/** One-record readwrite transactions per second, one after another, for `durationMs` (the commit ceiling). */
+export async function idbOneRecordRate(page: Page, durationMs: number, valueBytes = 100): Promise<number> {
+  return page.evaluate(async ([d, size]) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(`bench-raw-rate-${Math.random()}`, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore('kv');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error ?? new Error('indexedDB.open failed'));
+    });
+    const value = new Uint8Array(size).fill(7);
+    let count = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < d) {
+      await new Promise<void>((resolve, reject) => {
+        const tx = db.transaction('kv', 'readwrite');
+        tx.objectStore('kv').put(value, `k${count}`);
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error ?? new Error('transaction failed'));
+      });
+      count++;
+    }
+    const rate = (count / (performance.now() - t0)) * 1000;
+    const name = db.name;
+    db.close();
+    indexedDB.deleteDatabase(name);
+    return rate;
+  }, [durationMs, valueBytes] as const);
+}
