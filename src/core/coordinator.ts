@@ -18,6 +18,7 @@ import { limits } from './limits.js';
 import * as membership from './membership.js';
 import type { ClientRequest, ClientResult, Context } from './node-io.js';
 import type { NodeState, Origin, WriteOp } from './node-state.js';
+import * as quorum from './quorum.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId, Value, VClock } from './types.js';
 import * as vclock from './vclock.js';
@@ -34,9 +35,7 @@ export function invalid(state: NodeState, request: ClientRequest): string | unde
   }
   if (request.op === 'put' && request.value.bytes.length > limits.valueBytesMax) return `value of ${request.value.bytes.length} bytes exceeds ${limits.valueBytesMax}`;
   if (request.op === 'put' && request.value.kind === 'tombstone') return 'a put cannot store a tombstone: use delete';
-  const quorum = request.op === 'get' ? request.r : request.op === 'put' || request.op === 'delete' ? request.w : undefined;
-  if (quorum !== undefined && (!Number.isInteger(quorum) || quorum < 1 || quorum > n)) return `quorum must be an integer in 1..${n} (N), got ${quorum}`;
-  return undefined;
+  return quorum.invalid(request.op === 'get' ? request.r : request.op === 'put' || request.op === 'delete' ? request.w : undefined, n);
 }
 
 /** N as it applies now: the configured N, or fewer when the ring has fewer members. */
@@ -45,8 +44,7 @@ export function replicaCount(state: NodeState): number {
 }
 
 export function quorumWarnings(state: NodeState, r: number, w: number): string[] {
-  const n = replicaCount(state);
-  return r + w <= n ? [`R + W <= N (${r} + ${w} <= ${n}): a read may miss the latest acknowledged write`] : [];
+  return quorum.warnings(r, w, replicaCount(state));
 }
 
 function answer(state: NodeState, origin: Origin, result: ClientResult): void {
@@ -177,7 +175,7 @@ function toFallback(state: NodeState, op: WriteOp, owner: NodeId, why: string): 
 
 /** Answers the client once W copies are durable; forgets the write once every target answered. */
 function settle(state: NodeState, op: WriteOp): void {
-  if (!op.replied && op.acked.size >= op.w) {
+  if (!op.replied && quorum.decide(op.acked.size, op.w, state.tick - op.startTick, state.tuning.requestTimeoutTicks) === 'won') {
     op.replied = true;
     state.counters.writesAcked++;
     fx.trace(state, 'ack', () => `${op.op} ${op.key} acknowledged by ${[...op.acked].sort().join(', ')}`);
@@ -212,9 +210,7 @@ export function tickWrites(state: NodeState): void {
       toFallback(state, op, target.owner, `did not acknowledge within ${state.tuning.replicaTimeoutTicks} ticks`);
     }
     if (state.tick - op.startTick < state.tuning.requestTimeoutTicks) continue;
-    if (!op.replied) {
-      answer(state, op.origin, { ok: false, indeterminate: true, error: `write quorum not reached: ${op.acked.size} of ${op.w} acknowledged` });
-    }
+    if (!op.replied) answer(state, op.origin, quorum.writeLost(op.acked.size, op.w));
     state.writes.delete(op.opId);
   }
 }

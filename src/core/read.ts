@@ -11,6 +11,7 @@ import * as fx from './effects.js';
 import * as membership from './membership.js';
 import type { ReadVersion } from './node-io.js';
 import type { NodeState, ReadOp } from './node-state.js';
+import * as quorum from './quorum.js';
 import * as siblings from './siblings.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId, Version } from './types.js';
@@ -85,7 +86,7 @@ export function onReply(state: NodeState, from: NodeId, opId: number, key: strin
   const intact = from === state.id ? versions : versions.filter((v) => version.verify(v));
   if (intact.length < versions.length) fx.dropped(state, () => `read-reply from ${from}: ${versions.length - intact.length} version(s) of ${key} fail their integrity check`);
   op.replies.set(from, intact);
-  if (!op.replied && op.replies.size >= op.r) answer(state, op);
+  if (!op.replied && quorum.decide(op.replies.size, op.r, state.tick - op.startTick, state.tuning.requestTimeoutTicks) === 'won') answer(state, op);
   if (op.replies.size >= op.targets.length) finish(state, op);
   return true;
 }
@@ -137,7 +138,7 @@ export function tickReads(state: NodeState): void {
     if (state.tick - op.startTick < state.tuning.requestTimeoutTicks) continue;
     if (!op.replied) {
       op.replied = true;
-      fx.reply(state, op.requestId, { ok: false, indeterminate: false, error: `read quorum not reached: ${op.replies.size} of ${op.r} replied` });
+      fx.reply(state, op.requestId, quorum.readLost(op.replies.size, op.r));
     }
     finish(state, op);
   }
