@@ -5,6 +5,7 @@
  */
 import * as hash from './hash.js';
 import { limits } from './limits.js';
+import * as merkle from './merkle.js';
 import type { StoreRecord } from './node-io.js';
 import * as siblings from './siblings.js';
 import type { NodeId, Version, VersionMeta } from './types.js';
@@ -12,33 +13,18 @@ import * as version from './version.js';
 
 export type ConflictMode = 'vclock' | 'lww';
 
-/**
- * A two-level hash tree of one partition: leaves (key -> leaf digest) fall in `bucketsPerTree` buckets by
- * their hash; a bucket's hash covers its sorted leaves, the root covers the bucket hashes. Hashes are
- * recomputed lazily, only for buckets that changed.
- */
-export interface Tree {
-  readonly buckets: Map<string, string>[];
-  readonly bucketHashes: (string | undefined)[];
-  root: string | undefined;
-  size: number;
-}
-
-export const bucketsPerTree = 64;
-const emptyHash = hash.md5Hex('');
-
 export interface Index {
   readonly partitions: number;
   readonly versions: Map<string, readonly VersionMeta[]>;
   readonly partitionOfKey: Map<string, number>;
-  readonly bucketOfKey: Map<string, number>;
-  readonly trees: Map<number, Tree>;
+  /** One Merkle tree per partition over (key, siblings.leafDigest) leaves (merkle.ts). */
+  readonly trees: Map<number, merkle.MerkleTree>;
   readonly hints: Map<NodeId, Map<string, readonly VersionMeta[]>>;
   hintCount: number;
 }
 
 export function create(partitions: number): Index {
-  return { partitions, versions: new Map(), partitionOfKey: new Map(), bucketOfKey: new Map(), trees: new Map(), hints: new Map(), hintCount: 0 };
+  return { partitions, versions: new Map(), partitionOfKey: new Map(), trees: new Map(), hints: new Map(), hintCount: 0 };
 }
 
 export function partitionOf(index: Index, key: string): number {
@@ -54,71 +40,50 @@ export function get(index: Index, key: string): readonly VersionMeta[] {
   return index.versions.get(key) ?? [];
 }
 
-export function tree(index: Index, partition: number): Tree {
+export function tree(index: Index, partition: number): merkle.MerkleTree {
   let t = index.trees.get(partition);
   if (t === undefined) {
-    t = { buckets: Array.from({ length: bucketsPerTree }, () => new Map<string, string>()), bucketHashes: new Array(bucketsPerTree).fill(undefined), root: undefined, size: 0 };
+    t = merkle.create();
     index.trees.set(partition, t);
   }
   return t;
 }
 
-export function bucketOf(index: Index, key: string): number {
-  let b = index.bucketOfKey.get(key);
-  if (b === undefined) {
-    const h = hash.keyPosition(key);
-    // Bytes 4-5: independent of the top bits that chose the partition.
-    b = (((h[4] ?? 0) << 8) | (h[5] ?? 0)) % bucketsPerTree;
-    index.bucketOfKey.set(key, b);
-  }
-  return b;
+export function bucketOf(key: string): number {
+  return merkle.bucketOf(key);
 }
 
-function updateTree(index: Index, key: string, leaf: string | undefined): void {
-  const t = tree(index, partitionOf(index, key));
-  const b = bucketOf(index, key);
-  const bucket = t.buckets[b] as Map<string, string>;
-  const had = bucket.has(key);
-  if (leaf === undefined) bucket.delete(key);
-  else bucket.set(key, leaf);
-  t.size += (leaf === undefined ? 0 : 1) - (had ? 1 : 0);
-  t.bucketHashes[b] = undefined;
-  t.root = undefined;
-}
-
-/** The hash of every bucket of a partition's tree (recomputing the changed ones). */
+/**
+ * The hash of every bucket of a partition's tree (merkle.bucketCount of them), gathered level by level
+ * with merkle.childrenHashes. Anti-entropy sends them in one message once the roots differ.
+ */
 export function bucketHashes(index: Index, partition: number): string[] {
   const t = tree(index, partition);
-  return t.bucketHashes.map((h, b) => {
-    if (h !== undefined) return h;
-    const leaves = [...(t.buckets[b] as Map<string, string>)].sort((x, y) => (x[0] < y[0] ? -1 : 1));
-    const computed = leaves.length === 0 ? emptyHash : hash.md5Hex(leaves.map(([k, d]) => `${k.length}:${k}=${d}`).join(';'));
-    t.bucketHashes[b] = computed;
-    return computed;
-  });
+  const parents = merkle.fanOut ** (merkle.depth - 1);
+  const out: string[] = [];
+  for (let i = 0; i < parents; i++) out.push(...merkle.childrenHashes(t, merkle.depth - 1, i));
+  return out;
 }
 
 /** The Merkle root of a partition (equal roots: equal contents, up to MD5 collisions). */
 export function root(index: Index, partition: number): string {
-  const t = tree(index, partition);
-  if (t.root === undefined) t.root = t.size === 0 ? emptyHash : hash.md5Hex(bucketHashes(index, partition).join(''));
-  return t.root;
+  return merkle.root(tree(index, partition));
 }
 
 export function bucketLeaves(index: Index, partition: number, bucket: number): { key: string; digest: string }[] {
-  const leaves = tree(index, partition).buckets[bucket];
-  return leaves === undefined ? [] : [...leaves].map(([key, digest]) => ({ key, digest }));
+  if (!Number.isInteger(bucket) || bucket < 0 || bucket >= merkle.bucketCount) return [];
+  return merkle.bucketLeaves(tree(index, partition), bucket).map(([key, digest]) => ({ key, digest }));
 }
 
 /** Partitions with at least one key held. */
 export function nonEmptyPartitions(index: Index): number[] {
-  return [...index.trees].filter(([, t]) => t.size > 0).map(([p]) => p);
+  return [...index.trees].filter(([, t]) => merkle.size(t) > 0).map(([p]) => p);
 }
 
 function setVersions(index: Index, key: string, metas: readonly VersionMeta[]): void {
   if (metas.length === 0) index.versions.delete(key);
   else index.versions.set(key, metas);
-  updateTree(index, key, siblings.leafDigest(metas));
+  merkle.update(tree(index, partitionOf(index, key)), key, siblings.leafDigest(metas));
 }
 
 /** Loads what storage holds at start (no records: it is already durable). */
@@ -187,7 +152,7 @@ export function forgetMissing(index: Index, key: string, present: readonly Versi
 }
 
 export function keysIn(index: Index, partition: number): string[] {
-  return tree(index, partition).buckets.flatMap((b) => [...b.keys()]);
+  return [...tree(index, partition).buckets.values()].flatMap((b) => [...b.keys()]);
 }
 
 // ---- hints -------------------------------------------------------------------------------------------

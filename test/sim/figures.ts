@@ -4,6 +4,7 @@
 import * as codec from '../../src/core/codec.js';
 import * as hash from '../../src/core/hash.js';
 import * as membership from '../../src/core/membership.js';
+import * as merkle from '../../src/core/merkle.js';
 import { versionSchema } from '../../src/core/messages.js';
 import type { MemberView } from '../../src/core/node-io.js';
 import * as rngModule from '../../src/core/rng.js';
@@ -76,7 +77,7 @@ export function antiEntropyCost(share: number, keys = 10_000): { versions: numbe
     const v = version.make({ clock: vclock.increment(vclock.increment(vclock.fresh(), 'w@1', 1), 'w@1', 2), value: value(i, 2), timestamp: 2 });
     b.apply([{ kind: 'put-version', key: `key${i}`, version: v }]);
   }
-  const cluster = new Cluster({ seed: 7, config: { n: 2, r: 1, w: 1, partitions: 1 }, tuning: { antiEntropyKeysPerRound: 256, antiEntropyBucketsPerRound: 64 } });
+  const cluster = new Cluster({ seed: 7, config: { n: 2, r: 1, w: 1, partitions: 1 }, tuning: { antiEntropyKeysPerRound: 256, antiEntropyBucketsPerRound: merkle.bucketCount } });
   cluster.addNode('a', { seeds: ['b'], store: a });
   cluster.addNode('b', { seeds: ['a'], store: b });
   const start = cluster.now;
@@ -97,7 +98,7 @@ export function antiEntropyCost(share: number, keys = 10_000): { versions: numbe
 }
 
 export function printAntiEntropy(): void {
-  console.log('\nAnti-entropy: repairing divergence between two replicas of 10,000 keys (100-byte values, 64 Merkle buckets)');
+  console.log(`\nAnti-entropy: repairing divergence between two replicas of 10,000 keys (100-byte values, ${merkle.bucketCount} Merkle buckets)`);
   console.log('  diverged   versions sent   bytes exchanged   sending everything   ticks   converged');
   for (const share of [0.001, 0.01, 0.1]) {
     const r = antiEntropyCost(share);
