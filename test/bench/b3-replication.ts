@@ -108,7 +108,7 @@ export const bench: h.Bench = {
     env.options.log(`B3 ours: ${h.ms(o.replicatedMs)} (writes acknowledged after ${h.ms(o.writeMs)}), ${h.kib(o.bytes)} in ${o.messages} messages`);
     env.note('bytes are data-channel payload bytes sent by all 5 pages (RTCDataChannel.prototype.send wrapped the same way in both systems; SCTP/DTLS/IP overhead not counted), including background traffic (gossip, anti-entropy; Yjs awareness) during the run.');
     env.note('Y.Map keeps no siblings: concurrent writes to a key are resolved by Yjs\'s deterministic client-id order (last writer by that order wins), so it does less work than a store that keeps every concurrent version; it also replicates every key to every tab (5 copies) where ours keeps N = 3.');
-    env.note(`B3 loopback check: every page's WebSocket addresses and ICE servers were recorded and non-127.0.0.1 HTTP requests aborted; none were attempted (the bench would have reported an error row).`);
+    env.note(`loopback check: every page's WebSocket addresses and ICE servers were recorded and non-127.0.0.1 HTTP requests aborted; none were attempted (the bench would have reported an error row).`);
     return [{
       id: 'B3', what: `${keys} keys x ${valueBytes} B written in one tab until every replica holds it, 5 tabs (separate contexts)`,
       ours: `${h.ms(o.replicatedMs)}, ${h.kib(o.bytes)} on the wire (${o.messages} msgs; acks after ${h.ms(o.writeMs)}, ${inFlight} puts in flight)`,

@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { findings } from './findings.js';
 import * as h from './harness.js';
 
 const benches: Record<string, () => Promise<h.Bench>> = {
@@ -59,6 +60,10 @@ async function main(): Promise<void> {
         rows.push({ id, what: 'did not run', ours: `error: ${message.split('\n')[0] ?? ''}`, baseline: '-', ratio: undefined, goal: '-', verdict: 'n/a', data: { error: message } });
       }
       log(`${id} done in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);
+    }
+    for (const id of only) {
+      const finding = findings[id];
+      if (finding && rows.some((r) => r.id === id && r.verdict === 'missed')) notes.push(`${id} missed, where the time goes and the fix: ${finding}`);
     }
     const m = h.machine(browser);
     notes.push(`whole run: ${((performance.now() - started) / 1000).toFixed(0)} s${quick ? ' (--quick)' : ''}`);
