@@ -150,8 +150,8 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
     if (merged === undefined) continue;
     if (local?.status !== merged.status) fx.trace(state, 'member', () => `${merged.id} is ${merged.status} (epoch ${merged.epoch}, incarnation ${merged.incarnation})`);
     state.members.set(remote.id, merged);
-    // Heartbeats alone are not worth a storage write; status, epoch and new members are.
-    if (local === undefined || local.status !== merged.status || local.epoch !== merged.epoch) changed = true;
+    // Heartbeats alone are not worth a storage write; status, epoch, capacity and new members are.
+    if (local === undefined || local.status !== merged.status || local.epoch !== merged.epoch || local.capacity !== merged.capacity) changed = true;
   }
   state.epochProvisional = false;
   if (!state.ready) {
@@ -187,6 +187,24 @@ function refute(state: NodeState, remote: MemberWire): void {
     state.members.set(state.id, { ...me, incarnation: remote.incarnation + 1, status: 'alive' });
     fx.trace(state, 'member', () => `refuted being ${remote.status}: incarnation ${remote.incarnation + 1}`);
   }
+}
+
+/**
+ * Changes this node's capacity weight: the incarnation goes up so every peer's merge takes the new view
+ * (at equal incarnation a peer would keep the old capacity), the ring is rebuilt here at once and on every
+ * other node as gossip arrives. Returns why it was refused, or undefined.
+ */
+export function setCapacity(state: NodeState, capacity: number): string | undefined {
+  if (!(Number.isFinite(capacity) && capacity > 0 && capacity <= capacityMax)) return `capacity must be a number in (0, ${capacityMax}], got ${capacity}`;
+  if (state.left || state.leave !== undefined) return `${state.id} is leaving the ring: its capacity no longer matters`;
+  const me = selfView(state);
+  if (me.capacity === capacity) return undefined;
+  state.capacity = capacity;
+  state.members.set(state.id, { ...me, capacity, incarnation: me.incarnation + 1 });
+  fx.trace(state, 'member', () => `capacity ${me.capacity} -> ${capacity} (incarnation ${me.incarnation + 1})`);
+  refreshRing(state);
+  persistMembership(state);
+  return undefined;
 }
 
 export function adoptConfig(state: NodeState, config: ClusterConfig, version: number, by: NodeId): void {

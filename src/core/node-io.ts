@@ -21,7 +21,12 @@ export type ClientRequest =
   /** Change N, R or W cluster-wide (spread by gossip). */
   | { readonly op: 'configure'; readonly n?: number; readonly r?: number; readonly w?: number }
   /** Leave the ring gracefully: hand every partition to its new owners, then stop serving. */
-  | { readonly op: 'leave' };
+  | { readonly op: 'leave' }
+  /**
+   * Change this node's capacity weight (0 < capacity <= membership.capacityMax): the node raises its
+   * incarnation so gossip carries the new weight, and every node rebuilds its ring (partitions move).
+   */
+  | { readonly op: 'set-capacity'; readonly capacity: number };
 
 /** One version in a get's answer, with the replicas that returned it. */
 export interface ReadVersion {
@@ -33,7 +38,7 @@ export interface ReadVersion {
 export type ClientResult =
   | { readonly ok: true; readonly op: 'get'; readonly versions: readonly ReadVersion[]; readonly context: Context; readonly warnings: readonly string[] }
   | { readonly ok: true; readonly op: 'put' | 'delete'; readonly context: Context; readonly warnings: readonly string[] }
-  | { readonly ok: true; readonly op: 'configure' | 'leave' }
+  | { readonly ok: true; readonly op: 'configure' | 'leave' | 'set-capacity' }
   /**
    * `indeterminate` is true when the write may or may not have taken effect (some replica may hold it):
    * e.g. "write quorum not reached: 1 of 2 acknowledged".

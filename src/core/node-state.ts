@@ -119,7 +119,8 @@ export interface LeaveItem {
 export interface NodeState {
   readonly id: NodeId;
   readonly host: HostId;
-  readonly capacity: number;
+  /** This node's capacity weight (a set-capacity request changes it; gossip spreads it). */
+  capacity: number;
   readonly seeds: readonly NodeId[];
   readonly tuning: Tuning;
   readonly conflictMode: 'vclock' | 'lww';

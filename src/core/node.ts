@@ -227,6 +227,8 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
       return configure(state, requestId, request);
     case 'leave':
       return leave.start(state, requestId);
+    case 'set-capacity':
+      return setCapacity(state, requestId, request.capacity);
     default:
       throw new Error(`node: unknown request ${JSON.stringify(request satisfies never)}`);
   }
@@ -243,6 +245,11 @@ function configure(state: NodeState, requestId: number, request: Extract<ClientR
   }
   membership.adoptConfig(state, { ...state.config, n, r, w }, state.configVersion + 1, state.id);
   fx.reply(state, requestId, { ok: true, op: 'configure' });
+}
+
+function setCapacity(state: NodeState, requestId: number, capacity: number): void {
+  const error = membership.setCapacity(state, capacity);
+  fx.reply(state, requestId, error === undefined ? { ok: true, op: 'set-capacity' } : { ok: false, indeterminate: false, error });
 }
 
 function onLoaded(state: NodeState, loadId: number, key: string, versions: readonly Version[], corrupt: number): void {

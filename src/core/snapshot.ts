@@ -2,6 +2,7 @@
  * The read-only view of a node for the UI, kv.stats() and the simulator's checker (re-exported by
  * node.ts). A copy: changing it changes nothing in the node.
  */
+import * as antiEntropy from './anti-entropy.js';
 import * as coordinator from './coordinator.js';
 import type { MemberView } from './node-io.js';
 import type { Counters, NodeState } from './node-state.js';
@@ -30,7 +31,16 @@ export interface NodeSnapshot {
   readonly pendingRequests: number;
   readonly pendingWrites: number;
   readonly pendingReads: number;
-  readonly antiEntropy: { readonly partition: number | undefined; readonly phase: string; readonly peer: NodeId | undefined; readonly sessionsStarted: number; readonly sessionsInSync: number; readonly versionsSent: number };
+  /**
+   * The anti-entropy session in progress (partition, phase, peer) and the progress of the current round:
+   * the node compares its held partitions (replicated, then merely held) one at a time, round robin;
+   * `done` of `total` of them have been compared in this round (`done` < `total` unless total is 0).
+   */
+  readonly antiEntropy: {
+    readonly partition: number | undefined; readonly phase: string; readonly peer: NodeId | undefined;
+    readonly done: number; readonly total: number;
+    readonly sessionsStarted: number; readonly sessionsInSync: number; readonly versionsSent: number;
+  };
   readonly counters: Readonly<Counters>;
   readonly leaving: boolean;
   readonly left: boolean;
@@ -48,6 +58,9 @@ export function snapshot(state: NodeState): NodeSnapshot {
   let versions = 0;
   for (const v of state.index.versions.values()) versions += v.length;
   const session = state.antiEntropy.session;
+  const total = antiEntropy.partitionsHeld(state).length;
+  // The cursor points at the next partition; while a session runs, it has already moved past its partition.
+  const done = total === 0 ? 0 : (state.antiEntropy.cursor + (session === undefined ? 0 : total - 1)) % total;
   return {
     id: state.id, host: state.host, epoch: state.epoch, tick: state.tick, ready: state.ready,
     config: state.config, configVersion: state.configVersion,
@@ -56,7 +69,7 @@ export function snapshot(state: NodeState): NodeSnapshot {
     hints: { count: state.index.hintCount, entries }, merkleRoots,
     pendingRequests: state.pendingRequests, pendingWrites: state.writes.size, pendingReads: state.reads.size,
     antiEntropy: {
-      partition: session?.partition, phase: session?.phase ?? 'idle', peer: session?.peer,
+      partition: session?.partition, phase: session?.phase ?? 'idle', peer: session?.peer, done, total,
       sessionsStarted: state.antiEntropy.sessionsStarted, sessionsInSync: state.antiEntropy.sessionsInSync, versionsSent: state.antiEntropy.versionsSent,
     },
     counters: { ...state.counters }, leaving: state.leave !== undefined, left: state.left,

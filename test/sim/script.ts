@@ -124,6 +124,7 @@ function describe(result: ClientResult | undefined): string {
       return `ok${result.warnings.length ? ` (${result.warnings.join('; ')})` : ''}`;
     case 'configure':
     case 'leave':
+    case 'set-capacity':
       return 'ok';
     default:
       return JSON.stringify(result satisfies never);
