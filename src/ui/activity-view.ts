@@ -50,17 +50,27 @@ export class ActivityView extends LitElement {
         <div class="panel" data-testid="hints"><h3>Hinted handoff queue</h3>
           ${s.hints.length === 0 ? html`<p class="muted">No hints held: every replica this node wrote for is reachable.</p>`
             : html`<table><thead><tr><th>waiting for</th><th class="num">versions</th></tr></thead><tbody>
-              ${s.hints.map((h) => html`<tr><td class="mono"><span class="dot" style="background:${format.nodeColor(h.destination)}"></span> ${h.destination}</td>
+              ${s.hints.map((h) => html`<tr><td class="mono"><span class="dot" style="background:${format.colorsOf(this.snapshot)(h.destination)}"></span> ${h.destination}</td>
                 <td class="num">${h.versions}</td></tr>`)}</tbody></table>`}
         </div>
-        <div class="panel" data-testid="repairs"><h3>Anti-entropy</h3>
-          ${s.repairs.length === 0 ? html`<p class="muted">No repair running.</p>`
-            : html`<table><tbody>${s.repairs.slice(0, 40).map((r) => html`<tr><td>partition ${r.partition}</td><td class="mono">with ${format.shortId(r.peer)}</td>
-              <td><progress max=${r.total} .value=${r.done} aria-label=${`partition ${r.partition} repair`}></progress></td></tr>`)}</tbody></table>
-              ${s.repairs.length > 40 ? html`<p class="muted">and ${s.repairs.length - 40} more partitions</p>` : nothing}`}
-        </div>
+        ${this.renderAntiEntropy(s)}
       </div>
       ${this.renderTimeline(s)}`;
+  }
+
+  /** The round's progress bar (always there, so the layout does not jump) and the exchange running now. */
+  private renderAntiEntropy(s: UiSnapshot) {
+    const round = s.antiEntropyRound;
+    return html`<div class="panel" data-testid="repairs"><h3>Anti-entropy</h3>
+      ${round ? html`<div class="row"><span>round</span>
+        <progress max=${Math.max(1, round.total)} .value=${round.done} aria-label="anti-entropy round"></progress>
+        <span class="mono" data-testid="ae-round">${round.done} / ${round.total} partitions</span></div>
+        <p class="muted">${round.sessions} exchanges, ${round.inSync} already in sync</p>` : nothing}
+      ${s.repairs.length === 0 ? html`<p class="muted">No exchange running.</p>`
+        : html`<table><tbody>${s.repairs.slice(0, 40).map((r) => html`<tr><td>partition ${r.partition}</td><td class="mono">with ${format.shortId(r.peer)}</td>
+          <td><progress max=${Math.max(1, r.total)} .value=${r.done} aria-label=${`partition ${r.partition} repair`}></progress></td></tr>`)}</tbody></table>
+          ${s.repairs.length > 40 ? html`<p class="muted">and ${s.repairs.length - 40} more partitions</p>` : nothing}`}
+    </div>`;
   }
 
   private renderTimeline(s: UiSnapshot) {

@@ -46,9 +46,21 @@ export interface UiHintQueue {
 export interface UiRepair {
   readonly partition: number;
   readonly peer: NodeId;
-  /** Merkle ranges compared so far out of total (a progress bar while a repair runs). */
+  /**
+   * Progress of this repair, `done` of `total` steps (a progress bar while it runs). The runtime reports the
+   * anti-entropy round the exchange belongs to: partitions compared so far out of those the node holds.
+   */
   readonly done: number;
   readonly total: number;
+}
+
+/** Anti-entropy's round robin over the partitions this node holds: `done` of `total` compared this round. */
+export interface UiAntiEntropyRound {
+  readonly done: number;
+  readonly total: number;
+  /** Exchanges started so far, and how many of them found the replicas already in sync. */
+  readonly sessions: number;
+  readonly inSync: number;
 }
 
 export interface UiTrace {
@@ -77,6 +89,8 @@ export interface UiSnapshot {
   readonly counters: Readonly<Record<string, number>>;
   readonly hints: readonly UiHintQueue[];
   readonly repairs: readonly UiRepair[];
+  /** Anti-entropy round progress, when the backend knows it. */
+  readonly antiEntropyRound?: UiAntiEntropyRound;
   readonly storage: { readonly keys: number; readonly bytes: number; readonly errors: number; readonly lastError: string };
   /** The most recent trace events, oldest first, bounded by the runtime. */
   readonly trace: readonly UiTrace[];
@@ -107,6 +121,8 @@ export interface UiKeyLocation {
   readonly fallbacks: readonly NodeId[];
   /** Nodes that hold a copy now (from the replicas a read heard from, plus hint holders). */
   readonly holders: readonly NodeId[];
+  /** How `holders` was found, or why it is incomplete ("replicas that answered a read just now"). */
+  readonly holdersNote?: string;
 }
 
 /**

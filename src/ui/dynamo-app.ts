@@ -9,7 +9,7 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import type { UiBackend, UiSnapshot } from './backend.js';
 import { SnapshotController } from './snapshot-controller.js';
 import { theme } from './theme.js';
-import { nodeColor } from './format.js';
+import { colorsOf } from './format.js';
 import type { LessonAction, ViewName } from './lessons.js';
 import type { KeyConsole } from './key-console.js';
 import type { RingView } from './ring-view.js';
@@ -95,7 +95,7 @@ export class DynamoApp extends LitElement {
     return html`<header>
       <h1>tabdynamo</h1>
       <span class="me" title="This tab's node">
-        <span class="dot" style="background:${nodeColor(s.self.id)}"></span>
+        <span class="dot" style="background:${colorsOf(s)(s.self.id)}"></span>
         <strong class="mono" data-testid="self-id">${s.self.id}</strong>
         <span class="muted" title=${`epoch ${s.self.epoch}`}>on host ${s.self.host}</span>
       </span>

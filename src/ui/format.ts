@@ -59,14 +59,36 @@ function fnv1a(text: string): number {
 }
 
 /**
- * A node's color, derived from its id alone so every tab paints a node the same way.
- * Hues are snapped to 24 slots 15 degrees apart; saturation and lightness stay readable on the dark theme.
+ * A node's color from its id alone (the fallback when it is not among the first palette-size members):
+ * hues snapped to 24 slots 15 degrees apart; saturation and lightness stay readable on the dark theme.
  */
 export function nodeColor(id: string): string {
   const h = fnv1a(id);
   const hue = (h % 24) * 15;
   const lightness = 62 + ((h >>> 8) % 3) * 6;
   return `hsl(${hue} 70% ${lightness}%)`;
+}
+
+/**
+ * Eight clearly distinct colors for the dark theme (Tableau-10 without its yellow, which the ring uses
+ * for the key probe, and its grey), in an order where neighbours differ most.
+ */
+export const palette: readonly string[] = ['#4e9af1', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#ff9da7', '#9c755f'];
+
+/**
+ * Colors for a cluster: the members sorted by id take the palette in order, so every tab (which sees the
+ * same member list) paints a node the same way and up to eight nodes never share a color; members past
+ * the palette fall back to the hash color.
+ */
+export function nodeColors(memberIds: readonly string[]): (id: string) => string {
+  const sorted = [...new Set(memberIds)].sort();
+  const byId = new Map(sorted.slice(0, palette.length).map((id, i) => [id, palette[i] as string]));
+  return (id) => byId.get(id) ?? nodeColor(id);
+}
+
+/** The color function of a snapshot's members (left members keep their color while they are listed). */
+export function colorsOf(snapshot: { readonly members: readonly { readonly id: string }[] } | undefined): (id: string) => string {
+  return nodeColors(snapshot?.members.map((m) => m.id) ?? []);
 }
 
 /** Node ids can be long; the views show a short, still unique-looking label. */

@@ -68,11 +68,12 @@ export class KeyConsole extends LitElement {
 
   private renderRead(key: string, result: UiReadResult) {
     const versions = result.versions;
+    const colors = format.colorsOf(this.snapshot);
     return html`
       <h3>${key}: ${versions.length === 0 ? 'not found' : versions.length === 1 ? 'one version' : `${versions.length} siblings (concurrent writes)`}</h3>
       ${result.warnings.map((w) => html`<p class="warning">${w}</p>`)}
       <div class="siblings" @keep=${(e: CustomEvent<UiVersion>) => this.keep(e.detail)}>
-        ${versions.map((v, i) => html`<sibling-card .version=${v} index=${i + 1} count=${versions.length}></sibling-card>`)}
+        ${versions.map((v, i) => html`<sibling-card .version=${v} .colors=${colors} index=${i + 1} count=${versions.length}></sibling-card>`)}
       </div>
       ${versions.length > 1 ? html`<div class="merge panel">
         <label for="merged">Merged value: edit it, then write it back with the context (it covers every sibling)</label>

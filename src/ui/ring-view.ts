@@ -50,6 +50,7 @@ export class RingView extends LitElement {
     dt { color: var(--muted); }
     dd { margin: 0; }
     .err { min-height: 22px; }
+    .note { font-size: 13px; }
   `];
 
   private lastProbeMs = 0;
@@ -98,11 +99,12 @@ export class RingView extends LitElement {
     const q = s.owners.length || 1;
     const reachable = new Set(s.members.filter((m) => m.connected && m.status === 'alive').map((m) => m.id));
     const probe = this.located?.where.partition;
+    const color = format.colorsOf(s);
     const [px, py] = probe === undefined ? [0, 0] : polar(outer + 14, (probe + 0.5) / q);
     const [lx, ly] = probe === undefined ? [0, 0] : polar(inner - 26, (probe + 0.5) / q);
     return svg`<svg viewBox="0 0 ${size} ${size}" role="img" aria-label="Hash ring, partitions colored by owner">
       ${s.owners.map((owner, p) => svg`<path d=${sector(inner, outer, p / q, (p + 1) / q)}
-        fill=${format.nodeColor(owner)} fill-opacity=${reachable.has(owner) ? 0.95 : 0.25}
+        fill=${color(owner)} fill-opacity=${reachable.has(owner) ? 0.95 : 0.25}
         stroke="#0f1419" stroke-width="1"><title>partition ${p}: ${owner}</title></path>`)}
       ${s.owners.map((owner, p) => owner === s.self.id
         ? svg`<path d=${sector(outer + 3, outer + 9, p / q, (p + 1) / q)} fill="#ffffff"></path>` : nothing)}
@@ -116,20 +118,21 @@ export class RingView extends LitElement {
 
   private renderLocation(key: string, where: UiKeyLocation) {
     const chips = (ids: readonly string[], empty: string, numbered = false) => ids.length === 0 ? html`<span class="muted">${empty}</span>`
-      : ids.map((id, i) => html`<span class="chip"><span class="dot" style="background:${format.nodeColor(id)}"></span>${numbered ? `${i + 1}. ` : ''}${format.shortId(id)}</span>`);
+      : ids.map((id, i) => html`<span class="chip"><span class="dot" style="background:${format.colorsOf(this.snapshot)(id)}"></span>${numbered ? `${i + 1}. ` : ''}${format.shortId(id)}</span>`);
     return html`<dl data-testid="location">
       <dt>key</dt><dd class="mono">${key}</dd>
       <dt>partition</dt><dd class="mono">${where.partition}</dd>
       <dt>preference list</dt><dd class="chips" data-testid="preference-list">${chips(where.replicas, 'no replicas', true)}</dd>
       <dt>fallbacks in use</dt><dd class="chips" data-testid="fallbacks">${chips(where.fallbacks, 'none')}</dd>
-      <dt>holding a copy</dt><dd class="chips" data-testid="holders">${chips(where.holders, 'nobody yet')}</dd>
+      <dt>holding a copy</dt><dd class="chips" data-testid="holders">${chips(where.holders, 'nobody that answered')}</dd>
+      ${where.holdersNote ? html`<dt></dt><dd class="muted note" data-testid="holders-note">${where.holdersNote}</dd>` : nothing}
     </dl>`;
   }
 
   private renderLegend(s: UiSnapshot) {
     const active = s.members.filter((m) => m.status !== 'left');
     return html`<div class="panel"><h3>Owners</h3><div class="legend">
-      ${active.map((m) => html`<span class="dot" style="background:${format.nodeColor(m.id)}"></span>
+      ${active.map((m) => html`<span class="dot" style="background:${format.colorsOf(this.snapshot)(m.id)}"></span>
         <span class="mono">${m.id}${m.id === s.self.id ? ' (this tab)' : ''}</span>
         <span>${m.partitionsOwned} partitions</span>`)}
     </div></div>`;

@@ -89,9 +89,10 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
     faultsText: faults.isHealthy(s.network.faults) ? '' : faults.describe(s.network.faults),
     counters,
     hints: [...hintsBy].map(([destination, versions]) => ({ destination, versions })),
-    // The core reports the session in progress, not its progress: show it as one running repair.
+    // One exchange runs at a time; its progress is that of the round over the partitions held.
     repairs: ae && ae.partition !== undefined && ae.phase !== 'idle' && ae.peer !== undefined
-      ? [{ partition: ae.partition, peer: ae.peer, done: 1, total: 2 }] : [],
+      ? [{ partition: ae.partition, peer: ae.peer, done: ae.done, total: ae.total }] : [],
+    ...(ae ? { antiEntropyRound: { done: ae.done, total: ae.total, sessions: ae.sessionsStarted, inSync: ae.sessionsInSync } } : {}),
     storage: {
       keys: node?.keys ?? 0, bytes: rt?.storage.cacheBytes ?? 0, errors: rt?.counters.storageErrors ?? 0,
       lastError: rt?.lastStorageError ?? '',
@@ -141,14 +142,19 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
       const reachable = new Set([s.identity.nodeId, ...s.network.connected]);
       const down = list.replicas.filter((id) => !reachable.has(id) || node.members.find((m) => m.id === id)?.status !== 'alive');
       const fallbacks = list.fallbacks.filter((id) => reachable.has(id)).slice(0, down.length);
-      let holders: string[] = [];
-      if (!deps.request) return { partition, replicas: list.replicas, fallbacks, holders: ['(unknown: kv.get does not say)'] };
-      try {
-        holders = [...new Set((await read(key)).versions.flatMap((v) => v.replicas))];
-      } catch (error) {
-        holders = [`(unknown: ${(error as Error).message})`];
+      // Holders: the replicas that answered a read just now, plus this tab when it keeps a hint for the key.
+      // Other tabs' hints are not visible from here (their activity view lists them).
+      const hinted = node.hints.entries.some((h) => h.key === key) ? [s.identity.nodeId] : [];
+      if (!deps.request) {
+        return { partition, replicas: list.replicas, fallbacks, holders: hinted, holdersNote: 'other tabs: unknown (this runtime does not say which replicas answer a read)' };
       }
-      return { partition, replicas: list.replicas, fallbacks, holders };
+      try {
+        const answered = (await read(key)).versions.flatMap((v) => v.replicas);
+        const holders = [...new Set([...answered, ...hinted])];
+        return { partition, replicas: list.replicas, fallbacks, holders, holdersNote: 'replicas that answered a read just now (R of them at least)' };
+      } catch (error) {
+        return { partition, replicas: list.replicas, fallbacks, holders: hinted, holdersNote: `other tabs: unknown (the read failed: ${(error as Error).message})` };
+      }
     },
     configure: (settings) => kv.configure(settings),
     partition: (groups) => kv.partition(groups),
@@ -157,7 +163,11 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
     setLoss: (rate) => kv.setLoss(rate),
     heal: () => kv.heal(),
     leave: () => kv.leave(),
-    setCapacity: () => unsupported('changing capacity at run time (reload with ?capacity=)'),
+    async setCapacity(capacity) {
+      if (!deps.request) return unsupported('changing capacity at run time (reload with ?capacity=)');
+      const result = await deps.request({ op: 'set-capacity', capacity });
+      if (!result.ok) throw new Error(result.error);
+    },
     join: () => unsupported('joining again after a leave (reload the tab)'),
   };
 }

@@ -14,6 +14,8 @@ export class SiblingCard extends LitElement {
   /** 1-based position among the siblings, for the heading. */
   @property({ type: Number }) index = 1;
   @property({ type: Number }) count = 1;
+  /** The cluster's node colors (format.colorsOf of the current snapshot). */
+  @property({ attribute: false }) colors: (id: string) => string = format.nodeColor;
 
   static override styles = [theme, css`
     :host { display: block; }
@@ -43,7 +45,7 @@ export class SiblingCard extends LitElement {
         <dd class="mono" data-testid="sibling-clock">${format.clock(v.clock)}</dd>
         <dt>returned by</dt>
         <dd class="chips">${v.replicas.map((id) => html`<span class="chip">
-          <span class="dot" style="background:${format.nodeColor(id)}"></span>${format.shortId(id)}</span>`)}</dd>
+          <span class="dot" style="background:${this.colors(id)}"></span>${format.shortId(id)}</span>`)}</dd>
       </dl>
       ${this.count > 1 ? html`<button @click=${this.onKeep}>Keep this one</button>` : html``}
     </div>`;
