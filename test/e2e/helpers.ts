@@ -34,7 +34,11 @@ export async function openTab(context: BrowserContext, baseUrl: string, id: stri
   const page = await context.newPage();
   page.on('pageerror', (error) => { console.error(`[${id}] page error: ${error.message}`); });
   await page.goto(`${baseUrl}/?node=${id}&room=${room}`);
-  await page.waitForFunction(() => typeof window.kv?.ready === 'function');
+  // A tab that cannot start says so in its status line (and installs no window.kv): fail with that text.
+  await page.waitForFunction(() => typeof window.kv?.ready === 'function'
+    || document.getElementById('status')?.textContent?.startsWith('cannot start'));
+  const refused = await page.evaluate(() => (typeof window.kv === 'undefined' ? document.getElementById('status')?.textContent : undefined));
+  if (refused) throw new Error(`tab ${id}: ${refused}`);
   await page.evaluate(() => window.kv.ready());
   return { id, page, context };
 }
