@@ -175,6 +175,7 @@ async function main(): Promise<void> {
     faults: { current: () => signaling.faults(), publish: (rules) => signaling.publishFaults(rules), onRules: (h) => signaling.onFaults(h) },
     snapshot: read,
     onChange: (listener) => publisher.subscribe(() => listener()),
+    rememberCapacity: (capacity) => { identity.setCapacity(env.local, capacity); },
   });
   pageApi.install(window as unknown as { kv?: pageApi.Kv }, kv);
   mountUi(createRuntimeBackend({

@@ -56,6 +56,8 @@ export interface PageApiDeps {
   readonly faults: FaultControl;
   snapshot(): unknown;
   onChange(listener: () => void): () => void;
+  /** Keeps a new capacity weight for the next start of this tab (localStorage in the app). */
+  rememberCapacity?(capacity: number): void;
   /** How long kv.partition and friends wait for the server's echo of the new rules. */
   readonly faultEchoTimeoutMs?: number;
 }
@@ -86,6 +88,8 @@ export interface Kv {
   setLoss(rate: number): Promise<void>;
   /** The room's current fault rules. */
   faults(): faults.FaultRules;
+  /** Changes this node's capacity weight (its share of partitions), ring-wide, and remembers it for reloads. */
+  setCapacity(capacity: number): Promise<void>;
   /** The whole runtime snapshot the UI renders (node, transport, signaling, storage, timeline). */
   snapshot(): unknown;
   /** Calls `listener` whenever the snapshot may have changed; returns an unsubscribe function. */
@@ -196,6 +200,10 @@ export function create(deps: PageApiDeps): Kv {
     },
     setLoss: (rate) => publish({ ...deps.faults.current(), lossRate: rate }),
     faults: () => deps.faults.current(),
+    async setCapacity(capacity) {
+      expectOk(await deps.request({ op: 'set-capacity', capacity }), 'set-capacity');
+      deps.rememberCapacity?.(capacity);
+    },
     snapshot: () => deps.snapshot(),
     onChange: (listener) => deps.onChange(listener),
   };

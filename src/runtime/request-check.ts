@@ -6,6 +6,7 @@
 import { limits } from '../core/limits.js';
 import * as vclock from '../core/vclock.js';
 import type { ClientRequest } from '../core/node-io.js';
+import { capacityMax } from './identity.js';
 
 const encoder = new TextEncoder();
 
@@ -26,6 +27,9 @@ export function problem(request: ClientRequest): string | undefined {
       return quorumProblem('n', request.n) ?? quorumProblem('r', request.r) ?? quorumProblem('w', request.w);
     case 'leave':
       return undefined;
+    case 'set-capacity':
+      return Number.isFinite(request.capacity) && request.capacity > 0 && request.capacity <= capacityMax
+        ? undefined : `capacity must be a number in (0, ${capacityMax}], got ${request.capacity}`;
     default: {
       const never: never = request;
       return `unknown operation ${JSON.stringify((never as { op?: unknown }).op)}`;

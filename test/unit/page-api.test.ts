@@ -92,10 +92,12 @@ describe('window.kv', () => {
     expect(kv.config()).toEqual({ n: 3, r: 2, w: 2, partitions: 256 });
   });
 
-  it('configure and leave go to the node', async () => {
+  it('configure, leave and setCapacity go to the node', async () => {
     const { kv, requests } = setup((r) => ({ ok: true, op: r.op as 'configure' }));
     await kv.configure({ n: 5, w: 3 });
-    expect(requests).toEqual([{ op: 'configure', n: 5, w: 3 }]);
+    await kv.leave();
+    await kv.setCapacity(2);
+    expect(requests).toEqual([{ op: 'configure', n: 5, w: 3 }, { op: 'leave' }, { op: 'set-capacity', capacity: 2 }]);
   });
 
   it('partition, isolate, cut, setLoss and heal resolve once the server echoes the rules', async () => {

@@ -194,6 +194,8 @@ describe('runtime', () => {
     [{ op: 'get', key: '' }, 'key must not be empty'],
     [{ op: 'get', key: 'k', r: 0 }, 'r must be an integer from 1 to 512, got 0'],
     [{ op: 'delete', key: 'k', context: 'nonsense' }, 'invalid context: unknown context format'],
+    [{ op: 'set-capacity', capacity: 0 }, 'capacity must be a number in (0, 100], got 0'],
+    [{ op: 'configure', n: 1.5 }, 'n must be an integer from 1 to 512, got 1.5'],
   ] as const)('refuses %j before it reaches the node', async (request, error) => {
     const { rt, node } = await setup();
     expect(await rt.request(request)).toEqual({ ok: false, error, indeterminate: false });
