@@ -24,7 +24,10 @@ export interface UiMember {
   readonly partitionsOwned: number;
   /** Keys this member holds, as last reported (undefined when unknown). */
   readonly keysHeld?: number;
-  /** True when this tab has an open data channel to the member (always true for itself). */
+  /**
+   * True when this tab can reach the member now: an open data channel that the fault rules do not block
+   * (always true for itself).
+   */
   readonly connected: boolean;
 }
 

@@ -49,7 +49,7 @@ export const lessons: readonly Lesson[] = [
     steps: [
       { where: 'this tab', text: 'Find where the key lives: its partition and its preference list of N replicas.', button: 'Locate "lesson:handoff"', action: { kind: 'locate', key: 'lesson:handoff' } },
       { where: 'this tab', text: 'Cut one of its replicas (not this tab) off from everyone. The banner shows it on every tab.', button: 'Isolate a replica', action: { kind: 'isolate-replica', key: 'lesson:handoff' } },
-      { where: 'this tab', text: 'Write the key. The isolated replica cannot ack, so the next healthy node stands in (sloppy quorum).', button: 'Put "lesson:handoff"', action: { kind: 'put', key: 'lesson:handoff', value: 'written while a replica was away' } },
+      { where: 'this tab', text: 'Wait until the members view shows it suspect (a few seconds), then write the key. The isolated replica cannot ack, so the next healthy node stands in (sloppy quorum).', button: 'Put "lesson:handoff"', action: { kind: 'put', key: 'lesson:handoff', value: 'written while a replica was away' } },
       { where: 'this tab', text: 'The ring lists the fallback in use; its tab shows a hint queue for the missing replica under Activity.', button: 'Show on the ring', action: { kind: 'locate', key: 'lesson:handoff' } },
       { where: 'any tab', text: 'Heal. The fallback hands the version back and its hint queue empties.', button: 'Heal', action: { kind: 'heal' } },
       { where: 'any tab', text: 'Locate again: the copies are back on the preference list, no fallback in use.', button: 'Locate again', action: { kind: 'locate', key: 'lesson:handoff' } },

@@ -43,10 +43,26 @@ function text(value: Value): string | undefined {
   }
 }
 
+/**
+ * The fault rules in words for the banner: faults.describe, except that a partition names only the groups
+ * that exist ("{rest}" only when some member is in no group).
+ */
+export function describeFaults(rules: faults.FaultRules, memberIds: readonly string[]): string {
+  if (rules.groups.length === 0) return faults.describe(rules);
+  const grouped = new Set(rules.groups.flat());
+  const rest = memberIds.filter((id) => !grouped.has(id)).sort();
+  const groups = [...rules.groups.map((g) => `{${g.join(', ')}}`), ...(rest.length > 0 ? [`{${rest.join(', ')}}`] : [])];
+  const others = faults.describe({ ...rules, groups: [] });
+  return `partitioned: ${groups.join(' | ')}${others === 'no faults' ? '' : `; ${others}`}`;
+}
+
 /** Turns the tab's snapshot into the UI's: ages in ms, hints per destination, counters flattened. */
 export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiSnapshot {
   const node = s.runtime?.node;
-  const connected = new Set([s.identity.nodeId, ...s.network.connected]);
+  // Reachable: an open data channel that the fault rules do not block both ways (a partition keeps the
+  // channels open and drops messages at the transport, so the channel alone says nothing about it).
+  const me = s.identity.nodeId;
+  const connected = new Set([me, ...s.network.connected.filter((id) => !faults.blocks(s.network.faults, me, id) && !faults.blocks(s.network.faults, id, me))]);
   const owners = node?.owners ?? [];
   const ownedBy = new Map<string, number>();
   for (const o of owners) ownedBy.set(o, (ownedBy.get(o) ?? 0) + 1);
@@ -86,7 +102,7 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
     members,
     owners,
     faults: s.network.faults,
-    faultsText: faults.isHealthy(s.network.faults) ? '' : faults.describe(s.network.faults),
+    faultsText: faults.isHealthy(s.network.faults) ? '' : describeFaults(s.network.faults, members.map((m) => m.id)),
     counters,
     hints: [...hintsBy].map(([destination, versions]) => ({ destination, versions })),
     // One exchange runs at a time; its progress is that of the round over the partitions held.
@@ -139,7 +155,9 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
       const r: ring.Ring = { partitions: node.config.partitions, owners: node.owners, members: node.members };
       const partition = hash.partitionOf(key, r.partitions);
       const list = ring.preferenceList(r, partition, node.config.n);
-      const reachable = new Set([s.identity.nodeId, ...s.network.connected]);
+      const me = s.identity.nodeId;
+      const rules = s.network.faults;
+      const reachable = new Set([me, ...s.network.connected.filter((id) => !faults.blocks(rules, me, id) && !faults.blocks(rules, id, me))]);
       const down = list.replicas.filter((id) => !reachable.has(id) || node.members.find((m) => m.id === id)?.status !== 'alive');
       const fallbacks = list.fallbacks.filter((id) => reachable.has(id)).slice(0, down.length);
       // Holders: the replicas that answered a read just now, plus this tab when it keeps a hint for the key.

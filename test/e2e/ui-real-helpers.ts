@@ -1,0 +1,99 @@
+/**
+ * Steps of the real-app UI specs: open the app as a person would (a tab per node, 1280x720, some tabs in
+ * one browser context, others in their own = other hosts), then drive only the views: clicks and typing.
+ * window.kv is used for one thing: waiting until a tab's node is ready.
+ */
+import { mkdirSync } from 'node:fs';
+import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+
+/** Where the step screenshots go, for review. */
+export const shotDir = 'test-results/ui-real';
+
+/** Generous bound for the cluster to react (failure detection, handoff, anti-entropy) on 2 shared cores. */
+export const reactTimeoutMs = 30_000;
+
+export interface UiTab {
+  readonly id: string;
+  readonly page: Page;
+}
+
+/** Opens the app as node `id` in `context`, at projector size, and waits until its node is ready. */
+export async function openUiTab(context: BrowserContext, baseUrl: string, id: string, room: string): Promise<UiTab> {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => { console.error(`[${id}] page error: ${error.message}`); });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto(`${baseUrl}/?node=${id}&room=${room}`);
+  await page.waitForFunction(() => typeof (window as { kv?: { ready?: unknown } }).kv?.ready === 'function');
+  await page.evaluate(() => (window as unknown as { kv: { ready(): Promise<void> } }).kv.ready());
+  await expect(page.getByTestId('self-id')).toHaveText(id);
+  return { id, page };
+}
+
+export async function shot(tab: UiTab, name: string): Promise<void> {
+  mkdirSync(shotDir, { recursive: true });
+  await tab.page.screenshot({ path: `${shotDir}/${name}.png` });
+}
+
+/** Switches the tab to one of the views in the left navigation. */
+export async function view(tab: UiTab, name: 'Key console' | 'Ring' | 'Members' | 'Partitions' | 'Activity' | 'Settings'): Promise<void> {
+  await tab.page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name, exact: true }).click();
+}
+
+/** Waits until the members view of `tab` lists `count` alive members (the ring has formed, as the tab sees it). */
+export async function waitForMembers(tab: UiTab, count: number): Promise<void> {
+  await view(tab, 'Members');
+  await expect(tab.page.getByTestId('members').locator('.pill.alive'), `${tab.id} sees ${count} alive members`)
+    .toHaveCount(count, { timeout: reactTimeoutMs });
+}
+
+export const banner = (tab: UiTab): Locator => tab.page.getByTestId('fault-banner');
+export const outcome = (tab: UiTab): Locator => tab.page.getByTestId('outcome');
+export const healthyText = 'Network healthy: every node can reach every other.';
+
+/** Types a key (and a value) into the key console and presses Put. */
+export async function consolePut(tab: UiTab, key: string, value: string): Promise<void> {
+  await view(tab, 'Key console');
+  await tab.page.getByLabel('Key', { exact: true }).fill(key);
+  await tab.page.getByLabel('Value', { exact: true }).fill(value);
+  await tab.page.getByRole('button', { name: 'Put', exact: true }).click();
+}
+
+/** Types a key into the key console and presses Get. */
+export async function consoleGet(tab: UiTab, key: string): Promise<void> {
+  await view(tab, 'Key console');
+  await tab.page.getByLabel('Key', { exact: true }).fill(key);
+  await tab.page.getByRole('button', { name: 'Get', exact: true }).click();
+}
+
+/**
+ * Presses Get until the console shows `count` versions, as a person re-reading while replicas converge
+ * (read repair and anti-entropy are eventual); each read is awaited before the next.
+ */
+export async function getUntilVersions(tab: UiTab, key: string, count: number): Promise<void> {
+  const cards = tab.page.getByTestId('sibling');
+  await expect.poll(async () => {
+    await consoleGet(tab, key);
+    await expect(outcome(tab)).toHaveText(new RegExp(`(Read ${key}|${key} not found|get failed)`), { timeout: reactTimeoutMs });
+    return cards.count();
+  }, { timeout: 2 * reactTimeoutMs, intervals: [500], message: `${tab.id} reads ${count} version(s) of ${key}` }).toBe(count);
+}
+
+/** Waits until the members view of `tab` shows `id` as no longer alive (suspect or dead). */
+export async function waitForSuspect(tab: UiTab, id: string): Promise<void> {
+  await view(tab, 'Members');
+  const row = tab.page.getByTestId('members').getByRole('row').filter({ has: tab.page.getByTitle(id, { exact: true }) });
+  await expect(row.locator('.pill'), `${tab.id} sees ${id} suspect or dead`).toHaveText(/^(suspect|dead)$/, { timeout: reactTimeoutMs });
+}
+
+/** Locates `key` in the ring view. */
+export async function locate(tab: UiTab, key: string): Promise<void> {
+  await view(tab, 'Ring');
+  await tab.page.getByLabel('Key to locate').fill(key);
+  await tab.page.getByRole('button', { name: 'Locate', exact: true }).click();
+}
+
+/** The node ids shown as chips in a ring-view list (preference list, fallbacks, holders). */
+export async function chipIds(list: Locator): Promise<string[]> {
+  const texts = await list.locator('.chip').allTextContents();
+  return texts.map((t) => t.replace(/^\d+\.\s*/, '').trim());
+}
