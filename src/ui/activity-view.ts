@@ -34,6 +34,9 @@ export class ActivityView extends LitElement {
     .ev .text { overflow-wrap: anywhere; }
     .cat.error { color: var(--bad); } .cat.hint, .cat.handoff { color: var(--warn); } .cat.ae, .cat.repair { color: var(--ok); }
     .tools { margin-bottom: 8px; }
+    .round { display: grid; grid-template-columns: auto 1fr auto; gap: 8px; align-items: center; }
+    .round progress { width: 100%; }
+    .two p { margin: 4px 0; }
   `];
 
   override render() {
@@ -62,10 +65,10 @@ export class ActivityView extends LitElement {
   private renderAntiEntropy(s: UiSnapshot) {
     const round = s.antiEntropyRound;
     return html`<div class="panel" data-testid="repairs"><h3>Anti-entropy</h3>
-      ${round ? html`<div class="row"><span>round</span>
+      ${round ? html`<div class="round"><span>round</span>
         <progress max=${Math.max(1, round.total)} .value=${round.done} aria-label="anti-entropy round"></progress>
-        <span class="mono" data-testid="ae-round">${round.done} / ${round.total} partitions</span></div>
-        <p class="muted">${round.sessions} exchanges, ${round.inSync} already in sync</p>` : nothing}
+        <span class="mono" data-testid="ae-round">${round.done}/${round.total}</span></div>
+        <p class="muted">partitions compared this round; ${round.sessions} exchanges, ${round.inSync} in sync</p>` : nothing}
       ${s.repairs.length === 0 ? html`<p class="muted">No exchange running.</p>`
         : html`<table><tbody>${s.repairs.slice(0, 40).map((r) => html`<tr><td>partition ${r.partition}</td><td class="mono">with ${format.shortId(r.peer)}</td>
           <td><progress max=${Math.max(1, r.total)} .value=${r.done} aria-label=${`partition ${r.partition} repair`}></progress></td></tr>`)}</tbody></table>
