@@ -181,11 +181,8 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
     setLoss: (rate) => kv.setLoss(rate),
     heal: () => kv.heal(),
     leave: () => kv.leave(),
-    async setCapacity(capacity) {
-      if (!deps.request) return unsupported('changing capacity at run time (reload with ?capacity=)');
-      const result = await deps.request({ op: 'set-capacity', capacity });
-      if (!result.ok) throw new Error(result.error);
-    },
+    // Through kv, which also remembers the weight for this tab's next start.
+    setCapacity: (capacity) => kv.setCapacity(capacity),
     join: () => unsupported('joining again after a leave (reload the tab)'),
   };
 }
