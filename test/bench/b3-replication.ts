@@ -7,6 +7,7 @@
  * "Holds its copy": ours, the sum over tabs of the keys each node stores reaches N x keys (N = 3); Yjs,
  * every other tab's Y.Map has every key (Yjs replicates everything everywhere). Polled from Node every 50 ms.
  */
+import { rmSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import * as h from './harness.js';
 import * as profile from './profile.js';
@@ -95,6 +96,7 @@ async function yjs(env: h.BenchEnv, keys: number): Promise<Outcome> {
   } finally {
     for (const page of pages) await page.context().close();
     await server.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
