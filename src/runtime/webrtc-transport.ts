@@ -72,6 +72,11 @@ interface PeerState {
   link: PeerLink | undefined;
   linkId: string | undefined;
   open: boolean;
+  /**
+   * True after we closed an idle channel ourselves: the peer is still reachable on demand, so the core is not
+   * told it went away; the next failed attempt to reach it clears this.
+   */
+  closedIdle: boolean;
   reassembler: chunker.Reassembler;
   /** Whole messages waiting; the head may be partly written (head frames below). */
   readonly queue: Uint8Array[];
@@ -108,6 +113,8 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
   const counts = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0 };
   let rules: faults.FaultRules = opts.signaling.faults();
   let closed = false;
+  /** What the reachability handlers were last told per peer, so they hear of changes only. */
+  const reported = new Map<NodeId, boolean>();
 
   const initiates = (peer: NodeId): boolean => self < peer;
   const isPresent = (peer: NodeId): boolean => opts.signaling.presence().includes(peer);
@@ -117,7 +124,7 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
     let p = peers.get(id);
     if (!p) {
       p = {
-        id, link: undefined, linkId: undefined, open: false, reassembler: chunker.createReassembler(opts.reassembly),
+        id, link: undefined, linkId: undefined, open: false, closedIdle: false, reassembler: chunker.createReassembler(opts.reassembly),
         queue: [], queueBytes: 0, head: undefined, nextMessageId: 0, lastActiveMs: now(), attempt: 0,
         connectTimer: undefined, retryTimer: undefined,
       };
@@ -129,6 +136,7 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
   /** Starts a connection attempt if none is under way: as initiator, a new link; otherwise a request. */
   function ensureLink(p: PeerState): void {
     if (closed || p.link || p.connectTimer || p.retryTimer) return;
+    p.closedIdle = false; // from now on, failing to connect means the peer is really gone
     if (initiates(p.id)) startLink(p, newLinkId(), true);
     else opts.signaling.signal(p.id, { kind: 'connect' } satisfies SignalPayload);
     armConnectTimer(p);
@@ -147,6 +155,7 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
 
   function startLink(p: PeerState, linkId: string, initiator: boolean): void {
     dropLink(p);
+    p.closedIdle = false;
     p.linkId = linkId;
     const link = createPeerLink({
       initiator,
@@ -161,12 +170,15 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
           clearTimeout(p.connectTimer);
           p.connectTimer = undefined;
           p.lastActiveMs = now();
-          for (const h of reachabilityHandlers) h(p.id, true);
+          report(p);
           flush(p);
         },
         onFrame: (frame) => { if (p.link === link) receive(p, frame); },
         onClose: () => {
           if (p.link !== link) return;
+          // The far side may have closed it for idleness; while the peer is still in the room it stays
+          // reachable on demand, and a failed reconnect (or its leaving the room) says otherwise.
+          p.closedIdle = p.open && isPresent(p.id);
           dropLink(p);
           if (p.queue.length > 0) scheduleRetry(p);
         },
@@ -175,16 +187,33 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
     p.link = link;
   }
 
-  /** Forgets the current link (destroying it), telling reachability handlers if it was open. */
+  /** Forgets the current link (destroying it), telling reachability handlers if that changes anything. */
   function dropLink(p: PeerState): void {
-    const wasOpen = p.open;
     p.link?.destroy();
     p.link = undefined;
     p.linkId = undefined;
     p.open = false;
     p.head = undefined; // a partly written message restarts whole on the next link (fresh reassembler there)
     p.reassembler = chunker.createReassembler(opts.reassembly);
-    if (wasOpen) for (const h of reachabilityHandlers) h(p.id, false);
+    report(p);
+  }
+
+  /**
+   * Tells the handlers whether a peer is usable: its channel is open AND the fault rules let messages flow
+   * both ways. Under a partition the channel stays open (so a heal is instant), but the core must hear at
+   * once that the peer is gone, as it would when a real link fails its heartbeats; otherwise it keeps
+   * choosing that replica until its failure detector suspects it seconds later.
+   */
+  function report(p: PeerState): void {
+    const usable = (p.open || p.closedIdle) && !faults.blocks(rules, self, p.id) && !faults.blocks(rules, p.id, self);
+    if ((reported.get(p.id) ?? false) === usable) return;
+    reported.set(p.id, usable);
+    for (const h of reachabilityHandlers) h(p.id, usable);
+  }
+
+  function applyRules(next: faults.FaultRules): void {
+    rules = next;
+    for (const p of peers.values()) report(p);
   }
 
   function scheduleRetry(p: PeerState): void {
@@ -280,13 +309,23 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
     const nowMs = now();
     for (const p of peers.values()) {
       dropped.stale += p.reassembler.sweep(nowMs);
-      if (p.open && p.queue.length === 0 && nowMs - p.lastActiveMs >= idleCloseMs) dropLink(p);
-      if (!p.link && p.queue.length === 0 && !p.connectTimer && !p.retryTimer) peers.delete(p.id);
+      if (p.open && p.queue.length === 0 && nowMs - p.lastActiveMs >= idleCloseMs) {
+        p.closedIdle = true;
+        dropLink(p);
+      }
+      if (p.closedIdle && !isPresent(p.id)) {
+        p.closedIdle = false; // it left the room while idle: now it is gone
+        report(p);
+      }
+      if (!p.link && p.queue.length === 0 && !p.connectTimer && !p.retryTimer && !p.closedIdle) {
+        peers.delete(p.id);
+        reported.delete(p.id);
+      }
     }
   }
 
   opts.signaling.onSignal(onSignal);
-  opts.signaling.onFaults((next) => { rules = next; });
+  opts.signaling.onFaults(applyRules);
   const sweeper = setInterval(sweep, Math.max(10, Math.min(5000, idleCloseMs / 2)));
 
   return {
@@ -332,7 +371,7 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
     setFaults(next) {
       const checked = faults.validate(next);
       if (!checked.ok) throw new Error(`transport: invalid fault rules: ${checked.reason}`);
-      rules = checked.rules;
+      applyRules(checked.rules);
     },
     faults: () => rules,
     stats: () => ({

@@ -95,7 +95,7 @@ describe('webrtc transport (Node, wrtc)', () => {
     expect(a.transport.stats().messagesDropped).toMatchObject({ unknownPeer: 2, tooLarge: 1 });
   });
 
-  it('applies fault rules from the signaling server: partition drops, channels stay open, heal is instant', async () => {
+  it('applies fault rules from the signaling server: partition drops, channels stay open, heal is instant, reachability follows the rules', async () => {
     const s = await server();
     const [a, b, c] = [node(s, 'a'), node(s, 'b'), node(s, 'c')];
     await until('presence', allPresent([a, b, c]));
@@ -108,12 +108,13 @@ describe('webrtc transport (Node, wrtc)', () => {
     b.transport.send('c', pattern(10, 3));
     await until('b -> c within a group', () => c.inbox.length === 1);
     expect(a.transport.connectedPeers()).toEqual(['b']);
+    expect(a.reach).toEqual(['b up', 'b down']); // the channel is open, but the core must stop choosing b at once
     b.signaling.publishFaults(faults.noFaults);
     await until('healed everywhere', () => [a, b, c].every((n) => faults.isHealthy(n.transport.faults())));
     a.transport.send('b', pattern(10, 4));
     await until('a -> b after heal', () => b.inbox.length === 2);
     expect(b.inbox.map((m) => m.bytes[0])).toEqual([pattern(10, 1)[0], pattern(10, 4)[0]]);
-    expect(a.reach).toEqual(['b up']); // never went down
+    expect(a.reach).toEqual(['b up', 'b down', 'b up']);
   }, 30_000);
 
   it('drops at the receiver a message its own rules block (one-way cut), and loses by the injected draw', async () => {
@@ -124,6 +125,7 @@ describe('webrtc transport (Node, wrtc)', () => {
     a.transport.send('b', pattern(5, 1));
     await until('open', () => b.inbox.length === 1);
     b.transport.setFaults({ ...faults.noFaults, cuts: [{ from: 'a', to: 'b', oneWay: true }] });
+    expect(b.reach).toEqual(['a up', 'a down']); // a link that loses one direction is no usable replica link
     a.transport.send('b', pattern(5, 2));
     await until('dropped at b', () => b.transport.stats().messagesDropped.cut === 1);
     b.transport.send('a', pattern(5, 3)); // the other direction still flows
@@ -134,7 +136,7 @@ describe('webrtc transport (Node, wrtc)', () => {
     expect(b.inbox.length).toBe(1);
   }, 30_000);
 
-  it('closes an idle channel (both sides report it) and reopens it on the next send', async () => {
+  it('closes an idle channel (without telling the core the peer went away) and reopens it on the next send', async () => {
     const s = await server();
     const a = node(s, 'a', { idleCloseMs: 150 });
     const b = node(s, 'b', { idleCloseMs: 150 });
@@ -142,9 +144,24 @@ describe('webrtc transport (Node, wrtc)', () => {
     b.transport.send('a', pattern(3, 1));
     await until('first', () => a.inbox.length === 1);
     await until('idle close', () => a.transport.connectedPeers().length === 0 && b.transport.connectedPeers().length === 0);
-    expect(b.reach).toEqual(['a up', 'a down']);
+    expect(b.reach).toEqual(['a up']); // idle is not gone: the peer is reachable on demand
     b.transport.send('a', pattern(3, 2));
     await until('second', () => a.inbox.length === 2);
+  }, 30_000);
+
+  it('reports an idle-closed peer as gone once it leaves the room', async () => {
+    const s = await server();
+    const a = node(s, 'a', { idleCloseMs: 150 });
+    const b = node(s, 'b', { idleCloseMs: 150 });
+    await until('presence', allPresent([a, b]));
+    a.transport.send('b', pattern(3, 1));
+    await until('first', () => b.inbox.length === 1);
+    await until('idle close', () => a.transport.connectedPeers().length === 0);
+    expect(a.reach).toEqual(['b up']);
+    b.transport.close();
+    b.signaling.close();
+    await until('b gone', () => a.reach.length === 2);
+    expect(a.reach).toEqual(['b up', 'b down']);
   }, 30_000);
 
   it('bounds the per-peer queue: past it send() is false and counted', async () => {
