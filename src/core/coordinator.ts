@@ -140,7 +140,7 @@ function coordinate(state: NodeState, origin: Origin, request: WriteRequest): vo
   const n = replicaCount(state);
   const w = request.w ?? Math.min(state.config.w, n);
   const op: WriteOp = {
-    kind: 'write', opId, origin, op: request.op, key: request.key, version: v, w, n, startTick: state.tick,
+    kind: 'write', opId, origin, op: request.op, key: request.key, version: v, w, n, startTick: state.tick, createdStep: state.steps,
     sentTo: new Map(), acked: new Set([state.id]), replaced: new Set(), timedOut: new Set(),
     warnings: quorumWarnings(state, Math.min(state.config.r, n), w), replied: false,
   };
@@ -240,4 +240,13 @@ export function describe(value: Value): string {
 
 export function clockText(clock: VClock): string {
   return `[${clock.map((e) => `${e.actor}:${e.counter}`).join(' ')}]`;
+}
+
+/**
+ * The runtime could not persist the records of step `failedStep`: the coordinator's own copy of a write
+ * begun in that step is not durable, so it no longer counts toward W (an acknowledgement is never ahead of
+ * the disk). The write can still win with W copies on other replicas or fallbacks.
+ */
+export function onOwnCopyLost(state: NodeState, failedStep: number): void {
+  for (const op of state.writes.values()) if (op.createdStep === failedStep) op.acked.delete(state.id);
 }

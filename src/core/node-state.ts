@@ -35,6 +35,8 @@ export interface WriteOp {
   readonly w: number;
   readonly n: number;
   readonly startTick: number;
+  /** The step (NodeState.steps) that persisted the coordinator's own copy: if that persist fails, the copy does not count. */
+  readonly createdStep: number;
   /** Owners and fallbacks this write was sent to: target -> owner it stands for (itself for an owner). */
   readonly sentTo: Map<NodeId, { readonly owner: NodeId; readonly sentTick: number }>;
   /** Nodes that acknowledged a durable copy. */
@@ -151,6 +153,8 @@ export interface NodeState {
   /** Hinted keys being handed off, by the opId of their store message. */
   readonly handoffs: Map<number, { readonly owner: NodeId; readonly to: NodeId; readonly key: string; readonly sentTick: number }>;
   lastGossipTick: number;
+  /** Steps taken so far; a `storage-failed` input refers to the step before it. */
+  steps: number;
   lastHandoffTick: number;
   readonly antiEntropy: AntiEntropy;
   leave: Leave | undefined;

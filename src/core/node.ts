@@ -61,7 +61,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     members: new Map(), ring: ring.build([], config.partitions), ringSignature: '', unreachable: new Set(),
     index: storeIndex.create(config.partitions), nextId: rng.int(2 ** 30) * 1024,
     writes: new Map(), reads: new Map(), forwards: new Map(), loads: new Map(), gathers: new Map(), handoffs: new Map(),
-    lastGossipTick: -Infinity, lastHandoffTick: options.now,
+    lastGossipTick: -Infinity, steps: 0, lastHandoffTick: options.now,
     antiEntropy: { cursor: rng.int(1024), session: undefined, lastRoundTick: options.now, sessionsStarted: 0, sessionsInSync: 0, versionsSent: 0 },
     leave: undefined, left: false,
     counters: { messagesSent: 0, messagesReceived: 0, messagesDropped: 0, repairs: 0, hintsHandedOff: 0, storageErrors: 0, writesAcked: 0, readsServed: 0 },
@@ -101,6 +101,7 @@ function collect(state: NodeState): Effect[] {
 export function step(state: NodeState, input: Input): Effect[] {
   state.out = [];
   state.records = [];
+  state.steps++;
   if (state.left) {
     // A node that left serves nothing, but keeps gossiping its 'left' status (an announcement lost in a
     // partition would otherwise leave it in everyone's ring for ever) until the runtime stops it.
@@ -136,6 +137,7 @@ export function step(state: NodeState, input: Input): Effect[] {
       break;
     case 'storage-failed':
       state.counters.storageErrors++;
+      coordinator.onOwnCopyLost(state, state.steps - 1);
       // The step's records may not be durable while the index already holds them: the runtime should
       // recreate the node from storage (node.create) to resynchronise; until then anti-entropy cannot see the gap.
       fx.trace(state, 'error', () => `storage failed: ${input.error}`);

@@ -112,6 +112,26 @@ describe('node: client requests get clear errors', () => {
   });
 });
 
+describe('node: an acknowledgement is never ahead of the disk', () => {
+  const storeTo = (effects: readonly Effect[], to: string) =>
+    effects.flatMap((e) => (e.type === 'send' && e.to === to && e.message.type === 'store' ? [e.message] : []))[0];
+
+  it.each([
+    ['persisted', false, [{ ok: true }]],
+    ['whose persist failed', true, [{ ok: false, indeterminate: true, error: 'write quorum not reached: 1 of 2 acknowledged' }]],
+  ] as const)("the coordinator's own copy counts toward W only when %s", (_name, fail, expected) => {
+    const { state } = pair();
+    const effects = node.step(state, { type: 'request', requestId: 7, request: put('k', 'v') });
+    const store = storeTo(effects, 'b');
+    expect(store).toBeDefined();
+    let all: Effect[] = fail ? node.step(state, { type: 'storage-failed', error: 'storage full: QuotaExceededError' }) : [];
+    const digests = store?.versions.map((v) => v.digest) ?? [];
+    all = all.concat(node.step(state, { type: 'message', from: 'b', message: { type: 'store-ack', opId: store?.opId ?? 0, key: 'k', digests, ok: true, error: '' } }));
+    for (let t = 1; t <= 200; t++) all = all.concat(node.step(state, { type: 'tick', now: t }));
+    expect(replies(all).map((r) => (r.ok ? { ok: true } : r))).toEqual(expected);
+  });
+});
+
 describe('node: wrong peer messages are dropped and counted, never thrown', () => {
   const cases: [string, Message][] = [
     ['a store-ack for no write', { type: 'store-ack', opId: 12345, key: 'k', digests: [], ok: true, error: '' }],
