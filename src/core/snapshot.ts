@@ -47,16 +47,33 @@ export interface NodeSnapshot {
 }
 
 /** Hint entries listed in a snapshot at most (the count is always exact). */
-const snapshotHintsMax = 200;
+export const snapshotHintsMax = 200;
 
+/**
+ * The first `max` hinted (owner, key) pairs, stopping as soon as it has them: the cost is bounded by `max`,
+ * not by the number of hints.
+ */
+function hintEntries(state: NodeState, max: number): { owner: NodeId; key: string }[] {
+  const entries: { owner: NodeId; key: string }[] = [];
+  for (const [owner, byKey] of state.index.hints) {
+    for (const key of byKey.keys()) {
+      if (entries.length >= max) return entries;
+      entries.push({ owner, key });
+    }
+  }
+  return entries;
+}
+
+/**
+ * O(members + partitions + snapshotHintsMax), independent of the number of keys (the runtime publishes a
+ * snapshot up to 10 times a second): counts come from the index's running counts, and every list is
+ * bounded (members by limits.membersMax, owners, replicated and merkleRoots by the partition count).
+ */
 export function snapshot(state: NodeState): NodeSnapshot {
   const replicated = ring.replicaPartitions(state.ring, state.id, coordinator.replicaCount(state));
   const merkleRoots: Record<number, string> = {};
   for (const p of replicated) merkleRoots[p] = storeIndex.root(state.index, p);
-  const entries: { owner: NodeId; key: string }[] = [];
-  for (const [owner, byKey] of state.index.hints) for (const key of byKey.keys()) if (entries.length < snapshotHintsMax) entries.push({ owner, key });
-  let versions = 0;
-  for (const v of state.index.versions.values()) versions += v.length;
+  const counts = storeIndex.counts(state.index);
   const session = state.antiEntropy.session;
   const total = antiEntropy.partitionsHeld(state).length;
   // The cursor points at the next partition; while a session runs, it has already moved past its partition.
@@ -65,8 +82,8 @@ export function snapshot(state: NodeState): NodeSnapshot {
     id: state.id, host: state.host, epoch: state.epoch, tick: state.tick, ready: state.ready,
     config: state.config, configVersion: state.configVersion,
     members: [...state.members.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
-    owners: state.ring.owners, replicated, keys: state.index.versions.size, versions,
-    hints: { count: state.index.hintCount, entries }, merkleRoots,
+    owners: state.ring.owners, replicated, keys: counts.keys, versions: counts.versions,
+    hints: { count: counts.hints, entries: hintEntries(state, snapshotHintsMax) }, merkleRoots,
     pendingRequests: state.pendingRequests, pendingWrites: state.writes.size, pendingReads: state.reads.size,
     antiEntropy: {
       partition: session?.partition, phase: session?.phase ?? 'idle', peer: session?.peer, done, total,

@@ -20,11 +20,19 @@ export interface Index {
   /** One Merkle tree per partition over (key, siblings.leafDigest) leaves (merkle.ts). */
   readonly trees: Map<number, merkle.MerkleTree>;
   readonly hints: Map<NodeId, Map<string, readonly VersionMeta[]>>;
+  /** Running count of the versions in `versions` (all keys), kept by every change so counting is O(1). */
+  versionCount: number;
+  /** Running count of the hinted versions in `hints` (all owners and keys). */
   hintCount: number;
 }
 
 export function create(partitions: number): Index {
-  return { partitions, versions: new Map(), partitionOfKey: new Map(), trees: new Map(), hints: new Map(), hintCount: 0 };
+  return { partitions, versions: new Map(), partitionOfKey: new Map(), trees: new Map(), hints: new Map(), versionCount: 0, hintCount: 0 };
+}
+
+/** What the index holds, from its running counts: O(1), whatever the number of keys. */
+export function counts(index: Index): { readonly keys: number; readonly versions: number; readonly hints: number } {
+  return { keys: index.versions.size, versions: index.versionCount, hints: index.hintCount };
 }
 
 export function partitionOf(index: Index, key: string): number {
@@ -81,6 +89,7 @@ export function nonEmptyPartitions(index: Index): number[] {
 }
 
 function setVersions(index: Index, key: string, metas: readonly VersionMeta[]): void {
+  index.versionCount += metas.length - get(index, key).length;
   if (metas.length === 0) index.versions.delete(key);
   else index.versions.set(key, metas);
   merkle.update(tree(index, partitionOf(index, key)), key, siblings.leafDigest(metas));

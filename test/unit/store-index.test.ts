@@ -78,3 +78,45 @@ describe("store-index: Merkle trees per partition (merkle.ts)", () => {
     }), { seed, numRuns: 100 });
   });
 });
+
+describe('store-index: running counts', () => {
+  /** The counts the slow way: walking every key and every hint. */
+  function recount(index: storeIndex.Index): { keys: number; versions: number; hints: number } {
+    let versions = 0;
+    for (const metas of index.versions.values()) versions += metas.length;
+    let hints = 0;
+    for (const byKey of index.hints.values()) for (const metas of byKey.values()) hints += metas.length;
+    return { keys: index.versions.size, versions, hints };
+  }
+
+  const keyArb = fc.constantFrom('k1', 'k2', 'k3', 'k4');
+  const versionArb = fc.tuple(fc.constantFrom('a@1', 'b@1', 'c@1'), fc.integer({ min: 1, max: 3 }), fc.constantFrom('x', 'y')).map(([actor, counter, text]) => v(actor, counter, text));
+  const ownerArb = fc.constantFrom('o1', 'o2');
+  const opArb = fc.oneof(
+    fc.record({ op: fc.constant('apply' as const), mode: fc.constantFrom('vclock' as const, 'lww' as const), key: keyArb, versions: fc.array(versionArb, { minLength: 1, maxLength: 3 }), max: fc.constantFrom(2, limits.siblingsMax) }),
+    fc.record({ op: fc.constant('restore' as const), key: keyArb, version: versionArb }),
+    fc.record({ op: fc.constant('forget' as const), key: keyArb, keep: fc.integer({ min: 0, max: 3 }) }),
+    fc.record({ op: fc.constant('hint' as const), owner: ownerArb, key: keyArb, versions: fc.array(versionArb, { minLength: 1, maxLength: 3 }), hintsMax: fc.constantFrom(3, limits.hintsMax) }),
+    fc.record({ op: fc.constant('restore-hint' as const), owner: ownerArb, key: keyArb, version: versionArb }),
+    fc.record({ op: fc.constant('drop-hints' as const), owner: ownerArb, key: keyArb, confirm: fc.integer({ min: 0, max: 3 }) }),
+  );
+
+  it('keys, versions and hints equal a full recount after any sequence of changes', () => {
+    fc.assert(fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
+      const index = storeIndex.create(4);
+      for (const o of ops) {
+        switch (o.op) {
+          case 'apply': storeIndex.apply(index, o.mode, o.key, o.versions, o.max); break;
+          case 'restore': storeIndex.restore(index, o.key, o.version); break;
+          // Storage returned only some of the versions (the first `keep` of them, rebuilt from their metadata's digests).
+          case 'forget': storeIndex.forgetMissing(index, o.key, storeIndex.get(index, o.key).slice(0, o.keep) as unknown as Version[]); break;
+          case 'hint': storeIndex.addHint(index, 'vclock', o.owner, o.key, o.versions, limits.siblingsMax, o.hintsMax); break;
+          case 'restore-hint': storeIndex.restoreHint(index, o.owner, o.key, o.version); break;
+          case 'drop-hints': storeIndex.dropHints(index, o.owner, o.key, storeIndex.hintsFor(index, o.owner, o.key).slice(0, o.confirm).map((m) => m.digest)); break;
+          default: { const never: never = o; throw new Error(`unknown op ${JSON.stringify(never)}`); }
+        }
+        expect(storeIndex.counts(index)).toEqual(recount(index));
+      }
+    }), { seed, numRuns: 300 });
+  });
+});
