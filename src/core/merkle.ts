@@ -16,19 +16,24 @@
  *
  * The interactive exchange between two nodes, each holding only its own tree (anti-entropy drives it):
  *   1. A sends root(A) (1 hash). Equal roots: done.
- *   2. Level by level, for each inner node whose hashes differed, A sends childrenHashes(A, level, index)
- *      (fanOut hashes); B compares them with its own and descends into the differing children.
+ *   2. Level by level, for each inner node whose hashes differed, one side sends childrenHashes of it
+ *      (fanOut hashes); the other compares them with its own and descends into the differing children.
  *   3. For each differing bucket, both sides send bucketLeaves (one digest per leaf); each side then knows
  *      exactly which keys differ (missing on one side or different digests) and pushes its versions.
  * `diff` performs the same descent locally and counts every hash and leaf digest that exchange sends.
+ * On the wire hashes and leaf digests travel as raw `hashBytes` bytes (childrenHashBytes, digestBytes).
  */
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import * as hash from './hash.js';
 
 export const fanOut = 16;
 export const depth = 2;
 export const bucketCount = fanOut ** depth;
+/** Bytes of every node hash and leaf digest (MD5). */
+export const hashBytes = hash.md5Bytes;
 /** The hash of an empty bucket or subtree, and the root of an empty tree. */
-export const emptyHash = '0'.repeat(32);
+export const emptyHash = '0'.repeat(2 * hashBytes);
+const emptyHashBytes = new Uint8Array(hashBytes);
 
 export interface MerkleTree {
   /** Per level 0..depth: node index -> 16-byte hash (absent = empty). Level `depth` holds the buckets. */
@@ -121,15 +126,41 @@ export function size(tree: MerkleTree): number {
   return tree.size;
 }
 
-/** The hashes of the children of node `index` at `level` (0 = root, depth - 1 = parents of buckets). */
-export function childrenHashes(tree: MerkleTree, level: number, index: number): string[] {
-  if (!Number.isInteger(level) || level < 0 || level >= depth) throw new RangeError(`merkle: no inner level ${level}`);
-  if (!Number.isInteger(index) || index < 0 || index >= fanOut ** level) throw new RangeError(`merkle: no node ${index} at level ${level}`);
+/** True when `index` names a node at inner `level` (0 = root, depth - 1 = parents of buckets). */
+export function isInnerNode(level: number, index: number): boolean {
+  return Number.isInteger(level) && level >= 0 && level < depth && Number.isInteger(index) && index >= 0 && index < fanOut ** level;
+}
+
+/**
+ * The raw hashes (hashBytes each, all zeros when empty) of the children of node `index` at `level`
+ * (0 = root, depth - 1 = parents of buckets), as anti-entropy sends them. Do not mutate them.
+ */
+export function childrenHashBytes(tree: MerkleTree, level: number, index: number): Uint8Array[] {
+  if (!isInnerNode(level, index)) throw new RangeError(`merkle: no node ${index} at inner level ${level}`);
   const children = tree.levels[level + 1] as Map<number, Uint8Array>;
-  return Array.from({ length: fanOut }, (_, c) => {
-    const h = children.get(index * fanOut + c);
-    return h === undefined ? emptyHash : hash.hex(h);
-  });
+  return Array.from({ length: fanOut }, (_, c) => children.get(index * fanOut + c) ?? emptyHashBytes);
+}
+
+/** The children hashes of node `index` at `level`, as hex (childrenHashBytes for the wire). */
+export function childrenHashes(tree: MerkleTree, level: number, index: number): string[] {
+  return childrenHashBytes(tree, level, index).map((h) => hash.hex(h));
+}
+
+/** Byte-wise equality of two hashes (a hash of another length never equals ours). */
+export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A leaf digest (hex MD5, siblings.leafDigest) as hashBytes raw bytes for the wire; throws on non-hex. */
+export function digestBytes(digest: string): Uint8Array {
+  return hexToBytes(digest);
+}
+
+/** A leaf digest received as raw bytes, back to the hex form the tree keeps (any bytes are accepted). */
+export function digestHex(bytes: Uint8Array): string {
+  return bytesToHex(bytes);
 }
 
 /** The leaves of one bucket, sorted by key. */

@@ -13,8 +13,13 @@ import { siblingsHardMax } from './siblings.js';
 
 const id = s.string({ maxBytes: limits.idBytesMax });
 const key = s.string({ maxBytes: limits.keyBytesMax });
-/** Hex MD5 strings (digests, value hashes, Merkle hashes). */
+/** Hex MD5 strings (digests, value hashes, a Merkle root). */
 const hex = s.string({ maxBytes: 64 });
+/**
+ * A raw Merkle hash or leaf digest (merkle.hashBytes = 16 bytes of MD5; half the size of hex). The bound
+ * is the only check: a hash of another length simply never equals the receiver's (merkle.sameHash).
+ */
+const merkleHash = s.bytes({ maxBytes: 16 });
 /** An actor is `${nodeId}@${epoch}` (vclock.ts). */
 const actor = s.string({ maxBytes: limits.idBytesMax + 16 });
 const errorText = s.string({ maxBytes: 1024 });
@@ -88,14 +93,25 @@ export const messageSchema = s.union('type', {
   'read-reply': s.object({ opId: s.uint(), key, versions }),
   /** Anti-entropy step 1: the initiator's Merkle root of one partition. */
   'ae-root': s.object({ sessionId: s.uint(), partition: s.uint(), root: hex }),
-  /** Step 2: roots differ; the responder's bucket hashes. */
-  'ae-buckets': s.object({ sessionId: s.uint(), partition: s.uint(), hashes: s.array(hex, { max: bucketsPerMessageMax }) }),
-  /** Step 3: the initiator's leaves (key, leaf digest) in the buckets that differ. */
+  /**
+   * Step 2, one tree level at a time: the sender's hashes at `level` (1 = the root's children, merkle.depth
+   * = the buckets) of the children of `parents` (nodes at level - 1), merkle.fanOut per parent, in order.
+   * The responder answers a differing root with level 1 (parents [0]); each side then answers with the
+   * next level under only the children that differ. No hashes at level 1: the roots are equal.
+   */
+  'ae-buckets': s.object({
+    sessionId: s.uint(),
+    partition: s.uint(),
+    level: s.uint(),
+    parents: s.array(s.uint(), { max: bucketsPerMessageMax }),
+    hashes: s.array(merkleHash, { max: bucketsPerMessageMax }),
+  }),
+  /** Step 3: the leaves (key, leaf digest) in the buckets that differ, from the side that found them. */
   'ae-leaves': s.object({
     sessionId: s.uint(),
     partition: s.uint(),
     buckets: s.array(s.uint(), { max: bucketsPerMessageMax }),
-    leaves: s.array(s.object({ key, digest: hex }), { max: leavesPerMessageMax }),
+    leaves: s.array(s.object({ key, digest: merkleHash }), { max: leavesPerMessageMax }),
   }),
   /** Step 4: the responder asks for the initiator's versions of keys it does not hold at all. */
   'ae-want': s.object({ sessionId: s.uint(), partition: s.uint(), keys: s.array(key, { max: leavesPerMessageMax }) }),

@@ -62,8 +62,18 @@ export function bucketOf(key: string): number {
 }
 
 /**
- * The hash of every bucket of a partition's tree (merkle.bucketCount of them), gathered level by level
- * with merkle.childrenHashes. Anti-entropy sends them in one message once the roots differ.
+ * The raw hashes of the children of each of `parents` (nodes at inner `level` of a partition's tree),
+ * merkle.fanOut per parent, in order: what one step of anti-entropy's descent sends. Throws on a node
+ * the tree does not have (check with merkle.isInnerNode first).
+ */
+export function childrenHashes(index: Index, partition: number, level: number, parents: readonly number[]): Uint8Array[] {
+  const t = tree(index, partition);
+  return parents.flatMap((p) => merkle.childrenHashBytes(t, level, p));
+}
+
+/**
+ * The hex hash of every bucket of a partition's tree (merkle.bucketCount of them), gathered level by
+ * level with merkle.childrenHashes: a whole view for tests and tools (anti-entropy descends instead).
  */
 export function bucketHashes(index: Index, partition: number): string[] {
   const t = tree(index, partition);

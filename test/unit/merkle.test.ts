@@ -91,3 +91,39 @@ describe('merkle: diff, as the network exchange would run it', () => {
     expect(() => merkle.bucketLeaves(t, merkle.bucketCount)).toThrow(RangeError);
   });
 });
+
+describe('merkle: the wire form of hashes and leaf digests', () => {
+  it('childrenHashBytes are the raw form of childrenHashes: hashBytes each, zeros for an empty child', () => {
+    fc.assert(
+      fc.property(leavesArb, (leaves) => {
+        const t = treeOf(Object.entries(leaves));
+        for (let level = 0; level < merkle.depth; level++) {
+          for (let index = 0; index < merkle.fanOut ** level; index += 5) {
+            const raw = merkle.childrenHashBytes(t, level, index);
+            expect(raw.every((h) => h.length === merkle.hashBytes)).toBe(true);
+            expect(raw.map((h) => merkle.digestHex(h))).toEqual(merkle.childrenHashes(t, level, index));
+          }
+        }
+      }),
+      runs,
+    );
+    expect(merkle.childrenHashBytes(merkle.create(), 1, 3).every((h) => h.every((b) => b === 0))).toBe(true);
+    expect(() => merkle.childrenHashBytes(merkle.create(), 1, merkle.fanOut)).toThrow(RangeError);
+  });
+
+  it.each([
+    ['equal bytes', [1, 2, 3], [1, 2, 3], true],
+    ['one byte differs', [1, 2, 3], [1, 2, 4], false],
+    ['a shorter hash is never equal', [1, 2, 3], [1, 2], false],
+    ['empty and empty', [], [], true],
+  ])('sameHash: %s', (_name, a, b, same) => {
+    expect(merkle.sameHash(Uint8Array.from(a), Uint8Array.from(b))).toBe(same);
+  });
+
+  it('a hex leaf digest travels as hashBytes raw bytes and comes back the same', () => {
+    const digest = merkle.root(treeOf([['k', 'd']]));
+    const bytes = merkle.digestBytes(digest);
+    expect(bytes.length).toBe(merkle.hashBytes);
+    expect(merkle.digestHex(bytes)).toBe(digest);
+  });
+});
