@@ -243,8 +243,9 @@ export function clockText(clock: VClock): string {
 }
 
 /**
- * The runtime could not persist the records of step `failedStep`: the coordinator's own copy of a write
- * begun in that step is not durable, so it no longer counts toward W (an acknowledgement is never ahead of
+ * The runtime could not persist the records of step `failedStep` (the `step` of its persist effect, named
+ * by a `storage-failed` input, possibly several steps later): the coordinator's own copy of a write begun
+ * in that step is not durable, so it no longer counts toward W (an acknowledgement is never ahead of
  * the disk). The write can still win with W copies on other replicas or fallbacks.
  */
 export function onOwnCopyLost(state: NodeState, failedStep: number): void {

@@ -3,10 +3,13 @@
  *
  * The core is a synchronous state machine in the manner of etcd's raft: the runtime (browser) or the
  * simulator feeds one Input at a time to `node.step`, and carries out the returned Effects in this order:
- *   1. every `persist` of the step, durably, in one storage transaction;
- *   2. only then the `send`s, `reply`s and `load`s (so an acknowledgement is never ahead of the disk).
+ *   1. every `persist` of the step, durably (the runtime may group the records of consecutive steps into
+ *      one transaction, and may keep stepping while it commits);
+ *   2. only once they are durable, the step's `send`s, `reply`s and `load`s, in step order (so an
+ *      acknowledgement is never ahead of the disk).
  * If the persist fails, the runtime sends nothing of that step, fails its replies with the storage error,
- * and feeds `storage-failed` back so the core can account for it.
+ * and feeds `storage-failed` back with the failed steps' numbers (the `step` of their `persist` effects),
+ * possibly after it has fed later inputs: the core must account for exactly those steps.
  */
 import type { Message } from './messages.js';
 import type { ClusterConfig, HostId, MemberStatus, NodeId, Value, VClock, Version } from './types.js';
@@ -93,10 +96,15 @@ export type Input =
   | { readonly type: 'loaded'; readonly loadId: number; readonly key: string; readonly versions: readonly Version[]; readonly corrupt: number }
   /** The transport lost or (re)gained its channel to a peer: a hint for failure detection, not a verdict. */
   | { readonly type: 'peer-reachable'; readonly peer: NodeId; readonly reachable: boolean }
-  | { readonly type: 'storage-failed'; readonly error: string };
+  /**
+   * Storage failed. `steps` are the numbers of the steps whose records were not written (the `step` of
+   * their `persist` effects); empty when a read failed.
+   */
+  | { readonly type: 'storage-failed'; readonly error: string; readonly steps: readonly number[] };
 
 export type Effect =
-  | { readonly type: 'persist'; readonly records: readonly StoreRecord[] }
+  /** `step` numbers the step that made the records (0 for node.create's): a `storage-failed` names it. */
+  | { readonly type: 'persist'; readonly records: readonly StoreRecord[]; readonly step: number }
   /** Encode with `codec.encode(messageSchema, message)` (messages.ts) and send. */
   | { readonly type: 'send'; readonly to: NodeId; readonly message: Message }
   | { readonly type: 'reply'; readonly requestId: number; readonly result: ClientResult }

@@ -92,7 +92,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
 }
 
 function collect(state: NodeState): Effect[] {
-  const effects: Effect[] = state.records.length > 0 ? [{ type: 'persist', records: state.records }, ...state.out] : state.out;
+  const effects: Effect[] = state.records.length > 0 ? [{ type: 'persist', records: state.records, step: state.steps }, ...state.out] : state.out;
   state.out = [];
   state.records = [];
   return effects;
@@ -137,8 +137,8 @@ export function step(state: NodeState, input: Input): Effect[] {
       break;
     case 'storage-failed':
       state.counters.storageErrors++;
-      coordinator.onOwnCopyLost(state, state.steps - 1);
-      // The step's records may not be durable while the index already holds them: the runtime should
+      for (const failedStep of input.steps) coordinator.onOwnCopyLost(state, failedStep);
+      // The steps' records may not be durable while the index already holds them: the runtime should
       // recreate the node from storage (node.create) to resynchronise; until then anti-entropy cannot see the gap.
       fx.trace(state, 'error', () => `storage failed: ${input.error}`);
       break;

@@ -45,10 +45,21 @@ export interface RuntimeOptions<Snap> {
   readonly traceMax?: number;
   /** A request the node has not answered after this long fails (a safety net; the core has its own timeouts). */
   readonly replyTimeoutMs?: number;
+  /** Most steps in one batch (one storage transaction); past it the loop waits for the commit in flight. */
+  readonly batchStepsMax?: number;
+  /**
+   * Most bytes of records (estimated) in one batch; past it the loop waits for the commit in flight. A
+   * single step is always taken, so a batch may exceed it by one step's records.
+   */
+  readonly batchBytesMax?: number;
 }
 
 export interface RuntimeCounters {
   readonly steps: number;
+  /** Batches released (each at most one storage transaction, none when its steps wrote nothing). */
+  readonly batches: number;
+  /** Times the loop stopped stepping because the open batch was full while the previous one committed. */
+  readonly backPressureStalls: number;
   readonly messagesSent: number;
   readonly messagesReceived: number;
   /** Malformed incoming messages + sends the transport refused + messages refused by a full queue. */
@@ -84,10 +95,15 @@ export interface Runtime<Snap> {
   /** Sends a client request through the node; resolves with its result (failures are results, never rejections). */
   request(request: ClientRequest): Promise<ClientResult>;
   view(): RuntimeView<Snap>;
-  /** Called after every step and every counted event (unthrottled: keep listeners cheap). */
+  /**
+   * Called after every released batch of steps and every counted event (unthrottled, but once per batch
+   * rather than per step: keep listeners cheap).
+   */
   onChange(listener: () => void): () => void;
   /** Stops the timer, fails pending requests, closes the transport and the store. */
   close(): void;
 }
 
-export const defaults = { tickMs: 100, inputQueueMax: 10_000, traceMax: 500, replyTimeoutMs: 30_000 } as const;
+export const defaults = {
+  tickMs: 100, inputQueueMax: 10_000, traceMax: 500, replyTimeoutMs: 30_000, batchStepsMax: 256, batchBytesMax: 4 * 1024 * 1024,
+} as const;

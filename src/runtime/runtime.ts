@@ -2,21 +2,26 @@
  * The loop that drives the pure core in a tab. It owns every timer, promise and IO call; the core only
  * ever sees one Input at a time and answers with Effects (see core/node-io.ts for the contract).
  *
- * Per step, in order:
- *   1. all `persist` records of the step go to storage in ONE transaction, and the loop waits for it;
- *   2. only then are the step's messages sent, its replies resolved and its loads started.
- * If the persist fails, nothing of the step is sent, its replies fail with the storage error, and a
- * `storage-failed` input is fed back before anything else.
+ * Group commit: steps go into the open batch; the records of a batch are written in ONE transaction.
+ * While a batch commits, the loop keeps stepping into the next one, up to batchStepsMax steps or
+ * batchBytesMax bytes of records (back-pressure: then it stops stepping until the commit ends). When a
+ * batch commits, its steps' effects are released in step order: sends, replies, then loads (which see the
+ * batch's records), traces. Batches commit strictly one after the other, and a step without records is
+ * released only after every earlier batch, so sends leave in step order and an acknowledgement is never
+ * ahead of the disk.
+ * If a batch's transaction fails, nothing of its steps is sent, their replies fail with the storage error,
+ * and `storage-failed` naming exactly the batch's persisting steps is fed back before any other input.
  *
  * Time: a timer fires every tickMs, but hidden tabs clamp timers to 1 s and may throttle harder, so the
  * tick is derived from elapsed time (floor(elapsedMs / tickMs)) and fed as ONE absolute `now`: the core
  * catches up by itself however late the timer was.
  */
 import { limits } from '../core/limits.js';
-import type { ClientRequest, ClientResult, Effect, Input, StoreRecord, StoredState, TraceEvent } from '../core/node-io.js';
+import type { ClientRequest, ClientResult, Effect, Input, StoredState, TraceEvent } from '../core/node-io.js';
 import type { Message } from '../core/messages.js';
 import type { NodeId } from '../core/types.js';
 import { systemClock, type Clock } from './clock.js';
+import * as commitBatch from './commit-batch.js';
 import * as inputQueue from './input-queue.js';
 import * as requestCheck from './request-check.js';
 import { defaults, type NodeHandle, type Runtime, type RuntimeOptions, type RuntimeView } from './runtime-types.js';
@@ -37,21 +42,28 @@ class Loop<Snap> implements Runtime<Snap> {
   private readonly tickMs: number;
   private readonly traceMax: number;
   private readonly replyTimeoutMs: number;
+  private readonly batchStepsMax: number;
+  private readonly batchBytesMax: number;
   private readonly counters = {
-    steps: 0, messagesSent: 0, messagesReceived: 0, messagesDropped: 0, malformedMessages: 0, sendsRefused: 0,
-    inputsRefused: 0, storageErrors: 0, corruptVersions: 0, requestTimeouts: 0,
+    steps: 0, batches: 0, backPressureStalls: 0, messagesSent: 0, messagesReceived: 0, messagesDropped: 0, malformedMessages: 0,
+    sendsRefused: 0, inputsRefused: 0, storageErrors: 0, corruptVersions: 0, requestTimeouts: 0,
   };
   private readonly queue: inputQueue.InputQueue;
   private readonly pending = new Map<number, { resolve: (result: ClientResult) => void; cancelTimer: () => void }>();
-  private readonly trace: TraceEvent[] = [];
+  /** Trace events, oldest first; trimmed to traceMax only once it doubles, so recording is O(1) amortised. */
+  private trace: TraceEvent[] = [];
   private readonly listeners = new Set<() => void>();
   private readonly node: NodeHandle<Snap>;
   private readonly startMs: number;
   private readonly stopTimer: () => void;
   private tick = 0;
   private nextRequestId = 1;
-  /** True while a step is being carried out: the loop serves one input at a time. */
-  private draining = false;
+  /** The batch steps go into now. */
+  private open: commitBatch.Batch = commitBatch.create();
+  /** True while a batch's transaction is in flight (at most one: batches commit in order). */
+  private committing = false;
+  /** True while the loop steps or releases effects: a re-entrant pump (a message to itself) returns at once. */
+  private pumping = false;
   private closed = false;
   private crashed: string | undefined;
   private lastStorageError: string | undefined;
@@ -62,24 +74,22 @@ class Loop<Snap> implements Runtime<Snap> {
     this.tickMs = options.tickMs ?? defaults.tickMs;
     this.traceMax = options.traceMax ?? defaults.traceMax;
     this.replyTimeoutMs = options.replyTimeoutMs ?? defaults.replyTimeoutMs;
+    this.batchStepsMax = options.batchStepsMax ?? defaults.batchStepsMax;
+    this.batchBytesMax = options.batchBytesMax ?? defaults.batchBytesMax;
     this.queue = inputQueue.create(options.inputQueueMax ?? defaults.inputQueueMax);
     this.counters.corruptVersions = corruptAtStart;
     this.startMs = this.clock.nowMs();
     const created = options.createNode({ stored, seeds: options.transport.presentPeers(), now: 0 });
     this.node = created.node;
     this.stopTimer = this.clock.every(this.tickMs, () => {
-      if (this.currentTick() > this.tick && this.queue.queueTick()) void this.drain();
+      if (this.currentTick() > this.tick && this.queue.queueTick()) this.pump();
     });
     options.transport.onMessage((from, bytes) => this.receive(from, bytes));
     options.transport.onReachability((peer, reachable) => this.enqueueInternal({ type: 'peer-reachable', peer, reachable }));
-    // The node's first effects (e.g. a new epoch, its join gossip) go through the same path as any step's,
-    // and no step runs before they are carried out: `draining` holds the loop until then.
-    this.draining = true;
-    void this.carryOut(created.effects).finally(() => {
-      this.draining = false;
-      this.changed();
-      void this.drain();
-    });
+    // The node's first effects (e.g. a new epoch, its join gossip) are the first entry of the first batch:
+    // everything a later step does is released after them.
+    commitBatch.add(this.open, created.effects);
+    this.pump();
   }
 
   request(clientRequest: ClientRequest): Promise<ClientResult> {
@@ -97,7 +107,7 @@ class Loop<Snap> implements Runtime<Snap> {
         this.resolveRequest(requestId, { ok: false, error: `no reply from the node within ${this.replyTimeoutMs / 1000} s`, indeterminate: true });
       });
       this.pending.set(requestId, { resolve, cancelTimer });
-      void this.drain();
+      this.pump();
     });
   }
 
@@ -107,7 +117,7 @@ class Loop<Snap> implements Runtime<Snap> {
       storage: this.options.store.stats(),
       ...(this.lastStorageError !== undefined ? { lastStorageError: this.lastStorageError } : {}),
       ...(this.crashed !== undefined ? { crashed: this.crashed } : {}),
-      queueLength: this.queue.length(), pendingRequests: this.pending.size, trace: this.trace.slice(),
+      queueLength: this.queue.length(), pendingRequests: this.pending.size, trace: this.trace.slice(-this.traceMax),
     };
   }
 
@@ -135,7 +145,7 @@ class Loop<Snap> implements Runtime<Snap> {
 
   private record(event: TraceEvent): void {
     this.trace.push(event);
-    if (this.trace.length > this.traceMax) this.trace.splice(0, this.trace.length - this.traceMax);
+    if (this.trace.length > 2 * this.traceMax) this.trace = this.trace.slice(-this.traceMax);
   }
 
   private currentTick(): number {
@@ -154,27 +164,86 @@ class Loop<Snap> implements Runtime<Snap> {
     for (const requestId of [...this.pending.keys()]) this.resolveRequest(requestId, { ok: false, error, indeterminate: true });
   }
 
-  /** Serves queued inputs one at a time until the queue is empty; re-entrant calls return at once. */
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
+  /**
+   * Steps queued inputs into the open batch and starts committing it when no batch is in flight; a batch
+   * without records and nothing in flight before it is released at once. Synchronous; re-entrant calls
+   * return at once (the running pump sees what they queued).
+   */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    let released = false;
     try {
-      for (let item = this.queue.shift(); item && !this.closed && !this.crashed; item = this.queue.shift()) {
-        const input: Input = item === 'tick' ? { type: 'tick', now: (this.tick = this.currentTick()) } : item;
-        let effects: readonly Effect[];
-        try {
-          effects = this.node.step(input);
-        } catch (error) {
-          this.crash(error);
-          break;
+      while (!this.closed && !this.crashed) {
+        if (!this.stepWhileRoom()) break;
+        if (this.committing || this.open.steps.length === 0) break;
+        const batch = this.open;
+        this.open = commitBatch.create();
+        if (batch.records.length > 0) {
+          this.commit(batch);
+        } else {
+          this.release(batch, undefined);
+          released = true;
         }
-        this.counters.steps++;
-        await this.carryOut(effects);
-        this.changed();
       }
     } finally {
-      this.draining = false;
+      this.pumping = false;
     }
+    if (released) this.changed();
+  }
+
+  /** Steps queued inputs until the queue is empty or the open batch is full; false when the core threw. */
+  private stepWhileRoom(): boolean {
+    for (;;) {
+      if (commitBatch.full(this.open, this.batchStepsMax, this.batchBytesMax)) {
+        if (this.committing && !this.open.stalled && this.queue.length() > 0) {
+          this.open.stalled = true;
+          this.counters.backPressureStalls++;
+        }
+        return true;
+      }
+      const item = this.queue.shift();
+      if (item === undefined) return true;
+      const input: Input = item === 'tick' ? { type: 'tick', now: (this.tick = this.currentTick()) } : item;
+      let effects: readonly Effect[];
+      try {
+        effects = this.node.step(input);
+      } catch (error) {
+        this.crash(error);
+        return false;
+      }
+      this.counters.steps++;
+      commitBatch.add(this.open, effects);
+    }
+  }
+
+  /** Writes a batch's records in one transaction; when it ends, releases the batch and pumps again. */
+  private commit(batch: commitBatch.Batch): void {
+    this.committing = true;
+    let written: Promise<void>;
+    try {
+      written = this.options.store.apply(batch.records);
+    } catch (error) {
+      written = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    written.then(() => undefined, (error: unknown) => (error instanceof Error ? error : new Error(String(error)))).then((persistError) => {
+      this.committing = false;
+      if (this.closed || this.crashed) return;
+      if (persistError) {
+        this.counters.storageErrors++;
+        this.lastStorageError = persistError.message;
+        this.note('error', `storage write failed, ${batch.records.length} records of ${batch.steps.length} steps not written: ${persistError.message}`);
+        this.queue.pushFirst({ type: 'storage-failed', error: persistError.message, steps: batch.persistSteps });
+      }
+      this.pumping = true;
+      try {
+        this.release(batch, persistError);
+      } finally {
+        this.pumping = false;
+      }
+      this.changed();
+      this.pump();
+    });
   }
 
   /** A throw from the core is a programmer error: the node stops, visibly, rather than run on corrupt state. */
@@ -185,25 +254,10 @@ class Loop<Snap> implements Runtime<Snap> {
     this.changed();
   }
 
-  /** Carries out one step's effects: persist first, then everything else (or the failure path). */
-  private async carryOut(effects: readonly Effect[]): Promise<void> {
-    const records: StoreRecord[] = [];
-    for (const effect of effects) if (effect.type === 'persist') records.push(...effect.records);
-    let persistError: Error | undefined;
-    if (records.length > 0) {
-      try {
-        await this.options.store.apply(records);
-      } catch (error) {
-        persistError = error instanceof Error ? error : new Error(String(error));
-      }
-    }
-    if (persistError) {
-      this.counters.storageErrors++;
-      this.lastStorageError = persistError.message;
-      this.note('error', `storage write failed, ${records.length} records not written: ${persistError.message}`);
-      this.queue.pushFirst({ type: 'storage-failed', error: persistError.message });
-    }
-    for (const effect of effects) this.perform(effect, persistError);
+  /** Carries out a batch's effects after its commit (or its failure), step by step, in order. */
+  private release(batch: commitBatch.Batch, persistError: Error | undefined): void {
+    this.counters.batches++;
+    for (const effects of batch.steps) for (const effect of effects) this.perform(effect, persistError);
   }
 
   private perform(effect: Effect, persistError: Error | undefined): void {
@@ -219,6 +273,7 @@ class Loop<Snap> implements Runtime<Snap> {
           : effect.result);
         return;
       case 'load':
+        // Reads run even after a failed write: the core waits for their answers, and they see the truth.
         this.load(effect.loadId, effect.key, effect.hintFor);
         return;
       case 'trace':
@@ -267,7 +322,7 @@ class Loop<Snap> implements Runtime<Snap> {
         this.counters.storageErrors++;
         this.lastStorageError = errorText(error);
         this.note('error', `storage read of "${key}" failed: ${errorText(error)}`);
-        this.enqueueInternal({ type: 'storage-failed', error: errorText(error) });
+        this.enqueueInternal({ type: 'storage-failed', error: errorText(error), steps: [] });
       },
     );
   }
@@ -288,13 +343,13 @@ class Loop<Snap> implements Runtime<Snap> {
       this.counters.messagesDropped++;
       return;
     }
-    void this.drain();
+    this.pump();
   }
 
   /** Inputs that answer the node's own effects or report the transport: never refused. */
   private enqueueInternal(input: Input): void {
     if (this.closed || this.crashed) return;
     this.queue.pushInternal(input);
-    void this.drain();
+    this.pump();
   }
 }

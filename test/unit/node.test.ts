@@ -115,20 +115,30 @@ describe('node: client requests get clear errors', () => {
 describe('node: an acknowledgement is never ahead of the disk', () => {
   const storeTo = (effects: readonly Effect[], to: string) =>
     effects.flatMap((e) => (e.type === 'send' && e.to === to && e.message.type === 'store' ? [e.message] : []))[0];
+  const persistStep = (effects: readonly Effect[]) => effects.flatMap((e) => (e.type === 'persist' ? [e.step] : []))[0];
 
+  // The runtime commits steps in batches and keeps stepping meanwhile: the failure of the put's step is
+  // reported after a later step (another put) was taken, and names the failed steps by number.
   it.each([
-    ['persisted', false, [{ ok: true }]],
-    ['whose persist failed', true, [{ ok: false, indeterminate: true, error: 'write quorum not reached: 1 of 2 acknowledged' }]],
-  ] as const)("the coordinator's own copy counts toward W only when %s", (_name, fail, expected) => {
+    ['persisted', () => [], [{ ok: true }]],
+    ['whose persist failed', (put: number) => [put], [{ ok: false, indeterminate: true, error: 'write quorum not reached: 1 of 2 acknowledged' }]],
+    ['whose persist failed with the later step', (put: number, later: number) => [put, later], [{ ok: false, indeterminate: true, error: 'write quorum not reached: 1 of 2 acknowledged' }]],
+    ['persisted while only the later step failed', (_put: number, later: number) => [later], [{ ok: true }]],
+  ] as const)("the coordinator's own copy counts toward W only when %s", (_name, failed, expected) => {
     const { state } = pair();
     const effects = node.step(state, { type: 'request', requestId: 7, request: put('k', 'v') });
+    const laterEffects = node.step(state, { type: 'request', requestId: 8, request: put('other', 'v') });
     const store = storeTo(effects, 'b');
+    const [putStep, laterStep] = [persistStep(effects), persistStep(laterEffects)];
     expect(store).toBeDefined();
-    let all: Effect[] = fail ? node.step(state, { type: 'storage-failed', error: 'storage full: QuotaExceededError' }) : [];
+    expect(putStep !== undefined && laterStep !== undefined && putStep < laterStep).toBe(true);
+    const steps = failed(putStep ?? -1, laterStep ?? -1);
+    let all: Effect[] = steps.length > 0 ? node.step(state, { type: 'storage-failed', error: 'storage full: QuotaExceededError', steps }) : [];
     const digests = store?.versions.map((v) => v.digest) ?? [];
     all = all.concat(node.step(state, { type: 'message', from: 'b', message: { type: 'store-ack', opId: store?.opId ?? 0, key: 'k', digests, ok: true, error: '' } }));
     for (let t = 1; t <= 200; t++) all = all.concat(node.step(state, { type: 'tick', now: t }));
-    expect(replies(all).map((r) => (r.ok ? { ok: true } : r))).toEqual(expected);
+    const forK = all.filter((e) => e.type === 'reply' && e.requestId === 7);
+    expect(replies(forK).map((r) => (r.ok ? { ok: true } : r))).toEqual(expected);
   });
 });
 
@@ -152,7 +162,7 @@ describe('node: epochs (KV679)', () => {
   it('empty storage: a provisional epoch is persisted, and raised past an older life the cluster knows', () => {
     const { state, effects } = node.create({ id: 'a', host: 'h', capacity: 1, seeds: ['b'], rngSeed: 1, now: 0, stored: empty });
     const first = state.epoch;
-    expect(effects[0]).toEqual({ type: 'persist', records: [{ kind: 'epoch', epoch: first }] });
+    expect(effects[0]).toEqual({ type: 'persist', records: [{ kind: 'epoch', epoch: first }], step: 0 });
     expect(state.ready).toBe(false);
     const gossip: Message = {
       type: 'gossip', members: [{ ...member('b'), lastHeardTick: undefined } as never, { id: 'a', host: 'h', capacity: 1, epoch: first + 10, incarnation: 4, heartbeat: 9, status: 'dead' }].map((m) => {

@@ -1,12 +1,13 @@
 // The runtime loop against a scripted fake node, the in-memory transport and in-memory stores: the order
-// of effects (persist before send/reply), storage failures, tick derivation, malformed input and bounds.
+// of effects (persist before send/reply), group commit (batches, their order and bounds), storage
+// failures, tick derivation, malformed input and bounds.
 import { describe, expect, it } from 'vitest';
 import * as runtime from '../../src/runtime/runtime.js';
 import type { Clock } from '../../src/runtime/clock.js';
 import * as snapshot from '../../src/runtime/snapshot.js';
 import * as memoryTransport from '../../src/runtime/memory-transport.js';
 import * as version from '../../src/core/version.js';
-import type { Effect, Input, StoreRecord, StoredState } from '../../src/core/node-io.js';
+import type { ClientResult, Effect, Input, StoreRecord, StoredState } from '../../src/core/node-io.js';
 import type { Message } from '../../src/core/messages.js';
 import type { Loaded, Store, StoreStats } from '../../src/runtime/idb-store.js';
 
@@ -67,13 +68,41 @@ function memoryStore(stored: StoredState = { versions: [], hints: [] }) {
   };
 }
 
-/** A fake node: records every input and answers with whatever `script` returns for it. */
-function fakeNode(script: (input: Input) => Effect[] = () => [], initial: Effect[] = []) {
+/**
+ * A store whose every apply() waits until the test settles it by hand: `writes[i].commit()` or
+ * `.abort(error)`, in any order the test likes (the runtime must never have two in flight).
+ */
+function manualStore() {
+  const writes: { records: StoreRecord[]; commit: () => void; abort: (error: Error) => void }[] = [];
+  let inFlight = 0;
+  let inFlightMax = 0;
+  const store: Store = {
+    apply(records) {
+      inFlightMax = Math.max(inFlightMax, ++inFlight);
+      return new Promise((resolve, reject) => {
+        writes.push({
+          records: [...records],
+          commit: () => { inFlight--; resolve(); },
+          abort: (error) => { inFlight--; reject(error); },
+        });
+      });
+    },
+    load: async (): Promise<Loaded> => ({ versions: [], corrupt: 0 }),
+    loadHints: async () => ({ versions: [], corrupt: 0 }),
+    loadAll: async () => ({ state: { versions: [], hints: [] }, corrupt: 0 }),
+    stats: () => ({ transactions: writes.length }) as unknown as StoreStats,
+    close: () => undefined,
+  };
+  return { store, writes, inFlightMax: () => inFlightMax };
+}
+
+/** A fake node: records every input and answers with whatever `script` returns for it and its step number (1, 2, ...). */
+function fakeNode(script: (input: Input, step: number) => Effect[] = () => [], initial: Effect[] = []) {
   const inputs: Input[] = [];
   const inits: runtime.NodeInit[] = [];
   const factory: runtime.NodeFactory<{ inputs: number }> = (init) => {
     inits.push(init);
-    return { node: { step: (input) => { inputs.push(input); return script(input); }, snapshot: () => ({ inputs: inputs.length }) }, effects: initial };
+    return { node: { step: (input) => { inputs.push(input); return script(input, inputs.length); }, snapshot: () => ({ inputs: inputs.length }) }, effects: initial };
   };
   return { factory, inputs, inits };
 }
@@ -81,7 +110,16 @@ function fakeNode(script: (input: Input) => Effect[] = () => [], initial: Effect
 const flush = async () => { for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0)); };
 const putRecord: StoreRecord = { kind: 'epoch', epoch: 1 };
 
-async function setup(script?: (input: Input) => Effect[], options: { initial?: Effect[]; stored?: StoredState } = {}) {
+interface SetupOptions {
+  readonly initial?: Effect[];
+  readonly stored?: StoredState;
+  /** A store to use instead of memoryStore's. */
+  readonly store?: Store;
+  readonly batchStepsMax?: number;
+  readonly batchBytesMax?: number;
+}
+
+async function setup(script?: (input: Input, step: number) => Effect[], options: SetupOptions = {}) {
   const network = memoryTransport.createNetwork();
   const peer = network.join('peer');
   const received: unknown[] = [];
@@ -90,14 +128,15 @@ async function setup(script?: (input: Input) => Effect[], options: { initial?: E
   const store = memoryStore(options.stored);
   const node = fakeNode(script, options.initial);
   const { clock, advance } = manualClock();
-  const rt = await runtime.start({ nodeId: 'self', store: store.store, transport, createNode: node.factory, codec: jsonCodec, clock, replyTimeoutMs: 5000 });
+  const bounds = { batchStepsMax: options.batchStepsMax, batchBytesMax: options.batchBytesMax };
+  const rt = await runtime.start({ nodeId: 'self', store: options.store ?? store.store, transport, createNode: node.factory, codec: jsonCodec, clock, replyTimeoutMs: 5000, ...bounds });
   await flush();
   return { network, peer, received, store, node, rt, advance };
 }
 
 const putRequest = { op: 'put', key: 'k', value: version.stringValue('v') } as const;
-const ackStep = (input: Input): Effect[] => input.type === 'request'
-  ? [{ type: 'persist', records: [putRecord] }, { type: 'send', to: 'peer', message: msg({ type: 'hello' }) },
+const ackStep = (input: Input, step: number): Effect[] => input.type === 'request'
+  ? [{ type: 'persist', records: [putRecord], step }, { type: 'send', to: 'peer', message: msg({ type: 'hello' }) },
     { type: 'reply', requestId: input.requestId, result: { ok: true, op: 'put', context: 'c', warnings: [] } }]
   : [];
 
@@ -132,6 +171,7 @@ describe('runtime', () => {
     await flush();
     expect(received).toEqual([]);
     expect(node.inputs.map((i) => i.type)).toEqual(['request', 'storage-failed']);
+    expect(node.inputs[1]).toEqual({ type: 'storage-failed', error: result.ok ? '' : result.error, steps: [1] });
     expect(rt.view()).toMatchObject({ counters: { storageErrors: 1 }, lastStorageError: expect.stringContaining('QuotaExceededError') });
   });
 
@@ -219,7 +259,7 @@ describe('runtime', () => {
   });
 
   it('carries out the node\'s initial effects before any step', async () => {
-    const { store, received } = await setup(undefined, { initial: [{ type: 'persist', records: [putRecord] }, { type: 'send', to: 'peer', message: msg({ type: 'join' }) }] });
+    const { store, received } = await setup(undefined, { initial: [{ type: 'persist', records: [putRecord], step: 0 }, { type: 'send', to: 'peer', message: msg({ type: 'join' }) }] });
     expect(store.applied).toEqual([[putRecord]]);
     expect(received).toEqual([{ type: 'join' }]);
   });
@@ -238,6 +278,117 @@ describe('runtime', () => {
     await flush();
     expect(rt.view().trace).toHaveLength(runtime.defaults.traceMax);
     expect(rt.view().counters.malformedMessages).toBe(runtime.defaults.traceMax + 5);
+  });
+});
+
+/**
+ * A node for group commit: a request for key "w..." persists a record naming its step, sends `{ step }`
+ * to the peer and replies; any other request does the same without persisting.
+ */
+const batchStep = (input: Input, step: number): Effect[] => {
+  if (input.type !== 'request' || input.request.op === 'leave' || input.request.op === 'configure' || input.request.op === 'set-capacity') return [];
+  const persists = input.request.key.startsWith('w');
+  return [
+    ...(persists ? [{ type: 'persist', records: [{ kind: 'epoch', epoch: step }], step } as const] : []),
+    { type: 'send', to: 'peer', message: msg({ type: 'step', step }) },
+    { type: 'reply', requestId: input.requestId, result: persists ? { ok: true, op: 'put', context: `${step}`, warnings: [] } : { ok: true, op: 'get', versions: [], context: `${step}`, warnings: [] } },
+  ];
+};
+
+describe('runtime: group commit', () => {
+  /** Sends requests and keeps what each one answered in `answers` (undefined while unanswered), in order. */
+  function ask(rt: runtime.Runtime<unknown>, keys: readonly string[], answers: (ClientResult | undefined)[] = []) {
+    for (const key of keys) {
+      const i = answers.push(undefined) - 1;
+      const request = key.startsWith('w') ? { ...putRequest, key } : { op: 'get', key } as const;
+      void rt.request(request).then((r) => { answers[i] = r; });
+    }
+    return answers;
+  }
+  const stepsSent = (received: unknown[]) => received.map((m) => (m as { step: number }).step);
+  const epochs = (records: readonly StoreRecord[]) => records.map((r) => (r.kind === 'epoch' ? r.epoch : -1));
+
+  it('keeps stepping while a commit is in flight, releases each batch only once it commits, and sends in step order', async () => {
+    const manual = manualStore();
+    const { rt, node, received } = await setup(batchStep, { store: manual.store });
+    const answers = ask(rt, ['w1']);
+    await flush();
+    expect([manual.writes.length, node.inputs.length]).toEqual([1, 1]);
+    ask(rt, ['w2', 'w3', 'r4'], answers);
+    await flush();
+    // Steps 2..4 were taken while step 1's transaction was in flight; nothing of any step has left.
+    expect([manual.writes.length, node.inputs.length, received, answers.filter(Boolean).length]).toEqual([1, 4, [], 0]);
+    manual.writes[0]?.commit();
+    await flush();
+    expect(stepsSent(received)).toEqual([1]);
+    expect(answers.map((a) => a?.ok)).toEqual([true, undefined, undefined, undefined]);
+    // Steps 2 and 3 go to storage in ONE transaction; step 4 (no records) waits for it.
+    expect(manual.writes.map((w) => epochs(w.records))).toEqual([[1], [2, 3]]);
+    manual.writes[1]?.commit();
+    await flush();
+    expect(stepsSent(received)).toEqual([1, 2, 3, 4]);
+    expect(answers.map((a) => (a?.ok && 'context' in a ? a.context : a))).toEqual(['1', '2', '3', '4']);
+    expect(manual.inFlightMax()).toBe(1);
+    expect(rt.view().counters).toMatchObject({ steps: 4, batches: 3 }); // the initial effects are a batch too
+  });
+
+  it('a step without records and nothing in flight before it is released at once, without a transaction', async () => {
+    const manual = manualStore();
+    const { rt, received } = await setup(batchStep, { store: manual.store });
+    const answers = ask(rt, ['r1', 'r2']);
+    await flush();
+    expect([manual.writes.length, stepsSent(received), answers.map((a) => a?.ok)]).toEqual([0, [1, 2], [true, true]]);
+  });
+
+  it('a failed batch sends nothing of its steps, fails their replies and feeds storage-failed with exactly its steps', async () => {
+    const manual = manualStore();
+    const { rt, node, received } = await setup(batchStep, { store: manual.store });
+    const answers = ask(rt, ['w1']);
+    await flush();
+    ask(rt, ['w2', 'r3', 'w4'], answers);
+    await flush();
+    manual.writes[0]?.commit();
+    await flush();
+    ask(rt, ['w5'], answers);
+    await flush();
+    expect(manual.writes.map((w) => epochs(w.records))).toEqual([[1], [2, 4]]);
+    manual.writes[1]?.abort(new Error('storage full: QuotaExceededError'));
+    await flush();
+    const failed = { ok: false, error: 'storage full: QuotaExceededError' };
+    expect(answers).toEqual([
+      expect.objectContaining({ ok: true }), { ...failed, indeterminate: true }, { ...failed, indeterminate: false },
+      { ...failed, indeterminate: true }, undefined,
+    ]);
+    expect(stepsSent(received)).toEqual([1]);
+    // Step 5 was taken before the failure was known; the failure names steps 2 and 4, and is the next input.
+    expect(node.inputs.slice(5)).toEqual([{ type: 'storage-failed', error: 'storage full: QuotaExceededError', steps: [2, 4] }]);
+    expect(manual.writes.map((w) => epochs(w.records))).toEqual([[1], [2, 4], [5]]);
+    manual.writes[2]?.commit();
+    await flush();
+    expect(stepsSent(received)).toEqual([1, 5]);
+    expect(answers[4]).toMatchObject({ ok: true, context: '5' });
+    expect(rt.view().counters.storageErrors).toBe(1);
+  });
+
+  it.each([
+    ['batchStepsMax 3', { batchStepsMax: 3 }, 3],
+    // Epoch records count 256 bytes: the third step reaches 768 >= 600 (a batch may pass the bound by one step).
+    ['batchBytesMax 600', { batchBytesMax: 600 }, 3],
+  ])('back-pressure: with %s, stepping stops while the open batch is full and a commit is in flight', async (_name, bounds, perBatch) => {
+    const manual = manualStore();
+    const { rt, node } = await setup(batchStep, { store: manual.store, ...bounds });
+    ask(rt, ['w1']);
+    await flush();
+    ask(rt, Array.from({ length: 10 }, (_, i) => `w${i + 2}`));
+    await flush();
+    expect([node.inputs.length, rt.view().queueLength, rt.view().counters.backPressureStalls]).toEqual([1 + perBatch, 10 - perBatch, 1]);
+    for (let i = 0; manual.writes[i]; i++) {
+      manual.writes[i]?.commit();
+      await flush();
+    }
+    expect(node.inputs).toHaveLength(11);
+    expect(manual.writes.map((w) => w.records.length)).toEqual([1, 3, 3, 3, 1]);
+    expect(manual.writes.flatMap((w) => epochs(w.records))).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
   });
 });
 

@@ -1,0 +1,60 @@
+/**
+ * A batch for group commit: consecutive steps of the core whose records go to storage in ONE transaction
+ * and whose effects are released together, in step order, once that transaction has committed.
+ * Bounded by its caller (runtime.ts) in steps and in estimated bytes of records.
+ */
+import type { Effect, StoreRecord } from '../core/node-io.js';
+
+export interface Batch {
+  /** Each step's effects, in step order. */
+  readonly steps: (readonly Effect[])[];
+  /** Every record of the batch's steps, in step order: one transaction. */
+  readonly records: StoreRecord[];
+  /** The core's numbers of the steps that persisted (their `persist` effects' `step`): what a failure names. */
+  readonly persistSteps: number[];
+  /** Estimated size of `records` (recordBytes). */
+  bytes: number;
+  /** Set once stepping paused because this batch was full while the previous one committed. */
+  stalled: boolean;
+}
+
+export function create(): Batch {
+  return { steps: [], records: [], persistSteps: [], bytes: 0, stalled: false };
+}
+
+/** Appends one step's effects. */
+export function add(batch: Batch, effects: readonly Effect[]): void {
+  batch.steps.push(effects);
+  for (const effect of effects) {
+    if (effect.type !== 'persist' || effect.records.length === 0) continue;
+    batch.persistSteps.push(effect.step);
+    for (const record of effect.records) {
+      batch.records.push(record);
+      batch.bytes += recordBytes(record);
+    }
+  }
+}
+
+/** True when no further step may join: `stepsMax` steps, or `bytesMax` bytes of records reached. */
+export function full(batch: Batch, stepsMax: number, bytesMax: number): boolean {
+  return batch.steps.length >= stepsMax || batch.bytes >= bytesMax;
+}
+
+/** An upper-bound estimate of a record's size in memory and on disk, for the byte bound. */
+export function recordBytes(record: StoreRecord): number {
+  switch (record.kind) {
+    case 'put-version':
+    case 'put-hint':
+      return 256 + record.key.length + record.version.value.bytes.length + record.version.clock.length * 64;
+    case 'membership':
+      return 256 * (1 + record.members.length);
+    case 'drop-version':
+    case 'drop-hint':
+    case 'epoch':
+      return 256;
+    default: {
+      const never: never = record;
+      throw new Error(`commit-batch: unknown record ${JSON.stringify(never)}`);
+    }
+  }
+}
