@@ -145,6 +145,7 @@ async function main(): Promise<void> {
 
   const readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   const settleReady = () => {
+    if (readyWaiters.length === 0) return; // runs after every committed batch: skip the snapshot when nobody waits
     const snap = read();
     if (snap.phase.kind === 'failed') for (const w of readyWaiters.splice(0)) w.reject(new Error(snap.phase.error));
     else if (snap.ready) for (const w of readyWaiters.splice(0)) w.resolve();
