@@ -1,18 +1,24 @@
 /**
- * Anti-entropy (Dynamo section 4.7; riak_kv's AAE): every antiEntropyIntervalTicks a node takes the next
- * partition it holds (round robin), picks another replica of it, and compares Merkle trees top down,
- * descending one level at a time and only where they differ (hashes travel as 16 raw bytes):
- *   initiator --ae-root-->    responder   roots equal: answers with no hashes, done;
+ * Anti-entropy (Dynamo section 4.7; riak_kv's AAE). Every antiEntropyIntervalTicks a node starts a round
+ * with the next peer (round robin over the healthy peers that replicate a partition this node holds):
+ *   initiator --ae-summary-->       peer   the Merkle roots of (up to antiEntropySummaryPartitionsMax)
+ *   initiator <--ae-summary-reply-- peer   partitions both hold; the peer answers with those that differ.
+ * When everything agrees, that message pair is the whole round. Otherwise the initiator descends into each
+ * differing partition, at most antiEntropySessionsMax descents at once, comparing the trees top down one
+ * level at a time and only where they differ (hashes travel as 16 raw bytes):
+ *   initiator --ae-root-->    responder   roots equal (converged meanwhile): answers with no hashes, done;
  *   initiator <--ae-buckets-- responder   level 1: its fanOut (16) hashes of the root's children;
  *   initiator --ae-buckets--> responder   level 2: its bucket hashes under only the differing children;
  *   initiator <--ae-leaves--  responder   its leaves in (at most antiEntropyBucketsPerRound) differing buckets;
  *   initiator pushes its versions of every key that differs, and asks (ae-want) for the responder's.
- * The sides alternate levels (odd levels go to the initiator), so the responder keeps no state. At 1 %
- * divergence a differing partition costs ~5 x 16 hashes instead of all 256 buckets.
- * Versions travel in `store` messages and are reconciled on arrival, so after one exchange both sides hold
- * the union of the differing keys. Work per round is bounded by buckets and keys per round.
+ * The sides alternate levels (odd levels go to the initiator), so the responder keeps no state. The next
+ * round starts when this one's descents are done (or timed out): work in flight is bounded by
+ * antiEntropySessionsMax descents of at most antiEntropyKeysPerRound keys each way, and loadsInFlightMax.
+ * A partition with more differences than one descent takes is found again by a later round.
+ * Versions travel in `store` messages and are reconciled on arrival, so after a descent both sides hold
+ * the union of the differing keys it covered.
  * A node also runs anti-entropy on partitions it holds data of but no longer replicates (after a ring
- * change), with one of their replicas: that is how new owners pull the partitions they gained.
+ * change), with their replicas: that is how new owners pull the partitions they gained.
  */
 import * as coordinator from './coordinator.js';
 import * as fx from './effects.js';
@@ -20,7 +26,7 @@ import * as membership from './membership.js';
 import { leavesPerMessageMax, type MessageOf } from './messages.js';
 import { limits } from './limits.js';
 import * as merkle from './merkle.js';
-import type { NodeState } from './node-state.js';
+import type { AeSession, NodeState } from './node-state.js';
 import * as replica from './replica.js';
 import * as ring from './ring.js';
 import * as storeIndex from './store-index.js';
@@ -37,6 +43,20 @@ export function partitionsHeld(state: NodeState): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
+/** Healthy peers that replicate a partition this node holds, sorted, each with those partitions (ascending). */
+export function peersSharing(state: NodeState): Map<NodeId, number[]> {
+  const shared = new Map<NodeId, number[]>();
+  for (const p of partitionsHeld(state)) {
+    for (const r of membership.preferenceList(state, p).replicas) {
+      if (r === state.id || !membership.healthy(state, r)) continue;
+      const list = shared.get(r) ?? [];
+      list.push(p);
+      shared.set(r, list);
+    }
+  }
+  return new Map([...shared].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 function validPartition(state: NodeState, from: NodeId, partition: number): boolean {
   if (Number.isInteger(partition) && partition >= 0 && partition < state.config.partitions) return true;
   fx.dropped(state, () => `anti-entropy from ${from}: no partition ${partition}`);
@@ -45,31 +65,90 @@ function validPartition(state: NodeState, from: NodeId, partition: number): bool
 
 export function tick(state: NodeState): void {
   const ae = state.antiEntropy;
-  if (ae.session !== undefined && state.tick - ae.session.startTick > state.tuning.requestTimeoutTicks) ae.session = undefined;
-  if (ae.session !== undefined || state.tick - ae.lastRoundTick < state.tuning.antiEntropyIntervalTicks || !state.ready) return;
+  const timeout = state.tuning.antiEntropySessionTimeoutTicks;
+  for (const [id, session] of ae.sessions) if (state.tick - session.startTick > timeout) ae.sessions.delete(id);
+  if (ae.summary !== undefined && state.tick - ae.summary.startTick > timeout) ae.summary = undefined;
+  startSessions(state);
+  const busy = ae.summary !== undefined || ae.sessions.size > 0 || (ae.round?.queue.length ?? 0) > 0;
+  if (busy || state.tick - ae.lastRoundTick < state.tuning.antiEntropyIntervalTicks || !state.ready) return;
   ae.lastRoundTick = state.tick;
-  const held = partitionsHeld(state);
-  if (held.length === 0) return;
-  const partition = held[ae.cursor % held.length] as number;
-  ae.cursor = (ae.cursor + 1) % held.length;
-  const { replicas } = membership.preferenceList(state, partition);
-  const peers = replicas.filter((r) => r !== state.id && membership.healthy(state, r));
-  if (peers.length === 0) return;
-  const peer = state.rng.pick(peers);
-  const sessionId = fx.nextId(state);
-  ae.session = { sessionId, partition, peer, phase: 'root', startTick: state.tick };
-  ae.sessionsStarted++;
-  fx.send(state, peer, { type: 'ae-root', sessionId, partition, root: storeIndex.root(state.index, partition) });
+  const shared = peersSharing(state);
+  if (shared.size === 0) return;
+  const peers = [...shared.keys()];
+  const peer = peers[ae.cursor % peers.length] as NodeId;
+  const all = shared.get(peer) ?? [];
+  // Past the summary's bound, each visit to this peer takes the next window of the shared partitions.
+  const max = state.tuning.antiEntropySummaryPartitionsMax;
+  const offset = all.length <= max ? 0 : (Math.floor(ae.cursor / peers.length) * max) % all.length;
+  const partitions = all.length <= max ? all : Array.from({ length: max }, (_, i) => all[(offset + i) % all.length] as number);
+  ae.cursor = (ae.cursor + 1) % (1024 * 1024);
+  const summaryId = fx.nextId(state);
+  ae.summary = { summaryId, peer, partitions, startTick: state.tick };
+  const roots = partitions.map((p) => merkle.digestBytes(storeIndex.root(state.index, p)));
+  fx.send(state, peer, { type: 'ae-summary', summaryId, partitions, roots });
+}
+
+/** Starts descents into the round's queued partitions while slots are free (one descent per partition). */
+function startSessions(state: NodeState): void {
+  const ae = state.antiEntropy;
+  const round = ae.round;
+  if (round === undefined) return;
+  while (round.queue.length > 0 && ae.sessions.size < state.tuning.antiEntropySessionsMax) {
+    const partition = round.queue.shift() as number;
+    if ([...ae.sessions.values()].some((s) => s.partition === partition)) continue;
+    const sessionId = fx.nextId(state);
+    ae.sessions.set(sessionId, { sessionId, partition, peer: round.peer, phase: 'root', startTick: state.tick });
+    ae.sessionsStarted++;
+    fx.send(state, round.peer, { type: 'ae-root', sessionId, partition, root: storeIndex.root(state.index, partition) });
+  }
+}
+
+/** A peer's roots: answers with the partitions whose roots differ here. */
+export function onSummary(state: NodeState, from: NodeId, msg: MessageOf<'ae-summary'>): void {
+  if (msg.partitions.length !== msg.roots.length) {
+    fx.dropped(state, () => `ae-summary from ${from}: ${msg.roots.length} roots for ${msg.partitions.length} partitions`);
+    return;
+  }
+  const differing: number[] = [];
+  for (let i = 0; i < msg.partitions.length; i++) {
+    const p = msg.partitions[i] as number;
+    if (!validPartition(state, from, p)) return;
+    if (merkle.digestHex(msg.roots[i] as Uint8Array) !== storeIndex.root(state.index, p)) differing.push(p);
+  }
+  fx.send(state, from, { type: 'ae-summary-reply', summaryId: msg.summaryId, differing });
+}
+
+/** The peer's answer to this round's summary: queue the differing partitions it named and start descending. */
+export function onSummaryReply(state: NodeState, from: NodeId, msg: MessageOf<'ae-summary-reply'>): void {
+  const ae = state.antiEntropy;
+  const summary = ae.summary;
+  if (summary === undefined || summary.summaryId !== msg.summaryId || summary.peer !== from) {
+    fx.dropped(state, () => `ae-summary-reply ${msg.summaryId} from ${from} matches no summary`);
+    return;
+  }
+  ae.summary = undefined;
+  const named = new Set(summary.partitions);
+  const queue = [...new Set(msg.differing)].filter((p) => named.has(p));
+  ae.round = { peer: from, compared: summary.partitions.length, queue };
+  // A round that finds everything equal is not traced: it happens every interval.
+  if (queue.length > 0) fx.trace(state, 'ae', () => `${queue.length} of ${summary.partitions.length} partition(s) differ from ${from}: ${queue.slice(0, 8).join(', ')}${queue.length > 8 ? ', ...' : ''}`);
+  startSessions(state);
+}
+
+/** This node's descent into `partition` with `peer`, if one is in flight. */
+function sessionWith(state: NodeState, peer: NodeId, partition: number): AeSession | undefined {
+  for (const s of state.antiEntropy.sessions.values()) if (s.peer === peer && s.partition === partition) return s;
+  return undefined;
 }
 
 export function onRoot(state: NodeState, from: NodeId, msg: MessageOf<'ae-root'>): void {
   if (!validPartition(state, from, msg.partition)) return;
-  const mine = state.antiEntropy.session;
-  if (mine !== undefined && mine.partition === msg.partition && mine.peer === from) {
+  const mine = sessionWith(state, from, msg.partition);
+  if (mine !== undefined) {
     // Both replicas started the same exchange: the one from the smaller id goes on, the other is dropped,
     // so the same differences are not transferred twice.
     if (state.id < from) return;
-    state.antiEntropy.session = undefined;
+    state.antiEntropy.sessions.delete(mine.sessionId);
   }
   const equal = storeIndex.root(state.index, msg.partition) === msg.root;
   const parents = equal ? [] : [0];
@@ -77,8 +156,8 @@ export function onRoot(state: NodeState, from: NodeId, msg: MessageOf<'ae-root'>
 }
 
 function isMySession(state: NodeState, from: NodeId, msg: { readonly sessionId: number; readonly partition: number }): boolean {
-  const session = state.antiEntropy.session;
-  return session !== undefined && session.sessionId === msg.sessionId && session.peer === from && session.partition === msg.partition;
+  const session = state.antiEntropy.sessions.get(msg.sessionId);
+  return session !== undefined && session.peer === from && session.partition === msg.partition;
 }
 
 /** Why an ae-buckets message cannot be compared with this node's tree, or undefined when it can. */
@@ -101,7 +180,7 @@ export function onBuckets(state: NodeState, from: NodeId, msg: MessageOf<'ae-buc
   if (toInitiator && !isMySession(state, from, msg)) return false;
   const problem = bucketsProblem(state, msg);
   if (problem !== undefined || (toInitiator && msg.hashes.length === 0)) {
-    if (toInitiator) state.antiEntropy.session = undefined;
+    if (toInitiator) endSession(state, msg.sessionId);
     if (problem !== undefined) fx.dropped(state, () => `ae-buckets from ${from}: ${problem}`);
     else state.antiEntropy.sessionsInSync++; // equal roots
     return true;
@@ -117,15 +196,21 @@ export function onBuckets(state: NodeState, from: NodeId, msg: MessageOf<'ae-buc
   if (msg.level === merkle.depth || differing.length === 0) {
     // An empty answer still ends the initiator's session (the trees converged meanwhile).
     if (!toInitiator || differing.length > 0) sendLeaves(state, from, msg.sessionId, msg.partition, differing);
-    if (toInitiator) state.antiEntropy.session = undefined;
+    if (toInitiator) endSession(state, msg.sessionId);
     return true;
   }
   // No more subtrees than buckets a round may take: each differing subtree holds a differing bucket.
   const parents = differing.slice(0, state.tuning.antiEntropyBucketsPerRound);
   fx.send(state, from, { type: 'ae-buckets', sessionId: msg.sessionId, partition: msg.partition, level: msg.level + 1, parents, hashes: storeIndex.childrenHashes(state.index, msg.partition, msg.level, parents) });
-  const session = state.antiEntropy.session;
-  if (toInitiator && session !== undefined) session.phase = 'buckets';
+  const session = state.antiEntropy.sessions.get(msg.sessionId);
+  if (toInitiator && session !== undefined) session.phase = msg.level + 1 === merkle.depth ? 'leaves' : 'buckets';
   return true;
+}
+
+/** Ends a descent of this node and frees its slot for the next queued partition. */
+function endSession(state: NodeState, sessionId: number): void {
+  state.antiEntropy.sessions.delete(sessionId);
+  startSessions(state);
 }
 
 /** Sends this node's leaves in the differing buckets, as many as one round and one message allow. */
@@ -153,7 +238,7 @@ function sendLeaves(state: NodeState, to: NodeId, sessionId: number, partition: 
  * for what this node lacks. Ends this node's session when it answers it.
  */
 export function onLeaves(state: NodeState, from: NodeId, msg: MessageOf<'ae-leaves'>): void {
-  if (isMySession(state, from, msg)) state.antiEntropy.session = undefined;
+  if (isMySession(state, from, msg)) endSession(state, msg.sessionId);
   if (!validPartition(state, from, msg.partition)) return;
   const theirs = new Map(msg.leaves.map((l) => [l.key, merkle.digestHex(l.digest)]));
   const mine = new Map<string, string>();

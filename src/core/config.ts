@@ -3,6 +3,8 @@
  * virtual ticks), every per-round work bound, and the trace switch. Cluster-wide settings (N, R, W, Q)
  * are not here: they are a ClusterConfig, spread by gossip (membership.ts).
  */
+import { summaryPartitionsMax } from './messages.js';
+
 export interface Tuning {
   /** Ticks between two gossip rounds of this node. */
   readonly gossipIntervalTicks: number;
@@ -16,11 +18,21 @@ export interface Tuning {
   readonly replicaTimeoutTicks: number;
   /** A client request fails if not decided within this long. */
   readonly requestTimeoutTicks: number;
-  /** Ticks between two anti-entropy rounds; each round handles one partition. */
+  /**
+   * Ticks between two anti-entropy rounds. A round sends one peer (round robin) the Merkle roots of the
+   * partitions both hold (one ae-summary), then descends into the partitions whose roots differ.
+   * The next round starts once this one's descents are done.
+   */
   readonly antiEntropyIntervalTicks: number;
-  /** Most Merkle buckets descended into per anti-entropy round (bounded work). */
+  /** Most partitions named in one ae-summary (the rest go in later rounds with the same peer). */
+  readonly antiEntropySummaryPartitionsMax: number;
+  /** Most descents (one partition with one peer each) in flight at once. */
+  readonly antiEntropySessionsMax: number;
+  /** A summary or descent unanswered for this long is abandoned (its partition waits for a later round). */
+  readonly antiEntropySessionTimeoutTicks: number;
+  /** Most Merkle buckets one descent takes (bounded work). */
   readonly antiEntropyBucketsPerRound: number;
-  /** Most keys transferred per anti-entropy round, each way. */
+  /** Most keys one descent transfers, each way (so a round moves at most antiEntropySessionsMax times this at once). */
   readonly antiEntropyKeysPerRound: number;
   /** Ticks between two hinted-handoff rounds. */
   readonly handoffIntervalTicks: number;
@@ -42,6 +54,9 @@ export const defaultTuning: Tuning = {
   replicaTimeoutTicks: 20,
   requestTimeoutTicks: 120,
   antiEntropyIntervalTicks: 10,
+  antiEntropySummaryPartitionsMax: 256,
+  antiEntropySessionsMax: 8,
+  antiEntropySessionTimeoutTicks: 30,
   antiEntropyBucketsPerRound: 16,
   antiEntropyKeysPerRound: 64,
   handoffIntervalTicks: 15,
@@ -57,6 +72,7 @@ export function tuningWith(overrides: Partial<Tuning> = {}): Tuning {
   for (const [name, value] of Object.entries(tuning)) {
     if (typeof value === 'number' && (!Number.isSafeInteger(value) || value < 1)) throw new RangeError(`tuning.${name} must be a positive integer, got ${value}`);
   }
+  if (tuning.antiEntropySummaryPartitionsMax > summaryPartitionsMax) throw new RangeError(`tuning.antiEntropySummaryPartitionsMax must be at most ${summaryPartitionsMax} (messages.ts)`);
   if (tuning.deadTimeoutTicks <= tuning.suspectTimeoutTicks) throw new RangeError('tuning.deadTimeoutTicks must exceed suspectTimeoutTicks');
   return tuning;
 }

@@ -53,6 +53,11 @@ export const configSchema = s.object({ n: s.uint(), r: s.uint(), w: s.uint(), pa
 export const bucketsPerMessageMax = 1024;
 /** Merkle leaves a message may carry at once. */
 export const leavesPerMessageMax = 4096;
+/**
+ * Partitions one ae-summary may name (and its reply list). At 16 bytes of root plus a 2-byte partition
+ * each, a full summary is about 18 KiB, far under limits.messageBytesMax.
+ */
+export const summaryPartitionsMax = 1024;
 
 export const messageSchema = s.union('type', {
   /** Push-pull gossip: the sender's member list and cluster config; `wantReply` asks for the receiver's. */
@@ -121,6 +126,17 @@ export const messageSchema = s.union('type', {
    * was ahead, two when it was behind (instead of always two).
    */
   'ae-push': s.object({ sessionId: s.uint(), partition: s.uint(), key, versions }),
+  /**
+   * Step 0, once per round: the initiator's Merkle roots (raw, merkle.hashBytes each) of many partitions
+   * both nodes hold, `roots[i]` for `partitions[i]`. Equal everywhere: the round costs this message pair.
+   */
+  'ae-summary': s.object({
+    summaryId: s.uint(),
+    partitions: s.array(s.uint(), { max: summaryPartitionsMax }),
+    roots: s.array(merkleHash, { max: summaryPartitionsMax }),
+  }),
+  /** The answer to an ae-summary: the partitions whose roots differ here; the initiator descends into them (ae-root...). */
+  'ae-summary-reply': s.object({ summaryId: s.uint(), differing: s.array(s.uint(), { max: summaryPartitionsMax }) }),
 });
 
 export type Message = s.Infer<typeof messageSchema>;

@@ -92,15 +92,36 @@ export interface Gather {
   readonly opId: number;
 }
 
+/** One descent into one partition's Merkle tree with one peer (anti-entropy.ts). */
+export interface AeSession {
+  readonly sessionId: number;
+  readonly partition: number;
+  readonly peer: NodeId;
+  phase: 'root' | 'buckets' | 'leaves';
+  readonly startTick: number;
+}
+
 export interface AntiEntropy {
-  /** Index into the node's list of partitions, round-robin. */
+  /** Round robin over the peers that share partitions with this node (also rotates a summary's window). */
   cursor: number;
-  /** The current session this node started, if any. */
-  session: { readonly sessionId: number; readonly partition: number; readonly peer: NodeId; phase: 'root' | 'buckets' | 'leaves'; readonly startTick: number } | undefined;
+  /** The ae-summary sent this round and not yet answered: its peer and the partitions it named. */
+  summary: { readonly summaryId: number; readonly peer: NodeId; readonly partitions: readonly number[]; readonly startTick: number } | undefined;
+  /**
+   * The round whose summary was answered: partitions compared with `peer`, and those found differing that
+   * still wait for a descent slot (`queue`, in order). Kept after it ends, for the snapshot's progress.
+   */
+  round: { readonly peer: NodeId; readonly compared: number; readonly queue: number[] } | undefined;
+  /** Descents in flight, by sessionId (at most tuning.antiEntropySessionsMax). */
+  readonly sessions: Map<number, AeSession>;
   lastRoundTick: number;
   sessionsStarted: number;
   sessionsInSync: number;
   versionsSent: number;
+}
+
+/** The anti-entropy state of a new node: `cursor` seeds the round robin, no round before `now` + one interval. */
+export function initialAntiEntropy(cursor: number, now: number): AntiEntropy {
+  return { cursor, summary: undefined, round: undefined, sessions: new Map(), lastRoundTick: now, sessionsStarted: 0, sessionsInSync: 0, versionsSent: 0 };
 }
 
 export interface Leave {
@@ -153,7 +174,7 @@ export interface NodeState {
   /** Hinted keys being handed off, by the opId of their store message. */
   readonly handoffs: Map<number, { readonly owner: NodeId; readonly to: NodeId; readonly key: string; readonly sentTick: number }>;
   lastGossipTick: number;
-  /** Steps taken so far; a `storage-failed` input refers to the step before it. */
+  /** Steps taken so far; `persist` effects and `storage-failed` inputs name steps by this number. */
   steps: number;
   lastHandoffTick: number;
   readonly antiEntropy: AntiEntropy;

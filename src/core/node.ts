@@ -19,7 +19,7 @@ import { limits } from './limits.js';
 import * as membership from './membership.js';
 import type { Message } from './messages.js';
 import type { ClientRequest, Effect, Input, StoredState } from './node-io.js';
-import type { NodeState } from './node-state.js';
+import { initialAntiEntropy, type NodeState } from './node-state.js';
 import * as read from './read.js';
 import * as replica from './replica.js';
 import * as ring from './ring.js';
@@ -62,7 +62,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     index: storeIndex.create(config.partitions), nextId: rng.int(2 ** 30) * 1024,
     writes: new Map(), reads: new Map(), forwards: new Map(), loads: new Map(), gathers: new Map(), handoffs: new Map(),
     lastGossipTick: -Infinity, steps: 0, lastHandoffTick: options.now,
-    antiEntropy: { cursor: rng.int(1024), session: undefined, lastRoundTick: options.now, sessionsStarted: 0, sessionsInSync: 0, versionsSent: 0 },
+    antiEntropy: initialAntiEntropy(rng.int(1024), options.now),
     leave: undefined, left: false,
     counters: { messagesSent: 0, messagesReceived: 0, messagesDropped: 0, repairs: 0, hintsHandedOff: 0, storageErrors: 0, writesAcked: 0, readsServed: 0 },
     out: [], records: [], pendingRequests: 0,
@@ -203,6 +203,10 @@ function onMessage(state: NodeState, from: NodeId, msg: Message): void {
       return antiEntropy.onWant(state, from, msg);
     case 'ae-push':
       return antiEntropy.onPush(state, from, msg);
+    case 'ae-summary':
+      return antiEntropy.onSummary(state, from, msg);
+    case 'ae-summary-reply':
+      return antiEntropy.onSummaryReply(state, from, msg);
     default:
       fx.dropped(state, () => `unknown message from ${from}: ${JSON.stringify((msg satisfies never as { type?: unknown }).type)}`);
   }

@@ -2,7 +2,6 @@
  * The read-only view of a node for the UI, kv.stats() and the simulator's checker (re-exported by
  * node.ts). A copy: changing it changes nothing in the node.
  */
-import * as antiEntropy from './anti-entropy.js';
 import * as coordinator from './coordinator.js';
 import type { MemberView } from './node-io.js';
 import type { Counters, NodeState } from './node-state.js';
@@ -32,13 +31,17 @@ export interface NodeSnapshot {
   readonly pendingWrites: number;
   readonly pendingReads: number;
   /**
-   * The anti-entropy session in progress (partition, phase, peer) and the progress of the current round:
-   * the node compares its held partitions (replicated, then merely held) one at a time, round robin;
-   * `done` of `total` of them have been compared in this round (`done` < `total` unless total is 0).
+   * Anti-entropy (anti-entropy.ts). `partition`, `phase` and `peer` name the oldest descent in flight;
+   * with none, phase is 'summary' (this round's roots sent to `peer`, awaiting its answer) or 'idle'.
+   * `sessions` lists every descent in flight (at most tuning.antiEntropySessionsMax).
+   * Progress of the latest round: `total` partitions had their roots compared with the round's peer in
+   * one ae-summary; `done` of them are settled: found equal, or descended into (a descent finished or
+   * timed out). `done` = `total` once the round is over; both are 0 before the first answered round.
    */
   readonly antiEntropy: {
     readonly partition: number | undefined; readonly phase: string; readonly peer: NodeId | undefined;
     readonly done: number; readonly total: number;
+    readonly sessions: readonly { readonly partition: number; readonly peer: NodeId; readonly phase: string }[];
     readonly sessionsStarted: number; readonly sessionsInSync: number; readonly versionsSent: number;
   };
   readonly counters: Readonly<Counters>;
@@ -74,10 +77,12 @@ export function snapshot(state: NodeState): NodeSnapshot {
   const merkleRoots: Record<number, string> = {};
   for (const p of replicated) merkleRoots[p] = storeIndex.root(state.index, p);
   const counts = storeIndex.counts(state.index);
-  const session = state.antiEntropy.session;
-  const total = antiEntropy.partitionsHeld(state).length;
-  // The cursor points at the next partition; while a session runs, it has already moved past its partition.
-  const done = total === 0 ? 0 : (state.antiEntropy.cursor + (session === undefined ? 0 : total - 1)) % total;
+  const ae = state.antiEntropy;
+  const sessions = [...ae.sessions.values()].map((x) => ({ partition: x.partition, peer: x.peer, phase: x.phase }));
+  const session = sessions[0];
+  const total = ae.round?.compared ?? 0;
+  // Descents in flight belong to the latest round (a round starts only when the previous one's are done).
+  const done = Math.max(0, total - (ae.round?.queue.length ?? 0) - ae.sessions.size);
   return {
     id: state.id, host: state.host, epoch: state.epoch, tick: state.tick, ready: state.ready,
     config: state.config, configVersion: state.configVersion,
@@ -86,8 +91,9 @@ export function snapshot(state: NodeState): NodeSnapshot {
     hints: { count: counts.hints, entries: hintEntries(state, snapshotHintsMax) }, merkleRoots,
     pendingRequests: state.pendingRequests, pendingWrites: state.writes.size, pendingReads: state.reads.size,
     antiEntropy: {
-      partition: session?.partition, phase: session?.phase ?? 'idle', peer: session?.peer, done, total,
-      sessionsStarted: state.antiEntropy.sessionsStarted, sessionsInSync: state.antiEntropy.sessionsInSync, versionsSent: state.antiEntropy.versionsSent,
+      partition: session?.partition, phase: session?.phase ?? (ae.summary !== undefined ? 'summary' : 'idle'),
+      peer: session?.peer ?? ae.summary?.peer, done, total, sessions,
+      sessionsStarted: ae.sessionsStarted, sessionsInSync: ae.sessionsInSync, versionsSent: ae.versionsSent,
     },
     counters: { ...state.counters }, leaving: state.leave !== undefined, left: state.left,
   };

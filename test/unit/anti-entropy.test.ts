@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import * as antiEntropy from '../../src/core/anti-entropy.js';
 import * as codec from '../../src/core/codec.js';
 import * as merkle from '../../src/core/merkle.js';
 import { messageSchema, type Message, type MessageOf } from '../../src/core/messages.js';
 import * as vclock from '../../src/core/vclock.js';
 import * as version from '../../src/core/version.js';
+import * as node from '../../src/core/node.js';
+import * as rng from '../../src/core/rng.js';
 import { convergence } from '../sim/checker.js';
 import { Cluster } from '../sim/cluster.js';
 import { MemoryStore } from '../sim/memory-store.js';
@@ -54,13 +57,20 @@ describe('anti-entropy: the Merkle descent sends only what differs, one level at
     expect(codec.encode(messageSchema, m).length).toBeLessThan(300);
   });
 
-  it('equal trees: the exchange stops at the roots', () => {
+  it('equal trees: a round is one ae-summary and its empty reply, no descent', () => {
     const { messages, converged } = exchange(500, []);
     expect(converged).toBe(true);
-    const answers = ofType(messages, 'ae-buckets');
-    expect(answers.length).toBeGreaterThan(0);
-    expect(answers.every((m) => m.hashes.length === 0 && m.level === 1)).toBe(true);
-    expect(ofType(messages, 'ae-leaves')).toEqual([]);
+    const summaries = ofType(messages, 'ae-summary');
+    expect(summaries.length).toBeGreaterThan(0);
+    expect(summaries.every((m) => m.partitions.length === 1 && m.roots.every((r) => r.length === merkle.hashBytes))).toBe(true);
+    expect(ofType(messages, 'ae-summary-reply').every((m) => m.differing.length === 0)).toBe(true);
+    expect(messages.filter((m) => m.type !== 'ae-summary' && m.type !== 'ae-summary-reply')).toEqual([]);
+  });
+
+  it('a summary of 256 partitions fits in 5 KiB', () => {
+    const partitions = Array.from({ length: 256 }, (_, i) => i);
+    const m: Message = { type: 'ae-summary', summaryId: 2 ** 40, partitions, roots: partitions.map(() => new Uint8Array(merkle.hashBytes).fill(0xcd)) };
+    expect(codec.encode(messageSchema, m).length).toBeLessThan(5 * 1024);
   });
 
   it('several differing keys are all repaired, each through its own bucket', () => {
@@ -71,5 +81,98 @@ describe('anti-entropy: the Merkle descent sends only what differs, one level at
     expect([...buckets].sort((x, y) => x - y)).toEqual([...new Set(changed.map((k) => merkle.bucketOf(k)))].sort((x, y) => x - y));
     const level2 = ofType(messages, 'ae-buckets').filter((m) => m.level === 2);
     expect(level2.every((m) => m.hashes.length === m.parents.length * merkle.fanOut && m.parents.length <= changed.length)).toBe(true);
+  });
+});
+
+/** Three nodes, N = 3, 64 partitions; node c lacks a seeded random `fraction` of `keys` keys. */
+function divergedCluster(keys: number, fraction: number, seed: number): { cluster: Cluster; missing: number } {
+  const v = version.make({ clock: vclock.increment(vclock.fresh(), 'w@1', 1), value: version.stringValue('x'), timestamp: 1 });
+  const cluster = new Cluster({ seed, config: { n: 3, r: 2, w: 2, partitions: 64 } });
+  cluster.addNode('a');
+  cluster.addNode('b', { seeds: ['a'] });
+  cluster.addNode('c', { seeds: ['a'] });
+  cluster.run(60);
+  const pick = rng.create(seed).fork('missing');
+  let missing = 0;
+  for (const id of ['a', 'b', 'c']) {
+    const records = [];
+    for (let i = 0; i < keys; i++) {
+      const lacks = id === 'c' && pick.next() < fraction;
+      if (lacks) missing++;
+      else records.push({ kind: 'put-version' as const, key: `k${i}`, version: v });
+    }
+    cluster.get(id).store.apply(records);
+    cluster.restart(id);
+  }
+  return { cluster, missing };
+}
+
+describe('anti-entropy rounds: one summary of roots per round, then bounded concurrent descents', () => {
+  it('the summary names every shared partition; the reply names exactly those whose roots differ', () => {
+    const { cluster } = divergedCluster(2000, 0.02, 5);
+    const summaries: { from: string; to: string; m: MessageOf<'ae-summary'> }[] = [];
+    const replies: MessageOf<'ae-summary-reply'>[] = [];
+    cluster.onSend = (from, to, m) => {
+      if (m.type === 'ae-summary') summaries.push({ from, to, m });
+      if (m.type === 'ae-summary-reply') replies.push(m);
+    };
+    cluster.run(12);
+    const first = summaries.find((x) => x.from === 'c' || x.to === 'c');
+    expect(first).toBeDefined();
+    const { from, to, m } = first as (typeof summaries)[number];
+    expect(m.partitions).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    const rootOf = (id: string, p: number) => node.snapshot(cluster.get(id).state as node.NodeState).merkleRoots[p];
+    const reply = replies.find((r) => r.summaryId === m.summaryId);
+    expect(reply?.differing).toEqual(m.partitions.filter((p) => rootOf(from, p) !== rootOf(to, p)));
+    expect(reply?.differing.length).toBeGreaterThan(8);
+  });
+
+  it('descents run concurrently but never more than antiEntropySessionsMax at once, and repair everything', () => {
+    const { cluster, missing } = divergedCluster(3000, 0.05, 9);
+    expect(missing).toBeGreaterThan(100);
+    let most = 0;
+    let ticks = 0;
+    while (!convergence(cluster).ok && ticks < 1000) {
+      cluster.run(1);
+      ticks++;
+      for (const id of ['a', 'b', 'c']) most = Math.max(most, node.snapshot(cluster.get(id).state as node.NodeState).antiEntropy.sessions.length);
+    }
+    expect(convergence(cluster).ok).toBe(true);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(8);
+    // One partition per 10-tick interval would need at least 64 intervals to visit every differing partition once.
+    expect(ticks).toBeLessThan(200);
+  });
+
+  it('round robin: within a few rounds every node summarizes with every peer it shares partitions with', () => {
+    const cluster = new Cluster({ seed: 4, config: { n: 2, r: 1, w: 1, partitions: 32 } });
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    for (const id of ids) cluster.addNode(id, { seeds: ['a'] });
+    cluster.run(100);
+    const pairs = new Set<string>();
+    cluster.onSend = (from, to, m) => {
+      if (m.type === 'ae-summary') pairs.add(`${from}>${to}`);
+    };
+    cluster.run(10 * ids.length);
+    for (const id of ids) {
+      const state = cluster.get(id).state as node.NodeState;
+      const sharing = [...antiEntropy.peersSharing(state).keys()];
+      expect(sharing.length).toBeGreaterThan(0);
+      for (const peer of sharing) expect(pairs.has(`${id}>${peer}`), `${id} never summarized with ${peer}`).toBe(true);
+    }
+  });
+
+  it('progress: total counts the partitions the latest summary compared, done those settled; done = total when in sync', () => {
+    const { cluster } = divergedCluster(2000, 0.05, 11);
+    const c = () => node.snapshot(cluster.get('c').state as node.NodeState).antiEntropy;
+    const seen: { done: number; total: number }[] = [];
+    for (let t = 0; t < 300; t++) {
+      cluster.run(1);
+      seen.push({ done: c().done, total: c().total });
+    }
+    expect(seen.every((x) => x.done >= 0 && x.done <= x.total)).toBe(true);
+    expect(seen.some((x) => x.total === 64 && x.done < x.total)).toBe(true);
+    expect(convergence(cluster).ok).toBe(true);
+    expect(c()).toMatchObject({ done: 64, total: 64 });
   });
 });
