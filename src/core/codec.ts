@@ -24,6 +24,7 @@
  */
 import { limits } from './limits.js';
 import * as s from './schema.js';
+import * as utf8 from './utf8.js';
 
 export const wireMagic = 0xd7;
 export const wireVersion = 1;
@@ -112,7 +113,7 @@ function sizeOf(schema: s.Schema, v: unknown, lazyDepth: number): number {
     case 'int': return intSize(v as number);
     case 'float': return 8;
     case 'boolean': return 1;
-    case 'string': { const n = s.utf8Length(v as string); return varintSize(n) + n; }
+    case 'string': { const n = utf8.length(v as string); return varintSize(n) + n; }
     case 'bytes': { const n = (v as Uint8Array).length; return varintSize(n) + n; }
     case 'literal': return 0;
     case 'enum': return varintSize(schema.values.indexOf(v as string));
@@ -160,7 +161,7 @@ function write(w: Writer, schema: s.Schema, v: unknown): void {
     }
     case 'float': dataView(w).setFloat64(w.pos, v as number, true); w.pos += 8; return;
     case 'boolean': w.buf[w.pos++] = v ? 1 : 0; return;
-    case 'string': writeVarint(w, s.utf8Length(v as string)); writeUtf8(w, v as string); return;
+    case 'string': writeVarint(w, utf8.length(v as string)); w.pos = utf8.encodeInto(w.buf, w.pos, v as string); return;
     case 'bytes': writeVarint(w, (v as Uint8Array).length); w.buf.set(v as Uint8Array, w.pos); w.pos += (v as Uint8Array).length; return;
     case 'literal': return;
     case 'enum': writeVarint(w, schema.values.indexOf(v as string)); return;
@@ -184,25 +185,6 @@ function write(w: Writer, schema: s.Schema, v: unknown): void {
 
 function writeFields(w: Writer, schema: s.ObjectSchema<s.Shape>, v: Readonly<Record<string, unknown>>): void {
   for (const key of schema.keys) write(w, schema.shape[key] as s.Schema, v[key]);
-}
-
-/** Writes a well-formed string (checked by validate) as UTF-8. */
-function writeUtf8(w: Writer, text: string): void {
-  const buf = w.buf;
-  let pos = w.pos;
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c < 0x80) { buf[pos++] = c; continue; }
-    if (c < 0x800) { buf[pos++] = 0xc0 | (c >> 6); buf[pos++] = 0x80 | (c & 0x3f); continue; }
-    if (c >= 0xd800 && c <= 0xdbff) {
-      c = 0x10000 + ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00);
-      buf[pos++] = 0xf0 | (c >> 18); buf[pos++] = 0x80 | ((c >> 12) & 0x3f);
-    } else {
-      buf[pos++] = 0xe0 | (c >> 12);
-    }
-    buf[pos++] = 0x80 | ((c >> 6) & 0x3f); buf[pos++] = 0x80 | (c & 0x3f);
-  }
-  w.pos = pos;
 }
 
 /** A decoding failure; `path` grows on the way out ("versions[2].clock"). Caught in decode, never escapes. */
@@ -365,53 +347,8 @@ function readFields(r: Reader, schema: s.ObjectSchema<s.Shape>, out: Record<stri
 
 /** Decodes `n` bytes of strict UTF-8 at the reader's position. */
 function readUtf8(r: Reader, n: number): string {
-  const buf = r.buf;
-  const start = r.pos;
-  const end = start + n;
-  let i = start;
-  while (i < end && (buf[i] as number) < 0x80) i++;
-  if (i === end) { r.pos = end; return asciiString(buf, start, end); }
-  const units: number[] = [];
-  for (let k = start; k < i; k++) units.push(buf[k] as number);
-  while (i < end) {
-    const b0 = buf[i] as number;
-    if (b0 < 0x80) { units.push(b0); i++; continue; }
-    let cp: number;
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b0 >= 0xc2 && b0 <= 0xdf) { need = 1; cp = b0 & 0x1f; }
-    else if (b0 >= 0xe0 && b0 <= 0xef) { need = 2; cp = b0 & 0x0f; if (b0 === 0xe0) lo = 0xa0; else if (b0 === 0xed) hi = 0x9f; }
-    else if (b0 >= 0xf0 && b0 <= 0xf4) { need = 3; cp = b0 & 0x07; if (b0 === 0xf0) lo = 0x90; else if (b0 === 0xf4) hi = 0x8f; }
-    else throw new Malformed(`invalid UTF-8 at offset ${i}`);
-    if (i + need >= end) throw new Malformed(`invalid UTF-8 at offset ${i} (truncated sequence)`);
-    for (let k = 1; k <= need; k++) {
-      const b = buf[i + k] as number;
-      // Only the first continuation byte has a narrowed range (it rules out overlongs, surrogates, > U+10FFFF).
-      if (b < (k === 1 ? lo : 0x80) || b > (k === 1 ? hi : 0xbf)) throw new Malformed(`invalid UTF-8 at offset ${i + k}`);
-      cp = (cp << 6) | (b & 0x3f);
-    }
-    i += need + 1;
-    if (cp < 0x10000) units.push(cp);
-    else { cp -= 0x10000; units.push(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff)); }
-  }
-  r.pos = end;
-  return fromCodeUnits(units);
-}
-
-const chunkUnits = 4096;
-
-function asciiString(buf: Uint8Array, start: number, end: number): string {
-  let out = '';
-  for (let i = start; i < end; i += chunkUnits) {
-    out += String.fromCharCode.apply(null, buf.subarray(i, Math.min(end, i + chunkUnits)) as unknown as number[]);
-  }
-  return out;
-}
-
-function fromCodeUnits(units: number[]): string {
-  if (units.length <= chunkUnits) return String.fromCharCode.apply(null, units);
-  let out = '';
-  for (let i = 0; i < units.length; i += chunkUnits) out += String.fromCharCode.apply(null, units.slice(i, i + chunkUnits));
-  return out;
+  const decoded = utf8.decodeStrict(r.buf, r.pos, r.pos + n);
+  if (!decoded.ok) throw new Malformed(decoded.reason);
+  r.pos += n;
+  return decoded.text;
 }

@@ -4,6 +4,7 @@
  * got -1"), and, in codec.ts, a compact binary encoding. Schemas are plain readonly data that the validator
  * and the codec walk; build them with the functions below, used as `import * as s from './schema.js'`.
  */
+import * as utf8 from './utf8.js';
 
 export interface UintSchema { readonly kind: 'uint' }
 export interface IntSchema { readonly kind: 'int' }
@@ -122,22 +123,8 @@ export function union<const T extends string, const V extends Variants>(tag: T, 
 /** For recursive data: `s.lazy<Tree>(() => tree)`. Nesting is bounded by lazyDepthMax. */
 export function lazy<T>(get: () => Schema): LazySchema<T> { return { kind: 'lazy', get }; }
 
-/**
- * Length in UTF-8 bytes of a string, or -1 when it is not well-formed UTF-16 (a lone surrogate has no UTF-8
- * encoding, so it could not survive a round trip).
- */
-export function utf8Length(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c < 0xd800 || c > 0xdfff) n += 3;
-    else if (c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { n += 4; i++; }
-    else return -1;
-  }
-  return n;
-}
+/** Length in UTF-8 bytes of a string, or -1 when it is not well-formed UTF-16 (see utf8.ts). */
+export const utf8Length = utf8.length;
 
 /** A short description of any value, for reasons. */
 export function describe(value: unknown): string {
