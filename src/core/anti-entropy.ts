@@ -103,19 +103,38 @@ function startSessions(state: NodeState): void {
   }
 }
 
-/** A peer's roots: answers with the partitions whose roots differ here. */
+/** Partitions being reconciled by this node already: its descents queued or in flight, and its live claims. */
+function busyPartitions(state: NodeState): Set<number> {
+  const ae = state.antiEntropy;
+  for (const [p, c] of ae.claims) if (c.untilTick < state.tick) ae.claims.delete(p);
+  const busy = new Set(ae.claims.keys());
+  for (const s of ae.sessions.values()) busy.add(s.partition);
+  for (const p of ae.round?.queue ?? []) busy.add(p);
+  return busy;
+}
+
+/**
+ * A peer's roots: answers with the partitions whose roots differ here, except those another replica is
+ * already reconciling with this node (a descent of this node's, queued or in flight, or one it told
+ * another peer to start): the same keys would cross twice. A later round finds them if they still differ.
+ */
 export function onSummary(state: NodeState, from: NodeId, msg: MessageOf<'ae-summary'>): void {
   if (msg.partitions.length !== msg.roots.length) {
     fx.dropped(state, () => `ae-summary from ${from}: ${msg.roots.length} roots for ${msg.partitions.length} partitions`);
     return;
   }
+  const busy = busyPartitions(state);
   const differing: number[] = [];
   for (let i = 0; i < msg.partitions.length; i++) {
     const p = msg.partitions[i] as number;
     if (!validPartition(state, from, p)) return;
-    if (merkle.digestHex(msg.roots[i] as Uint8Array) !== storeIndex.root(state.index, p)) differing.push(p);
+    if (busy.has(p) || merkle.digestHex(msg.roots[i] as Uint8Array) === storeIndex.root(state.index, p)) continue;
+    differing.push(p);
   }
-  fx.send(state, from, { type: 'ae-summary-reply', summaryId: msg.summaryId, differing });
+  // A round's worth: the initiator starts these within a few waves of descents, well inside the claim.
+  const named = differing.slice(0, state.tuning.antiEntropyPartitionsPerRound);
+  for (const p of named) claim(state, p, from, state.tuning.antiEntropySessionTimeoutTicks);
+  fx.send(state, from, { type: 'ae-summary-reply', summaryId: msg.summaryId, differing: named });
 }
 
 /** The peer's answer to this round's summary: queue the differing partitions it named and start descending. */
@@ -128,7 +147,10 @@ export function onSummaryReply(state: NodeState, from: NodeId, msg: MessageOf<'a
   }
   ae.summary = undefined;
   const named = new Set(summary.partitions);
-  const queue = [...new Set(msg.differing)].filter((p) => named.has(p));
+  const busy = busyPartitions(state);
+  // Crossed summaries: each side told the other to descend into the same partitions; the smaller id does.
+  const mineToo = (p: number) => state.id < from && ae.claims.get(p)?.peer === from && ![...ae.sessions.values()].some((s) => s.partition === p);
+  const queue = [...new Set(msg.differing)].filter((p) => named.has(p) && (!busy.has(p) || mineToo(p))).slice(0, state.tuning.antiEntropyPartitionsPerRound);
   ae.round = { peer: from, compared: summary.partitions.length, queue };
   // A round that finds everything equal is not traced: it happens every interval.
   if (queue.length > 0) fx.trace(state, 'ae', () => `${queue.length} of ${summary.partitions.length} partition(s) differ from ${from}: ${queue.slice(0, 8).join(', ')}${queue.length > 8 ? ', ...' : ''}`);
@@ -151,6 +173,7 @@ export function onRoot(state: NodeState, from: NodeId, msg: MessageOf<'ae-root'>
     state.antiEntropy.sessions.delete(mine.sessionId);
   }
   const equal = storeIndex.root(state.index, msg.partition) === msg.root;
+  if (state.antiEntropy.claims.get(msg.partition)?.peer === from) claim(state, msg.partition, from, state.tuning.antiEntropySessionTimeoutTicks);
   const parents = equal ? [] : [0];
   fx.send(state, from, { type: 'ae-buckets', sessionId: msg.sessionId, partition: msg.partition, level: 1, parents, hashes: storeIndex.childrenHashes(state.index, msg.partition, 0, parents) });
 }
@@ -207,8 +230,16 @@ export function onBuckets(state: NodeState, from: NodeId, msg: MessageOf<'ae-buc
   return true;
 }
 
+/** Marks `partition` as being reconciled with `peer` for the next `ticks` ticks (see AntiEntropy.claims). */
+function claim(state: NodeState, partition: number, peer: NodeId, ticks: number): void {
+  state.antiEntropy.claims.set(partition, { peer, untilTick: state.tick + ticks });
+}
+
 /** Ends a descent of this node and frees its slot for the next queued partition. */
 function endSession(state: NodeState, sessionId: number): void {
+  const session = state.antiEntropy.sessions.get(sessionId);
+  // Its pushes and wants are still under way: keep other peers off this partition until they land.
+  if (session !== undefined) claim(state, session.partition, session.peer, state.tuning.antiEntropyIntervalTicks);
   state.antiEntropy.sessions.delete(sessionId);
   startSessions(state);
 }
@@ -231,6 +262,7 @@ function sendLeaves(state: NodeState, to: NodeId, sessionId: number, partition: 
   }
   fx.trace(state, 'ae', () => `partition ${partition} differs from ${to} in ${buckets.length} bucket(s)`);
   fx.send(state, to, { type: 'ae-leaves', sessionId, partition, buckets, leaves });
+  if (state.antiEntropy.claims.get(partition)?.peer === to) claim(state, partition, to, state.tuning.antiEntropyIntervalTicks);
 }
 
 /**

@@ -26,6 +26,11 @@ export interface Tuning {
   readonly antiEntropyIntervalTicks: number;
   /** Most partitions named in one ae-summary (the rest go in later rounds with the same peer). */
   readonly antiEntropySummaryPartitionsMax: number;
+  /**
+   * Most differing partitions one summary reply names: the round's descents (each moves at most
+   * antiEntropyKeysPerRound keys each way). The rest are found again by later rounds.
+   */
+  readonly antiEntropyPartitionsPerRound: number;
   /** Most descents (one partition with one peer each) in flight at once. */
   readonly antiEntropySessionsMax: number;
   /** A summary or descent unanswered for this long is abandoned (its partition waits for a later round). */
@@ -55,6 +60,7 @@ export const defaultTuning: Tuning = {
   requestTimeoutTicks: 120,
   antiEntropyIntervalTicks: 10,
   antiEntropySummaryPartitionsMax: 256,
+  antiEntropyPartitionsPerRound: 32,
   antiEntropySessionsMax: 8,
   antiEntropySessionTimeoutTicks: 30,
   antiEntropyBucketsPerRound: 16,

@@ -113,6 +113,12 @@ export interface AntiEntropy {
   round: { readonly peer: NodeId; readonly compared: number; readonly queue: number[] } | undefined;
   /** Descents in flight, by sessionId (at most tuning.antiEntropySessionsMax). */
   readonly sessions: Map<number, AeSession>;
+  /**
+   * Partitions this node recently told a peer to descend into (its summary reply), until `untilTick`:
+   * another peer's summary leaves them out meanwhile, so two replicas do not repair the same keys here
+   * at once. At most one entry per partition.
+   */
+  readonly claims: Map<number, { readonly peer: NodeId; readonly untilTick: number }>;
   lastRoundTick: number;
   sessionsStarted: number;
   sessionsInSync: number;
@@ -121,7 +127,7 @@ export interface AntiEntropy {
 
 /** The anti-entropy state of a new node: `cursor` seeds the round robin, no round before `now` + one interval. */
 export function initialAntiEntropy(cursor: number, now: number): AntiEntropy {
-  return { cursor, summary: undefined, round: undefined, sessions: new Map(), lastRoundTick: now, sessionsStarted: 0, sessionsInSync: 0, versionsSent: 0 };
+  return { cursor, summary: undefined, round: undefined, sessions: new Map(), claims: new Map(), lastRoundTick: now, sessionsStarted: 0, sessionsInSync: 0, versionsSent: 0 };
 }
 
 export interface Leave {
