@@ -120,7 +120,7 @@ export const bench: h.Bench = {
         data: { ...r, fullBytes: full, keys },
       });
     }
-    env.note(`runs in Node through test/sim (real node.step and codec, virtual time; ${tickMs} ms per tick as in a tab), not in the browser: three tabs loading ${keys} keys, three times, would not fit the time budget. Time is virtual time to convergence (all Merkle roots equal), bounded by the anti-entropy schedule (one partition per antiEntropyIntervalTicks per node, at most antiEntropyKeysPerRound keys per round), not by CPU or bandwidth.`);
+    env.note(`runs in Node through test/sim (real node.step and codec, virtual time; ${tickMs} ms per tick as in a tab), not in the browser: three tabs loading ${keys} keys, three times, would not fit the time budget. Time is virtual time to convergence (all Merkle roots equal), bounded by the anti-entropy schedule (one summary round per antiEntropyIntervalTicks per node, up to antiEntropySessionsMax descents at once, at most antiEntropyKeysPerRound keys per descent), not by CPU or bandwidth.`);
     return rows;
   },
 };
