@@ -49,15 +49,12 @@ export interface UiHintQueue {
 export interface UiRepair {
   readonly partition: number;
   readonly peer: NodeId;
-  /**
-   * Progress of this repair, `done` of `total` steps (a progress bar while it runs). The runtime reports the
-   * anti-entropy round the exchange belongs to: partitions compared so far out of those the node holds.
-   */
+  /** Progress of this repair, `done` of `total` steps (a progress bar while it runs): the levels of its Merkle descent. */
   readonly done: number;
   readonly total: number;
 }
 
-/** Anti-entropy's round robin over the partitions this node holds: `done` of `total` compared this round. */
+/** The latest anti-entropy round with one peer: `done` of the `total` partitions whose roots it compared are settled. */
 export interface UiAntiEntropyRound {
   readonly done: number;
   readonly total: number;

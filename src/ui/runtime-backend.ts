@@ -57,6 +57,9 @@ export function describeFaults(rules: faults.FaultRules, memberIds: readonly str
 }
 
 /** Turns the tab's snapshot into the UI's: ages in ms, hints per destination, counters flattened. */
+/** The levels of one anti-entropy descent, in order (core/anti-entropy.ts): roots, bucket hashes, leaves. */
+const descentLevels = ['root', 'buckets', 'leaves'];
+
 export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiSnapshot {
   const node = s.runtime?.node;
   // Reachable: an open data channel that the fault rules do not block both ways (a partition keeps the
@@ -105,9 +108,8 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
     faultsText: faults.isHealthy(s.network.faults) ? '' : describeFaults(s.network.faults, members.map((m) => m.id)),
     counters,
     hints: [...hintsBy].map(([destination, versions]) => ({ destination, versions })),
-    // One exchange runs at a time; its progress is that of the round over the partitions held.
-    repairs: ae && ae.partition !== undefined && ae.phase !== 'idle' && ae.peer !== undefined
-      ? [{ partition: ae.partition, peer: ae.peer, done: ae.done, total: ae.total }] : [],
+    // Every Merkle descent in flight (several run at once); its bar is how far down the tree it has come.
+    repairs: (ae?.sessions ?? []).map((x) => ({ partition: x.partition, peer: x.peer, done: descentLevels.indexOf(x.phase) + 1, total: descentLevels.length })),
     ...(ae ? { antiEntropyRound: { done: ae.done, total: ae.total, sessions: ae.sessionsStarted, inSync: ae.sessionsInSync } } : {}),
     storage: {
       keys: node?.keys ?? 0, bytes: rt?.storage.cacheBytes ?? 0, errors: rt?.counters.storageErrors ?? 0,
