@@ -246,8 +246,13 @@ export function clockText(clock: VClock): string {
  * The runtime could not persist the records of step `failedStep` (the `step` of its persist effect, named
  * by a `storage-failed` input, possibly several steps later): the coordinator's own copy of a write begun
  * in that step is not durable, so it no longer counts toward W (an acknowledgement is never ahead of
- * the disk). The write can still win with W copies on other replicas or fallbacks.
+ * the disk). The runtime sent none of that step's messages either, so the write goes out again to the
+ * targets that have not acknowledged it: it can still win with W durable copies on other replicas.
  */
 export function onOwnCopyLost(state: NodeState, failedStep: number): void {
-  for (const op of state.writes.values()) if (op.createdStep === failedStep) op.acked.delete(state.id);
+  for (const op of state.writes.values()) {
+    if (op.createdStep !== failedStep) continue;
+    op.acked.delete(state.id);
+    for (const [to, target] of op.sentTo) if (!op.acked.has(to)) sendStore(state, op, to, target.owner);
+  }
 }

@@ -134,6 +134,9 @@ describe('node: an acknowledgement is never ahead of the disk', () => {
     expect(putStep !== undefined && laterStep !== undefined && putStep < laterStep).toBe(true);
     const steps = failed(putStep ?? -1, laterStep ?? -1);
     let all: Effect[] = steps.length > 0 ? node.step(state, { type: 'storage-failed', error: 'storage full: QuotaExceededError', steps }) : [];
+    // The failed step's messages never left: the write goes out again to the replica that has not acknowledged it.
+    const resent = all.some((e) => e.type === 'send' && e.to === 'b' && e.message.type === 'store' && e.message.key === 'k');
+    expect(resent).toBe(steps.includes(putStep ?? -1));
     const digests = store?.versions.map((v) => v.digest) ?? [];
     all = all.concat(node.step(state, { type: 'message', from: 'b', message: { type: 'store-ack', opId: store?.opId ?? 0, key: 'k', digests, ok: true, error: '' } }));
     for (let t = 1; t <= 200; t++) all = all.concat(node.step(state, { type: 'tick', now: t }));
