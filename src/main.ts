@@ -177,6 +177,13 @@ async function main(): Promise<void> {
     snapshot: read,
     onChange: (listener) => publisher.subscribe(() => listener()),
     rememberCapacity: (capacity) => { identity.setCapacity(env.local, capacity); },
+    wipe: async () => {
+      // Close our own connection first, or deleting the database would wait for it ("blocked").
+      rt?.close();
+      signaling.close();
+      await idbStore.wipe(me.nodeId);
+      window.location.reload(); // sessionStorage keeps the node id
+    },
   });
   pageApi.install(window as unknown as { kv?: pageApi.Kv }, kv);
   mountUi(createRuntimeBackend({

@@ -58,6 +58,8 @@ export interface PageApiDeps {
   onChange(listener: () => void): () => void;
   /** Keeps a new capacity weight for the next start of this tab (localStorage in the app). */
   rememberCapacity?(capacity: number): void;
+  /** Deletes this node's storage and restarts the tab under the same id (the app reloads the page). */
+  wipe?(): Promise<void>;
   /** How long kv.partition and friends wait for the server's echo of the new rules. */
   readonly faultEchoTimeoutMs?: number;
 }
@@ -90,6 +92,11 @@ export interface Kv {
   faults(): faults.FaultRules;
   /** Changes this node's capacity weight (its share of partitions), ring-wide, and remembers it for reloads. */
   setCapacity(capacity: number): Promise<void>;
+  /**
+   * Deletes this tab's storage (its own IndexedDB database only) and restarts it under the same node id, as
+   * a disk loss would: it takes a new epoch and anti-entropy restores its partitions. The page reloads.
+   */
+  wipe(): Promise<void>;
   /** The whole runtime snapshot the UI renders (node, transport, signaling, storage, timeline). */
   snapshot(): unknown;
   /** Calls `listener` whenever the snapshot may have changed; returns an unsubscribe function. */
@@ -204,6 +211,7 @@ export function create(deps: PageApiDeps): Kv {
       expectOk(await deps.request({ op: 'set-capacity', capacity }), 'set-capacity');
       deps.rememberCapacity?.(capacity);
     },
+    wipe: () => (deps.wipe ? deps.wipe() : Promise.reject(new Error('wipe is not available here'))),
     snapshot: () => deps.snapshot(),
     onChange: (listener) => deps.onChange(listener),
   };

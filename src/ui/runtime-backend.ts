@@ -185,6 +185,7 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
     leave: () => kv.leave(),
     // Through kv, which also remembers the weight for this tab's next start.
     setCapacity: (capacity) => kv.setCapacity(capacity),
+    wipe: () => kv.wipe(),
     join: () => unsupported('joining again after a leave (reload the tab)'),
   };
 }
