@@ -8,8 +8,8 @@
  * - The room comes from `?room=` (default "default"); ICE servers from `?ice=` (comma-separated URLs),
  *   NONE by default: no public STUN server is ever contacted unless the user asks for one.
  *
- * Ids are generated with crypto.getRandomValues, which exists over plain http on a LAN (unlike
- * crypto.randomUUID and crypto.subtle, which need a secure context).
+ * Ids are generated with crypto.getRandomValues, which exists over plain http on a LAN (unlike the UUID
+ * and SubtleCrypto APIs, which need a secure context).
  */
 import { limits } from '../core/limits.js';
 import type { HostId, NodeId } from '../core/types.js';

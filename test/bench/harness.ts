@@ -14,6 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from '@playwri
 import { chromiumLaunchOptions } from '../chromium.js';
 import { startServer, type RunningServer } from '../../signaling/server.js';
 import type { Kv } from '../../src/runtime/page-api.js';
+import { openTab, type Tab } from '../e2e/helpers.js';
 
 export const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -147,20 +148,8 @@ export async function loopbackProblems(pages: readonly Page[]): Promise<string[]
   return problems;
 }
 
-export interface Tab {
-  readonly id: string;
-  readonly page: Page;
-  readonly context: BrowserContext;
-}
-
-export async function openTab(context: BrowserContext, baseUrl: string, id: string, room: string): Promise<Tab> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => { console.error(`[${id}] page error: ${error.message}`); });
-  await page.goto(`${baseUrl}/?node=${id}&room=${room}`);
-  await page.waitForFunction(() => typeof window.kv?.ready === 'function');
-  await page.evaluate(() => window.kv.ready());
-  return { id, page, context };
-}
+// Tabs open exactly as in the end-to-end specs (and fail with the tab's own words when it cannot start).
+export { openTab, type Tab };
 
 /** `count` tabs <prefix>1..<prefix>count, each in its own browser context (separate hosts: no shared IndexedDB). */
 export async function openTabs(browser: Browser, baseUrl: string, room: string, count: number, prefix = 'n'): Promise<Tab[]> {
