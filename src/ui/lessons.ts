@@ -102,6 +102,7 @@ export const lessons: readonly Lesson[] = [
     steps: [
       { where: 'any tab', text: 'Set R = 1 and W = 1 (N = 3). The settings show a warning.', button: 'R = 1, W = 1', action: { kind: 'configure', r: 1, w: 1 } },
       { where: 'this tab', text: 'Write score = 1; every replica gets it.', button: 'Put score = 1', action: { kind: 'put', key: 'score', value: '1' } },
+      { where: 'this tab', text: 'Read it back here: the next put carries this context, so score = 2 will replace 1 rather than stand beside it as a sibling.', button: 'Read score here', action: { kind: 'get', key: 'score' } },
       { where: 'this tab', text: 'Isolate this tab, then write score = 2 here. One ack is enough (W = 1).', button: 'Isolate this tab', action: { kind: 'isolate-self' } },
       { where: 'this tab', text: 'Write the new score while isolated.', button: 'Put score = 2', action: { kind: 'put', key: 'score', value: '2' } },
       { where: 'another tab', text: 'Read score from another tab: it still says 1. The write was acknowledged, yet this read missed it.', button: 'Get score', action: { kind: 'get', key: 'score' } },

@@ -1,0 +1,155 @@
+/**
+ * More lessons of the classroom UI against the REAL app and signaling server, four tabs (n1 and n2 in one
+ * browser context, n3 and n4 each in their own), driven from the lessons panel and the views only:
+ * a wiped node repaired by anti-entropy, and R/W tuning with a stale read. Each step asserts what the
+ * person sees and saves a screenshot under test-results/ui-real/.
+ */
+import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
+import type { RunningServer } from '../../signaling/server.js';
+import { startApp } from './helpers.js';
+import {
+  banner, consoleGet, consolePut, healthyText, locate, openUiTab, outcome, reactTimeoutMs, shot, view,
+  waitForMembers, type UiTab,
+} from './ui-real-helpers.js';
+
+let server: RunningServer;
+let contexts: BrowserContext[] = [];
+
+test.beforeAll(async () => { server = await startApp(); });
+test.afterAll(async () => { await server.close(); });
+test.afterEach(async () => {
+  for (const context of contexts) await context.close();
+  contexts = [];
+});
+
+async function openCluster(browser: Browser, room: string): Promise<UiTab[]> {
+  const shared = await browser.newContext();
+  contexts = [shared];
+  const tabs: UiTab[] = [];
+  for (const id of ['n1', 'n2', 'n3', 'n4']) {
+    const context = id === 'n1' || id === 'n2' ? shared : await browser.newContext();
+    if (!contexts.includes(context)) contexts.push(context);
+    tabs.push(await openUiTab(context, server.url, id, room));
+  }
+  for (const tab of tabs) await waitForMembers(tab, 4);
+  return tabs;
+}
+
+/** Opens a lesson from the lessons panel by its title. */
+async function openLesson(tab: UiTab, title: RegExp): Promise<void> {
+  await tab.page.getByRole('complementary', { name: 'Lessons' }).getByRole('button', { name: title }).click();
+}
+
+/**
+ * Presses a lesson step's button (the `nth` step with that label, counting from 0) and waits for the step's
+ * result line to say `result`.
+ */
+async function step(tab: UiTab, button: string, result: string | RegExp, nth = 0): Promise<void> {
+  const panel = tab.page.getByRole('complementary', { name: 'Lessons' });
+  const item = panel.getByTestId('lesson-step').filter({ has: tab.page.getByRole('button', { name: button, exact: true }) }).nth(nth);
+  await item.getByRole('button', { name: button, exact: true }).click();
+  await expect(item.getByRole('status'), `${tab.id}: step "${button}"`).toHaveText(result, { timeout: reactTimeoutMs });
+}
+
+/** The activity view's "keys stored" counter of `tab`. */
+async function keysStored(tab: UiTab): Promise<number> {
+  await view(tab, 'Activity');
+  const counter = tab.page.getByTestId('counters').locator('.counter').filter({ hasText: 'keys stored' }).locator('b');
+  return Number(await counter.textContent());
+}
+
+test('a wiped node repaired by anti-entropy, from the lessons panel', async ({ browser }) => {
+  const tabs = await openCluster(browser, 'ui-wipe');
+  const [n1, n2] = tabs as [UiTab, UiTab, UiTab, UiTab];
+
+  // A key written from n1's key console, before anything else.
+  await consolePut(n1, 'diary', 'written before the wipe');
+  await expect(outcome(n1)).toHaveText('Stored diary.', { timeout: reactTimeoutMs });
+  await shot(n1, 'wipe-0-diary-put');
+
+  // The teacher opens the lesson on n2 and writes twenty keys.
+  await openLesson(n2, /A wiped node repaired by Merkle trees/);
+  await step(n2, 'Put aae:0 … aae:19', 'wrote 20 keys');
+  // Every copy has landed once every replica's counter is the same two reads in a row.
+  let before = -1;
+  await expect.poll(async () => {
+    const now = await keysStored(n2);
+    const settled = now > 0 && now === before;
+    before = now;
+    return settled;
+  }, { timeout: reactTimeoutMs, intervals: [1_000], message: 'n2 keys stored settles' }).toBe(true);
+  await shot(n2, `wipe-1-before-${before}-keys`);
+
+  // Wipe n2 from the lesson: the tab reloads under the same id, with an empty store at first.
+  await n2.page.getByRole('button', { name: 'Wipe this tab', exact: true }).click();
+  await n2.page.waitForURL(/node=n2/);
+  await n2.page.waitForFunction(() => typeof (window as { kv?: { ready?: unknown } }).kv?.ready === 'function', undefined, { timeout: reactTimeoutMs });
+  await n2.page.evaluate(() => (window as unknown as { kv: { ready(): Promise<void> } }).kv.ready());
+  await expect(n2.page.getByTestId('self-id')).toHaveText('n2', { timeout: reactTimeoutMs });
+  await shot(n2, 'wipe-2-back-under-same-id');
+
+  // Its activity view shows anti-entropy at work, and the keys-stored counter climbs back to where it was.
+  await view(n2, 'Activity');
+  await expect(n2.page.getByTestId('timeline'), 'anti-entropy finds differing partitions').toContainText(/differ/, { timeout: reactTimeoutMs });
+  await shot(n2, 'wipe-3-anti-entropy-timeline');
+  await expect.poll(() => keysStored(n2), { timeout: 2 * reactTimeoutMs, intervals: [500], message: 'n2 keys stored returns' }).toBe(before);
+  await shot(n2, `wipe-4-restored-${before}-keys`);
+
+  // The members view shows n2 holding keys again, and its key console reads the key written before the wipe.
+  await waitForMembers(n2, 4);
+  await shot(n2, 'wipe-5-members');
+  await consoleGet(n2, 'diary');
+  await expect(n2.page.getByTestId('sibling-value')).toHaveText('written before the wipe', { timeout: reactTimeoutMs });
+  await shot(n2, 'wipe-6-diary-read-on-n2');
+});
+
+test('R/W tuning and a stale read, from the lessons panel', async ({ browser }) => {
+  const tabs = await openCluster(browser, 'ui-stale');
+  const [n1, , n3, n4] = tabs as [UiTab, UiTab, UiTab, UiTab];
+
+  // Open the lesson on n1 and set R = 1, W = 1: the settings warn on every tab.
+  await openLesson(n1, /R\/W tuning and a stale read/);
+  await step(n1, 'R = 1, W = 1', 'settings changed');
+  for (const tab of tabs) await expect(tab.page.getByTestId('nrw'), `N/R/W on ${tab.id}`).toHaveText('N=3 R=1 W=1', { timeout: reactTimeoutMs });
+  await expect(n1.page.getByTestId('rw-warning')).toContainText('stale reads are possible');
+  await view(n3, 'Settings');
+  await expect(n3.page.getByTestId('rw-warning')).toContainText('Warning: R + W = 2 ≤ N = 3');
+  await shot(n1, 'stale-1-warning-n1');
+  await shot(n3, 'stale-1-warning-n3');
+
+  // Put score = 1 on n1; the ring shows its three replicas.
+  await step(n1, 'Put score = 1', 'Stored score.');
+  await locate(n1, 'score');
+  await expect(n1.page.getByTestId('preference-list').locator('.chip')).toHaveCount(3, { timeout: reactTimeoutMs });
+  await shot(n1, 'stale-2-score-1-located');
+  // Read it back on n1, so the next put carries its context (score = 2 then descends from score = 1).
+  await step(n1, 'Read score here', 'Read score: one version.');
+  await expect(n1.page.getByTestId('sibling-value')).toHaveText('1');
+
+  // Isolate n1, then write score = 2 there: one ack (its own) is enough.
+  await step(n1, 'Isolate this tab', 'isolated this tab (n1)');
+  for (const tab of tabs) await expect(banner(tab), `banner on ${tab.id}`).toHaveText('⚠ isolated: n1');
+  await step(n1, 'Put score = 2', 'Stored score (with the context of the last get).');
+  await shot(n1, 'stale-3-score-2-while-isolated');
+
+  // Another tab reads score: the old value.
+  const reader = n3;
+  await openLesson(reader, /R\/W tuning and a stale read/);
+  await step(reader, 'Get score', /^Read score/);
+  await expect(reader.page.getByTestId('sibling-value')).toHaveText('1');
+  await shot(reader, 'stale-4-stale-read-on-n3');
+
+  // Heal, restore R = 2, W = 2 (the warning goes away), and read again from another tab: 2.
+  await openLesson(n4, /R\/W tuning and a stale read/);
+  await step(n4, 'Heal', 'healed');
+  for (const tab of tabs) await expect(banner(tab), `banner on ${tab.id}`).toHaveText(healthyText);
+  await step(reader, 'R = 2, W = 2', 'settings changed');
+  for (const tab of tabs) await expect(tab.page.getByTestId('nrw'), `N/R/W on ${tab.id}`).toHaveText('N=3 R=2 W=2', { timeout: reactTimeoutMs });
+  await expect(reader.page.getByTestId('rw-warning')).toContainText('every read overlaps the last write');
+  await shot(reader, 'stale-5-restored');
+  await expect.poll(async () => {
+    await step(reader, 'Get score', /^(Read score|failed)/, 1);
+    return (await reader.page.getByTestId('sibling-value').allTextContents()).map((v) => v.trim());
+  }, { timeout: 2 * reactTimeoutMs, intervals: [500], message: 'n3 reads score = 2 after healing' }).toEqual(['2']);
+  await shot(reader, 'stale-6-fresh-read-on-n3');
+});
