@@ -153,3 +153,67 @@ test('R/W tuning and a stale read, from the lessons panel', async ({ browser }) 
   }, { timeout: 2 * reactTimeoutMs, intervals: [500], message: 'n3 reads score = 2 after healing' }).toEqual(['2']);
   await shot(reader, 'stale-6-fresh-read-on-n3');
 });
+
+/** Partitions owned per active node, as the members view of `tab` shows them (a left node shows status "left"). */
+async function owned(tab: UiTab): Promise<Record<string, number>> {
+  await view(tab, 'Members');
+  const out: Record<string, number> = {};
+  for (const row of await tab.page.getByTestId('members').locator('tbody tr').all()) {
+    const cells = (await row.locator('td').allTextContents()).map((c) => c.trim());
+    if (cells[1] === 'left') continue;
+    out[(cells[0] ?? '').replace(' (this tab)', '')] = Number(cells[5]);
+  }
+  return out;
+}
+
+const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+
+test('a join, a capacity change and a leave move partitions, from the lessons panel', async ({ browser }) => {
+  const shared = await browser.newContext();
+  contexts = [shared];
+  const n1 = await openUiTab(shared, server.url, 'n1', 'ui-join');
+  const n2 = await openUiTab(shared, server.url, 'n2', 'ui-join');
+  const own = await browser.newContext();
+  contexts.push(own);
+  const n3 = await openUiTab(own, server.url, 'n3', 'ui-join');
+  for (const tab of [n1, n2, n3]) await waitForMembers(tab, 3);
+
+  // Three tabs: the ring, and the partitions each owns.
+  await openLesson(n1, /A join, and the partitions that move/);
+  await step(n1, 'Show the ring', 'showing ring');
+  await shot(n1, 'join-1-ring-of-three');
+  const start = await owned(n1);
+  expect(Object.keys(start).sort()).toEqual(['n1', 'n2', 'n3']);
+  const partitions = total(start);
+
+  // A fourth tab opens: it joins, and takes partitions from the others, only those (nobody else gains any).
+  const other = await browser.newContext();
+  contexts.push(other);
+  const n4 = await openUiTab(other, server.url, 'n4', 'ui-join');
+  await waitForMembers(n1, 4);
+  await expect.poll(async () => (await owned(n1)).n4 ?? 0, { timeout: reactTimeoutMs, message: 'n1 sees n4 owning partitions' }).toBeGreaterThan(0);
+  const joined = await owned(n1);
+  expect(total(joined)).toBe(partitions);
+  for (const id of ['n1', 'n2', 'n3']) expect(joined[id], `${id} gains nothing`).toBeLessThanOrEqual(start[id] ?? 0);
+  await shot(n1, 'join-2-n4-joined-members-on-n1');
+
+  // Capacity 2 on the new tab: it now owns more partitions than any other node, the total unchanged.
+  await openLesson(n4, /A join, and the partitions that move/);
+  await step(n4, 'Show members', 'showing members');
+  await step(n4, 'Capacity 2', 'capacity 2');
+  await expect.poll(async () => {
+    const now = await owned(n1);
+    return (now.n4 ?? 0) > Math.max(now.n1 ?? 0, now.n2 ?? 0, now.n3 ?? 0) && (now.n4 ?? 0) > (joined.n4 ?? 0);
+  }, { timeout: reactTimeoutMs, message: 'n1 sees n4 owning the most partitions' }).toBe(true);
+  expect(total(await owned(n1))).toBe(partitions);
+  await shot(n4, 'join-3-capacity-2-members-on-n4');
+  await shot(n1, 'join-3-capacity-2-members-on-n1');
+
+  // n4 leaves: as n1 sees it, n4 owns nothing and the other three own every partition again.
+  await step(n4, 'Leave', 'left the ring');
+  await expect.poll(async () => Object.keys(await owned(n1)).sort(), { timeout: reactTimeoutMs, message: 'n1 sees n4 gone' })
+    .toEqual(['n1', 'n2', 'n3']);
+  expect(total(await owned(n1))).toBe(partitions);
+  await step(n1, 'Show members', 'showing members', 1);
+  await shot(n1, 'join-4-n4-left-members-on-n1');
+});
