@@ -46,7 +46,7 @@ export class ActivityView extends LitElement {
     return html`<h2>Activity</h2>
       <div class="counters" data-testid="counters">${counters.map(([name, n]) => html`<div class="counter"><b>${n}</b><span>${name}</span></div>`)}
         <div class="counter"><b>${s.storage.keys}</b><span>keys stored</span></div>
-        <div class="counter"><b>${format.bytes(s.storage.bytes)}</b><span>stored</span></div>
+        <div class="counter"><b>${format.bytes(s.storage.bytes)}</b><span>value cache</span></div>
         ${s.storage.errors > 0 ? html`<div class="counter error"><b>${s.storage.errors}</b><span>storage errors: ${s.storage.lastError}</span></div>` : nothing}
       </div>
       <div class="two">
