@@ -8,12 +8,15 @@ import type { UiSnapshot } from './backend.js';
 import { theme } from './theme.js';
 import { lessons, type Lesson, type LessonAction } from './lessons.js';
 
+/** The open lesson survives a reload of this tab: the wipe lesson reloads the tab halfway through. */
+const openLessonKey = 'tabdynamo.openLesson';
+
 @customElement('lessons-view')
 export class LessonsView extends LitElement {
   @property({ attribute: false }) snapshot: UiSnapshot | undefined;
   /** Performs a step; resolves to a sentence saying what happened. */
   @property({ attribute: false }) run: ((action: LessonAction) => Promise<string>) | undefined;
-  @state() private lessonId = '';
+  @state() private lessonId = sessionStorage.getItem(openLessonKey) ?? '';
   /** Step index -> what its button did last. */
   @state() private results: Record<number, string> = {};
   @state() private busyStep = -1;
@@ -37,15 +40,20 @@ export class LessonsView extends LitElement {
     if (!lesson) {
       return html`<h2>Lessons</h2>
         <p class="muted">Short guided scenarios. Open 3-5 tabs (or laptops) on the same address first.</p>
-        <div class="pick">${lessons.map((l) => html`<button @click=${() => { this.lessonId = l.id; this.results = {}; }}>
+        <div class="pick">${lessons.map((l) => html`<button @click=${() => { this.open(l.id); this.results = {}; }}>
           <strong>${l.title}</strong><small>${l.tabs}: ${l.summary}</small></button>`)}</div>`;
     }
     return this.renderLesson(lesson);
   }
 
+  private open(lessonId: string): void {
+    this.lessonId = lessonId;
+    sessionStorage.setItem(openLessonKey, lessonId);
+  }
+
   private renderLesson(lesson: Lesson) {
     const members = this.snapshot?.members.filter((m) => m.status !== 'left').length ?? 0;
-    return html`<div class="row"><button @click=${() => { this.lessonId = ''; }}>← All lessons</button></div>
+    return html`<div class="row"><button @click=${() => { this.open(''); }}>← All lessons</button></div>
       <h2 style="margin-top:10px">${lesson.title}</h2>
       <p class="muted">${lesson.summary}</p>
       ${members < 3 ? html`<p class="warning">Only ${members} node${members === 1 ? '' : 's'} in the ring: open at least 3 tabs.</p>` : nothing}

@@ -86,6 +86,7 @@ test('a wiped node repaired by anti-entropy, from the lessons panel', async ({ b
   await n2.page.waitForFunction(() => typeof (window as { kv?: { ready?: unknown } }).kv?.ready === 'function', undefined, { timeout: reactTimeoutMs });
   await n2.page.evaluate(() => (window as unknown as { kv: { ready(): Promise<void> } }).kv.ready());
   await expect(n2.page.getByTestId('self-id')).toHaveText('n2', { timeout: reactTimeoutMs });
+  await expect(n2.page.getByRole('button', { name: 'Wipe this tab', exact: true }), 'the lesson stays open across the reload').toBeVisible();
   await shot(n2, 'wipe-2-back-under-same-id');
 
   // Its activity view shows anti-entropy at work, and the keys-stored counter climbs back to where it was.
