@@ -124,6 +124,8 @@ describe('webrtc transport (Node, wrtc)', () => {
     await until('presence', allPresent([a, b]));
     a.transport.send('b', pattern(5, 1));
     await until('open', () => b.inbox.length === 1);
+    // The responder may receive the first message before simple-peer reports its side connected: wait for it.
+    await until('b sees the link up', () => b.reach.length === 1);
     b.transport.setFaults({ ...faults.noFaults, cuts: [{ from: 'a', to: 'b', oneWay: true }] });
     expect(b.reach).toEqual(['a up', 'a down']); // a link that loses one direction is no usable replica link
     a.transport.send('b', pattern(5, 2));
