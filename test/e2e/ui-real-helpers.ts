@@ -4,7 +4,7 @@
  * window.kv is used for one thing: waiting until a tab's node is ready.
  */
 import { mkdirSync } from 'node:fs';
-import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 
 /** Where the step screenshots go, for review. */
 export const shotDir = 'test-results/ui-real';
@@ -96,4 +96,21 @@ export async function locate(tab: UiTab, key: string): Promise<void> {
 export async function chipIds(list: Locator): Promise<string[]> {
   const texts = await list.locator('.chip').allTextContents();
   return texts.map((t) => t.replace(/^\d+\.\s*/, '').trim());
+}
+
+/**
+ * Four tabs: n1 and n2 in one context (one browser = one host), n3 and n4 in contexts of their own; every
+ * context opened is pushed onto `opened` so the spec closes them. Resolves once every tab sees 4 members.
+ */
+export async function openCluster(browser: Browser, baseUrl: string, room: string, opened: BrowserContext[]): Promise<UiTab[]> {
+  const shared = await browser.newContext();
+  opened.push(shared);
+  const tabs: UiTab[] = [];
+  for (const id of ['n1', 'n2', 'n3', 'n4']) {
+    const context = id === 'n1' || id === 'n2' ? shared : await browser.newContext();
+    if (!opened.includes(context)) opened.push(context);
+    tabs.push(await openUiTab(context, baseUrl, id, room));
+  }
+  for (const tab of tabs) await waitForMembers(tab, 4);
+  return tabs;
 }

@@ -4,11 +4,11 @@
  * a wiped node repaired by anti-entropy, and R/W tuning with a stale read. Each step asserts what the
  * person sees and saves a screenshot under test-results/ui-real/.
  */
-import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
+import { expect, test, type BrowserContext } from '@playwright/test';
 import type { RunningServer } from '../../signaling/server.js';
 import { startApp } from './helpers.js';
 import {
-  banner, consoleGet, consolePut, healthyText, locate, openUiTab, outcome, reactTimeoutMs, shot, view,
+  banner, consoleGet, consolePut, healthyText, locate, openCluster, openUiTab, outcome, reactTimeoutMs, shot, view,
   waitForMembers, type UiTab,
 } from './ui-real-helpers.js';
 
@@ -21,19 +21,6 @@ test.afterEach(async () => {
   for (const context of contexts) await context.close();
   contexts = [];
 });
-
-async function openCluster(browser: Browser, room: string): Promise<UiTab[]> {
-  const shared = await browser.newContext();
-  contexts = [shared];
-  const tabs: UiTab[] = [];
-  for (const id of ['n1', 'n2', 'n3', 'n4']) {
-    const context = id === 'n1' || id === 'n2' ? shared : await browser.newContext();
-    if (!contexts.includes(context)) contexts.push(context);
-    tabs.push(await openUiTab(context, server.url, id, room));
-  }
-  for (const tab of tabs) await waitForMembers(tab, 4);
-  return tabs;
-}
 
 /** Opens a lesson from the lessons panel by its title. */
 async function openLesson(tab: UiTab, title: RegExp): Promise<void> {
@@ -59,7 +46,7 @@ async function keysStored(tab: UiTab): Promise<number> {
 }
 
 test('a wiped node repaired by anti-entropy, from the lessons panel', async ({ browser }) => {
-  const tabs = await openCluster(browser, 'ui-wipe');
+  const tabs = await openCluster(browser, server.url, 'ui-wipe', contexts);
   const [n1, n2] = tabs as [UiTab, UiTab, UiTab, UiTab];
 
   // A key written from n1's key console, before anything else.
@@ -105,7 +92,7 @@ test('a wiped node repaired by anti-entropy, from the lessons panel', async ({ b
 });
 
 test('R/W tuning and a stale read, from the lessons panel', async ({ browser }) => {
-  const tabs = await openCluster(browser, 'ui-stale');
+  const tabs = await openCluster(browser, server.url, 'ui-stale', contexts);
   const [n1, , n3, n4] = tabs as [UiTab, UiTab, UiTab, UiTab];
 
   // Open the lesson on n1 and set R = 1, W = 1: the settings warn on every tab.

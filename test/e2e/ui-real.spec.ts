@@ -4,12 +4,12 @@
  * as a person would, through two lessons: partition -> siblings -> reconciliation, and sloppy quorum +
  * hinted handoff. Each step asserts what the person sees and saves a screenshot under test-results/ui-real/.
  */
-import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
+import { expect, test, type BrowserContext } from '@playwright/test';
 import type { RunningServer } from '../../signaling/server.js';
 import { startApp } from './helpers.js';
 import {
-  banner, chipIds, consoleGet, consolePut, getUntilVersions, healthyText, locate, openUiTab, outcome, reactTimeoutMs,
-  shot, view, waitForMembers, waitForSuspect, type UiTab,
+  banner, chipIds, consoleGet, consolePut, getUntilVersions, healthyText, locate, openCluster, outcome, reactTimeoutMs,
+  shot, view, waitForSuspect, type UiTab,
 } from './ui-real-helpers.js';
 
 let server: RunningServer;
@@ -22,22 +22,8 @@ test.afterEach(async () => {
   contexts = [];
 });
 
-/** n1, n2 in one context (one browser = one host); n3, n4 in contexts of their own. */
-async function openCluster(browser: Browser, room: string): Promise<UiTab[]> {
-  const shared = await browser.newContext();
-  contexts = [shared];
-  const tabs: UiTab[] = [];
-  for (const id of ['n1', 'n2', 'n3', 'n4']) {
-    const context = id === 'n1' || id === 'n2' ? shared : await browser.newContext();
-    if (!contexts.includes(context)) contexts.push(context);
-    tabs.push(await openUiTab(context, server.url, id, room));
-  }
-  for (const tab of tabs) await waitForMembers(tab, 4);
-  return tabs;
-}
-
 test('partition -> siblings -> reconcile, across real tabs', async ({ browser }) => {
-  const tabs = await openCluster(browser, 'ui-siblings');
+  const tabs = await openCluster(browser, server.url, 'ui-siblings', contexts);
   const [n1, n2, n3, n4] = tabs as [UiTab, UiTab, UiTab, UiTab];
   await shot(n1, 'siblings-0-members');
 
@@ -104,7 +90,7 @@ test('partition -> siblings -> reconcile, across real tabs', async ({ browser })
 });
 
 test('sloppy quorum and hinted handoff, across real tabs', async ({ browser }) => {
-  const tabs = await openCluster(browser, 'ui-handoff');
+  const tabs = await openCluster(browser, server.url, 'ui-handoff', contexts);
   const [n1] = tabs as [UiTab, UiTab, UiTab, UiTab];
   const byId = new Map(tabs.map((t) => [t.id, t]));
   const key = 'lesson:handoff';
