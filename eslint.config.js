@@ -39,4 +39,14 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The layers (ARCHITECTURE.md): protocol and runtime are platform-neutral and import no edge; the UI
+    // renders the runtime's one view and reaches no platform code directly.
+    files: ['src/protocol/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../runtime/*', '../browser/*', '../node/*', '../ui/*'], message: 'src/protocol imports only src/core.' }] }] },
+  },
+  {
+    files: ['src/runtime/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../browser/*', '../node/*', '../ui/*'], message: 'src/runtime is platform-neutral: it imports only src/core and src/protocol.' }] }] },
+  },
 );

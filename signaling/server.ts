@@ -18,8 +18,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { limits } from '../src/core/limits.js';
-import * as faults from '../src/runtime/faults.js';
-import * as protocol from '../src/runtime/signaling-protocol.js';
+import * as faults from '../src/protocol/faults.js';
+import * as protocol from '../src/protocol/signaling.js';
 import { serveStatic } from './static.js';
 
 export interface ServerOptions {

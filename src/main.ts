@@ -7,14 +7,14 @@
 import * as codec from './core/codec.js';
 import { messageSchema } from './core/messages.js';
 import * as node from './core/node.js';
-import * as faults from './runtime/faults.js';
-import * as identity from './runtime/identity.js';
-import * as idbStore from './runtime/idb-store.js';
+import * as faults from './protocol/faults.js';
+import * as identity from './browser/identity.js';
+import * as idbStore from './browser/idb-store.js';
 import * as pageApi from './runtime/page-api.js';
 import * as runtime from './runtime/runtime.js';
 import * as snapshot from './runtime/snapshot.js';
 import { createSignalingClient, signalUrlFor, type SignalingClient } from './runtime/signaling-client.js';
-import { createWebRtcTransport, type WebRtcTransport } from './runtime/webrtc-transport.js';
+import { createWebRtcTransport, type WebRtcTransport } from './browser/webrtc-transport.js';
 import './ui/dynamo-app.js';
 import { createRuntimeBackend } from './ui/runtime-backend.js';
 

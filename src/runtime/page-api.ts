@@ -10,7 +10,7 @@ import * as hash from '../core/hash.js';
 import * as version from '../core/version.js';
 import type { ClientRequest, ClientResult } from '../core/node-io.js';
 import type { ClusterConfig, MemberStatus, Value } from '../core/types.js';
-import * as faults from './faults.js';
+import * as faults from '../protocol/faults.js';
 import * as requestCheck from './request-check.js';
 
 export type KvValue = string | Uint8Array;

@@ -6,9 +6,11 @@
 import { limits } from '../core/limits.js';
 import * as vclock from '../core/vclock.js';
 import type { ClientRequest } from '../core/node-io.js';
-import { capacityMax } from './identity.js';
 
 const encoder = new TextEncoder();
+
+/** Upper bound of the capacity weight: one node may hold at most this many times a unit node's share. */
+export const capacityMax = 100;
 
 /** Largest N (and so R and W) a client may ask for: one replica per member at most. */
 export const quorumMax = limits.membersMax;

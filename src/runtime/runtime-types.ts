@@ -6,7 +6,7 @@ import type { ClientRequest, ClientResult, Effect, Input, StoredState, TraceEven
 import type { Message } from '../core/messages.js';
 import type { NodeId } from '../core/types.js';
 import type { Clock } from './clock.js';
-import type { Store, StoreStats } from './idb-store.js';
+import type { Store, StoreStats } from './store.js';
 import type { Transport } from './transport.js';
 
 /** The node as the runtime drives it: a step function over its own state, and a snapshot for display. */

@@ -11,8 +11,8 @@
  * - signal() and publishFaults() return false when the socket is not open or the message is invalid; nothing
  *   is queued (the transport retries with its own backoff).
  */
-import * as faults from './faults.js';
-import * as protocol from './signaling-protocol.js';
+import * as faults from '../protocol/faults.js';
+import * as protocol from '../protocol/signaling.js';
 
 export type SignalingState = 'connecting' | 'open' | 'closed';
 

@@ -3,10 +3,10 @@
  * published to subscribers at most every publishIntervalMs (a burst of steps costs one render, and a
  * hidden tab, whose timers are clamped to 1 s, renders at most once a second).
  */
-import type { FaultRules } from './faults.js';
+import type { FaultRules } from '../protocol/faults.js';
 import type { RuntimeView } from './runtime.js';
 import type { SignalingState } from './signaling-client.js';
-import type { TransportStats } from './webrtc-transport.js';
+import type { TransportStats } from './transport.js';
 
 export interface TabIdentity {
   readonly nodeId: string;

@@ -3,6 +3,7 @@
  * tests and the simulator use in-memory twins. Encoding, validation and fault injection sit on top of it.
  */
 import type { NodeId } from '../core/types.js';
+import type * as faults from '../protocol/faults.js';
 
 export interface Transport {
   /** This node's id. */
@@ -23,4 +24,18 @@ export interface Transport {
   connectedPeers(): readonly NodeId[];
   /** Closes every connection and stops reconnecting. */
   close(): void;
+}
+
+/** Why the transport dropped a message (counted in TransportStats). */
+export type DropReason =
+  | 'tooLarge' | 'unknownPeer' | 'queueFull' | 'closed' | 'unreachable' | 'malformed' | 'stale'
+  | Exclude<faults.Verdict, 'deliver'>;
+
+export interface TransportStats {
+  readonly messagesSent: number;
+  readonly messagesReceived: number;
+  readonly messagesDropped: Readonly<Record<DropReason, number>>;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  readonly openChannels: number;
 }

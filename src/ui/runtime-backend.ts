@@ -9,7 +9,7 @@ import type { NodeSnapshot } from '../core/node.js';
 import type { Value } from '../core/types.js';
 import * as hash from '../core/hash.js';
 import * as ring from '../core/ring.js';
-import * as faults from '../runtime/faults.js';
+import * as faults from '../protocol/faults.js';
 import type { Kv } from '../runtime/page-api.js';
 import type { AppSnapshot } from '../runtime/snapshot.js';
 import type { UiBackend, UiKeyLocation, UiMember, UiReadResult, UiSnapshot, UiTrace } from './backend.js';

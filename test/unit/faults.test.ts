@@ -3,7 +3,7 @@
  * banner text.
  */
 import { describe, expect, it } from 'vitest';
-import * as faults from '../../src/runtime/faults.js';
+import * as faults from '../../src/protocol/faults.js';
 
 const rules = (r: Partial<faults.FaultRules>): faults.FaultRules => ({ ...faults.noFaults, ...r });
 

@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
-import * as idbStore from '../../src/runtime/idb-store.js';
+import * as idbStore from '../../src/browser/idb-store.js';
 import * as lru from '../../src/runtime/lru.js';
 import * as version from '../../src/core/version.js';
 import type { StoreRecord } from '../../src/core/node-io.js';

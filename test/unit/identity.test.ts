@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import * as identity from '../../src/runtime/identity.js';
+import * as identity from '../../src/browser/identity.js';
 
 function memoryStorage(initial: Record<string, string> = {}): identity.KeyValueStorage & { items: Map<string, string> } {
   const items = new Map(Object.entries(initial));

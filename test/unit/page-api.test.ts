@@ -2,7 +2,7 @@
 // when the signaling server echoes them.
 import { describe, expect, it } from 'vitest';
 import * as pageApi from '../../src/runtime/page-api.js';
-import * as faults from '../../src/runtime/faults.js';
+import * as faults from '../../src/protocol/faults.js';
 import * as version from '../../src/core/version.js';
 import type { ClientRequest, ClientResult } from '../../src/core/node-io.js';
 

@@ -9,7 +9,7 @@ import * as memoryTransport from '../../src/runtime/memory-transport.js';
 import * as version from '../../src/core/version.js';
 import type { ClientResult, Effect, Input, StoreRecord, StoredState } from '../../src/core/node-io.js';
 import type { Message } from '../../src/core/messages.js';
-import type { Loaded, Store, StoreStats } from '../../src/runtime/idb-store.js';
+import type { Loaded, Store, StoreStats } from '../../src/browser/idb-store.js';
 
 /** JSON on the wire: enough for a fake node whose messages are not real protocol messages. */
 const jsonCodec: runtime.WireCodec = {

@@ -6,9 +6,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startServer, type RunningServer } from '../../signaling/server.js';
-import * as faults from '../../src/runtime/faults.js';
+import * as faults from '../../src/protocol/faults.js';
 import { createSignalingClient, signalUrlFor, type SignalingClient, type SignalingState } from '../../src/runtime/signaling-client.js';
-import type { SignalPayload } from '../../src/runtime/signaling-protocol.js';
+import type { SignalPayload } from '../../src/protocol/signaling.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startServer, type RunningServer, type ServerOptions } from '../../signaling/server.js';
-import { noFaults, type FaultRules } from '../../src/runtime/faults.js';
-import { closeCodes, frameBytesMax } from '../../src/runtime/signaling-protocol.js';
+import { noFaults, type FaultRules } from '../../src/protocol/faults.js';
+import { closeCodes, frameBytesMax } from '../../src/protocol/signaling.js';
 
 const running: RunningServer[] = [];
 const sockets: WebSocket[] = [];

@@ -10,9 +10,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startServer, type RunningServer } from '../../signaling/server.js';
 import { limits } from '../../src/core/limits.js';
-import * as faults from '../../src/runtime/faults.js';
+import * as faults from '../../src/protocol/faults.js';
 import { createSignalingClient, type SignalingClient } from '../../src/runtime/signaling-client.js';
-import { createWebRtcTransport, type WebRtcTransport, type WebRtcTransportOptions } from '../../src/runtime/webrtc-transport.js';
+import { createWebRtcTransport, type WebRtcTransport, type WebRtcTransportOptions } from '../../src/browser/webrtc-transport.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -8,7 +8,7 @@
  * `config` is always set explicitly).
  */
 import Peer from 'simple-peer';
-import type { RtcSignal } from './signaling-protocol.js';
+import type { RtcSignal } from '../protocol/signaling.js';
 
 export interface PeerLinkEvents {
   /** The data channel is open: frames may flow. */

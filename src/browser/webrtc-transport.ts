@@ -21,25 +21,14 @@
  */
 import { limits } from '../core/limits.js';
 import type { NodeId } from '../core/types.js';
-import * as chunker from './chunker.js';
-import * as faults from './faults.js';
+import * as chunker from '../runtime/chunker.js';
+import * as faults from '../protocol/faults.js';
 import { createPeerLink, type PeerLink } from './peer-link.js';
-import type { SignalingClient } from './signaling-client.js';
-import type { SignalPayload } from './signaling-protocol.js';
-import type { Transport } from './transport.js';
+import type { SignalingClient } from '../runtime/signaling-client.js';
+import type { SignalPayload } from '../protocol/signaling.js';
+import type { DropReason, Transport, TransportStats } from '../runtime/transport.js';
 
-export type DropReason =
-  | 'tooLarge' | 'unknownPeer' | 'queueFull' | 'closed' | 'unreachable' | 'malformed' | 'stale'
-  | Exclude<faults.Verdict, 'deliver'>;
-
-export interface TransportStats {
-  readonly messagesSent: number;
-  readonly messagesReceived: number;
-  readonly messagesDropped: Readonly<Record<DropReason, number>>;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-  readonly openChannels: number;
-}
+export type { DropReason, TransportStats } from '../runtime/transport.js';
 
 export interface WebRtcTransportOptions {
   readonly self: NodeId;

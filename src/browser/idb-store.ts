@@ -14,7 +14,10 @@ import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransactio
 import * as version from '../core/version.js';
 import type { ClusterConfig, NodeId, Version } from '../core/types.js';
 import type { MemberView, StoreRecord, StoredState } from '../core/node-io.js';
-import * as lru from './lru.js';
+import * as lru from '../runtime/lru.js';
+import type { Loaded, Store } from '../runtime/store.js';
+
+export type { Loaded, Store, StoreStats } from '../runtime/store.js';
 
 /** Bumped whenever the object stores change; `upgrade` migrates from every older version. */
 export const schemaVersion = 1;
@@ -28,40 +31,6 @@ interface Schema extends DBSchema {
   versions: { key: [string, string]; value: VersionRow };
   hints: { key: [string, string, string]; value: HintRow };
   meta: { key: string; value: number | MembershipRow };
-}
-
-export interface Loaded {
-  readonly versions: readonly Version[];
-  /** Versions that failed their integrity check and were left out. */
-  readonly corrupt: number;
-}
-
-export interface StoreStats {
-  readonly transactions: number;
-  readonly recordsWritten: number;
-  readonly reads: number;
-  readonly cacheHits: number;
-  readonly cacheMisses: number;
-  readonly cacheBytes: number;
-  readonly cacheEntries: number;
-  /** Versions found failing their integrity check, over the life of this store object. */
-  readonly corrupt: number;
-  /** Failed transactions (reads or writes). */
-  readonly errors: number;
-  readonly lastError?: string;
-  /** The answer of navigator.storage.persist(), once known; undefined where the API is missing. */
-  readonly persisted?: boolean;
-}
-
-/** What the runtime needs from storage. The IndexedDB store implements it; tests may use twins. */
-export interface Store {
-  apply(records: readonly StoreRecord[]): Promise<void>;
-  load(key: string): Promise<Loaded>;
-  /** The hinted versions of `key` kept for `owner` (not cached: hints are read once, to hand them back). */
-  loadHints(owner: NodeId, key: string): Promise<Loaded>;
-  loadAll(): Promise<{ readonly state: StoredState; readonly corrupt: number }>;
-  stats(): StoreStats;
-  close(): void;
 }
 
 export function databaseName(nodeId: NodeId): string {

@@ -13,6 +13,9 @@
  */
 import { limits } from '../core/limits.js';
 import type { HostId, NodeId } from '../core/types.js';
+import { capacityMax } from '../runtime/request-check.js';
+
+export { capacityMax } from '../runtime/request-check.js';
 
 export interface Identity {
   readonly nodeId: NodeId;
@@ -48,8 +51,6 @@ export const storageKeys = {
 } as const;
 
 export const defaultRoom = 'default';
-/** Upper bound of the capacity weight: one tab may hold at most this many times a unit tab's share. */
-export const capacityMax = 100;
 const idPattern = /^[A-Za-z0-9_-]+$/;
 const idAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const iceSchemes = ['stun:', 'turn:', 'turns:'];
