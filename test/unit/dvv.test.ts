@@ -1,173 +1,238 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { VClock } from '../../src/core/types.js';
-import * as vclock from '../../src/core/vclock.js';
+import * as dvv from '../../src/core/dvv.js';
+import * as siblings from '../../src/core/siblings.js';
+import type { Version, VV } from '../../src/core/types.js';
+import * as version from '../../src/core/version.js';
 
-const fcSeed = Number(process.env.FC_SEED ?? 20261123);
-const runs = { seed: fcSeed, numRuns: 500 };
+const seed = Number(process.env.FC_SEED ?? 20261124);
+/** A VV from a compact text: "a:2 b:1" (actors get '@1'). */
+const vv = (text: string): VV => (text === '' ? [] : text.split(' ').map((e) => {
+  const [a, c] = e.split(':');
+  return { actor: `${a}@1`, counter: Number(c) };
+}).sort((x, y) => (x.actor < y.actor ? -1 : 1)));
+const dot = (text: string) => vv(text)[0] as { actor: string; counter: number };
+const ver = (d: string, past: string, text = `${d}/${past}`): Version => version.make({ dot: dot(d), past: vv(past), value: version.stringValue(text), timestamp: 0 });
 
-/** Clocks over a small actor set, so that random pairs are often related (not just concurrent). */
-const actors = ['a@0', 'b@0', 'b@1', 'c@0'];
-const clockArb: fc.Arbitrary<VClock> = fc
-  .tuple(...actors.map(() => fc.option(fc.record({ counter: fc.integer({ min: 1, max: 3 }), tick: fc.integer({ min: 0, max: 20 }) }), { nil: undefined })))
-  .map((slots) => slots.flatMap((s, i) => (s === undefined ? [] : [{ actor: actors[i] as string, counter: s.counter, tick: s.tick }])));
-
-/** Builds a clock from a compact spec: 'a:2 b:1' (ticks = counters). */
-const c = (spec: string): VClock =>
-  spec
-    .split(' ')
-    .filter((s) => s !== '')
-    .map((s) => {
-      const [who, n] = s.split(':');
-      return { actor: `${who}@0`, counter: Number(n), tick: Number(n) };
-    })
-    .sort((x, y) => (x.actor < y.actor ? -1 : 1));
-
-const mirror = { before: 'after', after: 'before', equal: 'equal', concurrent: 'concurrent' } as const;
-
-describe('vclock: compare', () => {
+describe('dvv.join, compare, covers', () => {
   it.each([
-    ['', '', 'equal'],
-    ['', 'a:1', 'before'],
-    ['a:1', 'a:2', 'before'],
-    ['a:2', 'a:1', 'after'],
-    ['a:1 b:1', 'a:1', 'after'],
-    ['a:1', 'b:1', 'concurrent'],
-    ['a:2 b:1', 'a:1 b:2', 'concurrent'],
-    ['a:1 b:2', 'a:1 b:2', 'equal'],
-    ['a:1 c:1', 'a:1 b:1 c:1', 'before'],
-  ])('compare(%j, %j) = %s', (a, b, expected) => {
-    expect(vclock.compare(c(a), c(b))).toBe(expected);
-    expect(vclock.descends(c(b), c(a))).toBe(expected === 'before' || expected === 'equal');
-  });
-
-  it('is reflexive: every clock equals itself', () => {
-    fc.assert(fc.property(clockArb, (a) => vclock.compare(a, a) === 'equal'), runs);
-  });
-
-  it('mirrors: compare(b, a) is the mirror of compare(a, b)', () => {
-    fc.assert(fc.property(clockArb, clockArb, (a, b) => vclock.compare(b, a) === mirror[vclock.compare(a, b)]), runs);
-  });
-
-  it('is antisymmetric: a >= b and b >= a only when a and b have the same counters', () => {
-    fc.assert(
-      fc.property(clockArb, clockArb, (a, b) => {
-        if (!(vclock.descends(a, b) && vclock.descends(b, a))) return true;
-        return JSON.stringify(a.map((e) => [e.actor, e.counter])) === JSON.stringify(b.map((e) => [e.actor, e.counter]));
-      }),
-      runs,
-    );
-  });
-
-  it('is transitive: a >= b and b >= c imply a >= c', () => {
-    fc.assert(fc.property(clockArb, clockArb, clockArb, (a, b, x) => !(vclock.descends(a, b) && vclock.descends(b, x)) || vclock.descends(a, x)), runs);
-  });
-
-  it('increment makes a strict descendant, with the tick of the write', () => {
-    fc.assert(
-      fc.property(clockArb, fc.constantFrom(...actors, 'z@3'), fc.integer({ min: 0, max: 100 }), (a, who, tick) => {
-        const next = vclock.increment(a, who, tick);
-        expect(vclock.compare(a, next)).toBe('before');
-        expect(vclock.counterOf(next, who)).toBe(vclock.counterOf(a, who) + 1);
-        expect(vclock.validate(next)).toEqual({ ok: true });
-      }),
-      runs,
-    );
+    // a, b, join, compare(a, b)
+    ['', '', '', 'equal'],
+    ['a:1', '', 'a:1', 'after'],
+    ['a:1', 'a:2', 'a:2', 'before'],
+    ['a:2 b:1', 'a:1 b:2', 'a:2 b:2', 'concurrent'],
+    ['a:1 c:3', 'b:2', 'a:1 b:2 c:3', 'concurrent'],
+  ] as const)('%j with %j', (a, b, joined, order) => {
+    expect(dvv.join(vv(a), vv(b))).toEqual(vv(joined));
+    expect(dvv.join(vv(b), vv(a))).toEqual(vv(joined));
+    expect(dvv.compare(vv(a), vv(b))).toBe(order);
   });
 });
 
-describe('vclock: merge', () => {
-  const same = (x: VClock, y: VClock) => expect(x).toEqual(y);
-  it('is commutative, associative and idempotent', () => {
-    fc.assert(
-      fc.property(clockArb, clockArb, clockArb, (a, b, x) => {
-        same(vclock.merge(a, b), vclock.merge(b, a));
-        same(vclock.merge(vclock.merge(a, b), x), vclock.merge(a, vclock.merge(b, x)));
-        same(vclock.merge(a, a), a);
-      }),
-      runs,
-    );
-  });
-
-  it('is the least upper bound: it descends both, and any clock descending both descends it', () => {
-    fc.assert(
-      fc.property(clockArb, clockArb, clockArb, (a, b, u) => {
-        const m = vclock.merge(a, b);
-        expect(vclock.descends(m, a) && vclock.descends(m, b)).toBe(true);
-        if (vclock.descends(u, a) && vclock.descends(u, b)) expect(vclock.descends(u, m)).toBe(true);
-      }),
-      runs,
-    );
-  });
-
-  it('keeps the newer tick for an actor on both sides', () => {
-    const a = [{ actor: 'a@0', counter: 2, tick: 9 }];
-    const b = [{ actor: 'a@0', counter: 3, tick: 4 }];
-    expect(vclock.merge(a, b)).toEqual([{ actor: 'a@0', counter: 3, tick: 9 }]);
-  });
-});
-
-describe('vclock: truncate', () => {
-  it('keeps the max entries with the newest ticks, in actor order', () => {
-    const clock = ['a', 'b', 'c', 'd', 'e'].map((x, i) => ({ actor: `${x}@0`, counter: 1, tick: [5, 1, 9, 3, 7][i] as number }));
-    expect(vclock.truncate(clock, 3).map((e) => e.actor)).toEqual(['a@0', 'c@0', 'e@0']);
-    expect(vclock.truncate(clock, 5)).toBe(clock);
-  });
-
-  it('defaults to the paper bound of 10 entries, and a truncated clock never claims more than the original', () => {
-    const clock = Array.from({ length: 14 }, (_, i) => ({ actor: `n${String(i).padStart(2, '0')}@0`, counter: 1, tick: i }));
-    const cut = vclock.truncate(clock);
-    expect(cut.map((e) => e.tick)).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
-    expect(vclock.descends(clock, cut)).toBe(true);
-  });
-});
-
-describe('vclock: actors and contexts', () => {
-  it('names actors node@epoch and parses them back', () => {
-    expect(vclock.actor('tab-1', 3)).toBe('tab-1@3');
-    expect(vclock.parseActor('tab@x@12')).toEqual({ nodeId: 'tab@x', epoch: 12 });
-    for (const bad of ['', '@1', 'n@', 'n@01', 'n@-1', 'n@1.5', 'n']) expect(vclock.parseActor(bad)).toBeUndefined();
-    expect(() => vclock.actor('', 1)).toThrow(RangeError);
-    expect(() => vclock.actor('n', -1)).toThrow(RangeError);
-  });
-
-  it('round-trips any valid clock through a URL-safe context string', () => {
-    fc.assert(
-      fc.property(clockArb, (a) => {
-        const text = vclock.toContext(a);
-        expect(text).toMatch(/^[A-Za-z0-9._-]*$/);
-        expect(vclock.fromContext(text)).toEqual({ ok: true, clock: a });
-      }),
-      runs,
-    );
-  });
-
-  const ctx = (entries: unknown) => `c1.${Buffer.from(JSON.stringify(entries)).toString('base64url')}`;
+describe('the obsoletes relation: Y obsoletes X iff Y.past[X.dot.actor] >= X.dot.counter', () => {
   it.each([
-    ['', 'unknown context format'],
-    ['c2.W10', 'unknown context format'],
-    ['c1.***', 'not base64url'],
-    ['c1.' + Buffer.from('{"a":1}').toString('base64url'), 'not a list'],
-    ['c1.' + Buffer.from('[1,').toString('base64url'), 'not valid JSON'],
-    ['c1.' + Buffer.from([0xff, 0xfe]).toString('base64url'), 'not UTF-8'],
-    [ctx([['a@0', 1]]), 'not [actor, counter, tick]'],
-    [ctx([['a@0', '1', 0]]), 'wrong types'],
-    [ctx([['a', 1, 0]]), 'bad actor'],
-    [ctx([['a@0', 0, 0]]), 'bad counter'],
-    [ctx([['a@0', 1.5, 0]]), 'bad counter'],
-    [ctx([['a@0', 1, -1]]), 'bad tick'],
-    [ctx([['b@0', 1, 0], ['a@0', 1, 0]]), 'not sorted and unique'],
-    [ctx([['a@0', 1, 0], ['a@0', 2, 0]]), 'not sorted and unique'],
-    [ctx(Array.from({ length: vclock.contextEntriesMax + 1 }, (_, i) => [`n${i}@0`, 1, 0])), 'more than'],
-    ['c1.' + 'A'.repeat(vclock.contextCharsMax), 'longer than'],
-  ])('fromContext refuses %j with a reason (%s)', (text, reason) => {
-    const parsed = vclock.fromContext(text);
-    expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.reason).toContain(reason);
+    // x dot, x past, y dot, y past, y obsoletes x
+    ['a:1', '', 'a:2', 'a:1', true],
+    ['a:1', '', 'a:2', '', false], // same coordinator, stale context: concurrent (classic VVs lose this)
+    ['a:1', '', 'b:1', 'a:1', true],
+    ['a:3', 'a:1', 'b:1', 'a:2', false],
+    ['a:2', '', 'a:3', 'a:2 b:5', true],
+    ['b:1', 'a:1', 'a:2', 'a:1', false], // siblings written from one context
+  ] as const)('x=%s/%j  y=%s/%j: %s', (xd, xp, yd, yp, expected) => {
+    expect(dvv.obsoletes(ver(yd, yp), ver(xd, xp))).toBe(expected);
+    expect(siblings.obsoletes(ver(yd, yp), ver(xd, xp), 'dvv')).toBe(expected);
+  });
+});
+
+describe('dvv.nextDot: one past every counter of the actor, local and in the context (update)', () => {
+  it.each([
+    // local versions [dot, past], context, next dot
+    [[], '', 'a:1'],
+    [[['a:1', '']], '', 'a:2'],
+    [[['a:3', 'a:1'], ['b:1', 'a:2']], 'a:1', 'a:4'],
+    [[['b:4', 'a:7']], '', 'a:8'],
+    [[], 'a:5 b:2', 'a:6'],
+  ] as const)('local %j, context %j: %s', (local, context, expected) => {
+    expect(dvv.nextDot('a@1', local.map(([d, p]) => ver(d, p)), vv(context))).toEqual(dot(expected));
+  });
+});
+
+describe('siblings.mergeAll (sync) and contextOf (join)', () => {
+  it.each([
+    // set a, set b, survivors (dots), context
+    [[['a:1', '']], [['a:2', 'a:1']], ['a:2'], 'a:2'],
+    [[['a:1', '']], [['a:2', '']], ['a:1', 'a:2'], 'a:2'],
+    [[['a:1', ''], ['b:1', '']], [['a:2', 'a:1 b:1']], ['a:2'], 'a:2 b:1'],
+    [[['a:2', 'a:1 b:1']], [['b:2', 'a:1 b:1']], ['a:2', 'b:2'], 'a:2 b:2'],
+    [[['a:1', '']], [['a:1', '']], ['a:1'], 'a:1'],
+  ] as const)('%j + %j', (a, b, dots, context) => {
+    const merged = siblings.mergeAll(a.map(([d, p]) => ver(d, p)), b.map(([d, p]) => ver(d, p)));
+    expect(merged.map((v) => `${v.dot.actor.split('@')[0]}:${v.dot.counter}`).sort()).toEqual([...dots]);
+    expect(siblings.contextOf(merged)).toEqual(vv(context));
+  });
+});
+
+/** One replica of one key, driven by the coordinator's rule: what the DVV paper's examples run on. */
+function put(set: readonly Version[], actor: string, context: VV, text: string, policy: siblings.ClockPolicy = 'dvv'): readonly Version[] {
+  const d = dvv.nextDot(actor, set, context);
+  const v = version.make({ dot: d, past: context, value: version.stringValue(text), timestamp: 0 });
+  const r = siblings.reconcile(set, v, { max: 1000, policy });
+  return r.versions;
+}
+const texts = (set: readonly Version[]) => set.map((v) => new TextDecoder().decode(v.value.bytes)).sort();
+
+describe('the shopping cart of Mary and Peter (DVV paper; dvvset.erl eunit): one replica, stale contexts', () => {
+  it('concurrent puts through one coordinator stay siblings; a put with a read context collapses them', () => {
+    let cart: readonly Version[] = [];
+    const empty = siblings.contextOf(cart);
+    cart = put(cart, 'A@1', empty, 'eggs'); // Mary, from an empty read
+    expect(texts(cart)).toEqual(['eggs']);
+    cart = put(cart, 'A@1', empty, 'ham'); // Peter, from the same empty read
+    expect(texts(cart)).toEqual(['eggs', 'ham']);
+    expect(cart.map((v) => v.dot.counter).sort()).toEqual([1, 2]);
+    const maryCtx = vv('A:1'); // what Mary's put returned (contiguous: it covers her own dot)
+    cart = put(cart, 'A@1', maryCtx, 'eggs,milk'); // Mary replaces her own eggs, not Peter's ham
+    expect(texts(cart)).toEqual(['eggs,milk', 'ham']);
+    const peterRead = siblings.contextOf(cart);
+    expect(peterRead).toEqual(vv('A:3'));
+    cart = put(cart, 'A@1', peterRead, 'eggs,milk,ham'); // Peter merges what he read
+    expect(texts(cart)).toEqual(['eggs,milk,ham']);
   });
 
-  it('fromContext never throws on arbitrary strings', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => vclock.fromContext(s).ok === false || s.startsWith('c1.')), runs);
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => typeof vclock.fromContext(`c1.${s}`).ok === 'boolean'), runs);
+  it('the plain-vv control loses Peter\'s ham (classic "increment my own entry" clocks)', () => {
+    let cart: readonly Version[] = [];
+    cart = put(cart, 'A@1', [], 'eggs', 'plain-vv');
+    cart = put(cart, 'A@1', [], 'ham', 'plain-vv');
+    expect(texts(cart)).toEqual(['ham']);
+  });
+});
+
+describe('dvv.prune: bounded pasts, never a lost version', () => {
+  it.each([
+    ['a:5 b:1 c:3', 2, 'a:5 c:3'],
+    ['a:1 b:1 c:1', 2, 'a:1 b:1'],
+    ['a:1', 2, 'a:1'],
+  ] as const)('%j to %i entries: %j', (input, max, expected) => {
+    expect(dvv.prune(vv(input), max)).toEqual(vv(expected));
+  });
+
+  it('property: a pruned VV covers no dot the VV did not (so it can only add siblings)', () => {
+    const entry = fc.record({ actor: fc.constantFrom('a@1', 'b@1', 'c@1', 'd@1', 'e@1'), counter: fc.integer({ min: 1, max: 9 }) });
+    fc.assert(fc.property(fc.uniqueArray(entry, { selector: (e) => e.actor }), fc.integer({ min: 0, max: 5 }), entry, (list, max, probe) => {
+      const full = [...list].sort((x, y) => (x.actor < y.actor ? -1 : 1));
+      const pruned = dvv.prune(full, max);
+      expect(pruned.length).toBeLessThanOrEqual(max);
+      expect(dvv.descends(full, pruned)).toBe(true);
+      if (dvv.covers(pruned, probe)) expect(dvv.covers(full, probe)).toBe(true);
+    }), { seed, numRuns: 300 });
+  });
+});
+
+describe('dvv contexts: opaque, validated, old format refused', () => {
+  it('round-trips and refuses a c1 context with a clear error', () => {
+    const c = dvv.toContext(vv('a:2 b:7'));
+    expect(c.startsWith('c2.')).toBe(true);
+    expect(dvv.fromContext(c)).toEqual({ ok: true, vv: vv('a:2 b:7') });
+    expect(dvv.fromContext('c1.W10')).toEqual({ ok: false, reason: 'context from an older version of the store: read the key again' });
+  });
+  it.each([
+    ['unsorted', [['b@1', 1], ['a@1', 1]]],
+    ['zero counter', [['a@1', 0]]],
+    ['counter past 2^48', [['a@1', 2 ** 48 + 1]]],
+    ['bad actor', [['nobody', 1]]],
+  ])('refuses %s', (_, entries) => {
+    const text = `c2.${Buffer.from(JSON.stringify(entries)).toString('base64url')}`;
+    expect(dvv.fromContext(text).ok).toBe(false);
+  });
+});
+
+/**
+ * A model cluster of one key: N = 3 replicas, W = 2, R = 2, no faults. A put is coordinated by a random
+ * replica and its whole set goes to one other (W = 2); a get merges two random replicas; sync events
+ * push one replica's whole set to another (anti-entropy). Used by the properties below.
+ */
+interface Model { replicas: (readonly Version[])[]; written: Version[]; contexts: VV[] }
+type Step = { kind: 'get' | 'put' | 'sync'; client: number; a: number; b: number };
+
+function runModel(k: number, steps: readonly Step[], pruneMax = 64): Model {
+  const m: Model = { replicas: [[], [], []], written: [], contexts: Array.from({ length: k }, () => []) };
+  let n = 0;
+  for (const s of steps) {
+    const a = s.a % 3;
+    const b = (a + 1 + (s.b % 2)) % 3;
+    const client = s.client % k;
+    if (s.kind === 'get') {
+      m.contexts[client] = siblings.contextOf(siblings.mergeAll(m.replicas[a] ?? [], m.replicas[b] ?? []));
+    } else if (s.kind === 'put') {
+      const set = m.replicas[a] ?? [];
+      const d = dvv.nextDot(`r${a}@1`, set, m.contexts[client] ?? []);
+      const v = version.make({ dot: d, past: dvv.prune(m.contexts[client] ?? [], pruneMax), value: version.stringValue(`w${n++}`), timestamp: 0 });
+      m.written.push(v);
+      m.replicas[a] = siblings.mergeAll(set, [v]);
+      m.replicas[b] = siblings.mergeAll(m.replicas[b] ?? [], m.replicas[a] ?? []);
+    } else {
+      m.replicas[b] = siblings.mergeAll(m.replicas[b] ?? [], m.replicas[a] ?? []);
+    }
+  }
+  return m;
+}
+
+const stepArb = fc.record({ kind: fc.constantFrom('get' as const, 'put' as const, 'sync' as const), client: fc.nat(7), a: fc.nat(2), b: fc.nat(1) });
+
+describe('properties over model histories (fast-check, seeded)', () => {
+  it('merge (sync) is order-independent and idempotent', () => {
+    fc.assert(fc.property(fc.array(stepArb, { maxLength: 40 }), fc.integer({ min: 1, max: 4 }), (steps, k) => {
+      const m = runModel(k, steps);
+      const [x = [], y = [], z = []] = m.replicas;
+      const digests = (set: readonly Version[]) => set.map((v) => v.digest);
+      expect(digests(siblings.mergeAll(x, y))).toEqual(digests(siblings.mergeAll(y, x)));
+      expect(digests(siblings.mergeAll(siblings.mergeAll(x, y), z))).toEqual(digests(siblings.mergeAll(x, siblings.mergeAll(y, z))));
+      expect(digests(siblings.mergeAll(x, x))).toEqual(digests(x));
+      let folded: readonly Version[] = [];
+      for (const v of [...m.written].reverse()) folded = siblings.reconcile(folded, v, { max: 1000 }).versions;
+      expect(digests(folded)).toEqual(digests(siblings.mergeAll(m.written, [])));
+    }), { seed, numRuns: 200 });
+  });
+
+  it('k clients in read-modify-write loops never make more than k siblings (W + R > N, no faults)', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.array(fc.tuple(fc.nat(4), fc.nat(2), fc.nat(2)), { maxLength: 60 }), (k, plan) => {
+      // Each client alternates get then put (a read-modify-write), interleaved with the others.
+      const steps: Step[] = [];
+      const next = Array.from({ length: k }, () => 'get' as 'get' | 'put');
+      for (const [c, a, b] of plan) {
+        const client = c % k;
+        steps.push({ kind: next[client] as 'get' | 'put', client, a, b });
+        next[client] = next[client] === 'get' ? 'put' : 'get';
+        const m = runModel(k, steps);
+        for (const set of m.replicas) expect(set.length).toBeLessThanOrEqual(k);
+      }
+    }), { seed, numRuns: 100 });
+  });
+
+  it('no written version disappears unless a write whose context covered it was applied (pruned pasts too)', () => {
+    fc.assert(fc.property(fc.array(stepArb, { maxLength: 50 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom(1, 2, 64), (steps, k, pruneMax) => {
+      const m = runModel(k, [...steps, { kind: 'sync', client: 0, a: 0, b: 0 }, { kind: 'sync', client: 0, a: 1, b: 0 }, { kind: 'sync', client: 0, a: 2, b: 0 }, { kind: 'sync', client: 0, a: 0, b: 0 }]);
+      const final = siblings.mergeAll(siblings.mergeAll(m.replicas[0] ?? [], m.replicas[1] ?? []), m.replicas[2] ?? []);
+      for (const v of m.written) {
+        if (final.some((f) => f.digest === v.digest)) continue;
+        expect(m.written.some((w) => dvv.obsoletes(w, v))).toBe(true);
+      }
+    }), { seed, numRuns: 200 });
+  });
+
+  it('every replica keeps the invariant: holding dot (r, k) means holding each (r, j < k) or an obsoleter', () => {
+    fc.assert(fc.property(fc.array(stepArb, { maxLength: 50 }), fc.integer({ min: 1, max: 4 }), (steps, k) => {
+      const m = runModel(k, steps);
+      for (const set of m.replicas) {
+        for (const held of set) {
+          for (const earlier of m.written) {
+            if (earlier.dot.actor !== held.dot.actor || earlier.dot.counter >= held.dot.counter) continue;
+            const kept = set.some((x) => x.digest === earlier.digest || dvv.obsoletes(x, earlier));
+            const covered = m.written.some((w) => dvv.obsoletes(w, earlier) && set.some((x) => dvv.covers(dvv.clockOf(x), w.dot)));
+            expect(kept || covered).toBe(true);
+          }
+        }
+      }
+    }), { seed, numRuns: 200 });
   });
 });
