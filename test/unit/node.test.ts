@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import * as node from '../../src/core/node.js';
 import type { ClientRequest, ClientResult, Effect, MemberView, StoredState } from '../../src/core/node-io.js';
 import type { Message } from '../../src/core/messages.js';
-import * as vclock from '../../src/core/vclock.js';
-import type { VClock } from '../../src/core/types.js';
+import * as dvv from '../../src/core/dvv.js';
+import type { Version } from '../../src/core/types.js';
 import * as version from '../../src/core/version.js';
 import { MemoryStore } from '../sim/memory-store.js';
 
 const empty: StoredState = { versions: [], hints: [] };
-const member = (id: string, epoch = 1): MemberView => ({ id, host: `h-${id}`, capacity: 1, epoch, incarnation: 0, heartbeat: 1, status: 'alive', lastHeardTick: 0 });
+const member = (id: string, epoch = 1): MemberView => ({ id, host: `h-${id}`, capacity: 1, epoch, life: 0, incarnation: 0, heartbeat: 1, status: 'alive', lastHeardTick: 0 });
 
 const stores = new WeakMap<node.NodeState, MemoryStore>();
 
@@ -90,8 +90,9 @@ describe('node: client requests get clear errors', () => {
     const read = ask(state, { op: 'get', key: 'k' }, 3);
     if (!read?.ok || read.op !== 'get') throw new Error('get failed');
     expect(read.versions).toHaveLength(2);
-    const [x, y] = read.versions as unknown as [{ clock: VClock }, { clock: VClock }];
-    expect(vclock.compare(x.clock, y.clock)).toBe('concurrent');
+    const [x, y] = read.versions as unknown as [Version & { digest: string }, Version & { digest: string }];
+    expect(dvv.obsoletes(x, y) || dvv.obsoletes(y, x)).toBe(false);
+    expect(x.dot.actor).toBe(y.dot.actor);
     expect(ask(state, put('k', 'z', { context: read.context }), 4)?.ok).toBe(true);
     const after = ask(state, { op: 'get', key: 'k' }, 5);
     expect(after?.ok && after.op === 'get' ? after.versions.map((v) => v.value.bytes.length) : []).toEqual([1]);
@@ -151,7 +152,7 @@ describe('node: wrong peer messages are dropped and counted, never thrown', () =
     ['a read-reply for no read', { type: 'read-reply', opId: 5, key: 'k', versions: [] }],
     ['anti-entropy for a partition out of range', { type: 'ae-root', sessionId: 1, partition: 999, root: 'x' }],
     ['a forward-reply for no forward', { type: 'forward-reply', forwardId: 3, ok: true, context: '', warnings: [], error: '', indeterminate: false }],
-    ['a member with capacity 0', { type: 'gossip', members: [{ id: 'c', host: 'h', capacity: 0, epoch: 1, incarnation: 0, heartbeat: 1, status: 'alive' }], config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply: false }],
+    ['a member with capacity 0', { type: 'gossip', members: [{ id: 'c', host: 'h', capacity: 0, epoch: 1, life: 0, incarnation: 0, heartbeat: 1, status: 'alive' }], config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply: false }],
     ['a newer config with r > n', { type: 'gossip', members: [], config: { n: 2, r: 3, w: 1, partitions: 8 }, configVersion: 9, configBy: 'b', wantReply: false }],
   ];
   it.each(cases)('%s', (_name, message) => {
@@ -162,22 +163,23 @@ describe('node: wrong peer messages are dropped and counted, never thrown', () =
 });
 
 describe('node: epochs (KV679)', () => {
-  it('empty storage: a provisional epoch is persisted, and raised past an older life the cluster knows', () => {
+  it('empty storage: a random epoch is persisted; the life is raised past an older life the cluster knows, the epoch kept', () => {
     const { state, effects } = node.create({ id: 'a', host: 'h', capacity: 1, seeds: ['b'], rngSeed: 1, now: 0, stored: empty });
     const first = state.epoch;
     expect(effects[0]).toEqual({ type: 'persist', records: [{ kind: 'epoch', epoch: first }], step: 0 });
     expect(state.ready).toBe(false);
     const gossip: Message = {
-      type: 'gossip', members: [{ ...member('b'), lastHeardTick: undefined } as never, { id: 'a', host: 'h', capacity: 1, epoch: first + 10, incarnation: 4, heartbeat: 9, status: 'dead' }].map((m) => {
+      type: 'gossip', members: [{ ...member('b'), lastHeardTick: undefined } as never, { id: 'a', host: 'h', capacity: 1, epoch: first + 10, life: 6, incarnation: 4, heartbeat: 9, status: 'dead' }].map((m) => {
         const { lastHeardTick: _drop, ...wire } = m as MemberView;
         return wire;
       }),
       config: { n: 3, r: 2, w: 2, partitions: 256 }, configVersion: 0, configBy: '', wantReply: false,
     };
     const out = node.step(state, { type: 'message', from: 'b', message: gossip });
-    expect(state.epoch).toBe(first + 11);
+    expect(state.epoch).toBe(first);
+    expect(state.life).toBe(7);
     expect(state.ready).toBe(true);
-    expect(out[0]?.type === 'persist' && out[0].records.some((r) => r.kind === 'epoch' && r.epoch === first + 11)).toBe(true);
+    expect(out[0]?.type === 'persist' && out[0].records.some((r) => r.kind === 'membership' && r.members.some((m) => m.id === 'a' && m.life === 7))).toBe(true);
   });
 
   it('a stored epoch is kept and the node is ready at once', () => {
@@ -201,9 +203,9 @@ describe('node: messages stay within limits.messageBytesMax', () => {
     const fx = await import('../../src/core/effects.js');
     const { limits } = await import('../../src/core/limits.js');
     const big = Array.from({ length: 16 }, (_, i) => {
-      const clock = Array.from({ length: limits.clockEntriesMax }, (_, j) => ({ actor: `${'n'.repeat(60)}${j}@${2 ** 31}`, counter: 2 ** 40 + i, tick: 2 ** 40 }))
+      const past = Array.from({ length: limits.clockEntriesMax }, (_, j) => ({ actor: `${'n'.repeat(50)}${j}@${2 ** 48 - 1}`, counter: 2 ** 48 - i }))
         .sort((x, y) => (x.actor < y.actor ? -1 : 1));
-      return version.make({ clock, value: version.bytesValue(new Uint8Array(limits.valueBytesMax).fill(i)), timestamp: 2 ** 40 });
+      return version.make({ dot: { actor: `${'n'.repeat(60)}@${2 ** 48 - 1}`, counter: 2 ** 48 }, past, value: version.bytesValue(new Uint8Array(limits.valueBytesMax).fill(i)), timestamp: 2 ** 40 });
     });
     const groups = fx.fitVersions(big);
     expect(groups.flat()).toHaveLength(16);
