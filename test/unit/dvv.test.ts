@@ -211,7 +211,7 @@ describe('properties over model histories (fast-check, seeded)', () => {
 
   it('no written version disappears unless a write whose context covered it was applied (pruned pasts too)', () => {
     fc.assert(fc.property(fc.array(stepArb, { maxLength: 50 }), fc.integer({ min: 1, max: 5 }), fc.constantFrom(1, 2, 64), (steps, k, pruneMax) => {
-      const m = runModel(k, [...steps, { kind: 'sync', client: 0, a: 0, b: 0 }, { kind: 'sync', client: 0, a: 1, b: 0 }, { kind: 'sync', client: 0, a: 2, b: 0 }, { kind: 'sync', client: 0, a: 0, b: 0 }]);
+      const m = runModel(k, [...steps, { kind: 'sync', client: 0, a: 0, b: 0 }, { kind: 'sync', client: 0, a: 1, b: 0 }, { kind: 'sync', client: 0, a: 2, b: 0 }, { kind: 'sync', client: 0, a: 0, b: 0 }], pruneMax);
       const final = siblings.mergeAll(siblings.mergeAll(m.replicas[0] ?? [], m.replicas[1] ?? []), m.replicas[2] ?? []);
       for (const v of m.written) {
         if (final.some((f) => f.digest === v.digest)) continue;

@@ -9,7 +9,7 @@ describe('version: identity and integrity', () => {
   it('pins the canonical encodings (changing them is a format change)', () => {
     const v = version.make({ dot, past, value: version.stringValue('hi'), timestamp: 1 });
     expect(v.valueHash).toBe(hash.md5Hex('string\u0000hi'));
-    expect(v.digest).toBe(hash.md5Hex(`v1|3:a@0:1;3:b@1:1;|${v.valueHash}`));
+    expect(v.digest).toBe(hash.md5Hex(`v2|3:b@1:7|3:a@0:5;3:b@1:6;|${v.valueHash}`));
   });
 
   it('same dot, past and value give the same digest whatever the timestamp; any other change gives another', () => {
