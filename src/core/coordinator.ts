@@ -131,7 +131,7 @@ function coordinate(state: NodeState, origin: Origin, request: WriteRequest): vo
   const value = request.op === 'put' ? request.value : version.tombstone();
   const local = storeIndex.get(state.index, request.key);
   const v = newVersion(state, request.key, context.vv, value);
-  if (state.conflictMode !== 'lww' && !local.some((m) => siblings.obsoletes(v, m, state.conflictMode === 'lww' ? 'dvv' : state.conflictMode))) {
+  if (state.conflictMode !== 'lww' && !local.some((m) => siblings.obsoletes(v, m, state.conflictMode === 'plain-vv' ? 'plain-vv' : 'dvv'))) {
     const bytes = local.reduce((sum, m) => sum + siblings.sizeOf(m), siblings.sizeOf(version.meta(v)));
     const problem = siblings.growthProblem(request.key, local.length, bytes);
     if (problem !== undefined) {

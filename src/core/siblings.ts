@@ -112,7 +112,7 @@ export function closed<V extends Versioned>(chosen: readonly V[], omitted: reado
   }
 }
 
-/** Whether a NEW write that grows the set to `versions` stays within bounds; the refusal text otherwise. */
+/** Undefined when a NEW write may grow a set of `held` siblings by one to `bytes` in all; the refusal text otherwise. */
 export function growthProblem(key: string, held: number, bytes: number): string | undefined {
   if (held + 1 <= limits.siblingsMax && bytes <= limits.siblingBytesMax) return undefined;
   const why = held + 1 > limits.siblingsMax ? `more than ${limits.siblingsMax} siblings` : `more than ${limits.siblingBytesMax} bytes of siblings`;

@@ -227,3 +227,15 @@ describe('node: a node that left stays out after a restart', () => {
     expect(node.snapshot(state)).toMatchObject({ left: true, keys: 0 });
   });
 });
+
+describe('node: the cluster config is persisted with its version', () => {
+  it('a restarted node keeps N/R/W and their version, so older gossip cannot undo them', () => {
+    const { state } = node.create({ id: 'a', host: 'h', capacity: 1, seeds: [], rngSeed: 3, now: 0, stored: { ...empty, epoch: 9 } });
+    const out = node.step(state, { type: 'request', requestId: 1, request: { op: 'configure', n: 2, r: 1, w: 1 } });
+    const record = out.flatMap((e) => (e.type === 'persist' ? e.records : [])).find((r) => r.kind === 'membership');
+    expect(record?.kind === 'membership' && record.config).toMatchObject({ n: 2, r: 1, w: 1, version: 1, by: 'a' });
+    const config = record?.kind === 'membership' ? record.config : undefined;
+    const again = node.create({ id: 'a', host: 'h', capacity: 1, seeds: [], rngSeed: 4, now: 0, stored: { ...empty, epoch: 9, ...(config ? { config } : {}) } });
+    expect(node.snapshot(again.state)).toMatchObject({ configVersion: 1, config: { n: 2, r: 1, w: 1 } });
+  });
+});
