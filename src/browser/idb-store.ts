@@ -55,10 +55,11 @@ function isDomExceptionLike(x: unknown): x is { name: string; message: string } 
 export function isVersionShape(x: unknown): x is Version {
   if (typeof x !== 'object' || x === null) return false;
   const v = x as Partial<Version>;
-  return Array.isArray(v.clock) && typeof v.valueHash === 'string' && typeof v.digest === 'string'
+  const entry = (e: unknown): boolean => typeof e === 'object' && e !== null && typeof (e as { actor?: unknown }).actor === 'string' && typeof (e as { counter?: unknown }).counter === 'number';
+  return entry(v.dot) && Array.isArray(v.past) && typeof v.valueHash === 'string' && typeof v.digest === 'string'
     && typeof v.timestamp === 'number' && typeof v.value === 'object' && v.value !== null
     && typeof v.value.kind === 'string' && v.value.bytes instanceof Uint8Array
-    && v.clock.every((e) => typeof e === 'object' && e !== null && typeof e.actor === 'string' && typeof e.counter === 'number');
+    && v.past.every(entry);
 }
 
 /** True when the row's version is well formed, intact, and filed under its own digest. */

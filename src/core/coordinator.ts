@@ -5,12 +5,15 @@
  * itself included. Unreachable replicas are replaced by the next healthy fallbacks, which keep a hint
  * (sloppy quorum). A read asks the N replicas, answers after R, and repairs the stale ones (read.ts).
  *
- * The new version's clock (why not just "increment the own entry"): with plain vector clocks, two writes
- * coordinated by the same node from the same context would get equal clocks, or one would look like it
- * descends the other, and a write would be lost. So when the context has seen every event of this node's
- * actor for the key, the own entry is incremented (the common case, clocks stay small); otherwise the write
- * gets a fresh one-write actor `~<hash>@<epoch>`, the role a dot plays in dotted version vectors: the new
- * version then descends exactly what its context covered, and stays concurrent with the rest.
+ * The new version (dvv.ts): dot = (this node's actor, one past the largest counter of that actor in the
+ * key's local versions and in the context), past = the context. The local siblings the context does not
+ * cover stay siblings; those it covers are replaced. The `store` to the other replicas carries the key's
+ * WHOLE local sibling set after the write (loaded from storage first when there are other siblings), so
+ * every replica keeps dvv.ts's invariant; W counts acks naming the new version's digest.
+ *
+ * The context a put returns covers the new version only when its past already covered every earlier dot
+ * of this actor (past[actor] = counter - 1): otherwise a sibling with a lower dot of this actor exists that
+ * the client never saw, and a VV cannot say "saw k but not k - 1", so the returned context is the past.
  */
 import * as fx from './effects.js';
 import * as hash from './hash.js';
@@ -20,8 +23,9 @@ import type { ClientRequest, ClientResult, Context } from './node-io.js';
 import type { NodeState, Origin, WriteOp } from './node-state.js';
 import * as quorum from './quorum.js';
 import * as storeIndex from './store-index.js';
-import type { NodeId, Value, VClock } from './types.js';
-import * as vclock from './vclock.js';
+import * as dvv from './dvv.js';
+import * as siblings from './siblings.js';
+import type { NodeId, Value, Version, VV } from './types.js';
 import * as version from './version.js';
 
 export type WriteRequest = Extract<ClientRequest, { op: 'put' | 'delete' }>;
@@ -93,27 +97,28 @@ export function write(state: NodeState, origin: Origin, request: WriteRequest): 
   });
 }
 
-/** The clock of a new write (see the module comment). */
-export function newClock(state: NodeState, key: string, context: VClock, value: Value, salt: number): VClock {
-  const me = vclock.actor(state.id, state.epoch);
-  let localMax = 0;
-  for (const m of storeIndex.get(state.index, key)) localMax = Math.max(localMax, vclock.counterOf(m.clock, me));
-  if (vclock.counterOf(context, me) >= localMax) return vclock.increment(context, me, state.tick);
-  const dot = hash.md5Hex(`${me}|${key}|${vclock.toContext(context)}|${version.valueHashOf(value)}|${salt}`).slice(0, 16);
-  return vclock.increment(context, vclock.actor(`~${dot}`, state.epoch), state.tick);
+function parseContext(text: Context | undefined): { ok: true; vv: VV } | { ok: false; reason: string } {
+  if (text === undefined || text === '') return { ok: true, vv: dvv.fresh() };
+  return dvv.fromContext(text);
 }
 
-/** Largest counter a context may carry: a write adds one, and clocks must stay safe integers. */
-const contextCounterMax = 2 ** 48;
+/** The new version of a write from `context` (see the module comment); past pruned to limits.clockEntriesMax. */
+export function newVersion(state: NodeState, key: string, context: VV, value: Value): Version {
+  const dot = dvv.nextDot(dvv.actor(state.id, state.epoch), storeIndex.get(state.index, key), context);
+  const timestamp = Math.max(0, state.tick + (state.conflictMode === 'lww' ? state.clockSkewTicks : 0));
+  return version.make({ dot, past: dvv.prune(context, limits.clockEntriesMax), value, timestamp });
+}
 
-function parseContext(text: Context | undefined): { ok: true; clock: VClock } | { ok: false; reason: string } {
-  if (text === undefined || text === '') return { ok: true, clock: vclock.fresh() };
-  const parsed = vclock.fromContext(text);
-  if (parsed.ok && parsed.clock.some((e) => e.counter > contextCounterMax || e.tick > contextCounterMax)) return { ok: false, reason: 'a clock counter is too large' };
-  return parsed;
+/** The context a put returns: the new version's clock when that is exact, else its past (module comment). */
+export function contextAfterWrite(v: Version): VV {
+  return dvv.get(v.past, v.dot.actor) === v.dot.counter - 1 ? dvv.clockOf(v) : v.past;
 }
 
 function coordinate(state: NodeState, origin: Origin, request: WriteRequest): void {
+  if (state.needsRebuild) {
+    answer(state, origin, { ok: false, indeterminate: false, error: `${state.id} lost a storage write and coordinates no write until it reloads from storage; retry (another replica can coordinate)` });
+    return;
+  }
   const context = parseContext(request.context);
   if (!context.ok) {
     answer(state, origin, { ok: false, error: `bad context: ${context.reason}`, indeterminate: false });
@@ -124,29 +129,53 @@ function coordinate(state: NodeState, origin: Origin, request: WriteRequest): vo
     return;
   }
   const value = request.op === 'put' ? request.value : version.tombstone();
-  const opId = fx.nextId(state);
-  const clock = vclock.truncate(newClock(state, request.key, context.clock, value, opId), limits.clockEntriesMax);
-  const timestamp = Math.max(0, state.tick + (state.conflictMode === 'lww' ? state.clockSkewTicks : 0));
-  const v = version.make({ clock, value, timestamp });
-  const applied = storeIndex.apply(state.index, state.conflictMode, request.key, [v], limits.siblingsMax);
-  if (applied.outcome === 'overflow') {
-    answer(state, origin, {
-      ok: false, indeterminate: false,
-      error: `too many siblings: ${request.key} already has ${applied.versions.length}; read it and write back with its context to reconcile`,
-    });
-    return;
+  const local = storeIndex.get(state.index, request.key);
+  const v = newVersion(state, request.key, context.vv, value);
+  if (state.conflictMode !== 'lww' && !local.some((m) => siblings.obsoletes(v, m, state.conflictMode === 'plain-vv' ? 'plain-vv' : 'dvv'))) {
+    const bytes = local.reduce((sum, m) => sum + siblings.sizeOf(m), siblings.sizeOf(version.meta(v)));
+    const problem = siblings.growthProblem(request.key, local.length, bytes);
+    if (problem !== undefined) {
+      answer(state, origin, { ok: false, indeterminate: false, error: problem });
+      return;
+    }
   }
+  const applied = storeIndex.apply(state.index, state.conflictMode, request.key, [v], Number.POSITIVE_INFINITY);
+  if (applied.outcome === 'overflow') throw new Error(`coordinator: unbounded apply overflowed on ${request.key}`);
+  state.counters.dotClashes += applied.clashes;
   for (const record of applied.records) fx.persist(state, record);
   const n = replicaCount(state);
   const w = request.w ?? Math.min(state.config.w, n);
+  const opId = fx.nextId(state);
+  const warnings = quorumWarnings(state, Math.min(state.config.r, n), w);
+  if (applied.versions.length >= limits.siblingsWarn) warnings.push(`${request.key} has ${applied.versions.length} siblings: read it and write back with its context to merge them`);
   const op: WriteOp = {
-    kind: 'write', opId, origin, op: request.op, key: request.key, version: v, w, n, startTick: state.tick, createdStep: state.steps,
-    sentTo: new Map(), acked: new Set([state.id]), replaced: new Set(), timedOut: new Set(),
-    warnings: quorumWarnings(state, Math.min(state.config.r, n), w), replied: false,
+    kind: 'write', opId, origin, op: request.op, key: request.key, version: v, versions: undefined, w, n, startTick: state.tick, createdStep: state.steps,
+    sentStep: undefined, sentTo: new Map(), acked: new Set([state.id]), replaced: new Set(), timedOut: new Set(), warnings, replied: false,
   };
   state.writes.set(opId, op);
-  fx.trace(state, 'put', () => `coordinate ${request.op} ${request.key} = ${describe(v.value)} clock ${clockText(clock)} (w=${w})`);
-  const { replicas } = membership.preferenceList(state, storeIndex.partitionOf(state.index, request.key));
+  fx.trace(state, 'put', () => `coordinate ${request.op} ${request.key} = ${describe(v.value)} dot ${dotText(v)} past ${clockText(v.past)} (w=${w})`);
+  if (applied.versions.every((m) => m.digest === v.digest)) {
+    dispatch(state, op, [v]);
+    return;
+  }
+  // Other siblings stay: their values are in storage, and the whole set travels (dvv.ts invariant).
+  const loadId = fx.nextId(state);
+  state.loads.set(loadId, { key: request.key, hintFor: undefined, purpose: { kind: 'write', opId } });
+  state.out.push({ type: 'load', loadId, key: request.key });
+}
+
+/** The key's versions, loaded for a write whose set has other siblings: now the stores go out. */
+export function onLoaded(state: NodeState, opId: number, loaded: readonly Version[]): void {
+  const op = state.writes.get(opId);
+  if (op === undefined || op.versions !== undefined) return;
+  dispatch(state, op, [op.version, ...loaded.filter((x) => x.digest !== op.version.digest)]);
+}
+
+/** Sends the write's sibling set to the key's other replicas (or fallbacks), lowest dots first. */
+function dispatch(state: NodeState, op: WriteOp, versions: readonly Version[]): void {
+  op.versions = [...versions].sort((a, b) => a.dot.counter - b.dot.counter || (a.digest < b.digest ? -1 : 1));
+  op.sentStep = state.steps;
+  const { replicas } = membership.preferenceList(state, storeIndex.partitionOf(state.index, op.key));
   for (const owner of replicas) {
     if (owner === state.id) continue;
     if (membership.healthy(state, owner)) sendStore(state, op, owner, owner);
@@ -157,7 +186,7 @@ function coordinate(state: NodeState, origin: Origin, request: WriteRequest): vo
 
 function sendStore(state: NodeState, op: WriteOp, to: NodeId, owner: NodeId): void {
   op.sentTo.set(to, { owner, sentTick: state.tick });
-  fx.send(state, to, { type: 'store', opId: op.opId, key: op.key, versions: [op.version], hintFor: to === owner ? null : owner });
+  fx.sendStore(state, to, op.opId, op.key, op.versions ?? [op.version], to === owner ? null : owner);
 }
 
 /** Sends the write to the next healthy fallback in place of `owner`, which keeps it as a hint. */
@@ -179,7 +208,7 @@ function settle(state: NodeState, op: WriteOp): void {
     op.replied = true;
     state.counters.writesAcked++;
     fx.trace(state, 'ack', () => `${op.op} ${op.key} acknowledged by ${[...op.acked].sort().join(', ')}`);
-    answer(state, op.origin, { ok: true, op: op.op, context: vclock.toContext(op.version.clock), warnings: op.warnings });
+    answer(state, op.origin, { ok: true, op: op.op, context: dvv.toContext(state.conflictMode === 'dvv' ? contextAfterWrite(op.version) : dvv.clockOf(op.version)), warnings: op.warnings });
   }
   if (op.replied && op.acked.size >= op.n) state.writes.delete(op.opId);
 }
@@ -187,8 +216,9 @@ function settle(state: NodeState, op: WriteOp): void {
 export function onStoreAck(state: NodeState, from: NodeId, msg: { opId: number; key: string; digests: readonly string[]; ok: boolean; error: string }): boolean {
   const op = state.writes.get(msg.opId);
   if (op === undefined || op.key !== msg.key || !op.sentTo.has(from)) return false;
-  if (msg.ok && msg.digests.includes(op.version.digest)) {
-    op.acked.add(from);
+  if (msg.ok) {
+    // A set split over several messages is acknowledged per message: W counts the one naming the new version.
+    if (msg.digests.includes(op.version.digest)) op.acked.add(from);
     settle(state, op);
     return true;
   }
@@ -238,21 +268,27 @@ export function describe(value: Value): string {
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
 }
 
-export function clockText(clock: VClock): string {
-  return `[${clock.map((e) => `${e.actor}:${e.counter}`).join(' ')}]`;
+export function clockText(vv: VV): string {
+  return `[${vv.map((e) => `${e.actor}:${e.counter}`).join(' ')}]`;
+}
+
+export function dotText(v: { readonly dot: { readonly actor: string; readonly counter: number } }): string {
+  return `${v.dot.actor}:${v.dot.counter}`;
 }
 
 /**
- * The runtime could not persist the records of step `failedStep` (the `step` of its persist effect, named
- * by a `storage-failed` input, possibly several steps later): the coordinator's own copy of a write begun
- * in that step is not durable, so it no longer counts toward W (an acknowledgement is never ahead of
- * the disk). The runtime sent none of that step's messages either, so the write goes out again to the
- * targets that have not acknowledged it: it can still win with W durable copies on other replicas.
+ * The runtime could not persist the records of step `failedStep` (named by a `storage-failed` input,
+ * possibly several steps later). A write begun in that step fails: the coordinator's own copy (its dot) is
+ * not durable, and re-sending it to the other replicas would let them hold a dot this node could issue
+ * again after it reloads (dvv.ts). The runtime sent nothing of that step, so the failure is determinate
+ * unless the stores left in a later step. node.ts marks the node as needing a reload meanwhile.
  */
-export function onOwnCopyLost(state: NodeState, failedStep: number): void {
-  for (const op of state.writes.values()) {
+export function onStorageFailed(state: NodeState, failedStep: number): void {
+  for (const op of [...state.writes.values()]) {
     if (op.createdStep !== failedStep) continue;
-    op.acked.delete(state.id);
-    for (const [to, target] of op.sentTo) if (!op.acked.has(to)) sendStore(state, op, to, target.owner);
+    state.writes.delete(op.opId);
+    if (op.replied) continue;
+    const left = op.sentStep !== undefined && op.sentStep !== failedStep;
+    answer(state, op.origin, { ok: false, indeterminate: left, error: `storage failed at ${state.id}: the write was not persisted${left ? ' (copies may have reached other replicas)' : ''}` });
   }
 }

@@ -43,14 +43,17 @@ export function nextId(state: NodeState): number {
 
 /** Room left in one message for versions: the bound minus generous room for everything else in it. */
 const versionBytesPerMessage = limits.messageBytesMax - 64 * 1024;
-/** Encoded overhead of one version besides its value (clock entries, hashes), as an upper bound. */
-const versionOverheadBytes = 1024 + limits.clockEntriesMax * (limits.idBytesMax + 32);
+/** Encoded overhead of one version besides its value (dot, past entries, hashes), as an upper bound. */
+const versionOverheadBytes = 1024 + (limits.clockEntriesMax + 1) * (limits.idBytesMax + 32);
 /** Versions in one message at most (siblings.ts's hard ceiling, the schema's bound). */
-const versionsPerMessageMax = 16;
+const versionsPerMessageMax = limits.siblingsHardMax;
 
 /**
  * Splits versions into groups that each fit in one peer message (limits.messageBytesMax), so sending many
- * large siblings never produces an oversize message.
+ * large siblings never produces an oversize message. A new write keeps its key's set within one message
+ * (limits.siblingBytesMax), so a split happens only to sets merged across a partition; senders order the
+ * versions lowest dots first, so over an ordered channel a receiver never holds a dot without the lower
+ * ones of its actor (dvv.ts invariant).
  */
 export function fitVersions(versions: readonly Version[]): Version[][] {
   const groups: Version[][] = [];

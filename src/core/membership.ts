@@ -1,10 +1,16 @@
 /**
  * Membership by gossip (Dynamo section 4.8; SWIM's suspicion and refutation; memberlist's habits).
  *
- * Each member is gossiped as (id, host, capacity, epoch, incarnation, heartbeat, status). A node raises its
- * own heartbeat every round and sends its whole view to `gossipFanout` random peers (push-pull: the first
- * contact asks for the answer). Merge rule, per member: a higher epoch wins (a new life of the node); 'left'
- * is final within an epoch; a higher incarnation wins; at equal incarnation the worse status wins
+ * Each member is gossiped as (id, host, capacity, epoch, life, incarnation, heartbeat, status). A node raises
+ * its own heartbeat every round and sends its whole view to `gossipFanout` random peers (push-pull: the first
+ * contact asks for the answer). Lives: `epoch` is random per life and only names the clock actor (dvv.ts);
+ * `life` is a monotonic counter that ORDERS a node id's lives. A node that starts with empty storage does
+ * not know its old life: it waits for gossip, and on hearing a life of its own id that is not this one, it
+ * takes that life + 1 (and keeps its random epoch; the 'max-plus-one' control takes that epoch + 1, the
+ * KV679 bug). A gossiped life may jump at most lifeJumpMax past the one known (larger is refused), so one
+ * bad message cannot exhaust the counter. Merge rule, per member: a higher life wins; at equal life two
+ * different epochs (two lives that took one number before either heard of the other) are ordered by epoch;
+ * 'left' is final within a life; a higher incarnation wins; at equal incarnation the worse status wins
  * (dead > suspect > alive) and the heartbeat is the larger. A member whose heartbeat has not advanced for
  * suspectTimeoutTicks is suspect, for deadTimeoutTicks dead. A node that hears itself suspected or dead
  * refutes it by raising its incarnation.
@@ -25,6 +31,9 @@ import type { ClusterConfig, MemberStatus, NodeId } from './types.js';
 /** Largest epoch, incarnation or heartbeat accepted from a peer: room to add one, far below 2^53. */
 export const counterMax = 2 ** 48;
 
+/** Farthest a gossiped life may jump past the life known for that member (or past this node's own). */
+export const lifeJumpMax = 2 ** 20;
+
 /** Largest capacity weight a member may claim (ring.ts shares partitions in proportion to it). */
 export const capacityMax = 1024;
 
@@ -35,8 +44,11 @@ const statusRank: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 2
  * it teaches nothing. Pure, so it is tested by table (membership.test.ts).
  */
 export function mergeMember(local: MemberView | undefined, remote: MemberWire, now: number): MemberView | undefined {
-  if (local === undefined || remote.epoch > local.epoch) return { ...remote, lastHeardTick: now };
-  if (remote.epoch < local.epoch || local.status === 'left') return undefined;
+  if (local === undefined) return { ...remote, lastHeardTick: now };
+  if (remote.life > local.life) return remote.life - local.life > lifeJumpMax ? undefined : { ...remote, lastHeardTick: now };
+  if (remote.life < local.life) return undefined;
+  if (remote.epoch !== local.epoch) return remote.epoch > local.epoch ? { ...remote, lastHeardTick: now } : undefined;
+  if (local.status === 'left') return undefined;
   if (remote.status === 'left') return { ...local, status: 'left', incarnation: Math.max(local.incarnation, remote.incarnation) };
   if (remote.incarnation > local.incarnation) return { ...remote, lastHeardTick: now };
   if (remote.incarnation < local.incarnation) return undefined;
@@ -83,7 +95,7 @@ export function refreshRing(state: NodeState): void {
 }
 
 function toWire(m: MemberView): MemberWire {
-  return { id: m.id, host: m.host, capacity: m.capacity, epoch: m.epoch, incarnation: m.incarnation, heartbeat: m.heartbeat, status: m.status };
+  return { id: m.id, host: m.host, capacity: m.capacity, epoch: m.epoch, life: m.life, incarnation: m.incarnation, heartbeat: m.heartbeat, status: m.status };
 }
 
 export function gossipMessage(state: NodeState, wantReply: boolean): MessageOf<'gossip'> {
@@ -133,7 +145,7 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
   let changed = false;
   for (const remote of msg.members) {
     if (remote.id === '' || remote.host === '' || !(remote.capacity > 0 && remote.capacity <= capacityMax)
-      || remote.epoch > counterMax || remote.incarnation > counterMax || remote.heartbeat > counterMax) {
+      || remote.epoch > counterMax || remote.life > counterMax || remote.incarnation > counterMax || remote.heartbeat > counterMax) {
       fx.dropped(state, () => `gossip from ${from}: member ${JSON.stringify(remote.id)} with capacity ${remote.capacity}`);
       continue;
     }
@@ -146,12 +158,16 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
       fx.dropped(state, () => `member ${remote.id} past membersMax`);
       continue;
     }
+    if (local !== undefined && remote.life - local.life > lifeJumpMax) {
+      fx.dropped(state, () => `gossip from ${from}: life of ${remote.id} jumps from ${local.life} to ${remote.life}`);
+      continue;
+    }
     const merged = mergeMember(local, remote, state.tick);
     if (merged === undefined) continue;
     if (local?.status !== merged.status) fx.trace(state, 'member', () => `${merged.id} is ${merged.status} (epoch ${merged.epoch}, incarnation ${merged.incarnation})`);
     state.members.set(remote.id, merged);
     // Heartbeats alone are not worth a storage write; status, epoch, capacity and new members are.
-    if (local === undefined || local.status !== merged.status || local.epoch !== merged.epoch || local.capacity !== merged.capacity) changed = true;
+    if (local === undefined || local.status !== merged.status || local.epoch !== merged.epoch || local.life !== merged.life || local.capacity !== merged.capacity) changed = true;
   }
   state.epochProvisional = false;
   if (!state.ready) {
@@ -167,26 +183,44 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
 
 function refute(state: NodeState, remote: MemberWire): void {
   const me = selfView(state);
-  if (remote.epoch > state.epoch) {
-    // A previous life of this node id is known to the cluster: never reuse its clock counters (KV679).
-    state.epoch = remote.epoch + 1;
-    state.members.set(state.id, { ...me, epoch: state.epoch, incarnation: 0, status: 'alive' });
-    fx.persist(state, { kind: 'epoch', epoch: state.epoch });
-    fx.trace(state, 'member', () => `epoch raised to ${state.epoch}: a previous life of ${state.id} was known`);
+  if (remote.life > state.life || (remote.life === state.life && remote.epoch !== state.epoch)) {
+    // Another life of this node id is known to the cluster: this life must order after it.
+    if (remote.life - state.life > lifeJumpMax) {
+      fx.dropped(state, () => `gossip names life ${remote.life} of ${state.id}, more than ${lifeJumpMax} past ${state.life}`);
+      return;
+    }
+    const epoch = state.epochPolicy === 'max-plus-one' ? Math.max(remote.epoch, state.epoch) + 1 : state.epoch;
+    startLife(state, remote.life + 1, epoch, `life ${remote.life} (epoch ${remote.epoch}) of ${state.id} was known`);
     return;
   }
-  if (remote.epoch === state.epoch && remote.status === 'left' && state.leave === undefined && !state.left) {
-    // Someone says this node left, and it did not ('left' is final within an epoch): start a new life.
-    state.epoch += 1;
-    state.members.set(state.id, { ...me, epoch: state.epoch, incarnation: 0, status: 'alive' });
-    fx.persist(state, { kind: 'epoch', epoch: state.epoch });
-    fx.trace(state, 'member', () => `refuted having left: epoch raised to ${state.epoch}`);
+  if (remote.life === state.life && remote.status === 'left' && state.leave === undefined && !state.left) {
+    // Someone says this node left, and it did not ('left' is final within a life): start a new life.
+    startLife(state, state.life + 1, state.epoch, 'refuted having left');
     return;
   }
-  if (remote.epoch === state.epoch && remote.status !== 'alive' && remote.status !== 'left' && remote.incarnation >= me.incarnation) {
+  if (remote.life === state.life && remote.status !== 'alive' && remote.status !== 'left' && remote.incarnation >= me.incarnation) {
     state.members.set(state.id, { ...me, incarnation: remote.incarnation + 1, status: 'alive' });
     fx.trace(state, 'member', () => `refuted being ${remote.status}: incarnation ${remote.incarnation + 1}`);
   }
+}
+
+/**
+ * This node starts life `life` with `epoch` (a new epoch only when it dropped data or, under the broken
+ * control, by max + 1): persisted with the membership view in the same step, before any dot of it leaves.
+ */
+export function startLife(state: NodeState, life: number, epoch: number, why: string): void {
+  const me = selfView(state);
+  state.life = life;
+  state.epoch = epoch;
+  state.members.set(state.id, { ...me, epoch, life, incarnation: 0, status: 'alive' });
+  fx.persist(state, { kind: 'epoch', epoch });
+  persistMembership(state);
+  fx.trace(state, 'member', () => `life ${life} at epoch ${epoch}: ${why}`);
+}
+
+/** A fresh 48-bit epoch from the node's injected generator (never 0). */
+export function randomEpoch(state: Pick<NodeState, 'rng'>): number {
+  return 1 + ((state.rng.int(2 ** 16) * 2 ** 32 + state.rng.int(2 ** 32)) % (2 ** 48 - 1));
 }
 
 /**
@@ -208,7 +242,7 @@ export function setCapacity(state: NodeState, capacity: number): string | undefi
 }
 
 export function adoptConfig(state: NodeState, config: ClusterConfig, version: number, by: NodeId): void {
-  state.config = config;
+  state.config = { n: config.n, r: config.r, w: config.w, partitions: config.partitions };
   state.configVersion = version;
   state.configBy = by;
   fx.trace(state, 'member', () => `config n=${config.n} r=${config.r} w=${config.w} (version ${version} by ${by})`);
@@ -216,7 +250,7 @@ export function adoptConfig(state: NodeState, config: ClusterConfig, version: nu
 }
 
 export function persistMembership(state: NodeState): void {
-  fx.persist(state, { kind: 'membership', members: [...state.members.values()], config: state.config });
+  fx.persist(state, { kind: 'membership', members: [...state.members.values()], config: { ...state.config, version: state.configVersion, by: state.configBy } });
 }
 
 /** The preference list of a partition under the current ring: the N owners, then the fallbacks in order. */

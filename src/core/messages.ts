@@ -7,6 +7,7 @@
  *
  * Add new message types and fields last: the union's tag travels as an index (schema.ts).
  */
+import * as dvv from './dvv.js';
 import { limits } from './limits.js';
 import * as s from './schema.js';
 import { siblingsHardMax } from './siblings.js';
@@ -20,14 +21,18 @@ const hex = s.string({ maxBytes: 64 });
  * is the only check: a hash of another length simply never equals the receiver's (merkle.sameHash).
  */
 const merkleHash = s.bytes({ maxBytes: 16 });
-/** An actor is `${nodeId}@${epoch}` (vclock.ts). */
+/** An actor is `${nodeId}@${epoch}` (dvv.ts); its format is checked by dvv.validate after decoding. */
 const actor = s.string({ maxBytes: limits.idBytesMax + 16 });
 const errorText = s.string({ maxBytes: 1024 });
 
-export const clockSchema = s.array(s.object({ actor, counter: s.uint(), tick: s.uint() }), { max: limits.clockEntriesMax });
+/** A dot or version-vector entry; counters 1..dvv.counterMax, checked with the VV's order by validVersion. */
+export const dotSchema = s.object({ actor, counter: s.uint() });
+/** A version vector: at most clockEntriesMax entries (sorted unique actors: validVersion). */
+export const vvSchema = s.array(dotSchema, { max: limits.clockEntriesMax });
 
 export const versionSchema = s.object({
-  clock: clockSchema,
+  dot: dotSchema,
+  past: vvSchema,
   value: s.object({ kind: s.enumOf(['string', 'bytes', 'tombstone'] as const), bytes: s.bytes({ maxBytes: limits.valueBytesMax }) }),
   valueHash: hex,
   digest: hex,
@@ -42,6 +47,7 @@ export const memberSchema = s.object({
   host: id,
   capacity: s.float(),
   epoch: s.uint(),
+  life: s.uint(),
   incarnation: s.uint(),
   heartbeat: s.uint(),
   status: s.enumOf(['alive', 'suspect', 'dead', 'left'] as const),
@@ -143,3 +149,24 @@ export type Message = s.Infer<typeof messageSchema>;
 export type MessageType = Message['type'];
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;
 export type MemberWire = s.Infer<typeof memberSchema>;
+
+/** What the schema cannot say about a version: a valid dot, and a past with sorted unique valid entries. */
+export function versionProblem(v: { readonly dot: { readonly actor: string; readonly counter: number }; readonly past: readonly { readonly actor: string; readonly counter: number }[] }): string | undefined {
+  const dot = dvv.validateEntry(v.dot);
+  if (dot !== undefined) return `dot: ${dot}`;
+  const past = dvv.validate(v.past);
+  return past.ok ? undefined : `past: ${past.reason}`;
+}
+
+/**
+ * Checks a decoded message beyond its schema (the dots and version vectors of the versions it carries);
+ * node.step drops and counts a message with a problem before it touches any state.
+ */
+export function problem(msg: Message): string | undefined {
+  if (msg.type !== 'store' && msg.type !== 'read-reply' && msg.type !== 'ae-push') return undefined;
+  for (const [i, v] of msg.versions.entries()) {
+    const p = versionProblem(v);
+    if (p !== undefined) return `versions[${i}].${p}`;
+  }
+  return undefined;
+}

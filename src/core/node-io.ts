@@ -10,11 +10,18 @@
  * If the persist fails, the runtime sends nothing of that step, fails its replies with the storage error,
  * and feeds `storage-failed` back with the failed steps' numbers (the `step` of their `persist` effects),
  * possibly after it has fed later inputs: the core must account for exactly those steps.
+ *
+ * Reload after a storage failure: once a `storage-failed` names steps, the core's index may hold records
+ * storage lacks. The core fails the writes begun in those steps, stops coordinating writes, and sets
+ * `needsReload` in its snapshot (snapshot.ts): the runtime should then recreate the node from storage
+ * (node.create with the StoredState it reads back, same epoch), which clears the flag. Until then the node
+ * still serves as a replica. A reload never changes the epoch: only a wipe (or a detected corruption,
+ * replica.ts) starts a new one, the only times a node drops data it held.
  */
 import type { Message } from './messages.js';
-import type { ClusterConfig, HostId, MemberStatus, NodeId, Value, VClock, Version } from './types.js';
+import type { Dot, HostId, MemberStatus, NodeId, StoredConfig, Value, Version, VV } from './types.js';
 
-/** Opaque to clients: an encoded vector clock summarising the versions a get returned. */
+/** Opaque to clients: an encoded version vector joining the clocks of the versions a get returned (dvv.ts, `c2.`). */
 export type Context = string;
 
 export type ClientRequest =
@@ -34,7 +41,10 @@ export type ClientRequest =
 /** One version in a get's answer, with the replicas that returned it. */
 export interface ReadVersion {
   readonly value: Value;
-  readonly clock: VClock;
+  /** The sibling's causal past WITH its dot included (dvv.clockOf): what the UI shows as its clock. */
+  readonly clock: VV;
+  /** The event that made this sibling. */
+  readonly dot: Dot;
   readonly replicas: readonly NodeId[];
 }
 
@@ -56,9 +66,9 @@ export interface StoredState {
   readonly versions: ReadonlyArray<{ readonly key: string; readonly version: Version }>;
   /** Every hinted version this node keeps for an unreachable owner. */
   readonly hints: ReadonlyArray<{ readonly owner: NodeId; readonly key: string; readonly version: Version }>;
-  /** Last persisted membership view and cluster config, if any. */
+  /** Last persisted membership view and cluster config (with its version, which orders it against gossip), if any. */
   readonly members?: readonly MemberView[];
-  readonly config?: ClusterConfig;
+  readonly config?: StoredConfig;
 }
 
 /** A storage record: what one step asks the runtime to persist. Applied in order, in one transaction. */
@@ -68,14 +78,18 @@ export type StoreRecord =
   | { readonly kind: 'put-hint'; readonly owner: NodeId; readonly key: string; readonly version: Version }
   | { readonly kind: 'drop-hint'; readonly owner: NodeId; readonly key: string; readonly digest: string }
   | { readonly kind: 'epoch'; readonly epoch: number }
-  | { readonly kind: 'membership'; readonly members: readonly MemberView[]; readonly config: ClusterConfig };
+  /** `config` carries its version and author: store it whole and hand it back in StoredState.config. */
+  | { readonly kind: 'membership'; readonly members: readonly MemberView[]; readonly config: StoredConfig };
 
 /** A member as one node currently sees it. */
 export interface MemberView {
   readonly id: NodeId;
   readonly host: HostId;
   readonly capacity: number;
+  /** The member's current random epoch (its clock actor is `${id}@${epoch}`). */
   readonly epoch: number;
+  /** The member's life number: a higher life is a newer life of the node id (membership.ts). */
+  readonly life: number;
   readonly incarnation: number;
   readonly heartbeat: number;
   readonly status: MemberStatus;

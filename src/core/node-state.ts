@@ -7,7 +7,7 @@ import type { Tuning } from './config.js';
 import type { ClientRequest, Effect, MemberView, StoreRecord } from './node-io.js';
 import type { Rng } from './rng.js';
 import type { Ring } from './ring.js';
-import type { Index } from './store-index.js';
+import type { ConflictMode, Index } from './store-index.js';
 import type { ClusterConfig, HostId, NodeId, Version } from './types.js';
 
 export interface Counters {
@@ -21,6 +21,8 @@ export interface Counters {
   storageErrors: number;
   writesAcked: number;
   readsServed: number;
+  /** Two versions with one dot and different digests met (a dot issued twice: a bug; both were kept). */
+  dotClashes: number;
 }
 
 /** A client write this node coordinates (or forwarded, see Forward). */
@@ -32,11 +34,15 @@ export interface WriteOp {
   readonly op: 'put' | 'delete';
   readonly key: string;
   readonly version: Version;
+  /** The key's whole sibling set sent to the replicas (the new version first among equals), once known. */
+  versions: readonly Version[] | undefined;
   readonly w: number;
   readonly n: number;
   readonly startTick: number;
   /** The step (NodeState.steps) that persisted the coordinator's own copy: if that persist fails, the copy does not count. */
   readonly createdStep: number;
+  /** The step that sent the stores (createdStep, or the step of the load of the other siblings). */
+  sentStep: number | undefined;
   /** Owners and fallbacks this write was sent to: target -> owner it stands for (itself for an owner). */
   readonly sentTo: Map<NodeId, { readonly owner: NodeId; readonly sentTick: number }>;
   /** Nodes that acknowledged a durable copy. */
@@ -80,6 +86,8 @@ export type LoadPurpose =
   /** One of the loads gathering what this node holds of a key (its versions and its hints) for a read. */
   | { readonly kind: 'gather'; readonly gatherId: number }
   | { readonly kind: 'handoff'; readonly owner: NodeId }
+  /** The other siblings of a key a write is about to replicate (the whole set travels: dvv.ts). */
+  | { readonly kind: 'write'; readonly opId: number }
   | { readonly kind: 'ae-push'; readonly peer: NodeId; readonly pushBack: boolean; readonly partition: number }
   | { readonly kind: 'leave'; readonly item: LeaveItem };
 
@@ -152,10 +160,20 @@ export interface NodeState {
   capacity: number;
   readonly seeds: readonly NodeId[];
   readonly tuning: Tuning;
-  readonly conflictMode: 'vclock' | 'lww';
+  readonly conflictMode: ConflictMode;
+  /** How a new life picks its epoch: 'random' (safe), or the deliberately broken 'max-plus-one' control. */
+  readonly epochPolicy: EpochPolicy;
   readonly clockSkewTicks: number;
   readonly rng: Rng;
+  /** This life's random epoch: with the node id, the clock actor (dvv.ts). */
   epoch: number;
+  /** This life's number: monotonic over the node id's lives, orders its membership entries (membership.ts). */
+  life: number;
+  /**
+   * True after a storage failure: the index may hold records storage lacks, so the node coordinates no
+   * write until the runtime recreates it from storage (node-io.ts, NodeSnapshot.needsReload).
+   */
+  needsRebuild: boolean;
   /** True once this node has heard one gossip answer (or has no seeds): only then does it coordinate writes. */
   ready: boolean;
   /** True when the epoch was chosen at start because storage was empty (gossip may still raise it). */
@@ -193,5 +211,7 @@ export interface NodeState {
   /** Client requests this node accepted and has not answered (bounded by limits.pendingRequestsMax). */
   pendingRequests: number;
 }
+
+export type EpochPolicy = 'random' | 'max-plus-one';
 
 export type { ClientRequest };

@@ -3,11 +3,18 @@
  * from what storage holds, `step` feeds one input and returns the effects to carry out (node-io.ts says in
  * which order), `snapshot` gives a read-only view for the UI, kv.stats() and the simulator's checker.
  *
- * Epoch rule (KV679): a node whose storage holds an epoch keeps it. A node whose storage is empty takes a
- * provisional epoch drawn from its seeded rng (1 + a random value below 2^31), persists it, and coordinates
- * no write until its first gossip answer: if the cluster knows a life of this node id with a higher epoch,
- * the node takes that epoch + 1 (persisted) before it issues any clock counter; meeting an equal epoch from
- * an earlier life has probability 2^-31 per restart. Clock actors are `${id}@${epoch}`.
+ * Epoch and life (KV679; DESIGN.md "Identity and lives"): a node whose storage holds an epoch keeps it
+ * and its life (from its persisted member entry). A node whose storage is empty draws a RANDOM 48-bit epoch
+ * from its seeded generator (the runtime hands in fresh randomness as `rngSeed`), persists it, and
+ * coordinates no write until its first gossip answer, which tells it the life of any earlier incarnation
+ * of its id: it then takes that life + 1 (membership.ts). The epoch names the clock actor `${id}@${epoch}`,
+ * so a wiped node never reissues a dot an earlier life issued; the life orders membership entries.
+ *
+ * Test-only controls, DELIBERATELY BROKEN, for the simulator to prove its checker catches bugs (defaults
+ * are the safe ones): `epochPolicy: 'max-plus-one'` (a wiped node starts at epoch 1 and takes the highest
+ * epoch it hears + 1, which can repeat an epoch an earlier life used: Riak's KV679); `clockPolicy:
+ * 'plain-vv'` (obsolescence by whole-clock descent, "increment my own entry" vector clocks, which lose
+ * concurrent writes through one coordinator); `conflictMode: 'lww'` (last write wins by skewed timestamps).
  */
 import * as antiEntropy from './anti-entropy.js';
 import { tuningWith, type Tuning } from './config.js';
@@ -17,13 +24,15 @@ import * as handoff from './handoff.js';
 import * as leave from './leave.js';
 import { limits } from './limits.js';
 import * as membership from './membership.js';
+import * as messages from './messages.js';
 import type { Message } from './messages.js';
 import type { ClientRequest, Effect, Input, StoredState } from './node-io.js';
-import { initialAntiEntropy, type NodeState } from './node-state.js';
+import { initialAntiEntropy, type EpochPolicy, type NodeState } from './node-state.js';
 import * as read from './read.js';
 import * as replica from './replica.js';
 import * as ring from './ring.js';
 import * as rngModule from './rng.js';
+import type { ClockPolicy } from './siblings.js';
 import * as storeIndex from './store-index.js';
 import { defaultClusterConfig, type ClusterConfig, type HostId, type NodeId, type Version } from './types.js';
 
@@ -40,46 +49,56 @@ export interface NodeOptions {
   readonly stored: StoredState;
   readonly config?: ClusterConfig;
   readonly tuning?: Partial<Tuning>;
+  /** 'lww' is a deliberately broken control (module comment). */
   readonly conflictMode?: 'vclock' | 'lww';
   readonly clockSkewTicks?: number;
+  /** 'max-plus-one' is a deliberately broken control (module comment). Default 'random'. */
+  readonly epochPolicy?: EpochPolicy;
+  /** 'plain-vv' is a deliberately broken control (module comment). Default 'dvv'. */
+  readonly clockPolicy?: ClockPolicy;
 }
 
 export function create(options: NodeOptions): { state: NodeState; effects: Effect[] } {
   const { stored } = options;
   const tuning = tuningWith(options.tuning);
-  const config = stored.config ?? options.config ?? defaultClusterConfig;
+  const storedConfig = stored.config;
+  const picked = storedConfig ?? options.config ?? defaultClusterConfig;
+  const config: ClusterConfig = { n: picked.n, r: picked.r, w: picked.w, partitions: picked.partitions };
   const rng = rngModule.create(options.rngSeed);
   const provisional = stored.epoch === undefined;
-  // Random over 2^31 values, so a new life almost never meets an old epoch; gossip then raises it past any it meets.
-  const epoch = stored.epoch ?? 1 + rng.int(2 ** 31);
+  const epochPolicy = options.epochPolicy ?? 'random';
+  const epoch = stored.epoch ?? (epochPolicy === 'random' ? membership.randomEpoch({ rng }) : 1);
   const previousSelf = stored.members?.find((m) => m.id === options.id);
+  const samePrevious = previousSelf !== undefined && previousSelf.epoch === epoch ? previousSelf : undefined;
+  const clockPolicy = options.clockPolicy ?? 'dvv';
   const state: NodeState = {
     id: options.id, host: options.host, capacity: options.capacity, seeds: options.seeds, tuning,
-    conflictMode: options.conflictMode ?? 'vclock', clockSkewTicks: options.clockSkewTicks ?? 0, rng,
-    epoch, epochProvisional: provisional, ready: false, tick: options.now,
-    config, configVersion: 0, configBy: '',
+    conflictMode: options.conflictMode === 'lww' ? 'lww' : clockPolicy, epochPolicy, clockSkewTicks: options.clockSkewTicks ?? 0, rng,
+    epoch, life: samePrevious?.life ?? 0, needsRebuild: false, epochProvisional: provisional, ready: false, tick: options.now,
+    config, configVersion: storedConfig?.version ?? 0, configBy: storedConfig?.by ?? '',
     members: new Map(), ring: ring.build([], config.partitions), ringSignature: '', unreachable: new Set(),
     index: storeIndex.create(config.partitions), nextId: rng.int(2 ** 30) * 1024,
     writes: new Map(), reads: new Map(), forwards: new Map(), loads: new Map(), gathers: new Map(), handoffs: new Map(),
     lastGossipTick: -Infinity, steps: 0, lastHandoffTick: options.now,
     antiEntropy: initialAntiEntropy(rng.int(1024), options.now),
     leave: undefined, left: false,
-    counters: { messagesSent: 0, messagesReceived: 0, messagesDropped: 0, repairs: 0, hintsHandedOff: 0, storageErrors: 0, writesAcked: 0, readsServed: 0 },
+    counters: { messagesSent: 0, messagesReceived: 0, messagesDropped: 0, repairs: 0, hintsHandedOff: 0, storageErrors: 0, writesAcked: 0, readsServed: 0, dotClashes: 0 },
     out: [], records: [], pendingRequests: 0,
   };
-  for (const m of stored.members ?? []) if (m.id !== options.id) state.members.set(m.id, { ...m, lastHeardTick: options.now });
+  // Entries persisted before lives existed read as life 0.
+  for (const m of stored.members ?? []) if (m.id !== options.id) state.members.set(m.id, { ...m, life: m.life ?? 0, lastHeardTick: options.now });
   state.members.set(options.id, {
-    id: options.id, host: options.host, capacity: options.capacity, epoch,
+    id: options.id, host: options.host, capacity: options.capacity, epoch, life: state.life,
     // A restart raises the incarnation, so the new, lower heartbeat is not ignored as old news.
-    incarnation: previousSelf !== undefined && previousSelf.epoch === epoch ? previousSelf.incarnation + 1 : 0,
+    incarnation: samePrevious !== undefined ? samePrevious.incarnation + 1 : 0,
     heartbeat: 0, status: 'alive', lastHeardTick: options.now,
   });
   const knowsOthers = state.members.size > 1 || options.seeds.some((s) => s !== options.id);
   state.ready = !provisional || !knowsOthers;
-  if (previousSelf !== undefined && previousSelf.epoch === epoch && previousSelf.status === 'left') {
+  if (samePrevious !== undefined && samePrevious.status === 'left') {
     // A node that left stays gone: it serves nothing. Starting it with empty storage makes it a new member.
     state.left = true;
-    state.members.set(options.id, { ...previousSelf, lastHeardTick: options.now });
+    state.members.set(options.id, { ...samePrevious, life: state.life, lastHeardTick: options.now });
     fx.trace(state, 'member', () => `${options.id} left the ring earlier and stays out; start with empty storage to join again`);
     return { state, effects: collect(state) };
   }
@@ -87,7 +106,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
   for (const { owner, key, version } of stored.hints) storeIndex.restoreHint(state.index, owner, key, version);
   membership.refreshRing(state);
   if (provisional) fx.persist(state, { kind: 'epoch', epoch });
-  fx.trace(state, 'member', () => `start at epoch ${epoch}${provisional ? ' (empty storage: provisional until gossip answers)' : ''}, ${stored.versions.length} version(s), ${stored.hints.length} hint(s)`);
+  fx.trace(state, 'member', () => `start at epoch ${epoch}, life ${state.life}${provisional ? ' (empty storage: provisional until gossip answers)' : ''}, ${stored.versions.length} version(s), ${stored.hints.length} hint(s)`);
   return { state, effects: collect(state) };
 }
 
@@ -137,10 +156,11 @@ export function step(state: NodeState, input: Input): Effect[] {
       break;
     case 'storage-failed':
       state.counters.storageErrors++;
-      for (const failedStep of input.steps) coordinator.onOwnCopyLost(state, failedStep);
-      // The steps' records may not be durable while the index already holds them: the runtime should
-      // recreate the node from storage (node.create) to resynchronise; until then anti-entropy cannot see the gap.
-      fx.trace(state, 'error', () => `storage failed: ${input.error}`);
+      for (const failedStep of input.steps) coordinator.onStorageFailed(state, failedStep);
+      // The steps' records are not durable while the index holds them: the node coordinates no write
+      // until the runtime recreates it from storage (node-io.ts, snapshot needsReload).
+      if (input.steps.length > 0) state.needsRebuild = true;
+      fx.trace(state, 'error', () => `storage failed: ${input.error}${input.steps.length > 0 ? ' (reload from storage needed)' : ''}`);
       break;
     default:
       throw new Error(`node: unknown input ${JSON.stringify(input satisfies never)}`);
@@ -162,6 +182,11 @@ function onTick(state: NodeState): void {
 }
 
 function onMessage(state: NodeState, from: NodeId, msg: Message): void {
+  const problem = messages.problem(msg);
+  if (problem !== undefined) {
+    fx.dropped(state, () => `${msg.type} from ${from}: ${problem}`);
+    return;
+  }
   switch (msg.type) {
     case 'gossip':
       return membership.onGossip(state, from, msg);
@@ -273,6 +298,8 @@ function onLoaded(state: NodeState, loadId: number, key: string, versions: reado
       return read.onGathered(state, purpose.gatherId, versions);
     case 'handoff':
       return handoff.onLoaded(state, purpose.owner, key, versions);
+    case 'write':
+      return coordinator.onLoaded(state, purpose.opId, versions);
     case 'ae-push':
       return antiEntropy.onLoaded(state, purpose, key, versions);
     case 'leave':

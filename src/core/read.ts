@@ -3,10 +3,11 @@
  * replicas (itself through storage loads), each unhealthy one replaced by the next healthy fallback, which
  * answers with what it keeps as hints (sloppy quorum); it answers after R replies with the reconciled
  * siblings and one context covering them, then repairs every owner that answered without some version
- * (read repair).
+ * (read repair) with the WHOLE merged set, so replicas keep dvv.ts's invariant.
  * Tombstones are not returned as values, but the context covers them, so a put after a delete replaces it.
  */
 import * as coordinator from './coordinator.js';
+import * as dvv from './dvv.js';
 import * as fx from './effects.js';
 import * as membership from './membership.js';
 import type { ReadVersion } from './node-io.js';
@@ -15,7 +16,6 @@ import * as quorum from './quorum.js';
 import * as siblings from './siblings.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId, Version } from './types.js';
-import * as vclock from './vclock.js';
 import * as version from './version.js';
 
 export function start(state: NodeState, requestId: number, key: string, rOverride: number | undefined): void {
@@ -72,11 +72,12 @@ export function onGathered(state: NodeState, gatherId: number, versions: readonl
     return;
   }
   state.counters.readsServed++;
-  // A read reply is one message: if the siblings do not fit, it carries those that do (the read then
-  // misses some, and its context does not cover them, so nothing is replaced by mistake).
+  // A read reply is one message: if the siblings do not fit, it carries those that do, minus every one
+  // whose clock covers a version left out (siblings.closed), so its context claims nothing it lacks.
   const groups = fx.fitVersions(g.versions);
-  if (groups.length > 1) fx.trace(state, 'error', () => `read of ${g.key}: ${g.versions.length} versions do not fit one message; sent ${groups[0]?.length}`);
-  fx.send(state, g.peer, { type: 'read-reply', opId: g.opId, key: g.key, versions: groups[0] ?? [] });
+  const sent = groups.length > 1 ? siblings.closed(groups[0] ?? [], groups.slice(1).flat()) : groups[0] ?? [];
+  if (groups.length > 1) fx.trace(state, 'error', () => `read of ${g.key}: ${g.versions.length} versions do not fit one message; sent ${sent.length}`);
+  fx.send(state, g.peer, { type: 'read-reply', opId: g.opId, key: g.key, versions: sent });
 }
 
 /** A replica's (or this node's own) answer. False when it matches no read in progress. */
@@ -105,14 +106,14 @@ function answer(state: NodeState, op: ReadOp): void {
   state.counters.readsServed++;
   const all = merged(state, op);
   const versions: ReadVersion[] = siblings.live(all).map((v) => ({
-    value: v.value, clock: v.clock,
+    value: v.value, clock: dvv.clockOf(v), dot: v.dot,
     replicas: [...op.replies].filter(([, vs]) => vs.some((x) => x.digest === v.digest)).map(([id]) => id).sort(),
   }));
   fx.trace(state, 'get', () => `get ${op.key}: ${versions.length} version(s) from ${[...op.replies.keys()].sort().join(', ')}`);
-  fx.reply(state, op.requestId, { ok: true, op: 'get', versions, context: vclock.toContext(siblings.contextOf(all)), warnings: op.warnings });
+  fx.reply(state, op.requestId, { ok: true, op: 'get', versions, context: dvv.toContext(siblings.contextOf(all)), warnings: op.warnings });
 }
 
-/** Read repair: every replica that answered gets the versions it lacks. */
+/** Read repair: every owner that answered without some version gets the whole merged set (dvv.ts invariant). */
 function finish(state: NodeState, op: ReadOp): void {
   state.reads.delete(op.opId);
   const all = merged(state, op);
@@ -125,10 +126,11 @@ function finish(state: NodeState, op: ReadOp): void {
     state.counters.repairs += missing.length;
     fx.trace(state, 'repair', () => `read repair: ${replica} gets ${missing.length} version(s) of ${op.key}`);
     if (replica === state.id) {
-      const applied = storeIndex.apply(state.index, state.conflictMode, op.key, missing, siblings.siblingsHardMax);
+      const applied = storeIndex.apply(state.index, state.conflictMode, op.key, all, siblings.siblingsHardMax);
       if (applied.outcome !== 'overflow') for (const record of applied.records) fx.persist(state, record);
+      if (applied.outcome !== 'overflow') state.counters.dotClashes += applied.clashes;
     } else {
-      fx.sendStore(state, replica, 0, op.key, missing);
+      fx.sendStore(state, replica, 0, op.key, [...all].sort((a, b) => a.dot.counter - b.dot.counter));
     }
   }
 }

@@ -5,6 +5,7 @@
  * durable (node-io.ts). It names every incoming digest now held or covered; a refusal names none.
  */
 import * as fx from './effects.js';
+import * as membership from './membership.js';
 import type { MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
 import * as read from './read.js';
@@ -46,6 +47,7 @@ export function onStore(state: NodeState, from: NodeId, msg: MessageOf<'store'>)
     return;
   }
   for (const record of applied.records) fx.persist(state, record);
+  state.counters.dotClashes += applied.clashes;
   if (applied.outcome === 'changed') fx.trace(state, 'replicate', () => `store ${msg.key} from ${from}: ${applied.versions.length} version(s)`);
   ack(true, '');
 }
@@ -54,7 +56,12 @@ export function onRead(state: NodeState, from: NodeId, msg: MessageOf<'read'>): 
   read.gather(state, msg.key, from, msg.opId);
 }
 
-/** Versions storage returned for a replica key: forgets those it could not return intact (anti-entropy repairs them). */
+/**
+ * Versions storage returned for a replica key: forgets those it could not return intact (anti-entropy
+ * repairs them). Forgetting a version may forget a dot of this node's own actor, which it could then
+ * issue again (dvv.ts): so the node starts a new life with a new epoch, the only other time (besides a
+ * wipe) a node drops data it held.
+ */
 export function checkLoaded(state: NodeState, key: string, versions: readonly Version[], corrupt: number): void {
   // Only a reported corruption says something is missing: otherwise a difference is a write that landed
   // after the load was issued, and must not be forgotten.
@@ -63,4 +70,7 @@ export function checkLoaded(state: NodeState, key: string, versions: readonly Ve
   state.counters.storageErrors += corrupt;
   fx.trace(state, 'error', () => `${key}: ${records.length} version(s) missing or corrupt in storage, left for repair`);
   for (const record of records) fx.persist(state, record);
+  if (records.length === 0) return;
+  const epoch = state.epochPolicy === 'max-plus-one' ? state.epoch + 1 : membership.randomEpoch(state);
+  membership.startLife(state, state.life + 1, epoch, `forgot ${records.length} corrupt version(s) of ${key}`);
 }

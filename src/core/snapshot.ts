@@ -13,6 +13,13 @@ export interface NodeSnapshot {
   readonly id: NodeId;
   readonly host: HostId;
   readonly epoch: number;
+  /** This life's number (membership.ts). */
+  readonly life: number;
+  /**
+   * True after a storage failure: the runtime should recreate the node from storage (node-io.ts); until
+   * then it coordinates no write.
+   */
+  readonly needsReload: boolean;
   readonly tick: number;
   readonly ready: boolean;
   readonly config: ClusterConfig;
@@ -84,7 +91,7 @@ export function snapshot(state: NodeState): NodeSnapshot {
   // Descents in flight belong to the latest round (a round starts only when the previous one's are done).
   const done = Math.max(0, total - (ae.round?.queue.length ?? 0) - ae.sessions.size);
   return {
-    id: state.id, host: state.host, epoch: state.epoch, tick: state.tick, ready: state.ready,
+    id: state.id, host: state.host, epoch: state.epoch, life: state.life, needsReload: state.needsRebuild, tick: state.tick, ready: state.ready,
     config: state.config, configVersion: state.configVersion,
     members: [...state.members.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
     owners: state.ring.owners, replicated, keys: counts.keys, versions: counts.versions,

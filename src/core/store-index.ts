@@ -11,7 +11,8 @@ import * as siblings from './siblings.js';
 import type { NodeId, Version, VersionMeta } from './types.js';
 import * as version from './version.js';
 
-export type ConflictMode = 'vclock' | 'lww';
+/** How versions are reconciled: dotted version vectors, or one of the simulator's broken controls (node.ts). */
+export type ConflictMode = 'dvv' | 'plain-vv' | 'lww';
 
 export interface Index {
   readonly partitions: number;
@@ -108,30 +109,32 @@ function setVersions(index: Index, key: string, metas: readonly VersionMeta[]): 
 /** Loads what storage holds at start (no records: it is already durable). */
 export function restore(index: Index, key: string, v: Version): void {
   const r = siblings.reconcile(get(index, key), version.meta(v), { max: Number.POSITIVE_INFINITY });
-  setVersions(index, key, r.versions);
+  if (r.outcome !== 'overflow') setVersions(index, key, r.versions);
 }
 
 export type Applied =
-  | { readonly outcome: 'changed' | 'unchanged'; readonly versions: readonly VersionMeta[]; readonly records: readonly StoreRecord[]; readonly added: number }
-  | { readonly outcome: 'overflow'; readonly versions: readonly VersionMeta[]; readonly records: readonly [] };
+  | { readonly outcome: 'changed' | 'unchanged'; readonly versions: readonly VersionMeta[]; readonly records: readonly StoreRecord[]; readonly added: number; readonly clashes: number }
+  | { readonly outcome: 'overflow'; readonly versions: readonly VersionMeta[]; readonly records: readonly []; readonly clashes: 0 };
 
 /**
  * The sibling set after reconciling `incoming` into `current`. In 'lww' mode (the simulator's control
  * only) clocks are ignored and the newest timestamp wins, ties by digest: it loses concurrent writes.
  */
-export function reconcileAll<V extends VersionMeta | Version>(mode: ConflictMode, current: readonly V[], incoming: readonly V[], max: number): { ok: true; versions: readonly V[] } | { ok: false } {
+export function reconcileAll<V extends VersionMeta | Version>(mode: ConflictMode, current: readonly V[], incoming: readonly V[], max: number): { ok: true; versions: readonly V[]; clashes: number } | { ok: false } {
   let set = current;
+  let clashes = 0;
   for (const v of incoming) {
     if (mode === 'lww') {
       const best = set[0];
       if (best === undefined || v.timestamp > best.timestamp || (v.timestamp === best.timestamp && v.digest > best.digest)) set = [v];
       continue;
     }
-    const r = siblings.reconcile(set, v, { max });
+    const r = siblings.reconcile(set, v, { max, policy: mode });
     if (r.outcome === 'overflow') return { ok: false };
     set = r.versions;
+    clashes += r.clashes;
   }
-  return { ok: true, versions: set };
+  return { ok: true, versions: set, clashes };
 }
 
 /**
@@ -142,7 +145,7 @@ export function apply(index: Index, mode: ConflictMode, key: string, incoming: r
   const current = get(index, key);
   const byDigest = new Map(incoming.map((v) => [v.digest, v]));
   const r = reconcileAll(mode, current, incoming.map(version.meta), max);
-  if (!r.ok) return { outcome: 'overflow', versions: current, records: [] };
+  if (!r.ok) return { outcome: 'overflow', versions: current, records: [], clashes: 0 };
   const before = new Set(current.map((m) => m.digest));
   const after = new Set(r.versions.map((m) => m.digest));
   const records: StoreRecord[] = [];
@@ -155,9 +158,9 @@ export function apply(index: Index, mode: ConflictMode, key: string, incoming: r
     }
   }
   for (const m of current) if (!after.has(m.digest)) records.push({ kind: 'drop-version', key, digest: m.digest });
-  if (records.length === 0) return { outcome: 'unchanged', versions: current, records, added };
+  if (records.length === 0) return { outcome: 'unchanged', versions: current, records, added, clashes: r.clashes };
   setVersions(index, key, r.versions);
-  return { outcome: 'changed', versions: r.versions, records, added };
+  return { outcome: 'changed', versions: r.versions, records, added, clashes: r.clashes };
 }
 
 /** Forgets versions storage could not return intact (failed integrity check): anti-entropy repairs them. */
@@ -181,7 +184,7 @@ export function hintsFor(index: Index, owner: NodeId, key: string): readonly Ver
 }
 
 export function restoreHint(index: Index, owner: NodeId, key: string, v: Version): void {
-  addHint(index, 'vclock', owner, key, [v], Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+  addHint(index, 'dvv', owner, key, [v], Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
 }
 
 /** Keeps versions for an absent owner. Refuses (ok: false) past limits.hintsMax hinted versions in all. */
@@ -207,16 +210,19 @@ export function addHint(index: Index, mode: ConflictMode, owner: NodeId, key: st
   return { ok: true, records };
 }
 
-/** Drops hinted versions the owner confirmed durable (those with the given digests, or covered by them). */
+/**
+ * Drops the hinted versions of a key once the owner confirmed EVERY one of them durable; drops none when
+ * it confirmed only some (hints that arrived meanwhile): a hint set is a whole per-key sibling set and
+ * must not lose its lower dots while it keeps higher ones (dvv.ts invariant). The next handoff sends it all.
+ */
 export function dropHints(index: Index, owner: NodeId, key: string, confirmed: readonly string[]): StoreRecord[] {
   const byKey = index.hints.get(owner);
   const current = byKey?.get(key);
   if (byKey === undefined || current === undefined) return [];
   const done = new Set(confirmed);
-  const gone = current.filter((m) => done.has(m.digest));
-  const kept = current.filter((m) => !done.has(m.digest));
-  if (kept.length === 0) byKey.delete(key);
-  else byKey.set(key, kept);
+  if (!current.every((m) => done.has(m.digest))) return [];
+  const gone = current;
+  byKey.delete(key);
   if (byKey.size === 0) index.hints.delete(owner);
   index.hintCount -= gone.length;
   return gone.map((m) => ({ kind: 'drop-hint', owner, key, digest: m.digest }));

@@ -1,6 +1,6 @@
 /**
  * Plain data shared by every core module. Everything here is readonly, serialisable and free of
- * behaviour; the verbs live in one module per noun (vclock, siblings, ring, merkle, node, ...).
+ * behaviour; the verbs live in one module per noun (dvv, siblings, ring, merkle, node, ...).
  */
 
 /** A storage node's id: one browser tab (stable across reloads of that tab). */
@@ -10,21 +10,22 @@ export type NodeId = string;
 export type HostId = string;
 
 /**
- * The writer named in a vector clock entry: one incarnation of a node's storage, `${nodeId}@${epoch}`.
- * A node restarted with wiped storage takes a new epoch, so it never reuses a counter it issued before
- * (Riak's KV679 data-loss bug).
+ * The writer named in a dot or version-vector entry: one incarnation of a node, `${nodeId}@${epoch}`, with
+ * an epoch drawn at random for each life of the node's storage, so it never reissues a dot (Riak's KV679).
  */
 export type Actor = string;
 
-/** One vector clock entry. `tick` is the writer's logical tick at its last update, used only to truncate. */
-export interface ClockEntry {
+/** One version-vector entry: the actor's events 1..counter. No ticks: they would compare nothing. */
+export interface VvEntry {
   readonly actor: Actor;
   readonly counter: number;
-  readonly tick: number;
 }
 
-/** A vector clock: entries sorted by actor, each actor at most once, counters >= 1. */
-export type VClock = readonly ClockEntry[];
+/** The one event that made a version: the coordinating actor and its counter for the key (dvv.ts). */
+export type Dot = VvEntry;
+
+/** A version vector: entries sorted by actor, each actor at most once, counters >= 1. */
+export type VV = readonly VvEntry[];
 
 /** What a version holds: UTF-8 text, raw bytes, or the tombstone a delete leaves. */
 export type ValueKind = 'string' | 'bytes' | 'tombstone';
@@ -37,15 +38,18 @@ export interface Value {
 
 /**
  * One version of a key, as stored on a replica and sent between replicas.
- * `digest` identifies it: a hash over its clock and value hash (see version.ts), so equal versions on two
- * replicas have equal digests and the Merkle trees can compare them.
+ * `digest` identifies it: a hash over its dot, past and value hash (see version.ts), so equal versions on
+ * two replicas have equal digests and the Merkle trees can compare them.
  */
 export interface Version {
-  readonly clock: VClock;
+  /** The event that made this version (dvv.ts). */
+  readonly dot: Dot;
+  /** What its writer had seen: the client's context, pruned to limits.clockEntriesMax (dvv.ts). */
+  readonly past: VV;
   readonly value: Value;
   /** Hex MD5 of value.kind and value.bytes, checked on every storage read (integrity). */
   readonly valueHash: string;
-  /** Hex hash of clock and valueHash: the version's identity. */
+  /** Hex hash of dot, past and valueHash: the version's identity. */
   readonly digest: string;
   /** Coordinator's (possibly skewed) logical timestamp; used only by the last-write-wins control mode. */
   readonly timestamp: number;
@@ -75,3 +79,9 @@ export interface ClusterConfig {
 }
 
 export const defaultClusterConfig: ClusterConfig = { n: 3, r: 2, w: 2, partitions: 256 };
+
+/**
+ * The cluster config as persisted, with the version and author that order it against gossip (membership.ts).
+ * `version` and `by` are absent in storage written before they were persisted (read as 0 and '').
+ */
+export type StoredConfig = ClusterConfig & { readonly version?: number; readonly by?: NodeId };

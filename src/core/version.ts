@@ -1,17 +1,18 @@
 /**
- * Versions: a value with the vector clock of the write that made it, its value hash (integrity, checked
+ * Versions: a value with the dot and past of the write that made it (dvv.ts), its value hash (integrity, checked
  * on every storage read) and its digest (identity: equal versions on two replicas have equal digests, which
  * is what the Merkle trees compare).
  *
  * Canonical encodings (stable across Node and browsers; change them only with a format version bump):
  *   valueHash = hex MD5( utf8(kind) || 0x00 || bytes )
- *   digest    = hex MD5( utf8( "v1|" + for each entry in actor order: actorLength ":" actor ":" counter ";"
+ *   digest    = hex MD5( utf8( "v2|" + dotActorLength ":" dotActor ":" dotCounter
+ *                               + "|" + for each past entry in actor order: actorLength ":" actor ":" counter ";"
  *                               + "|" + valueHash ) )
- * Clock ticks and the timestamp are left out of the digest: they describe when, not what, and two replicas
- * holding the same write always hold the same counters.
+ *   (lengths count UTF-16 code units, counters in decimal; the length prefixes make the text unambiguous.)
+ * The timestamp is left out of the digest: it describes when, not what (it is used by the 'lww' control only).
  */
 import * as hash from './hash.js';
-import type { Value, ValueKind, VClock, Version, VersionMeta } from './types.js';
+import type { Dot, Value, ValueKind, Version, VersionMeta, VV } from './types.js';
 
 /** A UTF-8 text value. */
 export function stringValue(text: string): Value {
@@ -38,28 +39,28 @@ export function valueHashOf(value: Value): string {
   return hash.hex(hash.md5(buf));
 }
 
-/** Hex MD5 over the canonical encoding of a clock and a value hash. */
-export function digestOf(clock: VClock, valueHash: string): string {
-  let text = 'v1|';
-  for (const e of clock) text += `${e.actor.length}:${e.actor}:${e.counter};`;
+/** Hex MD5 over the canonical encoding of a dot, a past and a value hash (see the module comment). */
+export function digestOf(dot: Dot, past: VV, valueHash: string): string {
+  let text = `v2|${dot.actor.length}:${dot.actor}:${dot.counter}|`;
+  for (const e of past) text += `${e.actor.length}:${e.actor}:${e.counter};`;
   return hash.md5Hex(`${text}|${valueHash}`);
 }
 
 /** A version with its value hash and digest computed. */
-export function make(args: { clock: VClock; value: Value; timestamp: number }): Version {
+export function make(args: { dot: Dot; past: VV; value: Value; timestamp: number }): Version {
   const valueHash = valueHashOf(args.value);
-  return { clock: args.clock, value: args.value, valueHash, digest: digestOf(args.clock, valueHash), timestamp: args.timestamp };
+  return { dot: args.dot, past: args.past, value: args.value, valueHash, digest: digestOf(args.dot, args.past, valueHash), timestamp: args.timestamp };
 }
 
-/** The integrity check: the value hash matches the value and the digest matches clock and value hash. */
+/** The integrity check: the value hash matches the value and the digest matches dot, past and value hash. */
 export function verify(v: Version): boolean {
   const valueHash = valueHashOf(v.value);
-  return valueHash === v.valueHash && digestOf(v.clock, valueHash) === v.digest;
+  return valueHash === v.valueHash && digestOf(v.dot, v.past, valueHash) === v.digest;
 }
 
 /** What the core keeps in memory of a version: everything but the bytes. */
 export function meta(v: Version): VersionMeta {
-  return { clock: v.clock, valueHash: v.valueHash, digest: v.digest, timestamp: v.timestamp, kind: v.value.kind, sizeBytes: v.value.bytes.length };
+  return { dot: v.dot, past: v.past, valueHash: v.valueHash, digest: v.digest, timestamp: v.timestamp, kind: v.value.kind, sizeBytes: v.value.bytes.length };
 }
 
 /** The kind of a version or of its metadata. */

@@ -45,7 +45,7 @@ export function recordBytes(record: StoreRecord): number {
   switch (record.kind) {
     case 'put-version':
     case 'put-hint':
-      return 256 + record.key.length + record.version.value.bytes.length + record.version.clock.length * 64;
+      return 256 + record.key.length + record.version.value.bytes.length + (record.version.past.length + 1) * 64;
     case 'membership':
       return 256 * (1 + record.members.length);
     case 'drop-version':

@@ -4,7 +4,7 @@
  * what to change and the core never sees input it would have to reject.
  */
 import { limits } from '../core/limits.js';
-import * as vclock from '../core/vclock.js';
+import * as dvv from '../core/dvv.js';
 import type { ClientRequest } from '../core/node-io.js';
 
 const encoder = new TextEncoder();
@@ -56,7 +56,7 @@ export function valueProblem(bytes: Uint8Array): string | undefined {
 
 function contextProblem(context: string | undefined): string | undefined {
   if (context === undefined) return undefined;
-  const parsed = vclock.fromContext(context);
+  const parsed = dvv.fromContext(context);
   return parsed.ok ? undefined : `invalid context: ${parsed.reason}`;
 }
 

@@ -38,7 +38,7 @@ function keyVersions(keys: number): { key: string; version: Version }[] {
   const out: { key: string; version: Version }[] = [];
   const value = version.stringValue('v'.repeat(valueBytes));
   for (let i = 0; i < keys; i++) {
-    out.push({ key: `k${i}`, version: version.make({ clock: [{ actor: 'loader@1', counter: 1, tick: 1 }] as never, value, timestamp: 1 }) });
+    out.push({ key: `k${i}`, version: version.make({ dot: { actor: 'loader@1', counter: 1 }, past: [], value, timestamp: 1 }) });
   }
   return out;
 }

@@ -36,7 +36,7 @@ function settledCluster(n: number, seed: number): Cluster {
   const cluster = new Cluster({ seed, config: defaultClusterConfig });
   for (let i = 0; i < n; i++) cluster.addNode(`s${i}`);
   const members: MemberView[] = [...cluster.nodes.values()].map((sim) => ({
-    id: sim.id, host: sim.host, capacity: 1, epoch: sim.state?.epoch ?? 1, incarnation: 0, heartbeat: 0, status: 'alive', lastHeardTick: 0,
+    id: sim.id, host: sim.host, capacity: 1, epoch: sim.state?.epoch ?? 1, life: 0, incarnation: 0, heartbeat: 0, status: 'alive', lastHeardTick: 0,
   }));
   for (const sim of cluster.nodes.values()) {
     sim.store.apply([{ kind: 'membership', members, config: defaultClusterConfig }]);

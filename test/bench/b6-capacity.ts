@@ -105,7 +105,7 @@ export const bench: h.Bench = {
     const sizes = env.options.quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
     const server = await h.startApp();
     const context = await h.newContext(env.browser);
-    const row = version.make({ clock: [{ actor: 'bulk@1', counter: 1, tick: 1 }] as never, value: version.stringValue('v'.repeat(valueBytes)), timestamp: 1 });
+    const row = version.make({ dot: { actor: 'bulk@1', counter: 1 }, past: [], value: version.stringValue('v'.repeat(valueBytes)), timestamp: 1 });
     const rowJson = { digest: row.digest, version: { ...row, value: { kind: row.value.kind, bytes: [...row.value.bytes] } } };
     const rows: h.Row[] = [];
     try {

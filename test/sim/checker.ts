@@ -15,7 +15,7 @@ import * as node from '../../src/core/node.js';
 import * as ring from '../../src/core/ring.js';
 import * as storeIndex from '../../src/core/store-index.js';
 import type { NodeId, Version } from '../../src/core/types.js';
-import * as vclock from '../../src/core/vclock.js';
+import * as dvv from '../../src/core/dvv.js';
 import type { Cluster } from './cluster.js';
 import type { History } from './history.js';
 import { parseSet } from './workload.js';
@@ -82,20 +82,20 @@ export function check(cluster: Cluster, history: History, options: { strict?: bo
   for (const w of acked) {
     const clock = w.clock as NonNullable<typeof w.clock>;
     const held = finals.get(w.key) ?? [];
-    if (held.some((v) => vclock.descends(v.clock, clock))) continue;
+    if (held.some((v) => dvv.descends(dvv.clockOf(v), clock))) continue;
     lost++;
     if (problems.length < 20) problems.push(`LOST ${w.op} ${w.key}=${JSON.stringify(w.value.slice(0, 40))} by client ${w.client} acked at ${w.endTick} clock ${JSON.stringify(clock)}`);
   }
   let staleSiblings = 0;
   for (const [key, held] of finals) {
     for (const v of held) {
-      const newer = acked.find((w) => w.key === key && w.clock !== undefined && vclock.compare(w.clock, v.clock) === 'after');
+      const newer = acked.find((w) => w.key === key && w.clock !== undefined && dvv.covers(w.clock, v.dot) && dvv.compare(w.clock, dvv.clockOf(v)) !== 'equal');
       if (newer === undefined) continue;
       staleSiblings++;
-      if (problems.length < 20) problems.push(`STALE sibling of ${key} ${JSON.stringify(v.clock)} survives acknowledged ${JSON.stringify(newer.clock)}`);
+      if (problems.length < 20) problems.push(`STALE sibling of ${key} ${JSON.stringify(dvv.clockOf(v))} survives acknowledged ${JSON.stringify(newer.clock)}`);
     }
     for (let i = 0; i < held.length; i++) for (let j = i + 1; j < held.length; j++) {
-      const order = vclock.compare((held[i] as Version).clock, (held[j] as Version).clock);
+      const order = dvv.compareVersions(held[i] as Version, held[j] as Version);
       if (order !== 'concurrent' && cluster.options.conflictMode !== 'lww') problems.push(`NOT CONCURRENT siblings of ${key}: ${order}`);
     }
   }
@@ -113,7 +113,7 @@ export function check(cluster: Cluster, history: History, options: { strict?: bo
       for (const w of acked) {
         if (w.key !== r.key || w.endTick >= r.startTick || w.clock === undefined) continue;
         // The read's context merges every version it found, tombstones included.
-        if (vclock.descends(r.context, w.clock)) continue;
+        if (dvv.descends(r.context, w.clock)) continue;
         staleReads++;
         if (problems.length < 20) problems.push(`STALE READ of ${r.key} at ${r.startTick} misses ${w.op} acked at ${w.endTick}`);
       }

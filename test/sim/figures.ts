@@ -8,7 +8,7 @@ import * as merkle from '../../src/core/merkle.js';
 import { versionSchema } from '../../src/core/messages.js';
 import type { MemberView } from '../../src/core/node-io.js';
 import * as rngModule from '../../src/core/rng.js';
-import * as vclock from '../../src/core/vclock.js';
+
 import * as version from '../../src/core/version.js';
 import { defaultTuning } from '../../src/core/config.js';
 import { Cluster } from './cluster.js';
@@ -25,7 +25,7 @@ import { defaultWorkload, Workload } from './workload.js';
 export function gossipRounds(nodes: number, fanout: number, trials: number, seed: number): number {
   const rng = rngModule.create(seed);
   let total = 0;
-  const joiner: MemberView = { id: 'new', host: 'h', capacity: 1, epoch: 1, incarnation: 0, heartbeat: 1, status: 'alive', lastHeardTick: 0 };
+  const joiner: MemberView = { id: 'new', host: 'h', capacity: 1, epoch: 1, life: 0, incarnation: 0, heartbeat: 1, status: 'alive', lastHeardTick: 0 };
   for (let t = 0; t < trials; t++) {
     const views: (MemberView | undefined)[] = new Array(nodes).fill(undefined);
     views[rng.int(nodes)] = joiner; // the seed it joined through
@@ -67,14 +67,14 @@ export function antiEntropyCost(share: number, keys = 10_000): { versions: numbe
   let everything = 0;
   const value = (i: number, gen: number) => version.stringValue(`value ${i} generation ${gen} `.padEnd(100, '.'));
   for (let i = 0; i < keys; i++) {
-    const v = version.make({ clock: vclock.increment(vclock.fresh(), 'w@1', 1), value: value(i, 1), timestamp: 1 });
+    const v = version.make({ dot: { actor: 'w@1', counter: 1 }, past: [], value: value(i, 1), timestamp: 1 });
     everything += codec.encodedSizeOf(versionSchema, v) + hash.utf8(`key${i}`).length;
     a.apply([{ kind: 'put-version', key: `key${i}`, version: v }]);
     b.apply([{ kind: 'put-version', key: `key${i}`, version: v }]);
   }
   const changed = rng.shuffle(Array.from({ length: keys }, (_, i) => i)).slice(0, Math.round(keys * share));
   for (const i of changed) {
-    const v = version.make({ clock: vclock.increment(vclock.increment(vclock.fresh(), 'w@1', 1), 'w@1', 2), value: value(i, 2), timestamp: 2 });
+    const v = version.make({ dot: { actor: 'w@1', counter: 2 }, past: [{ actor: 'w@1', counter: 1 }], value: value(i, 2), timestamp: 2 });
     b.apply([{ kind: 'put-version', key: `key${i}`, version: v }]);
   }
   const cluster = new Cluster({ seed: 7, config: { n: 2, r: 1, w: 1, partitions: 1 }, tuning: { antiEntropyKeysPerRound: 256, antiEntropyBucketsPerRound: merkle.bucketCount } });

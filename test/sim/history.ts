@@ -1,5 +1,5 @@
 /** What clients did and saw, as the checker reads it. */
-import type { VClock } from '../../src/core/types.js';
+import type { VV } from '../../src/core/types.js';
 
 export type Outcome = 'ok' | 'failed' | 'indeterminate';
 
@@ -15,7 +15,7 @@ export interface WriteRecord {
   endTick: number;
   outcome: Outcome | 'pending';
   /** The new version's clock (from the reply's context) when acknowledged. */
-  clock: VClock | undefined;
+  clock: VV | undefined;
   error: string | undefined;
 }
 
@@ -23,8 +23,8 @@ export interface ReadRecord {
   readonly key: string;
   readonly startTick: number;
   readonly endTick: number;
-  readonly values: readonly { readonly value: string; readonly clock: VClock }[];
-  readonly context: VClock;
+  readonly values: readonly { readonly value: string; readonly clock: VV }[];
+  readonly context: VV;
 }
 
 export interface History {

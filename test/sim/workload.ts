@@ -10,8 +10,8 @@
 import * as hash from '../../src/core/hash.js';
 import type { ClientResult } from '../../src/core/node-io.js';
 import type { Rng } from '../../src/core/rng.js';
-import type { VClock } from '../../src/core/types.js';
-import * as vclock from '../../src/core/vclock.js';
+import * as dvv from '../../src/core/dvv.js';
+import type { VV } from '../../src/core/types.js';
 import * as version from '../../src/core/version.js';
 import type { Cluster } from './cluster.js';
 import type { History, WriteRecord } from './history.js';
@@ -35,10 +35,10 @@ export function parseSet(text: string): string[] {
   return text === '' ? [] : text.split(',');
 }
 
-function clockOf(context: string): VClock {
-  const parsed = vclock.fromContext(context);
+function clockOf(context: string): VV {
+  const parsed = dvv.fromContext(context);
   if (!parsed.ok) throw new Error(`sim: a reply carried a bad context: ${parsed.reason}`);
-  return parsed.clock;
+  return parsed.vv;
 }
 
 export class Workload {

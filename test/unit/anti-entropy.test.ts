@@ -3,7 +3,6 @@ import * as antiEntropy from '../../src/core/anti-entropy.js';
 import * as codec from '../../src/core/codec.js';
 import * as merkle from '../../src/core/merkle.js';
 import { messageSchema, type Message, type MessageOf } from '../../src/core/messages.js';
-import * as vclock from '../../src/core/vclock.js';
 import * as version from '../../src/core/version.js';
 import * as node from '../../src/core/node.js';
 import * as rng from '../../src/core/rng.js';
@@ -15,8 +14,8 @@ import { MemoryStore } from '../sim/memory-store.js';
 function exchange(keys: number, changed: readonly string[]): { messages: Message[]; converged: boolean } {
   const a = new MemoryStore();
   const b = new MemoryStore();
-  const v1 = version.make({ clock: vclock.increment(vclock.fresh(), 'w@1', 1), value: version.stringValue('one'), timestamp: 1 });
-  const v2 = version.make({ clock: vclock.increment(v1.clock, 'w@1', 2), value: version.stringValue('two'), timestamp: 2 });
+  const v1 = version.make({ dot: { actor: 'w@1', counter: 1 }, past: [], value: version.stringValue('one'), timestamp: 1 });
+  const v2 = version.make({ dot: { actor: 'w@1', counter: 2 }, past: [v1.dot], value: version.stringValue('two'), timestamp: 2 });
   for (let i = 0; i < keys; i++) {
     a.apply([{ kind: 'put-version', key: `key${i}`, version: v1 }]);
     b.apply([{ kind: 'put-version', key: `key${i}`, version: changed.includes(`key${i}`) ? v2 : v1 }]);
@@ -86,7 +85,7 @@ describe('anti-entropy: the Merkle descent sends only what differs, one level at
 
 /** Three nodes, N = 3, 64 partitions; node c lacks a seeded random `fraction` of `keys` keys. */
 function divergedCluster(keys: number, fraction: number, seed: number): { cluster: Cluster; missing: number } {
-  const v = version.make({ clock: vclock.increment(vclock.fresh(), 'w@1', 1), value: version.stringValue('x'), timestamp: 1 });
+  const v = version.make({ dot: { actor: 'w@1', counter: 1 }, past: [], value: version.stringValue('x'), timestamp: 1 });
   const cluster = new Cluster({ seed, config: { n: 3, r: 2, w: 2, partitions: 64 } });
   cluster.addNode('a');
   cluster.addNode('b', { seeds: ['a'] });

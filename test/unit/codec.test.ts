@@ -264,8 +264,8 @@ describe('limits the codec enforces', () => {
     ['keyBytesMax', limits.keyBytesMax, (b) => s.string({ maxBytes: b }), (n) => 'k'.repeat(n), 'string length 513 exceeds maxBytes 512'],
     ['idBytesMax', limits.idBytesMax, (b) => s.string({ maxBytes: b }), (n) => 'i'.repeat(n), 'string length 65 exceeds maxBytes 64'],
     ['valueBytesMax', limits.valueBytesMax, (b) => s.bytes({ maxBytes: b }), (n) => new Uint8Array(n), 'bytes length 65537 exceeds maxBytes 65536'],
-    ['clockEntriesMax', limits.clockEntriesMax, (b) => s.array(s.uint(), { max: b }), (n) => Array<number>(n).fill(1), 'array count 11 exceeds max 10'],
-    ['siblingsMax', limits.siblingsMax, (b) => s.array(s.uint(), { max: b }), (n) => Array<number>(n).fill(1), 'array count 9 exceeds max 8'],
+    ['clockEntriesMax', limits.clockEntriesMax, (b) => s.array(s.uint(), { max: b }), (n) => Array<number>(n).fill(1), `array count ${limits.clockEntriesMax + 1} exceeds max ${limits.clockEntriesMax}`],
+    ['siblingsMax', limits.siblingsMax, (b) => s.array(s.uint(), { max: b }), (n) => Array<number>(n).fill(1), `array count ${limits.siblingsMax + 1} exceeds max ${limits.siblingsMax}`],
     ['membersMax', limits.membersMax, (b) => s.array(s.uint(), { max: b }), (n) => Array<number>(n).fill(1), 'array count 513 exceeds max 512'],
   ];
   it.each(boundCases)('%s: at the bound passes; past it encode throws and decode refuses', (_name, bound, schemaFor, valueOf, reason) => {

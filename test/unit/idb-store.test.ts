@@ -21,11 +21,11 @@ async function freshStore(options: Partial<idbStore.OpenOptions> = {}): Promise<
 afterEach(() => { for (const store of opened.splice(0)) store.close(); });
 
 function v(text: string, actor = 'a@1', counter = 1): Version {
-  return version.make({ clock: [{ actor, counter, tick: 0 }], value: version.stringValue(text), timestamp: 0 });
+  return version.make({ dot: { actor, counter }, past: [], value: version.stringValue(text), timestamp: 0 });
 }
 
 const config = { n: 3, r: 2, w: 2, partitions: 256 };
-const member = { id: 'a', host: 'h', capacity: 1, epoch: 1, incarnation: 0, heartbeat: 3, status: 'alive' as const, lastHeardTick: 7 };
+const member = { id: 'a', host: 'h', capacity: 1, epoch: 1, life: 0, incarnation: 0, heartbeat: 3, status: 'alive' as const, lastHeardTick: 7 };
 
 describe('idb-store', () => {
   it('writes a step and reads it back through loadAll (versions, hints, epoch, membership)', async () => {

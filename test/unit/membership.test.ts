@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { detect, mergeMember, newerConfig } from '../../src/core/membership.js';
 import type { MemberView } from '../../src/core/node-io.js';
 
-const base: MemberView = { id: 'b', host: 'h', capacity: 1, epoch: 5, incarnation: 2, heartbeat: 10, status: 'alive', lastHeardTick: 100 };
+const base: MemberView = { id: 'b', host: 'h', capacity: 1, epoch: 5, life: 3, incarnation: 2, heartbeat: 10, status: 'alive', lastHeardTick: 100 };
 const wire = (over: Partial<MemberView>) => {
   const { lastHeardTick: _ignored, ...rest } = { ...base, ...over };
   return rest;
@@ -11,15 +11,19 @@ const wire = (over: Partial<MemberView>) => {
 describe('membership.mergeMember: what a peer teaches about one member (now = 200)', () => {
   const table: [string, MemberView | undefined, Partial<MemberView>, Partial<MemberView> | 'unchanged'][] = [
     ['an unknown member is learned, heard now', undefined, {}, { status: 'alive', lastHeardTick: 200 }],
-    ['a higher epoch is a new life: taken whole', base, { epoch: 6, incarnation: 0, heartbeat: 1 }, { epoch: 6, incarnation: 0, heartbeat: 1, lastHeardTick: 200 }],
-    ['a lower epoch is old news', base, { epoch: 4, heartbeat: 99 }, 'unchanged'],
+    ['a higher life is a new life: taken whole, whatever its random epoch', base, { life: 4, epoch: 1, incarnation: 0, heartbeat: 1 }, { life: 4, epoch: 1, incarnation: 0, heartbeat: 1, lastHeardTick: 200 }],
+    ['a lower life is old news, whatever its epoch', base, { life: 2, epoch: 99, heartbeat: 99 }, 'unchanged'],
+    ['a life jumping more than lifeJumpMax is refused', base, { life: 3 + 2 ** 20 + 1, incarnation: 0 }, 'unchanged'],
+    ['two epochs at one life (both took it unaware of each other): the larger epoch wins', base, { epoch: 6, incarnation: 0, heartbeat: 1 }, { epoch: 6, incarnation: 0, heartbeat: 1, lastHeardTick: 200 }],
+    ['... and the smaller is ignored', base, { epoch: 4, heartbeat: 99 }, 'unchanged'],
+    ['a new life after left is taken', { ...base, status: 'left' }, { life: 4, incarnation: 0, status: 'alive' }, { life: 4, incarnation: 0, status: 'alive', lastHeardTick: 200 }],
     ['a newer heartbeat refreshes lastHeardTick', base, { heartbeat: 11 }, { heartbeat: 11, lastHeardTick: 200 }],
     ['an older heartbeat teaches nothing', base, { heartbeat: 9 }, 'unchanged'],
     ['suspicion at the same incarnation wins over alive', base, { status: 'suspect' }, { status: 'suspect', lastHeardTick: 100 }],
     ['alive at the same incarnation does not clear suspicion', { ...base, status: 'suspect' }, { status: 'alive', heartbeat: 12 }, { status: 'suspect', heartbeat: 12, lastHeardTick: 200 }],
     ['a higher incarnation refutes suspicion', { ...base, status: 'dead' }, { incarnation: 3, status: 'alive' }, { status: 'alive', incarnation: 3, lastHeardTick: 200 }],
     ['a lower incarnation is ignored', base, { incarnation: 1, status: 'dead' }, 'unchanged'],
-    ['left is final within an epoch', { ...base, status: 'left' }, { incarnation: 9, status: 'alive' }, 'unchanged'],
+    ['left is final within a life', { ...base, status: 'left' }, { incarnation: 9, status: 'alive' }, 'unchanged'],
     ['left spreads', base, { status: 'left' }, { status: 'left' }],
   ];
   it.each(table)('%s', (_name, local, remote, expected) => {

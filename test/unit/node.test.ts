@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import * as node from '../../src/core/node.js';
 import type { ClientRequest, ClientResult, Effect, MemberView, StoredState } from '../../src/core/node-io.js';
 import type { Message } from '../../src/core/messages.js';
-import * as vclock from '../../src/core/vclock.js';
-import type { VClock } from '../../src/core/types.js';
+import * as dvv from '../../src/core/dvv.js';
+import { limits } from '../../src/core/limits.js';
 import * as version from '../../src/core/version.js';
 import { MemoryStore } from '../sim/memory-store.js';
 
 const empty: StoredState = { versions: [], hints: [] };
-const member = (id: string, epoch = 1): MemberView => ({ id, host: `h-${id}`, capacity: 1, epoch, incarnation: 0, heartbeat: 1, status: 'alive', lastHeardTick: 0 });
+const member = (id: string, epoch = 1): MemberView => ({ id, host: `h-${id}`, capacity: 1, epoch, life: 0, incarnation: 0, heartbeat: 1, status: 'alive', lastHeardTick: 0 });
 
 const stores = new WeakMap<node.NodeState, MemoryStore>();
 
@@ -71,12 +71,12 @@ describe('node: client requests get clear errors', () => {
 
   it('refuses a write that would grow a key past siblingsMax, and accepts a reconciling one', () => {
     const { state } = solo();
-    for (let i = 0; i < 8; i++) expect(ask(state, put('k', `v${i}`), i + 1)?.ok).toBe(true);
+    for (let i = 0; i < limits.siblingsMax; i++) expect(ask(state, put('k', `v${i}`), i + 1)?.ok).toBe(true);
     const refused = ask(state, put('k', 'one too many'), 99);
     expect(refused).toMatchObject({ ok: false, indeterminate: false });
-    expect(refused && !refused.ok && refused.error).toMatch(/too many siblings/);
+    expect(refused && !refused.ok && refused.error).toMatch(/too many siblings: .*read the key and write back with its context to merge the 32 siblings/);
     const read = ask(state, { op: 'get', key: 'k' }, 100);
-    expect(read?.ok && read.op === 'get' && read.versions.length).toBe(8);
+    expect(read?.ok && read.op === 'get' && read.versions.length).toBe(limits.siblingsMax);
     const context = read?.ok && read.op === 'get' ? read.context : '';
     expect(ask(state, put('k', 'merged', { context }), 101)?.ok).toBe(true);
     const after = ask(state, { op: 'get', key: 'k' }, 102);
@@ -90,8 +90,11 @@ describe('node: client requests get clear errors', () => {
     const read = ask(state, { op: 'get', key: 'k' }, 3);
     if (!read?.ok || read.op !== 'get') throw new Error('get failed');
     expect(read.versions).toHaveLength(2);
-    const [x, y] = read.versions as unknown as [{ clock: VClock }, { clock: VClock }];
-    expect(vclock.compare(x.clock, y.clock)).toBe('concurrent');
+    const [x, y] = read.versions;
+    // One coordinator, two dots, neither in the other's clock: concurrent (classic VVs would lose one).
+    expect(x?.dot.actor).toBe(y?.dot.actor);
+    expect([x?.dot.counter, y?.dot.counter].sort()).toEqual([1, 2]);
+    expect(dvv.compare(x?.clock ?? [], y?.clock ?? [])).not.toBe('equal');
     expect(ask(state, put('k', 'z', { context: read.context }), 4)?.ok).toBe(true);
     const after = ask(state, { op: 'get', key: 'k' }, 5);
     expect(after?.ok && after.op === 'get' ? after.versions.map((v) => v.value.bytes.length) : []).toEqual([1]);
@@ -121,10 +124,10 @@ describe('node: an acknowledgement is never ahead of the disk', () => {
   // reported after a later step (another put) was taken, and names the failed steps by number.
   it.each([
     ['persisted', () => [], [{ ok: true }]],
-    ['whose persist failed', (put: number) => [put], [{ ok: false, indeterminate: true, error: 'write quorum not reached: 1 of 2 acknowledged' }]],
-    ['whose persist failed with the later step', (put: number, later: number) => [put, later], [{ ok: false, indeterminate: true, error: 'write quorum not reached: 1 of 2 acknowledged' }]],
+    ['whose persist failed', (put: number) => [put], [{ ok: false, indeterminate: false, error: 'storage failed at a: the write was not persisted' }]],
+    ['whose persist failed with the later step', (put: number, later: number) => [put, later], [{ ok: false, indeterminate: false, error: 'storage failed at a: the write was not persisted' }]],
     ['persisted while only the later step failed', (_put: number, later: number) => [later], [{ ok: true }]],
-  ] as const)("the coordinator's own copy counts toward W only when %s", (_name, failed, expected) => {
+  ] as const)("a write fails (determinately: nothing left the node), never re-sent, when %s", (_name, failed, expected) => {
     const { state } = pair();
     const effects = node.step(state, { type: 'request', requestId: 7, request: put('k', 'v') });
     const laterEffects = node.step(state, { type: 'request', requestId: 8, request: put('other', 'v') });
@@ -134,9 +137,9 @@ describe('node: an acknowledgement is never ahead of the disk', () => {
     expect(putStep !== undefined && laterStep !== undefined && putStep < laterStep).toBe(true);
     const steps = failed(putStep ?? -1, laterStep ?? -1);
     let all: Effect[] = steps.length > 0 ? node.step(state, { type: 'storage-failed', error: 'storage full: QuotaExceededError', steps }) : [];
-    // The failed step's messages never left: the write goes out again to the replica that has not acknowledged it.
-    const resent = all.some((e) => e.type === 'send' && e.to === 'b' && e.message.type === 'store' && e.message.key === 'k');
-    expect(resent).toBe(steps.includes(putStep ?? -1));
+    // Re-sending would let b hold a dot this node could issue again after it reloads (dvv.ts).
+    expect(all.some((e) => e.type === 'send' && e.message.type === 'store')).toBe(false);
+    expect(node.snapshot(state).needsReload).toBe(steps.length > 0);
     const digests = store?.versions.map((v) => v.digest) ?? [];
     all = all.concat(node.step(state, { type: 'message', from: 'b', message: { type: 'store-ack', opId: store?.opId ?? 0, key: 'k', digests, ok: true, error: '' } }));
     for (let t = 1; t <= 200; t++) all = all.concat(node.step(state, { type: 'tick', now: t }));
@@ -151,7 +154,7 @@ describe('node: wrong peer messages are dropped and counted, never thrown', () =
     ['a read-reply for no read', { type: 'read-reply', opId: 5, key: 'k', versions: [] }],
     ['anti-entropy for a partition out of range', { type: 'ae-root', sessionId: 1, partition: 999, root: 'x' }],
     ['a forward-reply for no forward', { type: 'forward-reply', forwardId: 3, ok: true, context: '', warnings: [], error: '', indeterminate: false }],
-    ['a member with capacity 0', { type: 'gossip', members: [{ id: 'c', host: 'h', capacity: 0, epoch: 1, incarnation: 0, heartbeat: 1, status: 'alive' }], config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply: false }],
+    ['a member with capacity 0', { type: 'gossip', members: [{ id: 'c', host: 'h', capacity: 0, epoch: 1, life: 0, incarnation: 0, heartbeat: 1, status: 'alive' }], config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply: false }],
     ['a newer config with r > n', { type: 'gossip', members: [], config: { n: 2, r: 3, w: 1, partitions: 8 }, configVersion: 9, configBy: 'b', wantReply: false }],
   ];
   it.each(cases)('%s', (_name, message) => {
@@ -162,22 +165,23 @@ describe('node: wrong peer messages are dropped and counted, never thrown', () =
 });
 
 describe('node: epochs (KV679)', () => {
-  it('empty storage: a provisional epoch is persisted, and raised past an older life the cluster knows', () => {
+  it('empty storage: a random epoch is persisted; the life is raised past an older life the cluster knows, the epoch kept', () => {
     const { state, effects } = node.create({ id: 'a', host: 'h', capacity: 1, seeds: ['b'], rngSeed: 1, now: 0, stored: empty });
     const first = state.epoch;
     expect(effects[0]).toEqual({ type: 'persist', records: [{ kind: 'epoch', epoch: first }], step: 0 });
     expect(state.ready).toBe(false);
     const gossip: Message = {
-      type: 'gossip', members: [{ ...member('b'), lastHeardTick: undefined } as never, { id: 'a', host: 'h', capacity: 1, epoch: first + 10, incarnation: 4, heartbeat: 9, status: 'dead' }].map((m) => {
+      type: 'gossip', members: [{ ...member('b'), lastHeardTick: undefined } as never, { id: 'a', host: 'h', capacity: 1, epoch: first + 10, life: 6, incarnation: 4, heartbeat: 9, status: 'dead' }].map((m) => {
         const { lastHeardTick: _drop, ...wire } = m as MemberView;
         return wire;
       }),
       config: { n: 3, r: 2, w: 2, partitions: 256 }, configVersion: 0, configBy: '', wantReply: false,
     };
     const out = node.step(state, { type: 'message', from: 'b', message: gossip });
-    expect(state.epoch).toBe(first + 11);
+    expect(state.epoch).toBe(first);
+    expect(state.life).toBe(7);
     expect(state.ready).toBe(true);
-    expect(out[0]?.type === 'persist' && out[0].records.some((r) => r.kind === 'epoch' && r.epoch === first + 11)).toBe(true);
+    expect(out[0]?.type === 'persist' && out[0].records.some((r) => r.kind === 'membership' && r.members.some((m) => m.id === 'a' && m.life === 7))).toBe(true);
   });
 
   it('a stored epoch is kept and the node is ready at once', () => {
@@ -201,9 +205,9 @@ describe('node: messages stay within limits.messageBytesMax', () => {
     const fx = await import('../../src/core/effects.js');
     const { limits } = await import('../../src/core/limits.js');
     const big = Array.from({ length: 16 }, (_, i) => {
-      const clock = Array.from({ length: limits.clockEntriesMax }, (_, j) => ({ actor: `${'n'.repeat(60)}${j}@${2 ** 31}`, counter: 2 ** 40 + i, tick: 2 ** 40 }))
+      const past = Array.from({ length: limits.clockEntriesMax }, (_, j) => ({ actor: `${'n'.repeat(50)}${j}@${2 ** 48 - 1}`, counter: 2 ** 48 - i }))
         .sort((x, y) => (x.actor < y.actor ? -1 : 1));
-      return version.make({ clock, value: version.bytesValue(new Uint8Array(limits.valueBytesMax).fill(i)), timestamp: 2 ** 40 });
+      return version.make({ dot: { actor: `${'n'.repeat(60)}@${2 ** 48 - 1}`, counter: 2 ** 48 }, past, value: version.bytesValue(new Uint8Array(limits.valueBytesMax).fill(i)), timestamp: 2 ** 40 });
     });
     const groups = fx.fitVersions(big);
     expect(groups.flat()).toHaveLength(16);
@@ -221,5 +225,17 @@ describe('node: a node that left stays out after a restart', () => {
     expect(state.left).toBe(true);
     expect(ask(state, { op: 'get', key: 'k' })).toEqual({ ok: false, indeterminate: false, error: 'a has left the ring' });
     expect(node.snapshot(state)).toMatchObject({ left: true, keys: 0 });
+  });
+});
+
+describe('node: the cluster config is persisted with its version', () => {
+  it('a restarted node keeps N/R/W and their version, so older gossip cannot undo them', () => {
+    const { state } = node.create({ id: 'a', host: 'h', capacity: 1, seeds: [], rngSeed: 3, now: 0, stored: { ...empty, epoch: 9 } });
+    const out = node.step(state, { type: 'request', requestId: 1, request: { op: 'configure', n: 2, r: 1, w: 1 } });
+    const record = out.flatMap((e) => (e.type === 'persist' ? e.records : [])).find((r) => r.kind === 'membership');
+    expect(record?.kind === 'membership' && record.config).toMatchObject({ n: 2, r: 1, w: 1, version: 1, by: 'a' });
+    const config = record?.kind === 'membership' ? record.config : undefined;
+    const again = node.create({ id: 'a', host: 'h', capacity: 1, seeds: [], rngSeed: 4, now: 0, stored: { ...empty, epoch: 9, ...(config ? { config } : {}) } });
+    expect(node.snapshot(again.state)).toMatchObject({ configVersion: 1, config: { n: 2, r: 1, w: 1 } });
   });
 });

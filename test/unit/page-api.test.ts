@@ -38,7 +38,8 @@ function setup(answer: (request: ClientRequest) => ClientResult, options: { echo
   return { kv, requests, published };
 }
 
-const clock = [{ actor: 'a@1', counter: 2, tick: 0 }, { actor: 'b@1', counter: 1, tick: 0 }];
+const clock = [{ actor: 'a@1', counter: 2 }, { actor: 'b@1', counter: 1 }];
+const dot = { actor: 'a@1', counter: 2 };
 
 describe('window.kv', () => {
   it('put sends a string value as UTF-8 with its context and w, and returns the new context', async () => {
@@ -51,16 +52,16 @@ describe('window.kv', () => {
     const { kv } = setup(() => ({
       ok: true, op: 'get', context: 'ctx', warnings: [],
       versions: [
-        { value: version.stringValue('one'), clock, replicas: ['n1'] },
-        { value: version.bytesValue(new Uint8Array([1, 2])), clock: [], replicas: ['n2'] },
-        { value: version.tombstone(), clock, replicas: ['n3'] },
+        { value: version.stringValue('one'), clock, dot, replicas: ['n1'] },
+        { value: version.bytesValue(new Uint8Array([1, 2])), clock: [dot], dot, replicas: ['n2'] },
+        { value: version.tombstone(), clock, dot, replicas: ['n3'] },
       ],
     }));
     const got = await kv.get('k');
     expect(got).toEqual({
       values: ['one', new Uint8Array([1, 2])],
       context: 'ctx',
-      versions: [{ value: 'one', clock: { 'a@1': 2, 'b@1': 1 } }, { value: new Uint8Array([1, 2]), clock: {} }],
+      versions: [{ value: 'one', clock: { 'a@1': 2, 'b@1': 1 } }, { value: new Uint8Array([1, 2]), clock: { 'a@1': 2 } }],
     });
   });
 

@@ -220,7 +220,7 @@ describe('runtime', () => {
   });
 
   it('performs loads after the step and feeds back loaded with the versions and the corrupt count', async () => {
-    const v = version.make({ clock: [], value: version.stringValue('x'), timestamp: 0 });
+    const v = version.make({ dot: { actor: 'w@1', counter: 1 }, past: [], value: version.stringValue('x'), timestamp: 0 });
     const stored: StoredState = { versions: [{ key: 'k', version: v }], hints: [] };
     const { rt, node } = await setup((input) => (input.type === 'request' ? [{ type: 'load', loadId: 7, key: 'k' }] : []), { stored });
     void rt.request({ op: 'get', key: 'k' });

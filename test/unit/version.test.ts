@@ -1,32 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import * as hash from '../../src/core/hash.js';
 import * as version from '../../src/core/version.js';
-import * as vclock from '../../src/core/vclock.js';
 
-const clock = vclock.increment(vclock.increment(vclock.fresh(), 'a@0', 5), 'b@1', 7);
+const dot = { actor: 'b@1', counter: 7 };
+const past = [{ actor: 'a@0', counter: 5 }, { actor: 'b@1', counter: 6 }];
 
 describe('version: identity and integrity', () => {
   it('pins the canonical encodings (changing them is a format change)', () => {
-    const v = version.make({ clock, value: version.stringValue('hi'), timestamp: 1 });
+    const v = version.make({ dot, past, value: version.stringValue('hi'), timestamp: 1 });
     expect(v.valueHash).toBe(hash.md5Hex('string\u0000hi'));
-    expect(v.digest).toBe(hash.md5Hex(`v1|3:a@0:1;3:b@1:1;|${v.valueHash}`));
+    expect(v.digest).toBe(hash.md5Hex(`v2|3:b@1:7|3:a@0:5;3:b@1:6;|${v.valueHash}`));
   });
 
-  it('same clock and value give the same digest whatever the timestamp or ticks; any other change gives another', () => {
-    const base = version.make({ clock, value: version.stringValue('hi'), timestamp: 1 });
-    const retimed = version.make({ clock: clock.map((e) => ({ ...e, tick: e.tick + 100 })), value: version.stringValue('hi'), timestamp: 99 });
+  it('same dot, past and value give the same digest whatever the timestamp; any other change gives another', () => {
+    const base = version.make({ dot, past, value: version.stringValue('hi'), timestamp: 1 });
+    const retimed = version.make({ dot: { ...dot }, past: past.map((e) => ({ ...e })), value: version.stringValue('hi'), timestamp: 99 });
     expect(retimed.digest).toBe(base.digest);
     const others = [
-      version.make({ clock, value: version.stringValue('ho'), timestamp: 1 }),
-      version.make({ clock, value: version.bytesValue(hash.utf8('hi')), timestamp: 1 }),
-      version.make({ clock: vclock.increment(clock, 'a@0', 8), value: version.stringValue('hi'), timestamp: 1 }),
-      version.make({ clock: vclock.fresh(), value: version.stringValue('hi'), timestamp: 1 }),
+      version.make({ dot, past, value: version.stringValue('ho'), timestamp: 1 }),
+      version.make({ dot, past, value: version.bytesValue(hash.utf8('hi')), timestamp: 1 }),
+      version.make({ dot: { actor: 'b@1', counter: 8 }, past, value: version.stringValue('hi'), timestamp: 1 }),
+      version.make({ dot, past: [], value: version.stringValue('hi'), timestamp: 1 }),
     ];
     expect(new Set([base, ...others].map((v) => v.digest)).size).toBe(5);
   });
 
   it('verify accepts an intact version and catches a flipped value byte or a forged digest', () => {
-    const v = version.make({ clock, value: version.bytesValue(new Uint8Array([1, 2, 3])), timestamp: 0 });
+    const v = version.make({ dot, past, value: version.bytesValue(new Uint8Array([1, 2, 3])), timestamp: 0 });
     expect(version.verify(v)).toBe(true);
     const flipped = { ...v, value: { kind: 'bytes' as const, bytes: new Uint8Array([1, 2, 4]) } };
     expect(version.verify(flipped)).toBe(false);
@@ -39,11 +39,11 @@ describe('version: identity and integrity', () => {
     const value = version.bytesValue(input);
     input[0] = 0;
     expect(value.bytes[0]).toBe(9);
-    const t = version.make({ clock, value: version.tombstone(), timestamp: 3 });
+    const t = version.make({ dot, past, value: version.tombstone(), timestamp: 3 });
     expect(t.value.bytes.length).toBe(0);
     const m = version.meta(t);
-    expect(m).toEqual({ clock, valueHash: t.valueHash, digest: t.digest, timestamp: 3, kind: 'tombstone', sizeBytes: 0 });
+    expect(m).toEqual({ dot, past, valueHash: t.valueHash, digest: t.digest, timestamp: 3, kind: 'tombstone', sizeBytes: 0 });
     expect(version.isTombstone(m) && version.isTombstone(t)).toBe(true);
-    expect(version.isTombstone(version.make({ clock, value: version.stringValue(''), timestamp: 0 }))).toBe(false);
+    expect(version.isTombstone(version.make({ dot, past, value: version.stringValue(''), timestamp: 0 }))).toBe(false);
   });
 });

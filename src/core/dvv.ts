@@ -1,0 +1,283 @@
+/**
+ * Dotted version vectors (Almeida, Baquero, Goncalves, Preguica, Fonte, arXiv 1011.5808; Riak 2.0's
+ * dvvset): how a replica decides which versions of a key are siblings and which are obsolete.
+ *
+ * A version carries a DOT, the one event that made it, `(actor, counter)`, and a PAST, the version vector
+ * (VV) of every event its writer had seen (the client's context). Actors are node incarnations only,
+ * `${nodeId}@${epoch}`, with a random epoch per life (node.ts), so one actor's counters are issued by one
+ * node's storage and never twice. Nothing here carries a tick: ticks are per node and compare nothing.
+ *
+ *   - X is obsoleted by Y iff Y.past[X.dot.actor] >= X.dot.counter (Y's writer had seen X).
+ *   - Same dot and same digest: the same version. Two versions with one dot and different digests must
+ *     never exist (a dot is issued once); if they are seen, both are kept (a programmer error, counted).
+ *   - A client's context is the join of (past + dot) over the versions a get returned: a VV.
+ *   - A write coordinated by actor r on key K takes dot (r, m + 1), m the largest counter of r over every
+ *     local version of K (dots and pasts) and over the context, and past = the context (NOT merged with
+ *     the local siblings: those the context does not cover stay siblings).
+ *
+ * INVARIANT (what makes a VV context exact): a replica that holds a version of K with dot (r, k) also
+ * holds every version of K with dot (r, j < k), or a version that obsoletes it. So a context with
+ * entry r:k stands for "saw every version of r up to k" and a write with it replaces exactly what its
+ * client saw. It holds because the unit of replication is a key's WHOLE sibling set at the sender, as in
+ * Riak: a coordinator's `store` carries every local version of K after applying the new one; read repair
+ * sends the merged set; anti-entropy, hinted handoff and leave send whole per-key sets; a read reply that
+ * cannot carry the whole set leaves out every version that covers one it leaves out (siblings.closed).
+ * A coordinator that lost its own copy (storage-failed) stops coordinating until it reloads (node.ts).
+ *
+ * Bound and pruning: a past keeps at most `limits.clockEntriesMax` entries (one per coordinating
+ * incarnation of the key, so it is rarely reached). Past it, entries are dropped from the PAST only,
+ * lowest counters first, then by actor order (`prune`): the version then looks concurrent with something
+ * it had seen (a spurious sibling, reconciled by the next client write), never the other way round. A dot is
+ * never pruned, so nothing ever looks obsolete that was not. Contexts are pruned the same way.
+ *
+ * VVs are plain readonly arrays sorted by actor (types.ts); functions never mutate their inputs.
+ */
+import * as hash from './hash.js';
+import { limits } from './limits.js';
+import type { Actor, Dot, NodeId, VV, VvEntry } from './types.js';
+
+export type Order = 'before' | 'after' | 'equal' | 'concurrent';
+
+/** Anything with a dot and a past: Version, VersionMeta. */
+export interface Dotted {
+  readonly dot: Dot;
+  readonly past: VV;
+}
+
+/** Largest counter accepted anywhere (a write adds one; far below 2^53). */
+export const counterMax = 2 ** 48;
+/** Most entries a client context may carry; toContext prunes past it, fromContext refuses more. */
+export const contextEntriesMax = 2 * limits.clockEntriesMax;
+/** Longest context string accepted by fromContext. */
+export const contextCharsMax = 32 * 1024;
+const contextPrefix = 'c2.';
+const oldContextPrefix = 'c1.';
+
+/** The empty VV: before every other. */
+export function fresh(): VV {
+  return [];
+}
+
+/** The actor name of one incarnation of a node. */
+export function actor(nodeId: NodeId, epoch: number): Actor {
+  if (nodeId.length === 0) throw new RangeError('dvv.actor: empty node id');
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`dvv.actor: bad epoch ${epoch}`);
+  return `${nodeId}@${epoch}`;
+}
+
+/** Splits an actor into node id and epoch, or undefined if it is not `${nodeId}@${epoch}`. */
+export function parseActor(text: string): { nodeId: NodeId; epoch: number } | undefined {
+  const at = text.lastIndexOf('@');
+  if (at <= 0) return undefined;
+  const epochText = text.slice(at + 1);
+  if (!/^(0|[1-9][0-9]{0,14})$/.test(epochText)) return undefined;
+  return { nodeId: text.slice(0, at), epoch: Number(epochText) };
+}
+
+/** The counter of an actor in a VV (0 when absent). */
+export function get(vv: VV, who: Actor): number {
+  for (const e of vv) if (e.actor === who) return e.counter;
+  return 0;
+}
+
+/** True when the VV has seen the dot. */
+export function covers(vv: VV, dot: Dot): boolean {
+  return get(vv, dot.actor) >= dot.counter;
+}
+
+/** Y obsoletes X: Y's writer had seen X (Y.past covers X.dot). */
+export function obsoletes(y: Dotted, x: Dotted): boolean {
+  return covers(y.past, x.dot);
+}
+
+/** Pointwise maximum: the least VV that descends both. */
+export function join(a: VV, b: VV): VV {
+  const out: VvEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const ea = a[i];
+    const eb = b[j];
+    if (eb === undefined || (ea !== undefined && ea.actor < eb.actor)) {
+      out.push(ea as VvEntry);
+      i++;
+    } else if (ea === undefined || eb.actor < ea.actor) {
+      out.push(eb);
+      j++;
+    } else {
+      out.push(ea.counter >= eb.counter ? ea : eb);
+      i++;
+      j++;
+    }
+  }
+  return out;
+}
+
+/** A version's whole causal history as a VV: its past with its dot added. What a get shows as `clock`. */
+export function clockOf(v: Dotted): VV {
+  return join(v.past, [v.dot]);
+}
+
+/** How VV a relates to VV b: 'before' means b strictly descends a. */
+export function compare(a: VV, b: VV): Order {
+  let aBigger = false;
+  let bBigger = false;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const ea = a[i];
+    const eb = b[j];
+    if (eb === undefined || (ea !== undefined && ea.actor < eb.actor)) {
+      aBigger = true;
+      i++;
+    } else if (ea === undefined || eb.actor < ea.actor) {
+      bBigger = true;
+      j++;
+    } else {
+      if (ea.counter > eb.counter) aBigger = true;
+      else if (eb.counter > ea.counter) bBigger = true;
+      i++;
+      j++;
+    }
+    if (aBigger && bBigger) return 'concurrent';
+  }
+  if (aBigger) return 'after';
+  if (bBigger) return 'before';
+  return 'equal';
+}
+
+/** a >= b pointwise (true for equal VVs). */
+export function descends(a: VV, b: VV): boolean {
+  const order = compare(a, b);
+  return order === 'after' || order === 'equal';
+}
+
+/** How version a relates to version b under the DVV rule: 'before' means b obsoletes a. */
+export function compareVersions(a: Dotted & { readonly digest: string }, b: Dotted & { readonly digest: string }): Order {
+  if (a.digest === b.digest) return 'equal';
+  const aOld = obsoletes(b, a);
+  const bOld = obsoletes(a, b);
+  if (aOld === bOld) return 'concurrent';
+  return aOld ? 'before' : 'after';
+}
+
+/**
+ * The dot of a new write by `who` (see the module comment): one past the largest counter of `who` in the
+ * local versions of the key (dots and pasts) and in the context.
+ */
+export function nextDot(who: Actor, local: readonly Dotted[], context: VV): Dot {
+  let m = get(context, who);
+  for (const v of local) {
+    if (v.dot.actor === who) m = Math.max(m, v.dot.counter);
+    m = Math.max(m, get(v.past, who));
+  }
+  return { actor: who, counter: m + 1 };
+}
+
+/**
+ * Keeps at most `max` entries, dropping the lowest counters first (ties: the lexically larger actor goes
+ * first), so every replica prunes identically. Only ever applied to a past or a context: see the module
+ * comment for why that can add a spurious sibling and never lose a version.
+ */
+export function prune(vv: VV, max: number = limits.clockEntriesMax): VV {
+  if (!Number.isInteger(max) || max < 0) throw new RangeError(`dvv.prune: bad max ${max}`);
+  if (vv.length <= max) return vv;
+  const kept = new Set(
+    vv
+      .slice()
+      .sort((x, y) => y.counter - x.counter || (x.actor < y.actor ? -1 : 1))
+      .slice(0, max)
+      .map((e) => e.actor),
+  );
+  return vv.filter((e) => kept.has(e.actor));
+}
+
+/** Checks one entry or dot: an actor of valid format and a counter in 1..counterMax. */
+export function validateEntry(e: VvEntry): string | undefined {
+  if (typeof e.actor !== 'string' || parseActor(e.actor) === undefined) return `bad actor ${JSON.stringify(e.actor)}`;
+  if (hash.utf8(e.actor).length > limits.idBytesMax + 16) return 'actor too long';
+  if (!Number.isSafeInteger(e.counter) || e.counter < 1 || e.counter > counterMax) return `bad counter for ${e.actor}`;
+  return undefined;
+}
+
+/** Checks the VV invariants: sorted unique valid actors, counters in 1..counterMax, at most `max` entries. */
+export function validate(vv: readonly VvEntry[], max: number = limits.clockEntriesMax): { ok: true } | { ok: false; reason: string } {
+  if (vv.length > max) return { ok: false, reason: `more than ${max} entries` };
+  let previous: string | undefined;
+  for (const e of vv) {
+    const problem = validateEntry(e);
+    if (problem !== undefined) return { ok: false, reason: problem };
+    if (previous !== undefined && !(previous < e.actor)) return { ok: false, reason: 'actors not sorted and unique' };
+    previous = e.actor;
+  }
+  return { ok: true };
+}
+
+const b64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function toBase64Url(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
+    for (let k = 0; k < chars; k++) out += b64[(n >>> (18 - 6 * k)) & 63];
+  }
+  return out;
+}
+
+function fromBase64Url(text: string): Uint8Array | undefined {
+  if (text.length % 4 === 1) return undefined;
+  const out = new Uint8Array(Math.floor((text.length * 6) / 8));
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (const ch of text) {
+    const v = b64.indexOf(ch);
+    if (v < 0) return undefined;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >>> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+/**
+ * An opaque, URL-safe string for a VV, handed to clients and back: `c2.` + base64url of JSON pairs
+ * `[[actor, counter], ...]`. Pruned to contextEntriesMax (a spurious sibling at worst).
+ */
+export function toContext(vv: VV): string {
+  const json = JSON.stringify(prune(vv, contextEntriesMax).map((e) => [e.actor, e.counter]));
+  return contextPrefix + toBase64Url(hash.utf8(json));
+}
+
+/** Parses a client's context, validating everything; never throws. */
+export function fromContext(text: string): { ok: true; vv: VV } | { ok: false; reason: string } {
+  if (typeof text !== 'string') return { ok: false, reason: 'context is not a string' };
+  if (text.length > contextCharsMax) return { ok: false, reason: `context longer than ${contextCharsMax} characters` };
+  if (text.startsWith(oldContextPrefix)) return { ok: false, reason: 'context from an older version of the store: read the key again' };
+  if (!text.startsWith(contextPrefix)) return { ok: false, reason: 'unknown context format' };
+  const bytes = fromBase64Url(text.slice(contextPrefix.length));
+  if (bytes === undefined) return { ok: false, reason: 'context is not base64url' };
+  const json = hash.fromUtf8Strict(bytes);
+  if (json === undefined) return { ok: false, reason: 'context is not UTF-8' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    return { ok: false, reason: `context is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (!Array.isArray(parsed)) return { ok: false, reason: 'context is not a list of entries' };
+  if (parsed.length > contextEntriesMax) return { ok: false, reason: `context has more than ${contextEntriesMax} entries` };
+  const vv: VvEntry[] = [];
+  for (const item of parsed as unknown[]) {
+    if (!Array.isArray(item) || item.length !== 2) return { ok: false, reason: 'context entry is not [actor, counter]' };
+    const [who, counter] = item as unknown[];
+    if (typeof who !== 'string' || typeof counter !== 'number') return { ok: false, reason: 'context entry has wrong types' };
+    vv.push({ actor: who, counter });
+  }
+  const check = validate(vv, contextEntriesMax);
+  return check.ok ? { ok: true, vv } : { ok: false, reason: `bad context: ${check.reason}` };
+}
