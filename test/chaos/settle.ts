@@ -19,10 +19,16 @@ const readAttempts = 10;
 type Busy = { hints: number; pending: number };
 
 async function busyOf(tab: Tab): Promise<Busy> {
-  return tab.page.evaluate(() => {
-    const node = (window.kv.snapshot() as { runtime: { node: { hints: { count: number }; pendingRequests: number } } }).runtime.node;
-    return { hints: node.hints.count, pending: node.pendingRequests };
+  const busy = await tab.page.evaluate(() => {
+    type Snap = { runtime?: { pendingRequests?: unknown; node?: { hints?: { count?: unknown }; pendingRequests?: unknown } } };
+    const runtime = (window.kv.snapshot() as Snap).runtime;
+    return { hints: runtime?.node?.hints?.count, core: runtime?.node?.pendingRequests, loop: runtime?.pendingRequests };
   });
+  // A renamed snapshot field must not read as "idle": say so instead.
+  if (typeof busy.hints !== 'number' || typeof busy.core !== 'number' || typeof busy.loop !== 'number') {
+    throw new Error(`chaos: ${tab.id}'s snapshot lacks runtime.node.hints.count, runtime.node.pendingRequests or runtime.pendingRequests: ${JSON.stringify(busy)}`);
+  }
+  return { hints: busy.hints, pending: busy.core + busy.loop };
 }
 
 export interface Quiet {
@@ -51,7 +57,8 @@ export async function waitForQuiet(cluster: ChaosCluster): Promise<Quiet> {
       return inARow >= quietPollsInARow;
     }, quietPollMs);
     return { quiet: true, reason: 'quiet' };
-  } catch {
+  } catch (error) {
+    if (error instanceof Error && !error.message.startsWith('chaos: gave up waiting')) throw error;
     return { quiet: false, reason: last };
   }
 }
