@@ -6,6 +6,11 @@
 import { expect, test } from '@playwright/test';
 import * as chaos from '../chaos/run.js';
 
+// A trace records every one of the clients' thousands of page.evaluate calls with DOM snapshots: it slows
+// the clients several-fold (fewer operations, a weaker run) and would be huge. The printed seed and
+// figures are the record of a failure.
+test.use({ trace: 'off' });
+
 test('chaos: no acknowledged write is lost under faults in real tabs', async ({ browser }) => {
   test.setTimeout(900_000);
   const seed = process.env.CHAOS_SEED !== undefined ? Number(process.env.CHAOS_SEED) : chaos.randomSeed();
