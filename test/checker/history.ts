@@ -27,6 +27,8 @@ export interface GetOp {
   readonly values: readonly string[];
   /** The opaque context the get returned, when ok (a later write may carry it). */
   readonly context?: string;
+  /** The store's error text, when failed or indeterminate (added after the first version; optional). */
+  readonly error?: string;
 }
 
 export interface WriteOp {

@@ -1,0 +1,54 @@
+/**
+ * `npm run chaos -- [--seconds N] [--seed S] [--tabs N] [--history FILE]`
+ * A browser chaos run: starts its own server on a free port (building dist/ first when it is missing),
+ * launches Chromium with test/chromium.ts's flags, runs the clients and the nemesis for about N seconds of
+ * faults, prints the figures and the seed, and exits non-zero when an acknowledged write was lost (or a key
+ * could not be read at the end). `--history FILE` writes the recorded history as JSON.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from '@playwright/test';
+import { chromiumLaunchOptions } from '../chromium.js';
+import buildDist from '../e2e/global-setup.js';
+import { distDir } from '../e2e/helpers.js';
+import * as chaos from './run.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = arg(name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${raw}`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const seconds = positiveInt('--seconds', 60);
+  const seed = positiveInt('--seed', chaos.randomSeed());
+  const tabs = positiveInt('--tabs', 6);
+  if (tabs < 3) throw new Error('--tabs must be at least 3 (N = 3 replicas)');
+  if (!existsSync(path.join(distDir, 'index.html'))) {
+    console.log(`chaos: ${distDir} has no build; building it`);
+    buildDist();
+  }
+  const browser = await chromium.launch(chromiumLaunchOptions());
+  try {
+    const report = await chaos.run({ browser, seconds, seed, tabs, log: (line) => console.log(line) });
+    for (const line of chaos.summary(report)) console.log(line);
+    const historyFile = arg('--history');
+    if (historyFile) writeFileSync(historyFile, JSON.stringify(report.history.ops, null, 1));
+    if (!chaos.passed(report)) console.log(`chaos: FAILED; replay the schedule with: npm run chaos -- --seconds ${seconds} --seed ${seed} --tabs ${tabs}`);
+    return chaos.passed(report) ? 0 : 1;
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then((code) => { process.exitCode = code; }, (error: unknown) => {
+  console.error(error instanceof Error ? error.stack ?? error.message : String(error));
+  process.exitCode = 2;
+});
