@@ -1,12 +1,11 @@
 /**
  * `npm run chaos -- [--seconds N] [--seed S] [--tabs N] [--history FILE]`
- * A browser chaos run: starts its own server on a free port (building dist/ first when it is missing),
+ * A browser chaos run: starts its own server on a free port (building dist/ first),
  * launches Chromium with test/chromium.ts's flags, runs the clients and the nemesis for about N seconds of
  * faults, prints the figures and the seed, and exits non-zero when an acknowledged write was lost (or a key
  * could not be read at the end). `--history FILE` writes the recorded history as JSON.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
 import { chromiumLaunchOptions } from '../chromium.js';
 import buildDist from '../e2e/global-setup.js';
@@ -31,10 +30,9 @@ async function main(): Promise<number> {
   const seed = positiveInt('--seed', chaos.randomSeed());
   const tabs = positiveInt('--tabs', 6);
   if (tabs < 3) throw new Error('--tabs must be at least 3 (N = 3 replicas)');
-  if (!existsSync(path.join(distDir, 'index.html'))) {
-    console.log(`chaos: ${distDir} has no build; building it`);
-    buildDist();
-  }
+  // Always judge the current sources: a stale dist/ would test yesterday's store (E2E_SKIP_BUILD=1 reuses it).
+  console.log(`chaos: building ${distDir}`);
+  buildDist();
   const browser = await chromium.launch(chromiumLaunchOptions());
   try {
     const report = await chaos.run({ browser, seconds, seed, tabs, log: (line) => console.log(line) });
