@@ -108,9 +108,8 @@ export class DynamoApp extends LitElement {
 
   private renderBanner(s: UiSnapshot) {
     const faulty = s.faultsText.length > 0;
-    return html`<div class="banner ${faulty ? 'faulty' : 'healthy'}" role="status" data-testid="fault-banner">
-      ${faulty ? `⚠ ${s.faultsText}` : 'Network healthy: every node can reach every other.'}
-    </div>`;
+    return html`<div class="banner ${faulty ? 'faulty' : 'healthy'}" role="status" data-testid="fault-banner"
+      >${faulty ? `⚠ ${s.faultsText}` : 'Network healthy: every node can reach every other.'}</div>`;
   }
 
   /**

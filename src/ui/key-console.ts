@@ -60,8 +60,7 @@ export class KeyConsole extends LitElement {
           <span class="muted">Put and delete send the context of the last get of this key.</span>
         </div>
       </form>
-      <div class="outcome ${this.outcome?.ok ? 'ok' : 'error'}" role="status" aria-live="polite" data-testid="outcome">
-        ${this.outcome?.text ?? ''}</div>
+      <div class="outcome ${this.outcome?.ok ? 'ok' : 'error'}" role="status" aria-live="polite" data-testid="outcome">${this.outcome?.text ?? ''}</div>
       ${this.read ? this.renderRead(this.read.key, this.read.result) : nothing}
     `;
   }

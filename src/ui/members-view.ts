@@ -56,7 +56,7 @@ export class MembersView extends LitElement {
             @input=${(e: Event) => { this.capacity = (e.target as HTMLInputElement).value; }}>
           <button @click=${this.onCapacity}>Set capacity</button>
           <span class="spacer"></span>
-          ${left ? html`<button class="primary" @click=${() => this.act('join', () => this.backend?.join())}>Join the ring</button>`
+          ${left ? html`<span class="muted">Out of the ring. A node that left comes back only as a new life: wipe its storage.</span>`
             : html`<button class="danger" @click=${() => this.act('leave', () => this.backend?.leave())}>Leave the ring</button>`}
         </div>
         <div class="msg" role="status">${this.message}</div>
