@@ -197,3 +197,20 @@ test('sloppy quorum and hinted handoff, from the lesson panel', async ({ page })
   await expect(page.getByTestId('holders')).toContainText(isolated);
   await shot(page, 'handoff-6-back-home');
 });
+
+test('every lesson fits a 1280x720 projector without scrolling', async ({ page }) => {
+  await open(page);
+  const aside = page.getByRole('complementary', { name: 'Lessons' });
+  const titles = await aside.getByRole('button').allTextContents();
+  expect(titles.length).toBeGreaterThanOrEqual(5);
+  for (const [i, title] of titles.entries()) {
+    await aside.getByRole('button').nth(i).click();
+    await expect(aside.getByRole('button', { name: '← All lessons' })).toBeVisible();
+    await shot(page, `lesson-fits-${i + 1}`);
+    // Nothing is cut off: the panel's content is no taller than the panel, and the last step is on screen.
+    const { scroll, client } = await aside.evaluate((el) => ({ scroll: el.scrollHeight, client: el.clientHeight }));
+    expect(scroll, `lesson "${title.trim()}" fits without scrolling`).toBeLessThanOrEqual(client);
+    await expect(aside.getByTestId('lesson-step').last()).toBeInViewport({ ratio: 1 });
+    await aside.getByRole('button', { name: '← All lessons' }).click();
+  }
+});
