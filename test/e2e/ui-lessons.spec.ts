@@ -141,7 +141,17 @@ test('keep one sibling: the kept value wins everywhere', async ({ page }) => {
   await page.getByRole('button', { name: 'Get', exact: true }).click();
   await expect(page.getByTestId('outcome')).toHaveText('Read drink: one version.');
   await expect(page.getByTestId('sibling-value')).toHaveText('coffee');
+  // The context shows as a short fingerprint, the whole text in its tooltip.
+  await expect(page.getByTestId('context')).toHaveText(/^context [0-9a-f]{4}…$/);
+  expect(await page.getByTestId('context').getAttribute('title')).toMatch(/^The opaque context this get returned: .{8,}/);
   await shot(page, 'keep-one');
+  // A put of another key clears the last read's card: it spoke of "drink" only.
+  await page.getByLabel('Key', { exact: true }).fill('other');
+  await page.getByLabel('Value', { exact: true }).fill('x');
+  await page.getByRole('button', { name: 'Put', exact: true }).click();
+  await expect(page.getByTestId('outcome')).toHaveText('Stored other.');
+  await expect(page.getByTestId('sibling')).toHaveCount(0);
+  await expect(page.getByTestId('context')).toHaveCount(0);
 });
 
 test('sloppy quorum and hinted handoff, from the lesson panel', async ({ page }) => {
