@@ -81,7 +81,7 @@ export class ActivityView extends LitElement {
     const categories = [...new Set(s.trace.map((t) => t.category))].sort();
     const needle = this.text.toLowerCase();
     const rows = source.filter((t) => (!this.category || t.category === this.category)
-      && (!needle || t.text.toLowerCase().includes(needle) || t.node.toLowerCase().includes(needle)));
+      && (!needle || format.plainWords(t.text).toLowerCase().includes(needle) || t.node.toLowerCase().includes(needle)));
     const shown = rows.slice(-timelineRowsMax).reverse();
     return html`<div class="row tools">
         <h3 style="margin:0">Timeline</h3>
@@ -97,7 +97,7 @@ export class ActivityView extends LitElement {
       </div>
       <div class="timeline" role="log" aria-label="timeline" data-testid="timeline">
         ${shown.map((t) => html`<div class="ev"><span class="mono muted">${format.timeOfDay(t.atMs)}</span>
-          <span class="cat ${t.category}">${t.category}</span><span class="mono">${format.shortId(t.node)}</span><span class="text">${t.text}</span></div>`)}
+          <span class="cat ${t.category}">${t.category}</span><span class="mono">${format.shortId(t.node)}</span><span class="text">${format.plainWords(t.text)}</span></div>`)}
       </div>`;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The UI's one contract with the world. The UI renders `UiSnapshot`s and calls the actions below; it never
- * reaches into core state. The runtime (or an adapter over it) implements this interface; fake-backend.ts
- * is its in-memory twin for tests and development.
+ * reaches into core state. runtime-backend.ts adapts a tab's runtime to it; the UI specs drive the same
+ * adapter over real nodes running in one page (test/e2e/ui-fixture).
  *
  * Every field is plain readonly data. Ages and durations are already in milliseconds so the UI does no
  * clock arithmetic of its own.
@@ -31,7 +31,7 @@ export interface UiMember {
   readonly connected: boolean;
 }
 
-/** Cluster-wide fault rules, as carried by the signaling server (the shape of src/runtime/faults.ts). */
+/** Cluster-wide fault rules, as carried by the signaling server (the shape of src/protocol/faults.ts). */
 export interface UiFaultRules {
   readonly groups: readonly (readonly NodeId[])[];
   readonly isolated: readonly NodeId[];
@@ -145,8 +145,6 @@ export interface UiBackend {
   setLoss(rate: number): Promise<void>;
   heal(): Promise<void>;
   setCapacity(capacity: number): Promise<void>;
-  /** Join the ring again after a leave. */
-  join(): Promise<void>;
   leave(): Promise<void>;
   /**
    * Wipe this tab's storage and restart under the same node id (a new epoch), for the anti-entropy lesson.

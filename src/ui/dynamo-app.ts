@@ -9,7 +9,7 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import type { UiBackend, UiSnapshot } from './backend.js';
 import { SnapshotController } from './snapshot-controller.js';
 import { theme } from './theme.js';
-import { colorsOf } from './format.js';
+import * as format from './format.js';
 import type { LessonAction, ViewName } from './lessons.js';
 import type { KeyConsole } from './key-console.js';
 import type { RingView } from './ring-view.js';
@@ -62,8 +62,16 @@ export class DynamoApp extends LitElement {
     [hidden] { display: none !important; }
   `];
 
+  /** The node the tab's title and favicon were last set for. */
+  private titledFor = '';
+
   override updated(changed: Map<string, unknown>): void {
     if (changed.has('backend')) this.snapshots.backend = this.backend;
+    const id = this.snapshots.value?.self.id;
+    if (id && id !== this.titledFor) {
+      this.titledFor = id;
+      showIdentity(id);
+    }
   }
 
   override render() {
@@ -95,9 +103,10 @@ export class DynamoApp extends LitElement {
     return html`<header>
       <h1>tabdynamo</h1>
       <span class="me" title="This tab's node">
-        <span class="dot" style="background:${colorsOf(s)(s.self.id)}"></span>
+        <span class="dot" style="background:${format.nodeColor(s.self.id)}"></span>
         <strong class="mono" data-testid="self-id">${s.self.id}</strong>
-        <span class="muted" title=${`epoch ${s.self.epoch}`}>on host ${s.self.host}</span>
+        <span class="muted" title=${`host ${s.self.host}, life …${String(s.self.epoch).slice(-4)}`}
+          data-testid="self-host">on host ${format.hostLabel(s.self.host)}</span>
       </span>
       <span class="spacer"></span>
       <span class="mono" data-testid="nrw">N=${s.config.n} R=${s.config.r} W=${s.config.w}</span>
@@ -108,9 +117,8 @@ export class DynamoApp extends LitElement {
 
   private renderBanner(s: UiSnapshot) {
     const faulty = s.faultsText.length > 0;
-    return html`<div class="banner ${faulty ? 'faulty' : 'healthy'}" role="status" data-testid="fault-banner">
-      ${faulty ? `⚠ ${s.faultsText}` : 'Network healthy: every node can reach every other.'}
-    </div>`;
+    return html`<div class="banner ${faulty ? 'faulty' : 'healthy'}" role="status" data-testid="fault-banner"
+      >${faulty ? `⚠ ${bannerText(s)}` : 'Network healthy: every node can reach every other.'}</div>`;
   }
 
   /**
@@ -149,6 +157,27 @@ export class DynamoApp extends LitElement {
       ringView: () => this.ringView,
     });
   }
+}
+
+/** The fault text, except that an isolated tab reads "this tab" where its own id would stand. */
+function bannerText(s: UiSnapshot): string {
+  if (!s.faults.isolated.includes(s.self.id)) return s.faultsText;
+  return s.faultsText.replace(/isolated: ([^;]*)/, (_m, list: string) => `isolated: ${list.split(', ')
+    .map((id) => (id === s.self.id ? 'this tab' : id)).join(', ')}`);
+}
+
+/** Puts the node's name and color on the browser tab: title "n2 · tabdynamo" and a colored-dot favicon. */
+function showIdentity(id: string): void {
+  document.title = `${id} · tabdynamo`;
+  const dot = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="${format.nodeColor(id)}"/></svg>`;
+  let link = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
+  if (!link) {
+    link = document.createElement('link');
+    link.rel = 'icon';
+    document.head.append(link);
+  }
+  link.type = 'image/svg+xml';
+  link.href = `data:image/svg+xml,${encodeURIComponent(dot)}`;
 }
 
 declare global {

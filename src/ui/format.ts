@@ -1,20 +1,32 @@
 /**
- * Formatting for people: vector clocks, byte counts, ages, and a stable color per node id.
+ * Formatting for people: vector clocks, byte counts, ages, host labels, fingerprints, and a stable color
+ * per node id.
  * Pure functions; every output is plain text (the views bind it as text, never as markup).
  */
 
+/** True for a one-write actor (`~<hash>@<epoch>`): the coordinator's stand-in for a dot, not a node. */
+export function isOneWriteActor(actor: string): boolean {
+  return actor.startsWith('~');
+}
+
 /**
  * `{a@7: 2, b@9: 1}` as `a:2 · b:1`, actors sorted so equal clocks always read the same. An actor's epoch
- * (after `@`) is shown only when the clock holds two epochs of one node, as `a@…1234`.
+ * (after `@`) is shown only when the clock holds two lives of one node, as `a@…1234`. One-write actors are
+ * left out (they name no node; `fullClock` lists them).
  */
 export function clock(entries: Readonly<Record<string, number>>): string {
-  const actors = Object.keys(entries).sort();
-  if (actors.length === 0) return '(empty clock)';
+  const actors = Object.keys(entries).filter((a) => !isOneWriteActor(a)).sort();
+  if (actors.length === 0) return Object.keys(entries).length === 0 ? '(empty clock)' : '(one-off writes only)';
   const nodeOf = (actor: string) => (actor.lastIndexOf('@') < 0 ? actor : actor.slice(0, actor.lastIndexOf('@')));
   const perNode = new Map<string, number>();
   for (const a of actors) perNode.set(nodeOf(a), (perNode.get(nodeOf(a)) ?? 0) + 1);
   const label = (a: string) => (perNode.get(nodeOf(a)) === 1 ? nodeOf(a) : `${nodeOf(a)}@…${a.slice(a.lastIndexOf('@') + 1).slice(-4)}`);
   return actors.map((actor) => `${label(actor)}:${entries[actor]}`).join(' · ');
+}
+
+/** Every entry of a clock, one-write actors and epochs included (for a title attribute). */
+export function fullClock(entries: Readonly<Record<string, number>>): string {
+  return Object.keys(entries).sort().map((a) => `${a}:${entries[a]}`).join(' ');
 }
 
 const byteUnits = ['B', 'KiB', 'MiB', 'GiB'] as const;
@@ -48,47 +60,66 @@ export function percent(fraction: number): string {
   return `${Math.round(fraction * 100)} %`;
 }
 
-/** FNV-1a over the id's UTF-16 code units: a stable 32-bit number, good enough to spread hues. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
+/** FNV-1a over the text's UTF-16 code units from `seed`, then a final mix so nearby ids land far apart. */
+function fnv1a(text: string, seed = 0x811c9dc5): number {
+  let hash = seed >>> 0;
   for (let i = 0; i < text.length; i += 1) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return hash;
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b) >>> 0;
+  hash ^= hash >>> 13;
+  return hash >>> 0;
 }
 
 /**
- * A node's color from its id alone (the fallback when it is not among the first palette-size members):
- * hues snapped to 24 slots 15 degrees apart; saturation and lightness stay readable on the dark theme.
+ * Twelve clearly distinct colors for the dark theme (no yellow: the ring uses it for the key probe; no
+ * grey: it reads as "unreachable").
+ */
+export const palette: readonly string[] = [
+  '#4e9af1', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2',
+  '#ff9da7', '#9c755f', '#a0cbe8', '#8cd17d', '#d37295', '#7b86e0',
+];
+
+/**
+ * The seed of the color hash, chosen once so that the server's default names n1 ... n12 take twelve
+ * different palette entries (any other id still gets a stable color, possibly shared).
+ */
+const colorSeed = (0x811c9dc5 + 6955) >>> 0;
+
+/**
+ * A node's color from its id alone: a hash of the id picks a palette entry. Pure, so every tab paints a
+ * node the same way, and a join or leave never repaints the others (a color by sort position would).
  */
 export function nodeColor(id: string): string {
-  const h = fnv1a(id);
-  const hue = (h % 24) * 15;
-  const lightness = 62 + ((h >>> 8) % 3) * 6;
-  return `hsl(${hue} 70% ${lightness}%)`;
+  return palette[fnv1a(id, colorSeed) % palette.length] as string;
+}
+
+/** The color function of a snapshot (kept for the views' call sites: colors no longer depend on the members). */
+export function colorsOf(_snapshot?: unknown): (id: string) => string {
+  return nodeColor;
+}
+
+/** A host id as a short label: "peer" for an always-on peer (`peer-...`), else its first 4 characters. */
+export function hostLabel(host: string): string {
+  return host.startsWith('peer-') ? 'peer' : host.slice(0, 4);
+}
+
+/** A short fingerprint of an opaque context, e.g. `7f3a…` (the full text goes in a title attribute). */
+export function fingerprint(text: string): string {
+  return `${fnv1a(text).toString(16).padStart(8, '0').slice(0, 4)}…`;
 }
 
 /**
- * Eight clearly distinct colors for the dark theme (Tableau-10 without its yellow, which the ring uses
- * for the key probe, and its grey), in an order where neighbours differ most.
+ * Core trace texts in classroom words: a node's epoch and incarnation together are its "life" (the epoch
+ * is a random number, so only its last 4 digits are shown).
  */
-export const palette: readonly string[] = ['#4e9af1', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#ff9da7', '#9c755f'];
-
-/**
- * Colors for a cluster: the members sorted by id take the palette in order, so every tab (which sees the
- * same member list) paints a node the same way and up to eight nodes never share a color; members past
- * the palette fall back to the hash color.
- */
-export function nodeColors(memberIds: readonly string[]): (id: string) => string {
-  const sorted = [...new Set(memberIds)].sort();
-  const byId = new Map(sorted.slice(0, palette.length).map((id, i) => [id, palette[i] as string]));
-  return (id) => byId.get(id) ?? nodeColor(id);
-}
-
-/** The color function of a snapshot's members (left members keep their color while they are listed). */
-export function colorsOf(snapshot: { readonly members: readonly { readonly id: string }[] } | undefined): (id: string) => string {
-  return nodeColors(snapshot?.members.map((m) => m.id) ?? []);
+export function plainWords(text: string): string {
+  return text
+    .replace(/epoch (\d+), incarnation (\d+)/g, (_m, e: string, i: string) => `life …${e.slice(-4)}.${i}`)
+    .replace(/\bepoch (\d+)/g, (_m, e: string) => `life …${e.slice(-4)}`)
+    .replace(/\bincarnation (\d+)/g, 'life update $1');
 }
 
 /** Node ids can be long; the views show a short, still unique-looking label. */

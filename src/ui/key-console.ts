@@ -60,8 +60,7 @@ export class KeyConsole extends LitElement {
           <span class="muted">Put and delete send the context of the last get of this key.</span>
         </div>
       </form>
-      <div class="outcome ${this.outcome?.ok ? 'ok' : 'error'}" role="status" aria-live="polite" data-testid="outcome">
-        ${this.outcome?.text ?? ''}</div>
+      <div class="outcome ${this.outcome?.ok ? 'ok' : 'error'}" role="status" aria-live="polite" data-testid="outcome">${this.outcome?.text ?? ''}</div>
       ${this.read ? this.renderRead(this.read.key, this.read.result) : nothing}
     `;
   }
@@ -80,7 +79,7 @@ export class KeyConsole extends LitElement {
         <textarea id="merged" .value=${this.merged} @input=${(e: Event) => { this.merged = (e.target as HTMLTextAreaElement).value; }}></textarea>
         <div class="row"><button class="primary" ?disabled=${this.busy} @click=${() => this.writeBack(this.merged)}>Write merged value</button></div>
       </div>` : nothing}
-      <p class="context mono" title="The opaque context this get returned">context ${result.context}</p>
+      <p class="context mono" data-testid="context" title=${`The opaque context this get returned: ${result.context}`}>context ${format.fingerprint(result.context)}</p>
     `;
   }
 
@@ -91,6 +90,8 @@ export class KeyConsole extends LitElement {
     const backend = this.backend;
     if (!backend) return 'no backend';
     if (key.length === 0) return this.say(false, 'Type a key first.');
+    // The last read's card (and its warnings) speak of its key only: a request for another key clears it.
+    if (this.read && this.read.key !== key) this.read = undefined;
     this.busy = true;
     try {
       const context = this.read?.key === key ? this.read.result.context : undefined;

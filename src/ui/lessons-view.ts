@@ -1,6 +1,8 @@
 /**
  * <lessons-view>: the guided scenarios of lessons.ts. Pick a lesson; each step says where to act and has
  * a button that drives the same controls a person would (through `run`, provided by <dynamo-app>).
+ * To fit a 1280x720 projector without scrolling, only the current step (the one after the last performed)
+ * shows its text; the others are one line each (their button and result), their text in a tooltip.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -20,18 +22,27 @@ export class LessonsView extends LitElement {
   /** Step index -> what its button did last. */
   @state() private results: Record<number, string> = {};
   @state() private busyStep = -1;
+  /** The step whose text is shown: the one after the last performed (or the one the person picked). */
+  @state() private current = 0;
 
   static override styles = [theme, css`
     :host { display: block; }
     .pick { display: grid; gap: 6px; }
     .pick button { text-align: left; white-space: normal; }
     .pick small { display: block; color: var(--muted); }
-    ol { padding-left: 0; list-style: none; margin: 10px 0; display: grid; gap: 10px; counter-reset: step; }
-    li { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; counter-increment: step; }
-    li::before { content: counter(step) '. '; font-weight: 700; color: var(--accent); }
+    h2 { margin: 8px 0 4px; }
+    .summary { font-size: 14px; margin-bottom: 6px; }
+    ol { padding-left: 0; list-style: none; margin: 6px 0; display: grid; gap: 5px; counter-reset: step; }
+    li { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 4px 8px; counter-increment: step;
+      display: grid; grid-template-columns: 22px 1fr; column-gap: 4px; align-items: center; }
+    li::before { content: counter(step) '.'; font-weight: 700; color: var(--accent); }
+    li.current { border-color: var(--accent); padding: 6px 8px; }
+    li.current::before { align-self: start; }
+    .line { display: flex; gap: 8px; align-items: center; min-width: 0; }
     .where { font-size: 12px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--warn); }
-    .step-text { margin: 4px 0 6px; }
-    .result { font-size: 13px; min-height: 18px; margin-top: 4px; color: var(--muted); }
+    .step-text { margin: 2px 0 6px; font-size: 14px; }
+    li:not(.current) button { padding: 2px 10px; font-size: 14px; }
+    .result { font-size: 13px; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
     .result.failed { color: var(--bad); }
   `];
 
@@ -40,7 +51,7 @@ export class LessonsView extends LitElement {
     if (!lesson) {
       return html`<h2>Lessons</h2>
         <p class="muted">Short guided scenarios. Open 3-5 tabs (or laptops) on the same address first.</p>
-        <div class="pick">${lessons.map((l) => html`<button @click=${() => { this.open(l.id); this.results = {}; }}>
+        <div class="pick">${lessons.map((l) => html`<button @click=${() => { this.open(l.id); this.results = {}; this.current = 0; }}>
           <strong>${l.title}</strong><small>${l.tabs}: ${l.summary}</small></button>`)}</div>`;
     }
     return this.renderLesson(lesson);
@@ -54,17 +65,22 @@ export class LessonsView extends LitElement {
   private renderLesson(lesson: Lesson) {
     const members = this.snapshot?.members.filter((m) => m.status !== 'left').length ?? 0;
     return html`<div class="row"><button @click=${() => { this.open(''); }}>← All lessons</button></div>
-      <h2 style="margin-top:10px">${lesson.title}</h2>
-      <p class="muted">${lesson.summary}</p>
+      <h2>${lesson.title}</h2>
+      <p class="muted summary">${lesson.summary}</p>
       ${members < 3 ? html`<p class="warning">Only ${members} node${members === 1 ? '' : 's'} in the ring: open at least 3 tabs.</p>` : nothing}
       <ol>${lesson.steps.map((step, i) => {
         const result = this.results[i];
-        return html`<li data-testid="lesson-step">
-          <span class="where">${step.where}</span>
-          <p class="step-text">${step.text}</p>
-          <button class="primary" ?disabled=${this.busyStep >= 0} @click=${() => this.perform(i, step.action)}>${step.button}</button>
-          <div class="result ${result?.startsWith('failed') ? 'failed' : ''}" role="status">${result ?? ''}</div>
-        </li>`;
+        const current = i === Math.min(this.current, lesson.steps.length - 1);
+        const button = html`<button class="primary" ?disabled=${this.busyStep >= 0} @click=${() => this.perform(i, step.action)}>${step.button}</button>`;
+        const said = html`<span class="result ${result?.startsWith('failed') ? 'failed' : ''}" role="status" title=${result ?? ''}>${result ?? ''}</span>`;
+        return current
+          ? html`<li data-testid="lesson-step" class="current"><div>
+              <span class="where">${step.where}</span>
+              <p class="step-text">${step.text}</p>
+              <div class="line">${button}${said}</div></div></li>`
+          : html`<li data-testid="lesson-step" title=${`${step.where}: ${step.text}`}
+              @click=${(e: Event) => { if (!(e.target instanceof HTMLButtonElement)) this.current = i; }}>
+              <div class="line">${button}${result === undefined ? html`<span class="where">${step.where}</span>` : nothing}${said}</div></li>`;
       })}</ol>`;
   }
 
@@ -74,6 +90,7 @@ export class LessonsView extends LitElement {
     try {
       const text = await this.run(action);
       this.results = { ...this.results, [index]: text };
+      this.current = index + 1;
     } finally {
       this.busyStep = -1;
     }

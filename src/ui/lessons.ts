@@ -19,7 +19,6 @@ export type LessonAction =
   | { readonly kind: 'configure'; readonly n?: number; readonly r?: number; readonly w?: number }
   | { readonly kind: 'capacity'; readonly capacity: number }
   | { readonly kind: 'leave' }
-  | { readonly kind: 'join' }
   | { readonly kind: 'wipe' }
   | { readonly kind: 'show'; readonly view: ViewName };
 

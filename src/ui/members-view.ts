@@ -42,7 +42,7 @@ export class MembersView extends LitElement {
             ${m.id}${m.id === s.self.id ? ' (this tab)' : ''}</td>
           <td><span class="pill ${m.status}">${m.status}</span></td>
           <td class="num">${m.id === s.self.id ? '—' : format.age(m.heartbeatAgeMs)}</td>
-          <td class="mono">${m.host}</td>
+          <td class="mono" title=${m.host}>${format.hostLabel(m.host)}</td>
           <td class="num">${m.capacity}</td>
           <td class="num">${m.partitionsOwned}</td>
           <td class="num">${m.keysHeld ?? '?'}</td>
@@ -56,7 +56,7 @@ export class MembersView extends LitElement {
             @input=${(e: Event) => { this.capacity = (e.target as HTMLInputElement).value; }}>
           <button @click=${this.onCapacity}>Set capacity</button>
           <span class="spacer"></span>
-          ${left ? html`<button class="primary" @click=${() => this.act('join', () => this.backend?.join())}>Join the ring</button>`
+          ${left ? html`<span class="muted">Out of the ring. A node that left comes back only as a new life: wipe its storage.</span>`
             : html`<button class="danger" @click=${() => this.act('leave', () => this.backend?.leave())}>Leave the ring</button>`}
         </div>
         <div class="msg" role="status">${this.message}</div>

@@ -42,6 +42,27 @@ export class PartitionControl extends LitElement {
     .unreach { opacity: 0.45; text-decoration: line-through; }
   `];
 
+  /** The room's split last seen, so the buttons follow a split or heal made from any tab. */
+  private seenGroups = '';
+
+  override willUpdate(): void {
+    const groups = JSON.stringify(this.snapshot?.faults.groups ?? []);
+    if (groups !== this.seenGroups) {
+      this.seenGroups = groups;
+      this.groupOf = {};
+    }
+  }
+
+  /** The group a node's buttons show: the person's choice, else its group in the active split (the rest last). */
+  private shownGroup(id: string): number {
+    const chosen = this.groupOf[id];
+    if (chosen !== undefined) return chosen;
+    const groups = this.snapshot?.faults.groups ?? [];
+    if (groups.length === 0) return 0;
+    const i = groups.findIndex((g) => g.includes(id));
+    return Math.min(i < 0 ? groups.length : i, groupNames.length - 1);
+  }
+
   override render() {
     const s = this.snapshot;
     if (!s) return nothing;
@@ -60,7 +81,7 @@ export class PartitionControl extends LitElement {
         <div class="panel">
           <h3>Split into groups</h3>
           <div class="groups">${ids.map((id) => html`<span class="mono"><span class="dot" style="background:${format.colorsOf(this.snapshot)(id)}"></span> ${id}${id === s.self.id ? ' (this tab)' : ''}</span>
-            <span class="seg" role="group" aria-label=${`group of ${id}`}>${groupNames.map((g, i) => html`<button aria-pressed=${(this.groupOf[id] ?? 0) === i ? 'true' : 'false'}
+            <span class="seg" role="group" aria-label=${`group of ${id}`}>${groupNames.map((g, i) => html`<button aria-pressed=${this.shownGroup(id) === i ? 'true' : 'false'}
               @click=${() => { this.groupOf = { ...this.groupOf, [id]: i }; }}>${g}</button>`)}</span>`)}</div>
           <button class="danger" @click=${() => this.split(ids)}>Split</button>
         </div>
@@ -86,7 +107,7 @@ export class PartitionControl extends LitElement {
   }
 
   private split(ids: readonly string[]): void {
-    const groups = groupNames.map((_, i) => ids.filter((id) => (this.groupOf[id] ?? 0) === i)).filter((g) => g.length > 0);
+    const groups = groupNames.map((_, i) => ids.filter((id) => this.shownGroup(id) === i)).filter((g) => g.length > 0);
     if (groups.length < 2) {
       this.message = 'Put at least one node in another group first.';
       return;

@@ -51,12 +51,42 @@ export class RingView extends LitElement {
     dd { margin: 0; }
     .err { min-height: 22px; }
     .note { font-size: 13px; }
+    .moved-text { min-height: 22px; color: var(--warn); }
+    path.moved { animation: flash 0.5s ease-in-out 6 alternate; }
+    @keyframes flash { from { fill-opacity: 0.95; } to { fill-opacity: 0.1; } }
   `];
 
   private lastProbeMs = 0;
+  /** The owners array of the previous snapshot this view was given, to diff against the next one. */
+  private previousOwners: readonly string[] = [];
+  /** Partitions whose owner changed in the last membership change (they flash), and the sentence about it. */
+  @state() private moved: ReadonlySet<number> = new Set();
+  @state() private movedText = '';
+
+  /**
+   * After a membership change, which partitions moved: a diff of two owners arrays the snapshots give (no
+   * ring logic here). The ideal is Q / (S + 1) when a ring of S nodes gains or loses one (consistent
+   * hashing moves only the joiner's or leaver's share).
+   */
+  private diffOwners(owners: readonly string[]): void {
+    const before = this.previousOwners;
+    this.previousOwners = owners;
+    if (before.length === 0 || before.length !== owners.length) return;
+    const moved = new Set<number>();
+    owners.forEach((o, p) => { if (o !== before[p]) moved.add(p); });
+    if (moved.size === 0) return;
+    const nodesBefore = new Set(before).size;
+    const nodesAfter = new Set(owners).size;
+    const larger = Math.max(nodesBefore, nodesAfter);
+    const q = owners.length;
+    const ideal = nodesBefore === nodesAfter ? '' : ` (ideal ${q}/${larger} = ${Math.round(q / larger)})`;
+    this.moved = moved;
+    this.movedText = `${moved.size} of ${q} moved${ideal}`;
+  }
 
   /** The located key's holders and fallbacks change with the cluster: refresh them about once a second. */
   override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('snapshot') && this.snapshot) this.diffOwners(this.snapshot.owners);
     if (changed.has('snapshot') && this.located && !this.hidden && performance.now() - this.lastProbeMs > 1000) {
       void this.probe(this.located.key);
     }
@@ -90,6 +120,7 @@ export class RingView extends LitElement {
           </form>
           <div class="err error" role="status">${this.error}</div>
           ${this.located ? this.renderLocation(this.located.key, this.located.where) : html`<p class="muted">Type a key to see its partition and replicas.</p>`}
+          <div class="moved-text" role="status" data-testid="moved">${this.movedText}</div>
           ${this.renderLegend(s)}
         </div>
       </div>`;
@@ -104,7 +135,7 @@ export class RingView extends LitElement {
     const [lx, ly] = probe === undefined ? [0, 0] : polar(inner - 26, (probe + 0.5) / q);
     return svg`<svg viewBox="0 0 ${size} ${size}" role="img" aria-label="Hash ring, partitions colored by owner">
       ${s.owners.map((owner, p) => svg`<path d=${sector(inner, outer, p / q, (p + 1) / q)}
-        fill=${color(owner)} fill-opacity=${reachable.has(owner) ? 0.95 : 0.25}
+        fill=${color(owner)} fill-opacity=${reachable.has(owner) ? 0.95 : 0.25} class=${this.moved.has(p) ? 'moved' : ''}
         stroke="#0f1419" stroke-width="1"><title>partition ${p}: ${owner}</title></path>`)}
       ${s.owners.map((owner, p) => owner === s.self.id
         ? svg`<path d=${sector(outer + 3, outer + 9, p / q, (p + 1) / q)} fill="#ffffff"></path>` : nothing)}

@@ -42,7 +42,7 @@ export class SiblingCard extends LitElement {
         : html`<div class="value" data-testid="sibling-value">${v.text ?? ''}</div>`}
       <dl>
         <dt>vector clock</dt>
-        <dd class="mono" data-testid="sibling-clock">${format.clock(v.clock)}</dd>
+        <dd class="mono" data-testid="sibling-clock" title=${format.fullClock(v.clock)}>${format.clock(v.clock)}</dd>
         <dt>returned by</dt>
         <dd class="chips">${v.replicas.map((id) => html`<span class="chip">
           <span class="dot" style="background:${this.colors(id)}"></span>${format.shortId(id)}</span>`)}</dd>

@@ -109,7 +109,7 @@ test('sloppy quorum and hinted handoff, across real tabs', async ({ browser }) =
   await view(n1, 'Partitions');
   await n1.page.getByLabel('node to isolate').selectOption(victim);
   await n1.page.getByRole('button', { name: 'Isolate', exact: true }).click();
-  for (const tab of tabs) await expect(banner(tab), `banner on ${tab.id}`).toHaveText(`⚠ isolated: ${victim}`);
+  for (const tab of tabs) await expect(banner(tab), `banner on ${tab.id}`).toHaveText(tab.id === victim ? '⚠ isolated: this tab' : `⚠ isolated: ${victim}`);
   await expect(n1.page.locator('partition-control .chip.unreach')).toHaveCount(1, { timeout: reactTimeoutMs });
   await shot(n1, 'handoff-2-isolated');
   await shot(byId.get(victim)!, 'handoff-2-isolated-victim-tab');

@@ -1,13 +1,27 @@
 /**
  * Values are text, never markup: keys and values that look like HTML are stored, read back as siblings,
  * shown on the timeline, and nothing they contain runs or becomes an element. And a tab that cannot reach
- * the signaling server says so and keeps serving.
+ * the signaling server says so and keeps serving. The app runs over four real nodes in the page
+ * (test/e2e/ui-fixture).
  */
 import { expect, test, type Page } from '@playwright/test';
 import { startServer, type RunningServer } from '../../signaling/server.js';
 import { buildUiFixture } from './ui-fixture/build.js';
 
 let server: RunningServer;
+
+interface FixtureWindow {
+  fixture?: { show(id: string): void; settled(): boolean; setSignaling(id: string, state: string, detail: string): void };
+}
+
+/** Opens the fixture (four real nodes in the page) and waits until the ring has formed on every node. */
+async function open(page: Page): Promise<void> {
+  page.on('pageerror', (error) => { console.error(`page error: ${error.message}`); });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto(`${server.url}/index.html`);
+  await page.waitForFunction(() => (window as FixtureWindow).fixture?.settled() === true);
+  await expect(page.getByTestId('self-id')).toHaveText('n1');
+}
 
 test.beforeAll(async () => {
   server = await startServer({ port: 0, staticDir: await buildUiFixture('ui-fixture-safety') });
@@ -20,7 +34,7 @@ const view = (page: Page, name: string) =>
   page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name, exact: true }).click();
 
 async function tab(page: Page, id: string): Promise<void> {
-  await page.evaluate((node) => (window as unknown as { fixture: { show(id: string): void } }).fixture.show(node), id);
+  await page.evaluate((node) => (window as FixtureWindow).fixture!.show(node), id);
   await expect(page.getByTestId('self-id')).toHaveText(id);
 }
 
@@ -45,14 +59,13 @@ const svgPayload = '<svg onload="window.__pwned = (window.__pwned || 0) + 10"><c
 test('markup in keys and values is shown as text and never runs', async ({ page }) => {
   const dialogs: string[] = [];
   page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
-  await page.goto(`${server.url}/index.html`);
-  await expect(page.getByTestId('self-id')).toHaveText('tab-amber');
+  await open(page);
 
   // Two concurrent writes under a partition, so both payloads come back as siblings side by side.
   await view(page, 'Partitions');
-  for (const id of ['tab-cedar', 'tab-dune']) await page.getByRole('group', { name: `group of ${id}` }).getByRole('button', { name: 'B' }).click();
+  for (const id of ['n3', 'n4']) await page.getByRole('group', { name: `group of ${id}` }).getByRole('button', { name: 'B' }).click();
   await page.getByRole('button', { name: 'Split', exact: true }).click();
-  for (const [id, value] of [['tab-amber', imgPayload], ['tab-cedar', svgPayload]] as const) {
+  for (const [id, value] of [['n1', imgPayload], ['n3', svgPayload]] as const) {
     await tab(page, id);
     await view(page, 'Key console');
     await page.getByLabel('Key', { exact: true }).fill(imgPayload);
@@ -62,10 +75,15 @@ test('markup in keys and values is shown as text and never runs', async ({ page 
   }
   await view(page, 'Partitions');
   await page.getByRole('button', { name: 'Heal everything' }).click();
+  await expect(page.getByTestId('fault-banner')).toHaveText('Network healthy: every node can reach every other.');
   await view(page, 'Key console');
-  await page.getByRole('button', { name: 'Get', exact: true }).click();
-  await expect(page.getByTestId('sibling')).toHaveCount(2);
-  await expect(page.getByTestId('sibling-value')).toHaveText([imgPayload, svgPayload]);
+  // Both versions reach a read once the replicas have exchanged them: read again until they do.
+  await expect.poll(async () => {
+    await page.getByRole('button', { name: 'Get', exact: true }).click();
+    await expect(page.getByTestId('outcome')).toHaveText(/^Read /);
+    return page.getByTestId('sibling').count();
+  }, { intervals: [500], message: 'a read returns both siblings' }).toBe(2);
+  expect((await page.getByTestId('sibling-value').allTextContents()).sort()).toEqual([imgPayload, svgPayload].sort());
   await expect(page.getByText(`${imgPayload}: 2 siblings (concurrent writes)`)).toBeVisible();
 
   // The ring's probe and the timeline show the key as text too.
@@ -90,10 +108,9 @@ test('markup in keys and values is shown as text and never runs', async ({ page 
 });
 
 test('a tab that cannot reach the signaling server says so and keeps serving', async ({ page }) => {
-  await page.goto(`${server.url}/index.html`);
+  await open(page);
   await expect(page.getByTestId('signaling')).toHaveText('signaling connected');
-  await page.evaluate(() => (window as unknown as { fixture: { setSignaling(id: string, s: string, d: string): void } })
-    .fixture.setSignaling('tab-amber', 'error', 'WebSocket closed: connection refused'));
+  await page.evaluate(() => (window as FixtureWindow).fixture!.setSignaling('n1', 'closed', 'WebSocket closed: connection refused'));
   await expect(page.getByTestId('signaling')).toHaveText(
     'signaling server unreachable: still serving over open connections (WebSocket closed: connection refused)');
   await view(page, 'Key console');
@@ -103,11 +120,15 @@ test('a tab that cannot reach the signaling server says so and keeps serving', a
   await expect(page.getByTestId('outcome')).toHaveText('Stored still-here.');
   await page.getByRole('button', { name: 'Get', exact: true }).click();
   await expect(page.getByTestId('sibling-value')).toHaveText('yes');
+  // Without the server this tab cannot change the room's fault rules, and says so.
+  await view(page, 'Partitions');
+  await page.getByRole('button', { name: 'Heal everything' }).click();
+  await expect(page.getByTestId('partition-message')).toHaveText('heal failed: cannot change fault rules: the signaling server is not connected');
   await page.screenshot({ path: 'test-results/ui/safety-signaling-down.png' });
 });
 
 test('the settings warn while R + W <= N, and the lesson panel is keyboard operable', async ({ page }) => {
-  await page.goto(`${server.url}/index.html`);
+  await open(page);
   await view(page, 'Settings');
   const warning = page.getByTestId('rw-warning');
   await expect(warning).toHaveText(/R \+ W = 4 > N = 3/);

@@ -1,0 +1,57 @@
+/**
+ * The UI's pure formatting: a node's color is a function of its id alone (so a join repaints nobody),
+ * host labels, context fingerprints, clocks without one-write actors, and the "life" wording.
+ */
+import { describe, expect, it } from 'vitest';
+import * as format from '../../src/ui/format.js';
+
+describe('nodeColor', () => {
+  it('depends on the id alone: the same id, the same color, whoever else is in the cluster', () => {
+    const before = ['n1', 'n2', 'n3'].map(format.nodeColor);
+    const after = ['n1', 'n2', 'n3', 'n4'].map(format.nodeColor);
+    expect(after.slice(0, 3)).toEqual(before);
+    // The snapshot's color function ignores the member list.
+    const three = format.colorsOf({ members: [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }] });
+    const four = format.colorsOf({ members: [{ id: 'n0' }, { id: 'n1' }, { id: 'n2' }, { id: 'n3' }] });
+    for (const id of ['n1', 'n2', 'n3']) expect(four(id)).toBe(three(id));
+  });
+
+  it('gives the server default names n1 ... n12 twelve different palette colors', () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `n${i + 1}`);
+    const colors = ids.map(format.nodeColor);
+    expect(new Set(colors).size).toBe(12);
+    for (const c of colors) expect(format.palette).toContain(c);
+  });
+
+  it('maps any id into the palette', () => {
+    for (const id of ['peer-a1', 'tab-amber', 'x', 'n1@123456789012', 'ñandú']) expect(format.palette).toContain(format.nodeColor(id));
+  });
+});
+
+describe('labels', () => {
+  it.each([
+    ['k3f9a1c2e7d4', 'k3f9'],
+    ['peer-7f3a9c', 'peer'],
+    ['ab', 'ab'],
+  ])('hostLabel(%s) = %s', (host, label) => expect(format.hostLabel(host)).toBe(label));
+
+  it('fingerprints a context in 4 hex digits, the same text always alike', () => {
+    expect(format.fingerprint('some context')).toMatch(/^[0-9a-f]{4}…$/);
+    expect(format.fingerprint('some context')).toBe(format.fingerprint('some context'));
+    expect(format.fingerprint('some context')).not.toBe(format.fingerprint('other context'));
+  });
+
+  it('shows clocks without one-write actors, and epochs only where a node has two lives', () => {
+    expect(format.clock({ 'n1@123456789012': 2, '~9f2c@123456789012': 1, 'n3@55': 1 })).toBe('n1:2 · n3:1');
+    expect(format.clock({ '~9f2c@1': 1 })).toBe('(one-off writes only)');
+    expect(format.clock({})).toBe('(empty clock)');
+    expect(format.clock({ 'n1@111122223333': 1, 'n1@999988887777': 4 })).toBe('n1@…3333:1 · n1@…7777:4');
+    expect(format.fullClock({ 'n1@1': 2, '~ab@1': 1 })).toBe('n1@1:2 ~ab@1:1');
+  });
+
+  it('says "life" for epoch and incarnation', () => {
+    expect(format.plainWords('n3 is alive (epoch 123456789, incarnation 2)')).toBe('n3 is alive (life …6789.2)');
+    expect(format.plainWords('ready: joined through n2 at epoch 42')).toBe('ready: joined through n2 at life …42');
+    expect(format.plainWords('refuted being suspect: incarnation 3')).toBe('refuted being suspect: life update 3');
+  });
+});
