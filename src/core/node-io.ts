@@ -12,7 +12,7 @@
  * possibly after it has fed later inputs: the core must account for exactly those steps.
  */
 import type { Message } from './messages.js';
-import type { ClusterConfig, HostId, MemberStatus, NodeId, Value, VClock, Version } from './types.js';
+import type { ClusterConfig, HostId, MemberStatus, NodeId, Value, VClock, Version, Zone } from './types.js';
 
 /** Opaque to clients: an encoded vector clock summarising the versions a get returned. */
 export type Context = string;
@@ -79,6 +79,8 @@ export interface MemberView {
   readonly incarnation: number;
   readonly heartbeat: number;
   readonly status: MemberStatus;
+  /** Absent: 'tab' (types.Zone). */
+  readonly zone?: Zone;
   /** Local tick at which this node last saw the member's heartbeat advance. */
   readonly lastHeardTick: number;
 }
