@@ -89,26 +89,29 @@ describe('placement: two zones', () => {
   });
 
   // What a move must cost: the tab-only ring's own moves (ownership does not depend on zones), plus, per
-  // list, at most one slot for the zone rule (a peer entering, or the tab it once displaced coming back).
+  // list, at most two slots for the zone rule: another peer taking the zone slot, and the tab a peer once
+  // displaced coming back when the walk itself now holds a peer (or its displacer moved).
   it.each([
     { move: 'the first peer joins 6 tabs', before: tabs(6), after: [...tabs(6), peer('p1')] },
     { move: 'a second peer joins', before: [...tabs(6), peer('p1')], after: [...tabs(6), peer('p1'), peer('p2')] },
     { move: 'a peer leaves, one stays', before: [...tabs(6), peer('p1'), peer('p2')], after: [...tabs(6), peer('p1')] },
     { move: 'a tab joins beside a peer', before: [...tabs(6), peer('p1')], after: [...tabs(7), peer('p1')] },
     { move: 'a tab leaves beside two peers', before: [...tabs(6), peer('p1'), peer('p2')], after: [...tabs(5), peer('p1'), peer('p2')] },
-  ])('$move: moves what the tab-only ring moves, plus at most one slot per list', ({ before, after }) => {
+  ])('$move: moves what the tab-only ring moves, plus at most two slots per list', ({ before, after }) => {
     const [old, now] = [replicasOf(before, 3), replicasOf(after, 3)];
     const [oldPlain, nowPlain] = [replicasOf(zoneFree(before), 3), replicasOf(zoneFree(after), 3)];
     let [moves, plainMoves] = [0, 0];
     for (let p = 0; p < q; p++) {
       const [m, pm] = [added(now[p] ?? [], old[p] ?? []).length, added(nowPlain[p] ?? [], oldPlain[p] ?? []).length];
-      expect(m).toBeLessThanOrEqual(pm + 1);
+      expect(m).toBeLessThanOrEqual(pm + 2);
       moves += m;
       plainMoves += pm;
     }
-    // Entering every list is the least a first peer must do (q slots); the rule adds little beyond it.
-    if (!before.some((m) => m.zone === 'peer')) expect(moves).toBeGreaterThanOrEqual(q);
-    expect(moves).toBeLessThanOrEqual(plainMoves + q);
+    // Entering every list is the least a first peer must do (q slots); later moves add a third of that at
+    // most (measured: 6 tabs + peers, q = 64: +15 slots for a peer's join or leave, -10..+8 for a tab's).
+    const firstPeer = !before.some((m) => m.zone === 'peer');
+    if (firstPeer) expect(moves).toBeGreaterThanOrEqual(q);
+    expect(moves).toBeLessThanOrEqual(plainMoves + (firstPeer ? q : q / 3));
   });
 
   it('the first peer enters every list and moves little else', () => {
