@@ -72,14 +72,12 @@ test.afterAll(async () => {
 });
 
 test('two always-on peers keep 200 keys written by tabs that all closed, through a SIGKILL and a SIGTERM', async ({ browser }) => {
-  test.setTimeout(300_000);
-  const t0 = Date.now();
-  const phase = (name: string) => console.log(`PHASE ${name} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  // Minutes, not seconds, on a loaded 2-core machine (five nodes, three Chromium contexts); no step is timed.
+  test.setTimeout(420_000);
   for (const id of ['p1', 'p2']) peers.push(start({ id, dataDir: path.join(workDir, id) }));
   const [p1, p2] = peers as [PeerProcess, PeerProcess];
   for (const peer of peers) await waitForLine(peer, /^loaded 0 keys .* from /m);
 
-  phase('const tabs: Tab[] = ');
   const tabs: Tab[] = [];
   for (const id of ['t1', 't2', 't3']) tabs.push(await openTab(await browser.newContext(), server.url, id, room));
   const everyone = ['p1', 'p2', 't1', 't2', 't3'];
@@ -91,7 +89,6 @@ test('two always-on peers keep 200 keys written by tabs that all closed, through
   await expect(tabs[0]!.page.getByTestId('members').getByTestId('always-on')).toHaveCount(2);
   for (const peer of peers) await waitForLine(peer, /members 5 alive of 5 \(2 always-on\)/);
 
-  phase('// 200 keys from the');
   // 200 keys from the three tabs, a few at a time; every put must be acknowledged.
   for (let i = 0; i < keys.length; i += 10) {
     await Promise.all(keys.slice(i, i + 10).map((key, j) => {
@@ -99,7 +96,6 @@ test('two always-on peers keep 200 keys written by tabs that all closed, through
       return tab.page.evaluate(async ([k, v]) => { await window.kv.put(k, v); }, [key, `value of ${key}`] as const);
     }));
   }
-  phase('await closeAll(tabs)');
   await closeAll(tabs);
 
   // p1 dies without warning; p2 is stopped cleanly and must exit 0 having closed its store.
@@ -110,7 +106,6 @@ test('two always-on peers keep 200 keys written by tabs that all closed, through
   expect(p2.log).toMatch(/SIGTERM: stopping/);
   expect(p2.log).toMatch(/stopped: .* closed/);
 
-  phase('peers.splice(0, 2');
   peers.splice(0, 2, start(p1), start(p2));
   const [q1, q2] = peers as [PeerProcess, PeerProcess];
   // Both reload what they held from disk; between them, every key (each is on at least one peer).
@@ -118,11 +113,9 @@ test('two always-on peers keep 200 keys written by tabs that all closed, through
   const loaded = [q1, q2].map((p) => Number(/^loaded (\d+) keys/m.exec(p.log)?.[1]));
   expect((loaded[0] ?? 0) + (loaded[1] ?? 0)).toBeGreaterThanOrEqual(keys.length);
 
-  phase('const reader = await');
   const reader = await openTab(await browser.newContext(), server.url, 't4', room);
   // Until the closed tabs are suspected, a read would still be sent to them: wait for the healthy three.
   await expect.poll(() => aliveMembers(reader), { timeout: convergeTimeoutMs }).toEqual(['p1', 'p2', 't4']);
-  phase('const missing: strin');
   const missing: string[] = [];
   for (let i = 0; i < keys.length; i += 20) {
     const got = await reader.page.evaluate(async (batch) => Promise.all(batch.map(async (k) => {
@@ -131,7 +124,6 @@ test('two always-on peers keep 200 keys written by tabs that all closed, through
     })), keys.slice(i, i + 20));
     for (const { k, values } of got) if (values.length !== 1 || values[0] !== `value of ${k}`) missing.push(`${k}: ${JSON.stringify(values)}`);
   }
-  phase('expect(missing).toEq');
   expect(missing).toEqual([]);
   await closeAll([reader]);
 });
