@@ -204,13 +204,20 @@ function toFallback(state: NodeState, op: WriteOp, owner: NodeId, why: string): 
 
 /** Answers the client once W copies are durable; forgets the write once every target answered. */
 function settle(state: NodeState, op: WriteOp): void {
-  if (!op.replied && quorum.decide(op.acked.size, op.w, state.tick - op.startTick, state.tuning.requestTimeoutTicks) === 'won') {
+  if (!op.replied && quorum.decide(op.acked.size, op.w, state.tick - op.startTick, state.tuning.requestTimeoutTicks) === 'won'
+    && !peerCopyNeeded(state, op)) {
     op.replied = true;
     state.counters.writesAcked++;
     fx.trace(state, 'ack', () => `${op.op} ${op.key} acknowledged by ${[...op.acked].sort().join(', ')}`);
     answer(state, op.origin, { ok: true, op: op.op, context: dvv.toContext(state.conflictMode === 'dvv' ? contextAfterWrite(op.version) : dvv.clockOf(op.version)), warnings: op.warnings });
   }
   if (op.replied && op.acked.size >= op.n) state.writes.delete(op.opId);
+}
+
+/** The always-on rule (quorum.peerCopyNeeded): W is not enough while a peer this write went to may still answer. */
+function peerCopyNeeded(state: NodeState, op: WriteOp): boolean {
+  const awaiting = [...op.sentTo.keys()].filter((to) => !op.acked.has(to) && !op.timedOut.has(to));
+  return quorum.peerCopyNeeded((id) => state.members.get(id)?.zone === 'peer', op.acked, awaiting);
 }
 
 export function onStoreAck(state: NodeState, from: NodeId, msg: { opId: number; key: string; digests: readonly string[]; ok: boolean; error: string }): boolean {
@@ -227,6 +234,7 @@ export function onStoreAck(state: NodeState, from: NodeId, msg: { opId: number; 
   if (target !== undefined && !op.timedOut.has(from)) {
     op.timedOut.add(from);
     toFallback(state, op, target.owner, `refused (${msg.error})`);
+    settle(state, op); // a refusing peer no longer holds the write back (peerCopyNeeded)
   }
   return true;
 }
@@ -238,7 +246,9 @@ export function tickWrites(state: NodeState): void {
       if (op.acked.has(to) || op.timedOut.has(to) || state.tick - target.sentTick < state.tuning.replicaTimeoutTicks) continue;
       op.timedOut.add(to);
       toFallback(state, op, target.owner, `did not acknowledge within ${state.tuning.replicaTimeoutTicks} ticks`);
+      settle(state, op); // a silent peer no longer holds the write back (peerCopyNeeded)
     }
+    if (!state.writes.has(op.opId)) continue;
     if (state.tick - op.startTick < state.tuning.requestTimeoutTicks) continue;
     if (!op.replied) answer(state, op.origin, quorum.writeLost(op.acked.size, op.w));
     state.writes.delete(op.opId);

@@ -87,15 +87,15 @@ export function healthy(state: NodeState, id: NodeId): boolean {
 /** Rebuilds the ring when the set of members in it (everyone not left) changed. */
 export function refreshRing(state: NodeState): void {
   const inRing = [...state.members.values()].filter((m) => m.status !== 'left').sort((a, b) => (a.id < b.id ? -1 : 1));
-  const signature = `${state.config.partitions}|${inRing.map((m) => `${m.id}/${m.host}/${m.capacity}`).join(',')}`;
+  const signature = `${state.config.partitions}|${inRing.map((m) => `${m.id}/${m.host}/${m.capacity}/${m.zone ?? 'tab'}`).join(',')}`;
   if (signature === state.ringSignature) return;
   state.ringSignature = signature;
-  state.ring = ring.build(inRing.map((m) => ({ id: m.id, host: m.host, capacity: m.capacity })), state.config.partitions);
+  state.ring = ring.build(inRing.map((m) => ({ id: m.id, host: m.host, capacity: m.capacity, ...(m.zone === 'peer' ? { zone: m.zone } : {}) })), state.config.partitions);
   fx.trace(state, 'member', () => `ring rebuilt over ${inRing.length} members`);
 }
 
 function toWire(m: MemberView): MemberWire {
-  return { id: m.id, host: m.host, capacity: m.capacity, epoch: m.epoch, life: m.life, incarnation: m.incarnation, heartbeat: m.heartbeat, status: m.status };
+  return { id: m.id, host: m.host, capacity: m.capacity, epoch: m.epoch, life: m.life, incarnation: m.incarnation, heartbeat: m.heartbeat, status: m.status, ...(m.zone === 'peer' ? { zone: m.zone } : {}) };
 }
 
 export function gossipMessage(state: NodeState, wantReply: boolean): MessageOf<'gossip'> {

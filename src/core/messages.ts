@@ -51,6 +51,8 @@ export const memberSchema = s.object({
   incarnation: s.uint(),
   heartbeat: s.uint(),
   status: s.enumOf(['alive', 'suspect', 'dead', 'left'] as const),
+  /** types.Zone; absent for a tab (added last: the codec writes fields in order). */
+  zone: s.optional(s.enumOf(['tab', 'peer'] as const)),
 });
 
 export const configSchema = s.object({ n: s.uint(), r: s.uint(), w: s.uint(), partitions: s.uint() });

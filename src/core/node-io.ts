@@ -19,7 +19,7 @@
  * replica.ts) starts a new one, the only times a node drops data it held.
  */
 import type { Message } from './messages.js';
-import type { Dot, HostId, MemberStatus, NodeId, StoredConfig, Value, Version, VV } from './types.js';
+import type { Dot, HostId, MemberStatus, NodeId, StoredConfig, Value, Version, VV, Zone } from './types.js';
 
 /** Opaque to clients: an encoded version vector joining the clocks of the versions a get returned (dvv.ts, `c2.`). */
 export type Context = string;
@@ -93,6 +93,8 @@ export interface MemberView {
   readonly incarnation: number;
   readonly heartbeat: number;
   readonly status: MemberStatus;
+  /** Absent: 'tab' (types.Zone). */
+  readonly zone?: Zone;
   /** Local tick at which this node last saw the member's heartbeat advance. */
   readonly lastHeardTick: number;
 }

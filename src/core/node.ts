@@ -34,7 +34,7 @@ import * as ring from './ring.js';
 import * as rngModule from './rng.js';
 import type { ClockPolicy } from './siblings.js';
 import * as storeIndex from './store-index.js';
-import { defaultClusterConfig, type ClusterConfig, type HostId, type NodeId, type Version } from './types.js';
+import { defaultClusterConfig, type ClusterConfig, type HostId, type NodeId, type Version, type Zone } from './types.js';
 
 export type { NodeState } from './node-state.js';
 export { snapshot, type NodeSnapshot } from './snapshot.js';
@@ -43,6 +43,8 @@ export interface NodeOptions {
   readonly id: NodeId;
   readonly host: HostId;
   readonly capacity: number;
+  /** 'peer' for an always-on headless peer; absent for a tab. */
+  readonly zone?: Zone;
   readonly seeds: readonly NodeId[];
   readonly rngSeed: number;
   readonly now: number;
@@ -88,7 +90,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
   // Entries persisted before lives existed read as life 0.
   for (const m of stored.members ?? []) if (m.id !== options.id) state.members.set(m.id, { ...m, life: m.life ?? 0, lastHeardTick: options.now });
   state.members.set(options.id, {
-    id: options.id, host: options.host, capacity: options.capacity, epoch, life: state.life,
+    id: options.id, host: options.host, capacity: options.capacity, epoch, life: state.life, ...(options.zone === 'peer' ? { zone: options.zone } : {}),
     // A restart raises the incarnation, so the new, lower heartbeat is not ignored as old news.
     incarnation: samePrevious !== undefined ? samePrevious.incarnation + 1 : 0,
     heartbeat: 0, status: 'alive', lastHeardTick: options.now,

@@ -33,3 +33,17 @@ export function writeLost(acked: number, w: number): { ok: false; error: string;
 export function readLost(replies: number, r: number): { ok: false; error: string; indeterminate: false } {
   return { ok: false, indeterminate: false, error: `read quorum not reached: ${replies} of ${r} replied` };
 }
+
+/**
+ * The always-on rule (DESIGN.md, Decisions): while a peer is reachable, a write is acknowledged only once at
+ * least one peer holds a durable copy, so a lab whose tabs all close right after writing keeps every
+ * acknowledged key. `acked` are the nodes with a durable copy (the coordinator included when its own commit
+ * counts); `awaiting` the targets the write went to that have neither answered nor timed out or refused.
+ * A peer that stops answering leaves `awaiting` at its replica timeout, and then W alone decides: the rule
+ * never holds a write past the time a silent replica is given.
+ */
+export function peerCopyNeeded(isPeer: (id: string) => boolean, acked: Iterable<string>, awaiting: Iterable<string>): boolean {
+  for (const id of acked) if (isPeer(id)) return false;
+  for (const id of awaiting) if (isPeer(id)) return true;
+  return false;
+}

@@ -28,8 +28,8 @@
  * An empty member set gives a ring with `owners: []`: no partition has an owner and every preference list
  * is empty (a node alone before it has joined anything still has itself as a member, so this is rare).
  *
- * Preference lists (section 4.3 and 6.2) walk clockwise from a partition over the partition owners; see
- * `preferenceList`. They are cached per ring object and N in a WeakMap, so a look-up is a map hit.
+ * Preference lists (section 4.3 and 6.2) walk clockwise from a partition over the partition owners: see
+ * placement.ts (two zones, tabs and always-on peers).
  */
 import * as hash from './hash.js';
 import type { NodeId, RingMember } from './types.js';
@@ -42,12 +42,9 @@ export interface Ring {
   readonly members: readonly RingMember[];
 }
 
-export interface PreferenceList {
-  /** The N nodes that hold the partition's replicas, in clockwise order (the first owns the partition). */
-  readonly replicas: readonly NodeId[];
-  /** Every other member, in clockwise order: where a sloppy quorum looks when replicas are unreachable. */
-  readonly fallbacks: readonly NodeId[];
-}
+// Preference lists (which N members hold a partition, two zones) live in placement.ts; re-exported here so
+// callers keep reading `ring.preferenceList`.
+export { preferenceList, preferenceListForKey, replicaPartitions, type PreferenceList } from './placement.js';
 
 const twoPow32 = 4294967296;
 
@@ -205,82 +202,6 @@ export function partitionCounts(ring: Ring): ReadonlyMap<NodeId, number> {
   const counts = new Map<NodeId, number>(ring.members.map((m) => [m.id, 0]));
   for (const owner of ring.owners) counts.set(owner, (counts.get(owner) ?? 0) + 1);
   return counts;
-}
-
-/** Most distinct N values cached per ring (N is a cluster setting; a few values at most are in use). */
-const cachedNsMax = 8;
-const cache = new WeakMap<Ring, Map<number, Array<PreferenceList | undefined>>>();
-
-/** Members in clockwise order from a partition: distinct owners as first met, then members owning nothing (by id). */
-function clockwise(ring: Ring, partition: number): NodeId[] {
-  const seen = new Set<NodeId>();
-  for (let k = 0; k < ring.partitions && seen.size < ring.members.length; k++) {
-    seen.add(ring.owners[(partition + k) % ring.partitions] as NodeId);
-  }
-  for (const m of ring.members) seen.add(m.id);
-  return [...seen];
-}
-
-function computePreferenceList(ring: Ring, partition: number, n: number): PreferenceList {
-  if (ring.members.length === 0) return { replicas: [], fallbacks: [] };
-  const walk = clockwise(ring, partition);
-  const hostOf = new Map(ring.members.map((m) => [m.id, m.host]));
-  const picked = new Set<NodeId>();
-  const hosts = new Set<string>();
-  // First pass: one node per host, clockwise. Second pass: fill from repeated hosts, clockwise.
-  for (const id of walk) {
-    if (picked.size >= n) break;
-    const host = hostOf.get(id) as string;
-    if (!hosts.has(host)) {
-      hosts.add(host);
-      picked.add(id);
-    }
-  }
-  for (const id of walk) {
-    if (picked.size >= n) break;
-    picked.add(id);
-  }
-  return { replicas: walk.filter((id) => picked.has(id)), fallbacks: walk.filter((id) => !picked.has(id)) };
-}
-
-/**
- * The preference list of a partition: the first n distinct nodes clockwise from it, preferring nodes on
- * distinct hosts (if fewer than n hosts exist, the remaining places go to nodes of repeated hosts, in
- * clockwise order), then every other member as fallbacks. Fewer than n members: all of them are replicas.
- * Cached: the returned object is shared, never mutate it.
- */
-export function preferenceList(ring: Ring, partition: number, n: number): PreferenceList {
-  if (!Number.isInteger(partition) || partition < 0 || partition >= ring.partitions) throw new RangeError(`ring: no partition ${partition}`);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`ring: bad replica count ${n}`);
-  let byN = cache.get(ring);
-  if (byN === undefined) {
-    byN = new Map();
-    cache.set(ring, byN);
-  }
-  let lists = byN.get(n);
-  if (lists === undefined) {
-    if (byN.size >= cachedNsMax) byN.clear();
-    lists = new Array<PreferenceList | undefined>(ring.partitions).fill(undefined);
-    byN.set(n, lists);
-  }
-  let list = lists[partition];
-  if (list === undefined) {
-    list = computePreferenceList(ring, partition, n);
-    lists[partition] = list;
-  }
-  return list;
-}
-
-/** The preference list of a key (its partition is the top bits of its MD5). */
-export function preferenceListForKey(ring: Ring, key: string, n: number): PreferenceList {
-  return preferenceList(ring, hash.partitionOf(key, ring.partitions), n);
-}
-
-/** The partitions whose replicas include a node, ascending. */
-export function replicaPartitions(ring: Ring, node: NodeId, n: number): readonly number[] {
-  const out: number[] = [];
-  for (let p = 0; p < ring.partitions; p++) if (preferenceList(ring, p, n).replicas.includes(node)) out.push(p);
-  return out;
 }
 
 /** How many partitions changed owner between two rings of the same partition count. */

@@ -61,12 +61,21 @@ export type VersionMeta = Omit<Version, 'value'> & { readonly kind: ValueKind; r
 /** Membership status, as gossiped. */
 export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left';
 
+/**
+ * Where a member runs, in the manner of the paper's data centers (section 4.6): a browser tab, or an
+ * always-on headless peer (src/node). While any peer is a member, every preference list holds one
+ * (placement.ts). Absent means 'tab' (older members and stored views carry no zone).
+ */
+export type Zone = 'tab' | 'peer';
+
 /** A member as the ring sees it: what partition assignment and preference lists depend on. */
 export interface RingMember {
   readonly id: NodeId;
   readonly host: HostId;
   /** Relative capacity weight (> 0): partitions are assigned in proportion to it. */
   readonly capacity: number;
+  /** Absent: 'tab'. */
+  readonly zone?: Zone;
 }
 
 /** Cluster-wide replication settings (the paper's N, R, W), plus the fixed partition count Q. */

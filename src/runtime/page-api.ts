@@ -20,6 +20,8 @@ export interface KvMember {
   readonly host: string;
   readonly status: MemberStatus;
   readonly capacity: number;
+  /** Addition: 'peer' for an always-on headless peer (src/node), 'tab' for a browser tab (kv.members() always sets it). */
+  readonly zone?: 'tab' | 'peer';
 }
 
 export interface KvStats {
@@ -182,7 +184,7 @@ export function create(deps: PageApiDeps): Kv {
     async delete(key, options = {}) {
       return write('delete', key, undefined, options);
     },
-    members: () => deps.facts().members.map((m) => ({ id: m.id, host: m.host, status: m.status, capacity: m.capacity })),
+    members: () => deps.facts().members.map((m) => ({ id: m.id, host: m.host, status: m.status, capacity: m.capacity, zone: m.zone ?? 'tab' })),
     config: () => {
       const { n, r, w, partitions } = deps.facts().config;
       return { n, r, w, partitions };

@@ -24,6 +24,8 @@ export interface UiMember {
   readonly partitionsOwned: number;
   /** Keys this member holds, as last reported (undefined when unknown). */
   readonly keysHeld?: number;
+  /** True for an always-on headless peer (zone 'peer', src/node): it keeps the data when every tab closes. */
+  readonly alwaysOn?: boolean;
   /**
    * True when this tab can reach the member now: an open data channel that the fault rules do not block
    * (always true for itself).

@@ -42,7 +42,7 @@ export class MembersView extends LitElement {
             ${m.id}${m.id === s.self.id ? ' (this tab)' : ''}</td>
           <td><span class="pill ${m.status}">${m.status}</span></td>
           <td class="num">${m.id === s.self.id ? '—' : format.age(m.heartbeatAgeMs)}</td>
-          <td class="mono" title=${m.host}>${format.hostLabel(m.host)}</td>
+          <td class="mono" title=${m.host}>${format.hostLabel(m.host)}${m.alwaysOn ? html` <span class="pill" data-testid="always-on">always-on</span>` : nothing}</td>
           <td class="num">${m.capacity}</td>
           <td class="num">${m.partitionsOwned}</td>
           <td class="num">${m.keysHeld ?? '?'}</td>

@@ -75,6 +75,7 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
     partitionsOwned: ownedBy.get(m.id) ?? 0,
     ...(m.id === s.identity.nodeId && node ? { keysHeld: node.keys } : {}),
     connected: connected.has(m.id),
+    ...(m.zone === 'peer' ? { alwaysOn: true } : {}),
   }));
   const hintsBy = new Map<string, number>();
   for (const h of node?.hints.entries ?? []) hintsBy.set(h.owner, (hintsBy.get(h.owner) ?? 0) + 1);

@@ -1,0 +1,217 @@
+/**
+ * One assembly of a storage node, for every platform: identity + signaling + transport + store + the runtime
+ * loop over the pure core, exposed as `kv` (page-api.ts) and ONE view (the runtime snapshot, throttled).
+ * A tab (src/main.ts) and an always-on headless peer (src/node/main.ts) differ only in the pieces they pass:
+ * IndexedDB or LevelDB, the browser's WebSocket and WebRTC or Node's `ws` and @roamhq/wrtc.
+ *
+ * Start-up order: signaling (wait for the room's presence list: the node's seeds) -> storage -> node -> loop.
+ * `kv` exists at once, so a caller may await kv.ready() early. Platform-neutral: imports only core, protocol
+ * and runtime (lint-enforced).
+ */
+import * as codec from '../core/codec.js';
+import { messageSchema } from '../core/messages.js';
+import * as node from '../core/node.js';
+import type { ClientRequest, ClientResult } from '../core/node-io.js';
+import type { Zone } from '../core/types.js';
+import type { Clock } from './clock.js';
+import * as drainingStore from './draining-store.js';
+import * as pageApi from './page-api.js';
+import * as runtime from './runtime.js';
+import type { SignalingClient } from './signaling-client.js';
+import * as snapshot from './snapshot.js';
+import type { Store } from './store.js';
+import type { Transport, TransportStats } from './transport.js';
+
+export type NodeSnapshot = node.NodeSnapshot;
+/** The one view: what the UI renders, kv.snapshot() returns and a headless peer prints. */
+export type PeerSnapshot = snapshot.AppSnapshot<NodeSnapshot>;
+
+export interface PeerIdentity extends snapshot.TabIdentity {
+  /** 'tab' in a browser, 'peer' for an always-on headless node (placement keeps one in every list). */
+  readonly zone: Zone;
+}
+
+export type PeerTransport = Transport & { stats(): TransportStats };
+
+export interface PeerOptions {
+  readonly identity: PeerIdentity;
+  readonly createSignaling: (identity: PeerIdentity) => SignalingClient;
+  readonly createTransport: (signaling: SignalingClient) => PeerTransport;
+  /** Opens the node's durable storage; its close() may return a promise (awaited by stop()). */
+  readonly openStore: () => Promise<Omit<Store, 'close'> & { close(): void | Promise<void> }>;
+  /** In [0, 1): seeds the core's own generator (crypto in the app; a fixed function in tests). */
+  readonly random: () => number;
+  readonly clock?: Clock;
+  readonly runtimeOptions?: Partial<Pick<runtime.RuntimeOptions<NodeSnapshot>, 'tickMs' | 'replyTimeoutMs' | 'inputQueueMax' | 'traceMax'>>;
+  /** Keeps a new capacity weight for the next start (localStorage in a tab). */
+  readonly rememberCapacity?: (capacity: number) => void;
+  /** Deletes this node's storage, after stop(), and restarts it (a tab reloads). Without it kv.wipe() rejects. */
+  readonly wipeStorage?: () => Promise<void>;
+}
+
+export interface Peer {
+  readonly kv: pageApi.Kv;
+  readonly view: snapshot.Publisher<PeerSnapshot>;
+  /** A client request through the node, as kv's calls make them (failures are results, never rejections). */
+  request(request: ClientRequest): Promise<ClientResult>;
+  /** Resolves with the running loop; rejects if start-up failed. */
+  readonly started: Promise<runtime.Runtime<NodeSnapshot>>;
+  /**
+   * Stops cleanly: refuses new requests, stops the loop (the commit in flight still reaches the disk whole),
+   * closes the transport, the signaling socket and the store; resolves once the store has closed.
+   */
+  stop(): Promise<void>;
+}
+
+const wireCodec: runtime.WireCodec = {
+  encode: (message) => codec.tryEncode(messageSchema, message),
+  decode: (bytes) => codec.decode(messageSchema, bytes),
+};
+
+/**
+ * Resolves when the signaling server first reports the room. No time-out on purpose: the room's presence
+ * list is the node's seeds (the core takes them at creation only), and without the signaling server no data
+ * channel can be opened anyway, so a node started alone would stay alone.
+ */
+function firstPresence(signaling: SignalingClient): Promise<void> {
+  return new Promise((resolve) => signaling.onPresence(() => resolve()));
+}
+
+function nodeFacts(view: runtime.RuntimeView<NodeSnapshot> | undefined): pageApi.NodeFacts {
+  if (!view) return { members: [], config: { n: 3, r: 2, w: 2, partitions: 256 } };
+  return { members: view.node.members, config: view.node.config };
+}
+
+function kvStats(view: runtime.RuntimeView<NodeSnapshot> | undefined, transport: PeerTransport): pageApi.KvStats {
+  const t = transport.stats();
+  const faultDrops = Object.values(t.messagesDropped).reduce((sum, n) => sum + n, 0);
+  const c = view?.counters;
+  return {
+    hintsHeld: view?.node.hints.count ?? 0,
+    messagesSent: c?.messagesSent ?? 0,
+    messagesReceived: c?.messagesReceived ?? 0,
+    // Runtime drops (malformed, refused) + transport drops (faults, queues) + the node's (stale, wrong).
+    messagesDropped: (c?.messagesDropped ?? 0) + faultDrops + (view?.node.counters.messagesDropped ?? 0),
+    repairs: view?.node.counters.repairs ?? 0,
+    storageErrors: c?.storageErrors ?? 0,
+    malformedMessages: c?.malformedMessages ?? 0,
+    corruptVersions: c?.corruptVersions ?? 0,
+    requestTimeouts: c?.requestTimeouts ?? 0,
+    hintsHandedOff: view?.node.counters.hintsHandedOff ?? 0,
+    openChannels: t.openChannels,
+    bytesSent: t.bytesSent,
+    bytesReceived: t.bytesReceived,
+    lastStorageError: view?.lastStorageError,
+  };
+}
+
+function createNodeFactory(me: PeerIdentity, random: () => number): runtime.NodeFactory<NodeSnapshot> {
+  return (init) => {
+    const created = node.create({
+      id: me.nodeId, host: me.hostId, capacity: me.capacity, ...(me.zone === 'peer' ? { zone: me.zone } : {}),
+      seeds: init.seeds, rngSeed: Math.floor(random() * 2 ** 32) >>> 0 || 1, now: init.now, stored: init.stored,
+    });
+    return {
+      node: { step: (input) => node.step(created.state, input), snapshot: () => node.snapshot(created.state) },
+      effects: created.effects,
+    };
+  };
+}
+
+export function createPeer(options: PeerOptions): Peer {
+  const me = options.identity;
+  const signaling = options.createSignaling(me);
+  const transport = options.createTransport(signaling);
+  let phase: snapshot.Phase = { kind: 'starting', step: 'waiting for the signaling server' };
+  let rt: runtime.Runtime<NodeSnapshot> | undefined;
+  let store: drainingStore.DrainingStore | undefined;
+  let signalingDetail = '';
+  let stopping: Promise<void> | undefined;
+
+  const read = (): PeerSnapshot => {
+    const view = rt?.view();
+    return {
+      identity: { nodeId: me.nodeId, hostId: me.hostId, capacity: me.capacity, room: me.room },
+      phase, ready: view?.node.ready === true,
+      network: {
+        signaling: signaling.state, signalingDetail, presence: signaling.presence(), connected: transport.connectedPeers(),
+        faults: signaling.faults(), transport: transport.stats(),
+      },
+      runtime: view,
+    };
+  };
+  const view = snapshot.createPublisher(read);
+  signaling.onState((_state, detail) => { signalingDetail = detail; view.changed(); });
+  signaling.onPresence(() => view.changed());
+  signaling.onFaults(() => view.changed());
+  transport.onReachability(() => view.changed());
+
+  const readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  const settleReady = () => {
+    if (readyWaiters.length === 0) return; // runs after every committed batch: skip the snapshot when nobody waits
+    const snap = read();
+    if (snap.phase.kind === 'failed') for (const w of readyWaiters.splice(0)) w.reject(new Error(snap.phase.error));
+    else if (snap.ready) for (const w of readyWaiters.splice(0)) w.resolve();
+  };
+  const started = (async () => {
+    await firstPresence(signaling);
+    if (stopping) throw new Error('the node stopped before it started');
+    phase = { kind: 'starting', step: 'loading storage' };
+    view.changed();
+    store = drainingStore.wrap(await options.openStore());
+    if (stopping) {
+      store.close();
+      throw new Error('the node stopped before it started');
+    }
+    rt = await runtime.start({
+      nodeId: me.nodeId, store, transport, codec: wireCodec, createNode: createNodeFactory(me, options.random),
+      ...(options.clock ? { clock: options.clock } : {}), ...options.runtimeOptions,
+    });
+    phase = { kind: 'running' };
+    rt.onChange(() => { view.changed(); settleReady(); });
+    settleReady();
+    return rt;
+  })();
+  started.catch((error: unknown) => {
+    phase = { kind: 'failed', error: error instanceof Error ? error.message : String(error) };
+    view.changed();
+    settleReady();
+  });
+
+  async function request(clientRequest: ClientRequest): Promise<ClientResult> {
+    if (stopping) return { ok: false, error: 'the node is stopping', indeterminate: false };
+    return (await started).request(clientRequest);
+  }
+
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      rt?.close(); // fails pending requests, closes the transport and (once its commit in flight ends) the store
+      if (!rt) transport.close();
+      signaling.close();
+      phase = { kind: 'failed', error: 'the node has stopped' };
+      settleReady();
+      view.close();
+      await store?.closed;
+    })();
+    return stopping;
+  }
+
+  const kv = pageApi.create({
+    nodeId: me.nodeId,
+    request,
+    ready: () => new Promise<void>((resolve, reject) => { readyWaiters.push({ resolve, reject }); settleReady(); }),
+    facts: () => nodeFacts(rt?.view()),
+    stats: () => kvStats(rt?.view(), transport),
+    faults: { current: () => signaling.faults(), publish: (rules) => signaling.publishFaults(rules), onRules: (h) => signaling.onFaults(h) },
+    snapshot: read,
+    onChange: (listener) => view.subscribe(() => listener()),
+    ...(options.rememberCapacity ? { rememberCapacity: options.rememberCapacity } : {}),
+    ...(options.wipeStorage ? {
+      wipe: async () => {
+        await stop(); // close our own connection first, or deleting the storage would wait for it
+        await options.wipeStorage?.();
+      },
+    } : {}),
+  });
+  return { kv, view, request, started, stop };
+}
