@@ -39,7 +39,7 @@ interface Plan {
 /** Ranges are [min, max] inclusive; single numbers are probabilities. */
 const plans: Record<Intensity, Plan> = {
   low: { partitions: [0, 1], crashes: [0, 1], wipes: [0, 1], staleViewWipe: 0, staleImage: 0, storageFailures: [0, 1], configures: [0, 0], death: 0, joins: [0, 1], leaves: [0, 1], lossMax: 0.05, duplicateMax: 0.1 },
-  medium: { partitions: [1, 3], crashes: [0, 2], wipes: [1, 2], staleViewWipe: 0.5, staleImage: 0.3, storageFailures: [0, 2], configures: [0, 2], death: 0.3, joins: [1, 2], leaves: [1, 2], lossMax: 0.3, duplicateMax: 0.5 },
+  medium: { partitions: [1, 3], crashes: [0, 2], wipes: [2, 3], staleViewWipe: 0.5, staleImage: 0.3, storageFailures: [1, 2], configures: [1, 2], death: 0.3, joins: [2, 2], leaves: [2, 2], lossMax: 0.3, duplicateMax: 0.5 },
   high: { partitions: [2, 4], crashes: [1, 3], wipes: [2, 3], staleViewWipe: 0.8, staleImage: 0.6, storageFailures: [1, 4], configures: [1, 3], death: 0.6, joins: [2, 2], leaves: [2, 2], lossMax: 0.4, duplicateMax: 0.6 },
 };
 
