@@ -1,10 +1,11 @@
 /**
  * `npm run sim -- [--seeds N] [--first N] [--seed N] [--nodes N] [--ticks N] [--intensity low|medium|high]
- *                 [--lww] [--strict] [--epoch-policy P] [--clock-policy P] [--trace] [--no-figures]`
+ *                 [--lww] [--strict] [--step] [--epoch-policy P] [--clock-policy P] [--trace] [--no-figures]`
  * Runs many seeds of the mixed-fault simulation and prints a summary (every failing run prints SEED=<n>
  * and the exact command that replays it), then the figures (figures.ts). `--seed N` replays one run and
  * prints its report; with `--trace`, its full trace. --epoch-policy / --clock-policy pass a control to
- * node.create as it is (the dvv core's known-bad options).
+ * node.create as it is (the dvv core's known-bad options). Every node runs the real runtime loop (group
+ * commit, persist-before-send); --step steps the core directly instead (one step one batch).
  */
 import { opsPerSecond, printGossip, printHistogram } from './figures.js';
 import type { Intensity } from './faults.js';
@@ -32,6 +33,7 @@ const ticks = num('--ticks');
 const base: Omit<RunOptions, 'seed'> = {
   ...(has('--lww') ? { conflictMode: 'lww' as const } : {}),
   ...(has('--strict') ? { strict: true } : {}),
+  ...(has('--step') ? { host: 'step' as const } : {}),
   ...(nodes !== undefined ? { nodes } : {}),
   ...(ticks !== undefined ? { ticks } : {}),
   ...(intensityArg !== undefined ? { intensity: intensityArg as Intensity } : {}),
@@ -42,7 +44,7 @@ const expectFailures = base.conflictMode === 'lww' || base.controls !== undefine
 
 const single = num('--seed');
 if (single !== undefined) {
-  const r = runSeed({ ...base, seed: single, trace: has('--trace') });
+  const r = await runSeed({ ...base, seed: single, trace: has('--trace') });
   if (has('--trace')) for (const line of r.trace) console.log(line);
   console.log(explain(r));
   console.log(`  failed by reason: ${JSON.stringify(r.verdict.failedByReason)}`);
@@ -56,7 +58,7 @@ if (single !== undefined) {
   const ticksToConverge: number[] = [];
   const histogram: Record<number, number> = {};
   for (let seed = first; seed < first + seeds; seed++) {
-    const r = runSeed({ ...base, seed });
+    const r = await runSeed({ ...base, seed });
     const v = r.verdict;
     acknowledged += v.acknowledged;
     lost += v.lost;
@@ -80,6 +82,14 @@ if (single !== undefined) {
   console.log(`\n${seeds} seeds in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`  acknowledged writes ${acknowledged}; lost ${lost}; stale survivors ${stale}; unknown values ${unknown}; divergent keys ${divergent}; indeterminate ${indeterminate}`);
   console.log(`  runs failing a property: ${failedRuns}${failing.length > 0 ? ` (seeds ${failing.map((r) => r.seed).join(' ')})` : ''}`);
+  const byRule: [string, (r: RunReport) => boolean][] = [
+    ['(a) lost', (r) => r.verdict.lost > 0], ['(b) stale survivor', (r) => r.verdict.staleSurvivors > 0], ['(c) unknown value', (r) => r.verdict.unknownValues > 0],
+    ['(d) divergent', (r) => r.verdict.divergentKeys.length > 0], ['(e) stale read', (r) => r.verdict.staleReads > 0], ['not converged', (r) => !r.converged],
+  ];
+  for (const [rule, breaks] of byRule) {
+    const list = failing.filter(breaks).map((r) => r.seed);
+    if (list.length > 0) console.log(`    ${rule}: ${list.length} run(s), seeds ${list.slice(0, 30).join(' ')}${list.length > 30 ? ' ...' : ''}`);
+  }
   console.log(`  ticks to converge after heal: median ${q(0.5)}, p99 ${q(0.99)}, max ${ticksToConverge[ticksToConverge.length - 1]}`);
   console.log(`  hints left ${hintsLeft}; runs with all Merkle roots equal ${rootsEqual} of ${seeds}`);
   printHistogram('Versions per read under the mixed-fault concurrent-writer workload', histogram);
@@ -88,7 +98,7 @@ if (single !== undefined) {
     printGossip();
     const calm: Record<number, number> = {};
     for (let seed = 1; seed <= 20; seed++) {
-      for (const [k, n] of Object.entries(runSeed({ seed, strict: true, ticks: 1000 }).siblingsPerRead)) calm[Number(k)] = (calm[Number(k)] ?? 0) + n;
+      for (const [k, n] of Object.entries((await runSeed({ seed, strict: true, ticks: 1000 })).siblingsPerRead)) calm[Number(k)] = (calm[Number(k)] ?? 0) + n;
     }
     printHistogram('Versions per read, 4 concurrent writers on 4 keys, no faults (the paper: 99.94 % saw one version)', calm);
     const ops = opsPerSecond();

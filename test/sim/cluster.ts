@@ -17,6 +17,7 @@ import * as rngModule from '../../src/core/rng.js';
 import type { ClusterConfig, NodeId } from '../../src/core/types.js';
 import { MemoryStore } from './memory-store.js';
 import * as nodeClock from './node-clock.js';
+import { RuntimeHost, type HostWorld } from './runtime-host.js';
 
 export interface NetworkParams {
   readonly lossRate: number;
@@ -45,6 +46,11 @@ export interface ClusterOptions {
    * that is up as its seeds (default: the fixed seeds given to addNode).
    */
   readonly seedsFromPresence?: boolean;
+  /**
+   * 'step' (default): the cluster steps node.step itself, one step one batch. 'runtime': each node runs
+   * the real runtime loop (runtime-host.ts); time then advances only through `advance` (async).
+   */
+  readonly host?: 'step' | 'runtime';
 }
 
 export interface SimNode {
@@ -60,6 +66,8 @@ export interface SimNode {
   lastTick: number;
   /** Dead for good: it never restarts, and its storage is gone with it. */
   dead: boolean;
+  /** The runtime host of this life ('runtime' hosting only). */
+  runtime: RuntimeHost | undefined;
 }
 
 type Event = () => void;
@@ -114,7 +122,7 @@ export class Cluster {
   addNode(id: NodeId, options: { host?: string; seeds?: readonly NodeId[]; clockSkewTicks?: number; store?: MemoryStore } = {}): SimNode {
     const sim: SimNode = {
       id, host: options.host ?? `host-${id}`, store: options.store ?? new MemoryStore(), state: undefined, lives: 0, seeds: options.seeds ?? [],
-      clockSkewTicks: options.clockSkewTicks ?? 0, clock: nodeClock.start(nodeClock.globalClock, 0, this.rngClocks), lastTick: 0, dead: false,
+      clockSkewTicks: options.clockSkewTicks ?? 0, clock: nodeClock.start(nodeClock.globalClock, 0, this.rngClocks), lastTick: 0, dead: false, runtime: undefined,
     };
     this.nodes.set(id, sim);
     this.start(sim);
@@ -132,20 +140,48 @@ export class Cluster {
 
   /** Makes the node from what its storage holds (a restart, or a rebuild after a storage failure). */
   private create(sim: SimNode): void {
-    // A variable, not a literal: the controls are node options this core may not know (yet).
-    const options: node.NodeOptions = {
-      id: sim.id, host: sim.host, capacity: 1, seeds: sim.seeds, rngSeed: this.rngNodes.int(2 ** 31), now: sim.lastTick,
-      stored: sim.store.stored(), config: this.options.config, tuning: { trace: this.options.trace ?? false, ...this.options.tuning },
-      conflictMode: this.options.conflictMode ?? 'vclock', clockSkewTicks: sim.clockSkewTicks, ...this.options.controls,
-    };
-    const { state, effects } = node.create(options);
+    if (this.options.host === 'runtime') {
+      const host: RuntimeHost = new RuntimeHost(this.world(), {
+        id: sim.id, store: sim.store, clock: sim.clock, create: (stored, seeds, now) => this.make(sim, stored, seeds, now),
+        onState: (state) => {
+          if (sim.runtime === host) sim.state = state;
+        },
+      });
+      sim.runtime = host;
+      host.start();
+      return;
+    }
+    const { state, effects } = this.make(sim, sim.store.stored(), sim.seeds, sim.lastTick);
     sim.state = state;
     this.handle(sim, effects);
   }
 
+  private make(sim: SimNode, stored: node.NodeOptions['stored'], seeds: readonly NodeId[], now: number): { state: node.NodeState; effects: Effect[] } {
+    // A variable, not a literal: the controls are node options this core may not know (yet).
+    const options: node.NodeOptions = {
+      id: sim.id, host: sim.host, capacity: 1, seeds, rngSeed: this.rngNodes.int(2 ** 31), now,
+      stored, config: this.options.config, tuning: { trace: this.options.trace ?? false, ...this.options.tuning },
+      conflictMode: this.options.conflictMode ?? 'vclock', clockSkewTicks: sim.clockSkewTicks, ...this.options.controls,
+    };
+    return node.create(options);
+  }
+
+  private world(): HostWorld {
+    return {
+      now: () => this.now,
+      at: (tick, event) => this.at(tick, event),
+      send: (from, to, bytes) => this.carry(from, to, bytes),
+      presentPeers: (self) => this.live().map((s) => s.id).filter((id) => id !== self),
+      log: (line) => this.log(line),
+      rebuilt: () => this.stats.storageFailures++,
+    };
+  }
+
   crash(id: NodeId): void {
     const sim = this.get(id);
-    if (sim.state === undefined) return;
+    if (sim.state === undefined && sim.runtime === undefined) return;
+    sim.runtime?.close();
+    sim.runtime = undefined;
     sim.state = undefined;
     this.dropReplies(id);
     this.log(`${this.now} ${id} CRASH`);
@@ -213,6 +249,10 @@ export class Cluster {
     const sim = this.get(id);
     const state = sim.state;
     if (state === undefined) return;
+    if (sim.runtime !== undefined) {
+      void sim.runtime.runtime?.request(request).then(done);
+      return;
+    }
     const requestId = this.nextRequestId++;
     this.replies.set(`${id}#${requestId}`, done);
     this.stepNode(sim, { type: 'request', requestId, request });
@@ -291,6 +331,15 @@ export class Cluster {
     tally.bytes += bytes.length;
     if (message.type === 'store' || message.type === 'ae-push' || message.type === 'read-reply') tally.versions += message.versions.length;
     this.byType.set(message.type, tally);
+    this.carry(from, to, bytes);
+  }
+
+  /** The faulty network: cuts, loss, duplication, delay. */
+  private carry(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+    if (this.options.host === 'runtime') {
+      this.stats.sent++;
+      this.stats.bytes += bytes.length;
+    }
     if (this.cut.has(`${from}>${to}`) || this.rngNet.next() < this.network.lossRate) {
       this.stats.lost++;
       return;
@@ -305,6 +354,11 @@ export class Cluster {
 
   private deliver(from: NodeId, to: NodeId, bytes: Uint8Array): void {
     const sim = this.nodes.get(to);
+    if (sim?.runtime !== undefined) {
+      this.stats.delivered++;
+      sim.runtime.deliver(from, bytes);
+      return;
+    }
     if (sim?.state === undefined) return;
     const decoded = codec.decode(messageSchema, bytes);
     if (!decoded.ok) {
@@ -317,21 +371,42 @@ export class Cluster {
 
   /** Advances virtual time: every live node whose own clock moved gets a tick, then the events due run in order. */
   run(ticks: number): void {
+    if (this.options.host === 'runtime') throw new Error('sim: a runtime-hosted cluster advances with `await advance(ticks)`');
+    const end = this.now + ticks;
+    while (this.now < end) this.tickOnce();
+  }
+
+  /** Advances virtual time; with runtime hosting, drains the runtimes' promises after every tick. */
+  async advance(ticks: number): Promise<void> {
+    if (this.options.host !== 'runtime') {
+      this.run(ticks);
+      return;
+    }
     const end = this.now + ticks;
     while (this.now < end) {
-      this.now++;
-      for (const sim of this.nodes.values()) {
-        if (sim.state === undefined) continue;
-        const local = nodeClock.tickAt(sim.clock, this.now);
-        if (local <= sim.lastTick) continue;
-        sim.lastTick = local;
-        this.stepNode(sim, { type: 'tick', now: local });
+      this.tickOnce();
+      // Every promise chain the tick started settles before the next tick (no other timers exist here).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private tickOnce(): void {
+    this.now++;
+    for (const sim of this.nodes.values()) {
+      if (sim.runtime !== undefined) {
+        sim.runtime.tick();
+        continue;
       }
-      const due = this.events.get(this.now);
-      if (due !== undefined) {
-        for (let i = 0; i < due.length; i++) (due[i] as Event)();
-        this.events.delete(this.now);
-      }
+      if (sim.state === undefined) continue;
+      const local = nodeClock.tickAt(sim.clock, this.now);
+      if (local <= sim.lastTick) continue;
+      sim.lastTick = local;
+      this.stepNode(sim, { type: 'tick', now: local });
+    }
+    const due = this.events.get(this.now);
+    if (due !== undefined) {
+      for (let i = 0; i < due.length; i++) (due[i] as Event)();
+      this.events.delete(this.now);
     }
   }
 

@@ -38,9 +38,19 @@ export interface RunOptions {
   readonly intensity?: Intensity;
   readonly quietTicksMax?: number;
   readonly controls?: Controls;
+  /**
+   * 'runtime' (default): every node runs the real runtime loop (runtime-host.ts: group commit,
+   * persist-before-send, storage-failed), so the run proves what tabs run. 'step': the cluster steps the
+   * core directly, one step one batch (faster to read in a trace).
+   */
+  readonly host?: 'step' | 'runtime';
 }
 
-export const defaultTicks = 1000;
+/**
+ * Ticks of the faulty phase. 1,000 seeds must fit in `npm test` (about 6 minutes): 600 ticks with the
+ * medium nemesis keep every fault of the plan inside the phase (faults.ts draws them from 50 to ticks-200).
+ */
+export const defaultTicks = 600;
 
 export interface RunReport {
   readonly seed: number;
@@ -77,11 +87,12 @@ export function replayCommand(options: RunOptions): string {
   if (options.intensity !== undefined) parts.push(`--intensity ${options.intensity}`);
   if (options.conflictMode === 'lww') parts.push('--lww');
   if (options.strict) parts.push('--strict');
+  if (options.host === 'step') parts.push('--step');
   for (const [name, value] of Object.entries(options.controls ?? {})) parts.push(`--${name === 'epochPolicy' ? 'epoch-policy' : 'clock-policy'} ${value}`);
   return parts.join(' ');
 }
 
-export function runSeed(options: RunOptions): RunReport {
+export async function runSeed(options: RunOptions): Promise<RunReport> {
   const rng = rngModule.create(options.seed);
   const pick = rng.fork('parameters');
   const nodeCount = options.nodes ?? 5 + pick.int(3);
@@ -90,13 +101,13 @@ export function runSeed(options: RunOptions): RunReport {
   const conflictMode = options.conflictMode ?? 'vclock';
   const cluster = new Cluster({
     seed: options.seed, config: { n: 3, r: 2, w: 2, partitions: 32 }, conflictMode, network: { ...network, lossRate: 0, duplicateRate: 0 },
-    trace: options.trace ?? false, clocks: { local: true, driftMax: 0.05 }, seedsFromPresence: true,
+    trace: options.trace ?? false, clocks: { local: true, driftMax: 0.05 }, seedsFromPresence: true, host: options.host ?? 'runtime',
     ...(options.controls ? { controls: { ...options.controls } } : {}),
   });
   const ids = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   // Tabs open one after another: each node's clock starts at its own offset.
   ids.forEach((id, i) => cluster.at(i === 0 ? 0 : pick.int(30), () => cluster.addNode(id, { clockSkewTicks: conflictMode === 'lww' ? pick.int(60) : 0 })));
-  cluster.run(90);
+  await cluster.advance(90);
   cluster.network = network;
   const history = emptyHistory();
   const workload = new Workload(cluster, rng.fork('workload'), history, defaultWorkload);
@@ -104,7 +115,7 @@ export function runSeed(options: RunOptions): RunReport {
   const ticks = options.ticks ?? defaultTicks;
   const nemesis = new Nemesis(cluster, rng.fork('faults'), history, ticks);
   if (!options.strict) nemesis.schedule(intensity, ids);
-  cluster.run(ticks);
+  await cluster.advance(ticks);
   workload.stop();
   cluster.heal();
   for (const sim of cluster.nodes.values()) {
@@ -113,7 +124,7 @@ export function runSeed(options: RunOptions): RunReport {
   }
   cluster.network = { ...network, lossRate: 0, duplicateRate: 0 };
   const healTick = cluster.now;
-  const quietMax = options.quietTicksMax ?? 6000;
+  const quietMax = options.quietTicksMax ?? 3000;
   // Step in small slices: note when the cluster first converged, and keep going until clients finished
   // what they started (answered, or their timeout passed) and the cluster is still converged. Anything
   // still open then is recorded as indeterminate, the weakest claim.
@@ -124,7 +135,7 @@ export function runSeed(options: RunOptions): RunReport {
     if (!conv.ok) convergedAt = undefined;
     else if (convergedAt === undefined) convergedAt = cluster.now;
     if (conv.ok && (workload.idle() || cluster.now - healTick >= defaultWorkload.clientTimeoutTicks)) break;
-    cluster.run(10);
+    await cluster.advance(10);
   }
   workload.flush();
   const keys = new Set([...defaultWorkload.keys, ...defaultWorkload.setKeys]);

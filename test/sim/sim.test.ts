@@ -16,14 +16,14 @@ function lossesOf(reports: readonly RunReport[]): number {
   return reports.reduce((n, r) => n + r.verdict.lost + r.verdict.staleSurvivors + r.verdict.unknownValues, 0);
 }
 
-describe('simulated tabs under mixed faults (N=3, R=2, W=2, 5-7 nodes, medium intensity)', () => {
-  it(`${seeds} seeds: no acknowledged write lost, no replaced value left, nothing invented, convergence`, () => {
+describe('simulated tabs under mixed faults (N=3, R=2, W=2, 5-7 nodes, medium intensity, the real runtime loop)', () => {
+  it(`${seeds} seeds: no acknowledged write lost, no replaced value left, nothing invented, convergence`, async () => {
     const failures: string[] = [];
     let acknowledged = 0;
     let indeterminate = 0;
     const failingSeeds: number[] = [];
     for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
-      const r = runSeed({ seed });
+      const r = await runSeed({ seed });
       acknowledged += r.verdict.acknowledged;
       indeterminate += r.verdict.indeterminate;
       if (!failed(r)) continue;
@@ -34,25 +34,32 @@ describe('simulated tabs under mixed faults (N=3, R=2, W=2, 5-7 nodes, medium in
     expect(failures.join('\n\n')).toBe('');
   });
 
-  it('strict quorums and no faults: every read sees each write acknowledged before it started (R + W > N)', () => {
+  it('strict quorums and no faults: every read sees each write acknowledged before it started (R + W > N)', async () => {
     for (let seed = 1; seed <= 10; seed++) {
-      const r = runSeed({ seed, strict: true, ticks: 800 });
+      const r = await runSeed({ seed, strict: true, ticks: 800 });
       expect(r.verdict.problems, explain(r)).toEqual([]);
       expect(r.verdict.acknowledged).toBeGreaterThan(0);
       expect(r.verdict.gets).toBeGreaterThan(0);
     }
   });
 
-  it('one seed replays exactly: the same seed twice gives the same full trace and history', () => {
-    const a = runSeed({ seed: 4242, trace: true, ticks: 600, intensity: 'high' });
-    const b = runSeed({ seed: 4242, trace: true, ticks: 600, intensity: 'high' });
+  it('one seed replays exactly: the same seed twice gives the same full trace and history', async () => {
+    const a = await runSeed({ seed: 4242, trace: true, ticks: 600, intensity: 'high' });
+    const b = await runSeed({ seed: 4242, trace: true, ticks: 600, intensity: 'high' });
     expect(a.trace.length).toBeGreaterThan(100);
     expect(b.trace).toEqual(a.trace);
     expect(b.history).toEqual(a.history);
   });
 
-  it('nodes count their own ticks: a restarted node starts again from 0 while the others run on', () => {
-    const r = runSeed({ seed: 7, trace: true, ticks: 600, intensity: 'high' });
+  it('the direct-step host replays exactly too', async () => {
+    const a = await runSeed({ seed: 4242, trace: true, ticks: 400, intensity: 'high', host: 'step' });
+    const b = await runSeed({ seed: 4242, trace: true, ticks: 400, intensity: 'high', host: 'step' });
+    expect(b.trace).toEqual(a.trace);
+    expect(b.history).toEqual(a.history);
+  });
+
+  it('nodes count their own ticks: a restarted node starts again from 0 while the others run on', async () => {
+    const r = await runSeed({ seed: 7, trace: true, ticks: 600, intensity: 'high' });
     const restart = r.trace.findIndex((line) => / RESTART/.test(line));
     expect(restart).toBeGreaterThan(0);
     const id = (r.trace[restart] as string).split(' ')[1] as string;
@@ -60,8 +67,9 @@ describe('simulated tabs under mixed faults (N=3, R=2, W=2, 5-7 nodes, medium in
     expect(Number(next.split(' ')[0])).toBeLessThan(5);
   });
 
-  it('control: last-write-wins with skewed clocks loses acknowledged writes under the same faults', () => {
-    const reports = Array.from({ length: 10 }, (_, i) => runSeed({ seed: i + 1, conflictMode: 'lww' }));
+  it('control: last-write-wins with skewed clocks loses acknowledged writes under the same faults', async () => {
+    const reports: RunReport[] = [];
+    for (let seed = 1; seed <= 10; seed++) reports.push(await runSeed({ seed, conflictMode: 'lww' }));
     const lost = lossesOf(reports);
     console.log(`lww control: ${lost} lost or stale of ${reports.reduce((n, r) => n + r.verdict.acknowledged, 0)} acknowledged`);
     expect(lost).toBeGreaterThan(0);
