@@ -268,8 +268,10 @@ class Loop<Snap> implements Runtime<Snap> {
         if (!persistError) this.send(effect.to, effect.message);
         return;
       case 'reply':
+        // A write's answer becomes indeterminate (other replicas may hold it); a failure that was already
+        // indeterminate stays so: "failed" promises that nothing was written anywhere.
         this.resolveRequest(effect.requestId, persistError
-          ? { ok: false, error: persistError.message, indeterminate: effect.result.ok && effect.result.op !== 'get' }
+          ? { ok: false, error: persistError.message, indeterminate: effect.result.ok ? effect.result.op !== 'get' : effect.result.indeterminate }
           : effect.result);
         return;
       case 'load':

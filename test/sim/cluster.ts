@@ -2,6 +2,10 @@
  * A whole cluster in one process: real core nodes (src/core/node.ts), in-memory stores, virtual time in
  * ticks, and a seeded network that delays, reorders, drops, duplicates and partitions messages. Every
  * message crosses the network encoded with the real codec, so the wire format is exercised too.
+ * Nodes die as tabs do: a crash (restart later from storage), a wipe (restart with empty storage), a
+ * restart from a stale disk image, a death for good (never restarts), and a storage failure (a batch
+ * is not written; the node host then rebuilds the node from storage before it serves again).
+ * With `clocks.local`, each node life counts its own ticks from 0 at its own rate (node-clock.ts).
  * Everything random comes from the one seed given (rng.fork per component): a run replays exactly.
  */
 import * as codec from '../../src/core/codec.js';
@@ -12,6 +16,8 @@ import type { ClientRequest, ClientResult, Effect, Input } from '../../src/core/
 import * as rngModule from '../../src/core/rng.js';
 import type { ClusterConfig, NodeId } from '../../src/core/types.js';
 import { MemoryStore } from './memory-store.js';
+import * as nodeClock from './node-clock.js';
+import { RuntimeHost, type HostWorld } from './runtime-host.js';
 
 export interface NetworkParams {
   readonly lossRate: number;
@@ -28,6 +34,23 @@ export interface ClusterOptions {
   readonly network?: NetworkParams;
   /** Keep every node's trace lines and every network event (for transcripts and replay comparison). */
   readonly trace?: boolean;
+  /** Per-node clocks (default: one global clock, as transcripts assume). */
+  readonly clocks?: nodeClock.ClockModel;
+  /**
+   * Controls: options passed as they are to node.create (e.g. { epochPolicy: 'max-plus-one' } or
+   * { clockPolicy: 'plain-vv' } from the dvv core), so each control is one known-bad node option.
+   */
+  readonly controls?: Readonly<Record<string, string>>;
+  /**
+   * Seeds from presence, as tabs get them from the signaling server: each life starts with every node
+   * that is up as its seeds (default: the fixed seeds given to addNode).
+   */
+  readonly seedsFromPresence?: boolean;
+  /**
+   * 'step' (default): the cluster steps node.step itself, one step one batch. 'runtime': each node runs
+   * the real runtime loop (runtime-host.ts); time then advances only through `advance` (async).
+   */
+  readonly host?: 'step' | 'runtime';
 }
 
 export interface SimNode {
@@ -36,8 +59,15 @@ export interface SimNode {
   store: MemoryStore;
   state: node.NodeState | undefined;
   lives: number;
-  readonly seeds: readonly NodeId[];
+  seeds: readonly NodeId[];
   readonly clockSkewTicks: number;
+  /** This life's clock, and the last local tick fed to it. */
+  clock: nodeClock.NodeClock;
+  lastTick: number;
+  /** Dead for good: it never restarts, and its storage is gone with it. */
+  dead: boolean;
+  /** The runtime host of this life ('runtime' hosting only). */
+  runtime: RuntimeHost | undefined;
 }
 
 type Event = () => void;
@@ -51,12 +81,14 @@ export class Cluster {
   network: NetworkParams;
   /** Directed links that drop everything: `${from}>${to}`. */
   readonly cut = new Set<string>();
-  readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, decodeFailures: 0, bytes: 0, steps: 0 };
+  readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, decodeFailures: 0, bytes: 0, steps: 0, storageFailures: 0 };
   /** Encoded bytes and message counts per message type. */
   readonly byType = new Map<string, { messages: number; bytes: number; versions: number }>();
   private readonly events = new Map<number, Event[]>();
   private readonly rngNet: rngModule.Rng;
   private readonly rngNodes: rngModule.Rng;
+  private readonly rngClocks: rngModule.Rng;
+  private readonly clockModel: nodeClock.ClockModel;
   private readonly replies = new Map<string, (result: ClientResult) => void>();
   private nextRequestId = 1;
   /** Called for each persist (tests use it to watch records). */
@@ -68,6 +100,8 @@ export class Cluster {
     const root = rngModule.create(options.seed);
     this.rngNet = root.fork('network');
     this.rngNodes = root.fork('nodes');
+    this.rngClocks = root.fork('clocks');
+    this.clockModel = options.clocks ?? nodeClock.globalClock;
     this.network = options.network ?? calmNetwork;
   }
 
@@ -86,29 +120,101 @@ export class Cluster {
   }
 
   addNode(id: NodeId, options: { host?: string; seeds?: readonly NodeId[]; clockSkewTicks?: number; store?: MemoryStore } = {}): SimNode {
-    const sim: SimNode = { id, host: options.host ?? `host-${id}`, store: options.store ?? new MemoryStore(), state: undefined, lives: 0, seeds: options.seeds ?? [], clockSkewTicks: options.clockSkewTicks ?? 0 };
+    const sim: SimNode = {
+      id, host: options.host ?? `host-${id}`, store: options.store ?? new MemoryStore(), state: undefined, lives: 0, seeds: options.seeds ?? [],
+      clockSkewTicks: options.clockSkewTicks ?? 0, clock: nodeClock.start(nodeClock.globalClock, 0, this.rngClocks), lastTick: 0, dead: false, runtime: undefined,
+    };
     this.nodes.set(id, sim);
     this.start(sim);
     return sim;
   }
 
+  /** A new life: a new clock from 0 (a tab's ticks count from its page load), the node made from storage. */
   private start(sim: SimNode): void {
     sim.lives++;
-    const { state, effects } = node.create({
-      id: sim.id, host: sim.host, capacity: 1, seeds: sim.seeds, rngSeed: this.rngNodes.int(2 ** 31), now: this.now,
-      stored: sim.store.stored(), config: this.options.config, tuning: { trace: this.options.trace ?? false, ...this.options.tuning },
-      conflictMode: this.options.conflictMode ?? 'vclock', clockSkewTicks: sim.clockSkewTicks,
-    });
+    if (this.options.seedsFromPresence) sim.seeds = this.live().map((s) => s.id).filter((id) => id !== sim.id);
+    sim.clock = nodeClock.start(this.clockModel, this.now, this.rngClocks);
+    sim.lastTick = nodeClock.tickAt(sim.clock, this.now);
+    this.create(sim);
+  }
+
+  /** Makes the node from what its storage holds (a restart, or a rebuild after a storage failure). */
+  private create(sim: SimNode): void {
+    if (this.options.host === 'runtime') {
+      const host: RuntimeHost = new RuntimeHost(this.world(), {
+        id: sim.id, store: sim.store, clock: sim.clock, create: (stored, seeds, now) => this.make(sim, stored, seeds, now),
+        onState: (state) => {
+          if (sim.runtime === host) sim.state = state;
+        },
+      });
+      sim.runtime = host;
+      host.start();
+      return;
+    }
+    const { state, effects } = this.make(sim, sim.store.stored(), sim.seeds, sim.lastTick);
     sim.state = state;
     this.handle(sim, effects);
   }
 
+  private make(sim: SimNode, stored: node.NodeOptions['stored'], seeds: readonly NodeId[], now: number): { state: node.NodeState; effects: Effect[] } {
+    // A variable, not a literal: the controls are node options this core may not know (yet).
+    const options: node.NodeOptions = {
+      id: sim.id, host: sim.host, capacity: 1, seeds, rngSeed: this.rngNodes.int(2 ** 31), now,
+      stored, config: this.options.config, tuning: { trace: this.options.trace ?? false, ...this.options.tuning },
+      conflictMode: this.options.conflictMode ?? 'vclock', clockSkewTicks: sim.clockSkewTicks, ...this.options.controls,
+    };
+    return node.create(options);
+  }
+
+  private world(): HostWorld {
+    return {
+      now: () => this.now,
+      at: (tick, event) => this.at(tick, event),
+      send: (from, to, bytes) => this.carry(from, to, bytes),
+      presentPeers: (self) => this.live().map((s) => s.id).filter((id) => id !== self),
+      log: (line) => this.log(line),
+      rebuilt: () => this.stats.storageFailures++,
+    };
+  }
+
   crash(id: NodeId): void {
     const sim = this.get(id);
-    if (sim.state === undefined) return;
+    if (sim.state === undefined && sim.runtime === undefined) return;
+    sim.runtime?.close();
+    sim.runtime = undefined;
     sim.state = undefined;
-    for (const k of [...this.replies.keys()]) if (k.startsWith(`${id}#`)) this.replies.delete(k);
+    this.dropReplies(id);
     this.log(`${this.now} ${id} CRASH`);
+  }
+
+  /** Its clients never hear back (they time out: indeterminate). */
+  private dropReplies(id: NodeId): void {
+    for (const k of [...this.replies.keys()]) if (k.startsWith(`${id}#`)) this.replies.delete(k);
+  }
+
+  /** Dies for good: never restarts; its storage is gone, so nothing may count on its copies. */
+  kill(id: NodeId): void {
+    const sim = this.get(id);
+    this.crash(id);
+    sim.dead = true;
+    sim.store = new MemoryStore();
+    this.log(`${this.now} ${id} DEAD for good`);
+  }
+
+  /** Restarts a node from an older image of its disk (an older epoch, older data). */
+  restartFrom(id: NodeId, image: MemoryStore): void {
+    const sim = this.get(id);
+    if (sim.dead) return;
+    this.crash(id);
+    sim.store = image.clone();
+    this.log(`${this.now} ${id} RESTART from a stale disk image`);
+    this.start(sim);
+  }
+
+  /** The next `batches` storage transactions of the node fail whole. */
+  failStorage(id: NodeId, batches: number): void {
+    this.get(id).store.failNextApplies += batches;
+    this.log(`${this.now} ${id} STORAGE will fail ${batches} batch(es)`);
   }
 
   /**
@@ -117,6 +223,7 @@ export class Cluster {
    */
   restart(id: NodeId, options: { wipe?: boolean; keepEpoch?: boolean } = {}): void {
     const sim = this.get(id);
+    if (sim.dead) return;
     this.crash(id);
     if (options.wipe) {
       const epoch = sim.store.stored().epoch;
@@ -142,6 +249,10 @@ export class Cluster {
     const sim = this.get(id);
     const state = sim.state;
     if (state === undefined) return;
+    if (sim.runtime !== undefined) {
+      void sim.runtime.runtime?.request(request).then(done);
+      return;
+    }
     const requestId = this.nextRequestId++;
     this.replies.set(`${id}#${requestId}`, done);
     this.stepNode(sim, { type: 'request', requestId, request });
@@ -154,12 +265,25 @@ export class Cluster {
     this.handle(sim, node.step(state, input));
   }
 
+  /**
+   * Carries out one step's effects in order: its persist first (one batch), then sends, replies and loads.
+   * If the persist fails, as the runtime does: nothing of the step is sent, its replies fail with the
+   * storage error (a write's may have taken effect elsewhere: indeterminate), and the node is rebuilt from
+   * storage, whose index no longer matches what the node believes it holds.
+   */
   private handle(sim: SimNode, effects: readonly Effect[]): void {
     const life = sim.state;
+    let failed: string | undefined;
     for (const e of effects) {
+      if (failed !== undefined && e.type !== 'reply' && e.type !== 'trace') continue;
       switch (e.type) {
         case 'persist':
-          sim.store.apply(e.records);
+          try {
+            sim.store.apply(e.records);
+          } catch (error) {
+            failed = error instanceof Error ? error.message : String(error);
+            break;
+          }
           this.onPersist?.(sim.id, e.records.length);
           break;
         case 'send':
@@ -169,7 +293,8 @@ export class Cluster {
           const key = `${sim.id}#${e.requestId}`;
           const done = this.replies.get(key);
           this.replies.delete(key);
-          done?.(e.result);
+          const r = e.result;
+          done?.(failed === undefined ? r : { ok: false, error: failed, indeterminate: r.ok ? r.op !== 'get' : r.indeterminate });
           break;
         }
         case 'load':
@@ -186,6 +311,14 @@ export class Cluster {
           throw new Error(`sim: unknown effect ${JSON.stringify(e satisfies never)}`);
       }
     }
+    if (failed !== undefined && sim.state === life) this.rebuild(sim, failed);
+  }
+
+  private rebuild(sim: SimNode, error: string): void {
+    this.stats.storageFailures++;
+    this.log(`${this.now} ${sim.id} STORAGE FAILED (${error}): rebuilt from storage`);
+    this.dropReplies(sim.id);
+    this.create(sim);
   }
 
   private transmit(from: NodeId, to: NodeId, message: Message): void {
@@ -198,6 +331,15 @@ export class Cluster {
     tally.bytes += bytes.length;
     if (message.type === 'store' || message.type === 'ae-push' || message.type === 'read-reply') tally.versions += message.versions.length;
     this.byType.set(message.type, tally);
+    this.carry(from, to, bytes);
+  }
+
+  /** The faulty network: cuts, loss, duplication, delay. */
+  private carry(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+    if (this.options.host === 'runtime') {
+      this.stats.sent++;
+      this.stats.bytes += bytes.length;
+    }
     if (this.cut.has(`${from}>${to}`) || this.rngNet.next() < this.network.lossRate) {
       this.stats.lost++;
       return;
@@ -212,6 +354,11 @@ export class Cluster {
 
   private deliver(from: NodeId, to: NodeId, bytes: Uint8Array): void {
     const sim = this.nodes.get(to);
+    if (sim?.runtime !== undefined) {
+      this.stats.delivered++;
+      sim.runtime.deliver(from, bytes);
+      return;
+    }
     if (sim?.state === undefined) return;
     const decoded = codec.decode(messageSchema, bytes);
     if (!decoded.ok) {
@@ -222,17 +369,44 @@ export class Cluster {
     this.stepNode(sim, { type: 'message', from, message: decoded.value });
   }
 
-  /** Advances virtual time: every live node gets a tick, then the events due run in order. */
+  /** Advances virtual time: every live node whose own clock moved gets a tick, then the events due run in order. */
   run(ticks: number): void {
+    if (this.options.host === 'runtime') throw new Error('sim: a runtime-hosted cluster advances with `await advance(ticks)`');
+    const end = this.now + ticks;
+    while (this.now < end) this.tickOnce();
+  }
+
+  /** Advances virtual time; with runtime hosting, drains the runtimes' promises after every tick. */
+  async advance(ticks: number): Promise<void> {
+    if (this.options.host !== 'runtime') {
+      this.run(ticks);
+      return;
+    }
     const end = this.now + ticks;
     while (this.now < end) {
-      this.now++;
-      for (const sim of this.nodes.values()) if (sim.state !== undefined) this.stepNode(sim, { type: 'tick', now: this.now });
-      const due = this.events.get(this.now);
-      if (due !== undefined) {
-        for (let i = 0; i < due.length; i++) (due[i] as Event)();
-        this.events.delete(this.now);
+      this.tickOnce();
+      // Every promise chain the tick started settles before the next tick (no other timers exist here).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private tickOnce(): void {
+    this.now++;
+    for (const sim of this.nodes.values()) {
+      if (sim.runtime !== undefined) {
+        sim.runtime.tick();
+        continue;
       }
+      if (sim.state === undefined) continue;
+      const local = nodeClock.tickAt(sim.clock, this.now);
+      if (local <= sim.lastTick) continue;
+      sim.lastTick = local;
+      this.stepNode(sim, { type: 'tick', now: local });
+    }
+    const due = this.events.get(this.now);
+    if (due !== undefined) {
+      for (let i = 0; i < due.length; i++) (due[i] as Event)();
+      this.events.delete(this.now);
     }
   }
 
@@ -248,6 +422,13 @@ export class Cluster {
   heal(): void {
     this.cut.clear();
     this.log(`${this.now} NET heal`);
+  }
+
+  /** Opens the link between two nodes, both ways, leaving every other cut in place. */
+  link(a: NodeId, b: NodeId): void {
+    this.cut.delete(`${a}>${b}`);
+    this.cut.delete(`${b}>${a}`);
+    this.log(`${this.now} NET link ${a} - ${b}`);
   }
 
   live(): SimNode[] {

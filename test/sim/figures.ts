@@ -1,20 +1,14 @@
 /**
- * Figures printed by `npm run sim` (never asserted: they are measurements, not tests).
+ * Figures printed by `npm run sim` (never asserted: they are measurements, not tests). The anti-entropy
+ * cost figure moved out: it built versions from vector clocks by hand, and clocks belong to the core
+ * (test/bench/b4-anti-entropy.ts measures the same through the simulator).
  */
-import * as codec from '../../src/core/codec.js';
-import * as hash from '../../src/core/hash.js';
 import * as membership from '../../src/core/membership.js';
-import * as merkle from '../../src/core/merkle.js';
-import { versionSchema } from '../../src/core/messages.js';
 import type { MemberView } from '../../src/core/node-io.js';
 import * as rngModule from '../../src/core/rng.js';
-
-import * as version from '../../src/core/version.js';
 import { defaultTuning } from '../../src/core/config.js';
 import { Cluster } from './cluster.js';
-import { convergence } from './checker.js';
-import { MemoryStore } from './memory-store.js';
-import { emptyHistory } from './history.js';
+import { emptyHistory } from '../checker/history.js';
 import { defaultWorkload, Workload } from './workload.js';
 
 /**
@@ -59,53 +53,6 @@ export function printGossip(): void {
   }
 }
 
-/** Anti-entropy between two replicas of 10,000 keys (one partition) of which `share` differ on one side. */
-export function antiEntropyCost(share: number, keys = 10_000): { versions: number; bytes: number; everything: number; ticks: number; converged: boolean } {
-  const a = new MemoryStore();
-  const b = new MemoryStore();
-  const rng = rngModule.create(Math.round(share * 1e6));
-  let everything = 0;
-  const value = (i: number, gen: number) => version.stringValue(`value ${i} generation ${gen} `.padEnd(100, '.'));
-  for (let i = 0; i < keys; i++) {
-    const v = version.make({ dot: { actor: 'w@1', counter: 1 }, past: [], value: value(i, 1), timestamp: 1 });
-    everything += codec.encodedSizeOf(versionSchema, v) + hash.utf8(`key${i}`).length;
-    a.apply([{ kind: 'put-version', key: `key${i}`, version: v }]);
-    b.apply([{ kind: 'put-version', key: `key${i}`, version: v }]);
-  }
-  const changed = rng.shuffle(Array.from({ length: keys }, (_, i) => i)).slice(0, Math.round(keys * share));
-  for (const i of changed) {
-    const v = version.make({ dot: { actor: 'w@1', counter: 2 }, past: [{ actor: 'w@1', counter: 1 }], value: value(i, 2), timestamp: 2 });
-    b.apply([{ kind: 'put-version', key: `key${i}`, version: v }]);
-  }
-  const cluster = new Cluster({ seed: 7, config: { n: 2, r: 1, w: 1, partitions: 1 }, tuning: { antiEntropyKeysPerRound: 256, antiEntropyBucketsPerRound: merkle.bucketCount } });
-  cluster.addNode('a', { seeds: ['b'], store: a });
-  cluster.addNode('b', { seeds: ['a'], store: b });
-  const start = cluster.now;
-  let ticks = 0;
-  while (ticks < 20_000) {
-    cluster.run(10);
-    ticks = cluster.now - start;
-    if (convergence(cluster).ok) break;
-  }
-  let bytes = 0;
-  let versions = 0;
-  for (const [type, t] of cluster.byType) {
-    if (type === 'gossip') continue;
-    bytes += t.bytes;
-    versions += t.versions;
-  }
-  return { versions, bytes, everything, ticks, converged: convergence(cluster).ok };
-}
-
-export function printAntiEntropy(): void {
-  console.log(`\nAnti-entropy: repairing divergence between two replicas of 10,000 keys (100-byte values, ${merkle.bucketCount} Merkle buckets)`);
-  console.log('  diverged   versions sent   bytes exchanged   sending everything   ticks   converged');
-  for (const share of [0.001, 0.01, 0.1]) {
-    const r = antiEntropyCost(share);
-    console.log(`  ${`${(share * 100).toFixed(1)} %`.padStart(8)}   ${String(r.versions).padStart(13)}   ${String(r.bytes).padStart(15)}   ${String(r.everything).padStart(18)}   ${String(r.ticks).padStart(5)}   ${r.converged}`);
-  }
-}
-
 export function printHistogram(title: string, histogram: Readonly<Record<number, number>>): void {
   const total = Object.values(histogram).reduce((a, b) => a + b, 0);
   console.log(`\n${title} (${total} reads)`);
@@ -129,6 +76,6 @@ export function opsPerSecond(nodes = 100, ticks = 1500): { ops: number; seconds:
   cluster.run(ticks);
   workload.stop();
   const seconds = (performance.now() - t0) / 1000;
-  const ops = history.writes.filter((w) => w.outcome !== 'pending').length + history.reads.length;
+  const ops = history.ops.length;
   return { ops, seconds, messages: cluster.stats.sent - sent0 };
 }

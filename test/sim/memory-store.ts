@@ -1,8 +1,10 @@
 /**
  * The in-memory twin of the browser's IndexedDB store (src/runtime/idb-store): it applies a step's
  * StoreRecords in order, answers `load` effects (a key's versions, or its hinted versions for one owner),
- * and rebuilds the StoredState a restarted node starts from. The simulator keeps it across a crash and
- * replaces it with an empty one for a restart with wiped storage.
+ * and rebuilds the StoredState a restarted node starts from. The simulator keeps it across a crash,
+ * replaces it with an empty one for a restart with wiped storage, and with an older copy of itself for a
+ * restart from a stale disk. `failNextApplies` makes the next batches fail whole, as a failed IndexedDB
+ * transaction does: nothing of the batch is written.
  */
 import type { MemberView, StoreRecord, StoredState } from '../../src/core/node-io.js';
 import type { ClusterConfig, NodeId, Version } from '../../src/core/types.js';
@@ -16,8 +18,15 @@ export class MemoryStore {
   private config: ClusterConfig | undefined;
   /** Digests a test marked corrupt: load leaves them out and counts them, as the real store does. */
   readonly corrupt = new Set<string>();
+  /** The next this many `apply` calls throw and write nothing (an injected storage failure). */
+  failNextApplies = 0;
 
+  /** Applies one batch in order, all or nothing; throws (writing nothing) when a failure was injected. */
   apply(records: readonly StoreRecord[]): void {
+    if (this.failNextApplies > 0) {
+      this.failNextApplies--;
+      throw new Error('injected storage failure: the transaction aborted');
+    }
     for (const r of records) {
       switch (r.kind) {
         case 'put-version':
@@ -72,6 +81,22 @@ export class MemoryStore {
       for (const v of byDigest.values()) hints.push({ owner, key, version: v });
     }
     return { epoch: this.epoch, versions, hints, ...(this.members ? { members: this.members } : {}), ...(this.config ? { config: this.config } : {}) };
+  }
+
+  /** A deep copy (versions are immutable, so copying the maps suffices): a disk image to restart from later. */
+  clone(): MemoryStore {
+    const copy = new MemoryStore();
+    copy.epoch = this.epoch;
+    for (const [k, m] of this.versions) copy.versions.set(k, new Map(m));
+    for (const [k, m] of this.hints) copy.hints.set(k, new Map(m));
+    copy.members = this.members;
+    copy.config = this.config;
+    return copy;
+  }
+
+  /** Hinted versions kept for other owners, with the owner each is for. */
+  allHints(): { owner: NodeId; key: string; version: Version }[] {
+    return this.stored().hints.slice();
   }
 
   /** Every version of every key (for the checker). */

@@ -6,6 +6,7 @@
 import * as ring from '../../src/core/ring.js';
 import * as storeIndex from '../../src/core/store-index.js';
 import type { NodeState } from '../../src/core/node.js';
+import { check } from '../checker/value-checker.js';
 import { convergence } from './checker.js';
 import { Script } from './script.js';
 
@@ -164,7 +165,8 @@ export function amnesia(): Scenario {
   s.put(a, key, 'bread');
   s.run(300);
   const got = s.get(c, key, 3);
-  return { text: s.text(), facts: { epochChanged: state(s, a).epoch !== epochBefore, values: [...got.values].sort(), converged: convergence(s.cluster).ok } };
+  const verdict = check(s.history, s.final());
+  return { text: s.text(), facts: { epochChanged: state(s, a).epoch !== epochBefore, values: [...got.values].sort(), converged: convergence(s.cluster).ok, verdictOk: verdict.ok, problems: verdict.problems } };
 }
 
 /** The control: the same story with the epoch kept across the wipe (Riak's KV679 bug) loses the acknowledged write. */
@@ -179,7 +181,9 @@ export function amnesiaWithoutEpochs(): Scenario {
   const acked = s.put(a, key, 'bread') !== '';
   s.run(300);
   const got = s.get(c, key, 3);
-  return { text: s.text(), facts: { acked, values: [...got.values].sort() } };
+  // Judged by values alone: the checker never sees that bread's clock looks older than milk,eggs's.
+  const verdict = check(s.history, s.final());
+  return { text: s.text(), facts: { acked, values: [...got.values].sort(), lost: verdict.lost, problems: verdict.problems } };
 }
 
 export const scenarios = { 'hinted-handoff': hintedHandoff, 'read-repair': readRepair, 'anti-entropy': antiEntropy, siblings, 'join-leave': joinAndLeave, amnesia, 'amnesia-without-epochs': amnesiaWithoutEpochs } as const;

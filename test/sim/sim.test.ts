@@ -1,70 +1,81 @@
 /**
- * The simulator as the main test (DESIGN.md properties 1-6): many seeds of mixed faults must lose no
- * acknowledged write, keep siblings exactly the concurrent writes, and converge; a failure prints its seed
- * and the command that replays it. The last-write-wins control must lose writes under the same faults,
- * which proves the checker can see a loss.
+ * The simulator as the main test (DESIGN.md properties 1-6), judged by the value checker
+ * (test/checker/value-checker.ts) from what clients saw and what the replicas' storage holds, never from
+ * clocks: many seeds of tab-like faults must lose no acknowledged write, leave no replaced value behind,
+ * invent nothing, and converge. A failure prints its seed and the command that replays it. Controls prove
+ * the checker can see a loss: last-write-wins must lose writes under the same faults, and each known-bad
+ * node option (controls) must be caught.
  */
 import { describe, expect, it } from 'vitest';
-import { replayCommand, runSeed, type RunReport } from './run.js';
+import { explain, failed, runSeed, type RunReport } from './run.js';
 
-const seeds = Number(process.env.SIM_SEEDS ?? 200);
+const seeds = Number(process.env.SIM_SEEDS ?? 1000);
 const firstSeed = Number(process.env.SIM_FIRST_SEED ?? 1);
 
-function explain(r: RunReport): string {
-  return [
-    `SEED=${r.seed}  replay: ${replayCommand(r.seed)}`,
-    `nodes ${r.nodes}, network ${JSON.stringify(r.network)}`,
-    `faults: ${r.faults.join('; ')}`,
-    `acknowledged ${r.acknowledged}, lost ${r.lost}, converged ${r.converged} (${r.convergeReason})`,
-    ...r.problems,
-  ].join('\n');
+function lossesOf(reports: readonly RunReport[]): number {
+  return reports.reduce((n, r) => n + r.verdict.lost + r.verdict.staleSurvivors + r.verdict.unknownValues, 0);
 }
 
-describe('simulated cluster under mixed faults (N=3, R=2, W=2, 5-7 nodes; every fourth seed a join and a leave)', () => {
-  it(`${seeds} seeds: no acknowledged write lost, siblings exactly the concurrent writes, convergence`, () => {
+describe('simulated tabs under mixed faults (N=3, R=2, W=2, 5-7 nodes, medium intensity, the real runtime loop)', () => {
+  it(`${seeds} seeds: no acknowledged write lost, no replaced value left, nothing invented, convergence`, async () => {
     const failures: string[] = [];
     let acknowledged = 0;
     let indeterminate = 0;
-    const ticks: number[] = [];
+    const failingSeeds: number[] = [];
     for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
-      const r = runSeed({ seed });
-      acknowledged += r.acknowledged;
-      indeterminate += r.indeterminate;
-      ticks.push(r.ticksToConverge);
-      const bad = r.lost > 0 || r.staleSiblings > 0 || r.missingElements > 0 || !r.converged || r.hintsLeft > 0 || !r.rootsEqual || r.problems.length > 0;
-      if (bad) failures.push(explain(r));
+      const r = await runSeed({ seed });
+      acknowledged += r.verdict.acknowledged;
+      indeterminate += r.verdict.indeterminate;
+      if (!failed(r)) continue;
+      failingSeeds.push(seed);
+      if (failures.length < 5) failures.push(explain(r));
     }
-    ticks.sort((a, b) => a - b);
-    console.log(`sim: ${seeds} seeds, ${acknowledged} acknowledged writes, ${indeterminate} indeterminate, ticks to converge median ${ticks[ticks.length >> 1]} max ${ticks[ticks.length - 1]}`);
-    expect(failures.slice(0, 3).join('\n\n')).toBe('');
+    console.log(`sim: ${seeds} seeds, ${acknowledged} acknowledged writes, ${indeterminate} indeterminate, ${failingSeeds.length} failing${failingSeeds.length ? `: ${failingSeeds.join(' ')}` : ''}`);
+    expect(failures.join('\n\n')).toBe('');
   });
 
-  it('strict quorums and no faults: every read sees each write acknowledged before it started (R + W > N)', () => {
+  it('strict quorums and no faults: every read sees each write acknowledged before it started (R + W > N)', async () => {
     for (let seed = 1; seed <= 10; seed++) {
-      const r = runSeed({ seed, strict: true, faultTicks: 800 });
-      expect(r.staleReads, explain(r)).toBe(0);
-      expect(r.lost, explain(r)).toBe(0);
-      expect(r.acknowledged).toBeGreaterThan(0);
+      const r = await runSeed({ seed, strict: true, ticks: 800 });
+      expect(r.verdict.problems, explain(r)).toEqual([]);
+      expect(r.verdict.acknowledged).toBeGreaterThan(0);
+      expect(r.verdict.gets).toBeGreaterThan(0);
     }
   });
 
-  it('one seed replays exactly: the same seed twice gives the same full trace', () => {
-    const a = runSeed({ seed: 4242, trace: true, faultTicks: 600 });
-    const b = runSeed({ seed: 4242, trace: true, faultTicks: 600 });
+  it('one seed replays exactly: the same seed twice gives the same full trace and history', async () => {
+    const a = await runSeed({ seed: 4242, trace: true, ticks: 600, intensity: 'high' });
+    const b = await runSeed({ seed: 4242, trace: true, ticks: 600, intensity: 'high' });
     expect(a.trace.length).toBeGreaterThan(100);
     expect(b.trace).toEqual(a.trace);
     expect(b.history).toEqual(a.history);
   });
 
-  it('control: last-write-wins with skewed clocks loses acknowledged writes under the same faults', () => {
-    let lost = 0;
-    let acknowledged = 0;
-    for (let seed = 1; seed <= 10; seed++) {
-      const r = runSeed({ seed, conflictMode: 'lww' });
-      lost += r.lost + r.missingElements;
-      acknowledged += r.acknowledged;
-    }
-    console.log(`lww control: ${lost} lost of ${acknowledged} acknowledged`);
+  it('the direct-step host replays exactly too', async () => {
+    const a = await runSeed({ seed: 4242, trace: true, ticks: 400, intensity: 'high', host: 'step' });
+    const b = await runSeed({ seed: 4242, trace: true, ticks: 400, intensity: 'high', host: 'step' });
+    expect(b.trace).toEqual(a.trace);
+    expect(b.history).toEqual(a.history);
+  });
+
+  it('nodes count their own ticks: a restarted node starts again from 0 while the others run on', async () => {
+    const r = await runSeed({ seed: 7, trace: true, ticks: 600, intensity: 'high' });
+    const restart = r.trace.findIndex((line) => / RESTART/.test(line));
+    expect(restart).toBeGreaterThan(0);
+    const id = (r.trace[restart] as string).split(' ')[1] as string;
+    const next = r.trace.slice(restart + 1).find((line) => line.split(' ')[1] === id) as string;
+    expect(Number(next.split(' ')[0])).toBeLessThan(5);
+  });
+
+  it('control: last-write-wins with skewed clocks loses acknowledged writes under the same faults', async () => {
+    const reports: RunReport[] = [];
+    for (let seed = 1; seed <= 10; seed++) reports.push(await runSeed({ seed, conflictMode: 'lww' }));
+    const lost = lossesOf(reports);
+    console.log(`lww control: ${lost} lost or stale of ${reports.reduce((n, r) => n + r.verdict.acknowledged, 0)} acknowledged`);
     expect(lost).toBeGreaterThan(0);
   });
+
+  // The dvv core adds these node options; the lead enables the tests after merging it.
+  it.todo("control: controls.epochPolicy 'max-plus-one' (a wiped node takes the highest epoch it hears + 1) loses writes in the stale-view wipe");
+  it.todo("control: controls.clockPolicy 'plain-vv' (plain version vectors, no dots) loses writes or keeps replaced values");
 });

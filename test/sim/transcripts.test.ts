@@ -55,13 +55,14 @@ describe('scenario transcripts', () => {
 
   it('amnesia: a node restarted with wiped storage under the same id loses nothing', () => {
     const r = scenarios.amnesia();
-    expect(r.facts).toMatchObject({ epochChanged: true, values: ['bread', 'milk,eggs'], converged: true });
+    expect(r.facts).toMatchObject({ epochChanged: true, values: ['bread', 'milk,eggs'], converged: true, problems: [], verdictOk: true });
     matchesFile('amnesia', r.text);
   });
 
-  it('control: with the epoch kept across the wipe (KV679), the acknowledged write is lost', () => {
+  it('control: with the epoch kept across the wipe (KV679), the acknowledged write is lost, and the value checker catches it', () => {
     const r = scenarios['amnesia-without-epochs']();
-    expect(r.facts).toEqual({ acked: true, values: ['milk,eggs'] });
+    expect(r.facts).toMatchObject({ acked: true, values: ['milk,eggs'], lost: 1 });
+    expect((r.facts.problems as string[]).join('\n')).toMatch(/LOST cart:alice="bread"/);
     matchesFile('amnesia-without-epochs', r.text);
   });
 });

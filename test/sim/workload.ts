@@ -1,20 +1,23 @@
 /**
- * Clients of the simulated cluster. Each runs one operation at a time against a random live node:
+ * Clients of the simulated cluster, recording a client-side history (test/checker/history.ts). Each client
+ * runs one operation at a time against a random live node:
  *   - read-modify-write: get, then put a fresh unique value with the get's context;
  *   - blind put: put a fresh unique value with no context (concurrent writes make siblings);
  *   - delete: get, then delete with the context;
- *   - add-to-set: get a set key, merge all siblings by union, add a fresh element, put with the context,
- *     so any lost write shows as a missing element.
- * A request with no answer within clientTimeoutTicks is indeterminate (its node may have crashed).
+ *   - add-to-set: get a set key, merge all siblings by union, add a fresh element, put with the context.
+ *     It fits the value model: the written text includes the fresh element, so every value is unique,
+ *     and a lost add shows as a lost value (the checker needs no set rule of its own).
+ * A write's `observed` values are exactly the live values of the get whose context it carries: the
+ * client knows nothing else about what the context covers. A request with no answer within
+ * clientTimeoutTicks is indeterminate (its node may have crashed). Times are global ticks, the clients'
+ * clock: nodes have their own.
  */
-import * as hash from '../../src/core/hash.js';
-import type { ClientResult } from '../../src/core/node-io.js';
+import type { ClientRequest, ClientResult } from '../../src/core/node-io.js';
 import type { Rng } from '../../src/core/rng.js';
-import * as dvv from '../../src/core/dvv.js';
-import type { VV } from '../../src/core/types.js';
 import * as version from '../../src/core/version.js';
+import type { History, Outcome } from '../checker/history.js';
 import type { Cluster } from './cluster.js';
-import type { History, WriteRecord } from './history.js';
+import { liveStrings } from './final-state.js';
 
 export interface WorkloadOptions {
   readonly clients: number;
@@ -35,24 +38,30 @@ export function parseSet(text: string): string[] {
   return text === '' ? [] : text.split(',');
 }
 
-function clockOf(context: string): VV {
-  const parsed = dvv.fromContext(context);
-  if (!parsed.ok) throw new Error(`sim: a reply carried a bad context: ${parsed.reason}`);
-  return parsed.vv;
-}
-
 export class Workload {
   private running = true;
   private seq = 0;
+  /** Operations started and not yet recorded: flushed as indeterminate if the run ends first. */
+  private readonly open = new Set<() => void>();
 
   constructor(private readonly cluster: Cluster, private readonly rng: Rng, readonly history: History, private readonly options: WorkloadOptions) {}
 
   start(): void {
-    for (let c = 0; c < this.options.clients; c++) this.cluster.at(this.cluster.now + 1 + this.rng.int(10), () => this.next(c));
+    for (let c = 0; c < this.options.clients; c++) this.cluster.at(this.cluster.now + 1 + this.rng.int(10), () => this.next(`c${c}`));
   }
 
   stop(): void {
     this.running = false;
+  }
+
+  /** True when no operation is waiting for an answer. */
+  idle(): boolean {
+    return this.open.size === 0;
+  }
+
+  /** Records every operation still waiting as indeterminate (a client that gave up when the run ended). */
+  flush(): void {
+    for (const give of [...this.open]) give();
   }
 
   private node(): string | undefined {
@@ -61,78 +70,76 @@ export class Workload {
   }
 
   /** Calls the cluster with a client-side timeout: `done` gets the result or undefined, exactly once. */
-  private call(request: Parameters<Cluster['request']>[1], done: (result: ClientResult | undefined) => void): void {
+  private call(request: ClientRequest, done: (result: ClientResult | undefined) => void): void {
+    let settled = false;
+    const settle = (result: ClientResult | undefined) => {
+      if (settled) return;
+      settled = true;
+      this.open.delete(giveUp);
+      done(result);
+    };
+    const giveUp = () => settle(undefined);
+    this.open.add(giveUp);
     const target = this.node();
     if (target === undefined) {
-      this.cluster.at(this.cluster.now + 5, () => done(undefined));
+      this.cluster.at(this.cluster.now + 5, giveUp);
       return;
     }
-    let settled = false;
-    this.cluster.request(target, request, (result) => {
-      if (settled) return;
-      settled = true;
-      done(result);
-    });
-    this.cluster.at(this.cluster.now + this.options.clientTimeoutTicks, () => {
-      if (settled) return;
-      settled = true;
-      done(undefined);
-    });
+    this.cluster.request(target, request, settle);
+    this.cluster.at(this.cluster.now + this.options.clientTimeoutTicks, giveUp);
   }
 
-  private next(client: number): void {
+  private next(client: string): void {
     if (!this.running) return;
     const after = () => this.cluster.at(this.cluster.now + 1 + this.rng.int(this.options.thinkTicksMax), () => this.next(client));
     const { mix } = this.options;
     const roll = this.rng.next() * (mix.rmw + mix.blind + mix.del + mix.add);
     if (roll < mix.rmw) this.readThen(client, this.rng.pick(this.options.keys), 'rmw', after);
-    else if (roll < mix.rmw + mix.blind) this.write(client, this.rng.pick(this.options.keys), 'put', `v${client}.${++this.seq}`, undefined, undefined, after);
+    else if (roll < mix.rmw + mix.blind) this.write(client, this.rng.pick(this.options.keys), 'put', `v${client}.${++this.seq}`, undefined, after);
     else if (roll < mix.rmw + mix.blind + mix.del) this.readThen(client, this.rng.pick(this.options.keys), 'del', after);
     else this.readThen(client, this.rng.pick(this.options.setKeys), 'add', after);
   }
 
-  private readThen(client: number, key: string, then: 'rmw' | 'del' | 'add', after: () => void): void {
-    const startTick = this.cluster.now;
+  private readThen(client: string, key: string, then: 'rmw' | 'del' | 'add', after: () => void): void {
+    const start = this.cluster.now;
     this.call({ op: 'get', key }, (result) => {
+      const end = this.cluster.now;
       if (result === undefined || !result.ok || result.op !== 'get') {
-        this.history.readFailures++;
+        const error = result === undefined ? 'no answer within the client timeout' : result.ok ? `unexpected answer ${result.op}` : result.error;
+        this.history.ops.push({ kind: 'get', client, key, start, end, outcome: outcomeOf(result), values: [], error });
         after();
         return;
       }
-      const values = result.versions.map((v) => ({ value: hash.fromUtf8(v.value.bytes), clock: v.clock }));
-      this.history.reads.push({ key, startTick, endTick: this.cluster.now, values, context: clockOf(result.context) });
-      if (then === 'del') {
-        this.write(client, key, 'delete', '', undefined, result.context, after);
-        return;
+      const values = liveStrings(result.versions.map((v) => v.value));
+      this.history.ops.push({ kind: 'get', client, key, start, end, outcome: 'ok', values, context: result.context });
+      const seen = { context: result.context, values };
+      if (then === 'del') this.write(client, key, 'delete', undefined, seen, after);
+      else if (then === 'rmw') this.write(client, key, 'put', `v${client}.${++this.seq}`, seen, after);
+      else {
+        const union = new Set<string>([`e${client}.${++this.seq}`]);
+        for (const v of values) for (const x of parseSet(v)) union.add(x);
+        this.write(client, key, 'put', [...union].sort().join(','), seen, after);
       }
-      if (then === 'rmw') {
-        this.write(client, key, 'put', `v${client}.${++this.seq}`, undefined, result.context, after);
-        return;
-      }
-      const element = `e${client}.${++this.seq}`;
-      const union = new Set<string>([element]);
-      for (const v of values) for (const x of parseSet(v.value)) union.add(x);
-      this.write(client, key, 'put', [...union].sort().join(','), element, result.context, after);
     });
   }
 
-  private write(client: number, key: string, op: 'put' | 'delete', value: string, element: string | undefined, context: string | undefined, after: () => void): void {
-    const record: WriteRecord = { client, key, op, value, element, startTick: this.cluster.now, endTick: -1, outcome: 'pending', clock: undefined, error: undefined };
-    this.history.writes.push(record);
-    const request = op === 'put'
-      ? { op, key, value: version.stringValue(value), ...(context !== undefined ? { context } : {}) } as const
-      : { op, key, ...(context !== undefined ? { context } : {}) } as const;
+  private write(client: string, key: string, kind: 'put' | 'delete', value: string | undefined, seen: { context: string; values: readonly string[] } | undefined, after: () => void): void {
+    const start = this.cluster.now;
+    const context = seen === undefined ? {} : { context: seen.context };
+    const request: ClientRequest = kind === 'put' ? { op: 'put', key, value: version.stringValue(value ?? ''), ...context } : { op: 'delete', key, ...context };
     this.call(request, (result) => {
-      record.endTick = this.cluster.now;
-      if (result === undefined) record.outcome = 'indeterminate';
-      else if (result.ok && (result.op === 'put' || result.op === 'delete')) {
-        record.outcome = 'ok';
-        record.clock = clockOf(result.context);
-      } else if (!result.ok) {
-        record.outcome = result.indeterminate ? 'indeterminate' : 'failed';
-        record.error = result.error;
-      }
+      const error = result === undefined ? 'no answer within the client timeout' : result.ok ? undefined : result.error;
+      this.history.ops.push({
+        kind, client, key, start, end: this.cluster.now, outcome: outcomeOf(result),
+        ...(value !== undefined ? { value } : {}), observed: seen?.values ?? [], ...(error !== undefined ? { error } : {}),
+      });
       after();
     });
   }
+}
+
+function outcomeOf(result: ClientResult | undefined): Outcome {
+  if (result === undefined) return 'indeterminate';
+  if (result.ok) return 'ok';
+  return result.indeterminate ? 'indeterminate' : 'failed';
 }
