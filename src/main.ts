@@ -34,13 +34,31 @@ function randomSeed(): number {
 /**
  * Resolves when the signaling server first reports the room. There is no time-out on purpose: the room's
  * presence list is the node's seeds (the core takes them at creation only), and without the signaling
- * server no data channel can be opened anyway, so a node started alone would stay alone.
+ * server no data channel can be opened anyway, so a node started alone would stay alone. Rejects when the
+ * server refuses this tab for good (e.g. 4409: another tab holds the node id).
  */
 function firstPresence(signaling: SignalingClient): Promise<void> {
-  return new Promise((resolve) => signaling.onPresence(() => resolve()));
+  return new Promise((resolve, reject) => {
+    signaling.onPresence(() => resolve());
+    signaling.onState((state, detail) => { if (state === 'closed') reject(new Error(`the signaling server refused this tab: ${detail}`)); });
+  });
 }
 
-function createNodeFactory(me: identity.Identity): runtime.NodeFactory<NodeSnapshot> {
+/** The node id the server confirms (for a tab without one, the first free `nN` it hands out). */
+function firstWelcome(signaling: SignalingClient): Promise<string> {
+  return new Promise((resolve, reject) => {
+    signaling.onWelcome((nodeId) => resolve(nodeId));
+    signaling.onState((state, detail) => { if (state === 'closed') reject(new Error(`the signaling server refused this tab: ${detail}`)); });
+  });
+}
+
+/** A teacher link's token must not stay in the address bar (nor in history, screenshots or a shared link). */
+function hideTeacherToken(): void {
+  if (!location.hash.includes('teacher=')) return;
+  history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+}
+
+function createNodeFactory(me: identity.Identity & { readonly nodeId: string }): runtime.NodeFactory<NodeSnapshot> {
   return (init) => {
     const created = node.create({
       id: me.nodeId, host: me.hostId, capacity: me.capacity, seeds: init.seeds, rngSeed: randomSeed(),
@@ -116,10 +134,27 @@ async function main(): Promise<void> {
     showFatal(unique.error);
     return;
   }
-  const me = unique.identity;
+  hideTeacherToken();
+  const signaling = createSignalingClient({
+    url: signalUrlFor(location.href), room: unique.identity.room, secret: unique.identity.secret,
+    ...(unique.identity.nodeId !== undefined ? { nodeId: unique.identity.nodeId } : {}),
+    ...(unique.identity.teacherToken !== undefined ? { teacherToken: unique.identity.teacherToken } : {}),
+  });
+  let nodeId = unique.identity.nodeId;
+  if (nodeId === undefined) {
+    const status = document.getElementById('status');
+    if (status) status.textContent = 'asking the signaling server for a node name...';
+    try {
+      nodeId = await firstWelcome(signaling);
+    } catch (error) {
+      showFatal(error instanceof Error ? error.message : String(error));
+      return;
+    }
+  }
+  const me = { ...unique.identity, nodeId };
+  identity.rememberNode(env.session, me.nodeId, me.secret);
   identity.guardId(idChannel, me.nodeId);
-  const signaling = createSignalingClient({ url: signalUrlFor(location.href), room: me.room, nodeId: me.nodeId });
-  const transport = createWebRtcTransport({ self: me.nodeId, signaling, iceServers: me.iceServers.map((s) => ({ urls: s.urls })) });
+  const transport = createWebRtcTransport({ self: me.nodeId, signaling, iceServers: me.iceServers.map((s) => ({ ...s })) });
   let phase: snapshot.Phase = { kind: 'starting', step: 'waiting for the signaling server' };
   let rt: runtime.Runtime<NodeSnapshot> | undefined;
   let signalingDetail = '';
@@ -154,7 +189,7 @@ async function main(): Promise<void> {
     await firstPresence(signaling);
     phase = { kind: 'starting', step: 'loading storage' };
     publisher.changed();
-    const store = await idbStore.open({ nodeId: me.nodeId, requestPersistence: true });
+    const store = await idbStore.open({ nodeId: me.nodeId, room: me.room, requestPersistence: true });
     rt = await runtime.start({ nodeId: me.nodeId, store, transport, codec: wireCodec, createNode: createNodeFactory(me) });
     phase = { kind: 'running' };
     rt.onChange(() => { publisher.changed(); settleReady(); });
@@ -174,6 +209,7 @@ async function main(): Promise<void> {
     facts: () => nodeFacts(rt?.view()),
     stats: () => kvStats(rt?.view(), transport),
     faults: { current: () => signaling.faults(), publish: (rules) => signaling.publishFaults(rules), onRules: (h) => signaling.onFaults(h) },
+    authority: () => signaling.role() ?? 'unknown',
     snapshot: read,
     onChange: (listener) => publisher.subscribe(() => listener()),
     rememberCapacity: (capacity) => { identity.setCapacity(env.local, capacity); },
@@ -181,7 +217,7 @@ async function main(): Promise<void> {
       // Close our own connection first, or deleting the database would wait for it ("blocked").
       rt?.close();
       signaling.close();
-      await idbStore.wipe(me.nodeId);
+      await idbStore.wipe(me.nodeId, me.room);
       window.location.reload(); // sessionStorage keeps the node id
     },
   });
