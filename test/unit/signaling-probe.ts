@@ -26,6 +26,8 @@ export type Frame = Record<string, unknown>;
 export interface Probe {
   readonly ws: WebSocket;
   readonly frames: Frame[];
+  /** The largest frame received, in bytes. */
+  largestFrameBytes(): number;
   readonly closed: Promise<{ code: number; reason: string }>;
   send(m: unknown): void;
   /** Resolves with the first frame (already received or future) matching `pred`. */
@@ -38,14 +40,17 @@ export interface ProbeOptions extends ClientOptions {
   readonly room?: string;
 }
 
-export async function probe(s: RunningServer, opts: ProbeOptions = {}): Promise<Probe> {
+export async function probe(s: RunningServer | { readonly signalUrl: string }, opts: ProbeOptions = {}): Promise<Probe> {
   const { room, ...wsOptions } = opts;
   const ws = new WebSocket(`${s.signalUrl}${room === undefined ? '' : `?room=${room}`}`, wsOptions);
   sockets.push(ws);
   const frames: Frame[] = [];
+  let largest = 0;
   const waiters: Array<{ pred: (m: Frame) => boolean; resolve: (m: Frame) => void }> = [];
   ws.on('message', (data) => {
-    const m = JSON.parse(String(data)) as Frame;
+    const text = String(data);
+    largest = Math.max(largest, Buffer.byteLength(text));
+    const m = JSON.parse(text) as Frame;
     frames.push(m);
     for (const w of [...waiters]) if (w.pred(m)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(m); }
   });
@@ -53,6 +58,7 @@ export async function probe(s: RunningServer, opts: ProbeOptions = {}): Promise<
   await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
   return {
     ws, frames, closed,
+    largestFrameBytes: () => largest,
     send: (m) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)),
     next: (pred) => {
       const found = frames.find(pred);
@@ -83,7 +89,7 @@ export const secretOf = (name: string): string => `secret-of-${name}-0123456789`
 export interface HelloExtras { readonly secret?: string; readonly teacher?: string; readonly room?: string }
 
 /** Says hello as `nodeId` (undefined: let the server name it) and waits for the full presence list. */
-export async function member(s: RunningServer, nodeId: string | undefined, extras: HelloExtras = {}): Promise<Probe> {
+export async function member(s: RunningServer | { readonly signalUrl: string }, nodeId: string | undefined, extras: HelloExtras = {}): Promise<Probe> {
   const p = await probe(s, extras.room === undefined ? {} : { room: extras.room });
   p.send({
     type: 'hello', secret: extras.secret ?? secretOf(nodeId ?? 'unnamed'),
