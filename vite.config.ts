@@ -7,7 +7,8 @@ export default defineConfig({
     // An exact match: a plain prefix alias would also rewrite the replacement itself in the dev server.
     alias: [{ find: /^simple-peer$/, replacement: 'simple-peer/simplepeer.min.js' }],
   },
-  build: { target: 'es2022', sourcemap: true },
+  // No source maps in the served build: they would hand out the sources (and comments) to anyone.
+  build: { target: 'es2022', sourcemap: false },
   server: {
     // `npm run dev` serves the app with hot reload; the signaling WebSocket stays on `npm start`'s server
     // (SIGNALING_PORT, default 8080), reached through this proxy so the page keeps one origin.

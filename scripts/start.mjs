@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: builds the app with Vite when dist/ is missing or older than its sources, then runs the
 // signaling server (signaling/main.ts, through tsx's loader in this same process) serving dist/ and the
-// WebSocket on one port. PORT and HOST are read by signaling/main.ts.
+// WebSocket on one port. PORT, HOST, TEACHER_TOKEN, DATA_DIR and ALLOWED_ORIGINS are read by signaling/main.ts,
+// which prints the class link and the teacher link.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,18 +1,25 @@
 /**
  * The signaling server: one HTTP server on one port that serves the built app and, at `/signal?room=<id>`,
- * a small strict WebSocket relay (protocol in src/runtime/signaling-protocol.ts).
+ * a small strict WebSocket relay (protocol in src/protocol/signaling.ts). It must hold when anyone on the
+ * network, or any web page, talks to it (README, "Security model"):
  *
- * - Rooms: members are the sockets that said hello; presence (sorted ids) goes to the whole room on every
- *   join and leave. Signals are relayed only to a member of the sender's room, with `from` stamped here.
- * - Duplicate node id in a room: the NEWER socket wins and the older one is closed with 4409 "replaced"
- *   (a reloaded tab reconnects before its old socket's ping times out; refusing the newer would lock it out).
- * - Validation: frames over frameBytesMax close with 4413 (past 4x that, `ws` closes with 1009); malformed JSON, unknown shapes,
- *   invalid ids, binary frames, a second hello or a frame before hello close with 4400; a full room with 4403;
- *   more frames than the token bucket allows with 4429; no hello within helloTimeoutMs with 4408.
+ * - Admission (admission.ts): same-origin upgrades only when an Origin header is present (plus
+ *   `allowedOrigins`); global and per-IP connection caps; a cap on rooms.
+ * - Node ids: a hello binds its id to its secret while a socket holds it. The same secret again (a reload,
+ *   a reconnection) wins and closes the older socket with 4410; another secret is refused with 4409 "node
+ *   id in use by another tab". An id no socket holds is free to take. Without an id, the first free `nN`.
+ * - Authority: a hello whose teacher token matches (constant-time) makes the socket a teacher; only a
+ *   teacher may set fault rules, which the server stamps with the sender's id. Others get a `refused` frame.
+ * - Presence: the members in chunks after welcome, then join/leave deltas; every frame fits frameBytesMax.
+ * - Back-pressure: before each send the socket's outgoing buffer is checked; past sendBufferBytesMax the
+ *   socket is closed with 4508 (and cut a second later if it does not read its close frame).
+ * - Validation: frames over frameBytesMax close with 4413 (past 4x that, `ws` closes with 1009); malformed
+ *   JSON, unknown shapes, invalid ids, binary frames, a second hello or a frame before hello close with 4400;
+ *   a full room with 4403; more frames than the token bucket allows with 4429; no hello in time with 4408.
  * - Dead sockets: every pingIntervalMs each socket must have answered the previous ping, or it is terminated.
- * - State: nothing but each room's CURRENT fault rules, sent to every newcomer (noFaults if none) and
- *   forgotten when the room empties or the server stops.
+ * - State: each room's members and CURRENT fault rules (forgotten when the room empties or the server stops).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -20,6 +27,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { limits } from '../src/core/limits.js';
 import * as faults from '../src/protocol/faults.js';
 import * as protocol from '../src/protocol/signaling.js';
+import { createAdmission } from './admission.js';
 import { serveStatic } from './static.js';
 
 export interface ServerOptions {
@@ -29,6 +37,15 @@ export interface ServerOptions {
   readonly host?: string;
   /** The built app to serve; without it, HTTP requests get 404 (the WebSocket still works). */
   readonly staticDir?: string;
+  /** The teacher token; without one, no socket is a teacher and nobody can set fault rules. */
+  readonly teacherToken?: string;
+  /** Origins allowed besides the server's own, e.g. ['http://localhost:5173'] for `npm run dev`. */
+  readonly allowedOrigins?: readonly string[];
+  readonly connectionsMax?: number;
+  readonly connectionsPerIpMax?: number;
+  readonly roomsMax?: number;
+  /** A socket whose unsent output passes this many bytes is closed as a slow consumer. */
+  readonly sendBufferBytesMax?: number;
   readonly pingIntervalMs?: number;
   readonly helloTimeoutMs?: number;
   /** Token bucket per socket: `burst` frames at once, refilled at `perSecond`. */
@@ -49,15 +66,27 @@ export interface RunningServer {
 
 export const defaults = {
   pingIntervalMs: 10_000,
-  helloTimeoutMs: 10_000,
+  helloTimeoutMs: 5_000,
   rate: { burst: 400, perSecond: 100 },
+  connectionsMax: 2048,
+  connectionsPerIpMax: 128,
+  roomsMax: 256,
+  sendBufferBytesMax: 256 * 1024,
+  /** How long a slow consumer has to take its close frame before the socket is cut. */
+  slowCloseGraceMs: 1000,
 } as const;
+
+/** What a student's (or a modified tab's) teacher-only command gets back; the page API says the same. */
+export const teacherOnly = 'teacher only: open the teacher link printed by npm start';
 
 interface Client {
   readonly ws: WebSocket;
   readonly room: string;
   nodeId: string | undefined;
+  secret: string;
+  role: protocol.Role;
   alive: boolean;
+  closing: boolean;
   tokens: number;
   refilledAtMs: number;
   helloTimer: ReturnType<typeof setTimeout> | undefined;
@@ -68,14 +97,30 @@ interface Room {
   rules: faults.FaultRules;
 }
 
+/** Equal-length digests, so the comparison takes the same time whatever the inputs' lengths and contents. */
+function sameToken(a: string, b: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const pingIntervalMs = opts.pingIntervalMs ?? defaults.pingIntervalMs;
   const helloTimeoutMs = opts.helloTimeoutMs ?? defaults.helloTimeoutMs;
   const rate = opts.rate ?? defaults.rate;
   const roomMembersMax = opts.roomMembersMax ?? limits.membersMax;
+  const roomsMax = opts.roomsMax ?? defaults.roomsMax;
+  const sendBufferBytesMax = opts.sendBufferBytesMax ?? defaults.sendBufferBytesMax;
   const log = opts.log ?? (() => undefined);
+  if (opts.teacherToken !== undefined && !protocol.isTeacherToken(opts.teacherToken)) {
+    throw new Error(`signaling: the teacher token must match [A-Za-z0-9_-]{1,${protocol.tokenCharsMax}}`);
+  }
   const rooms = new Map<string, Room>();
   const clients = new Set<Client>();
+  const admission = createAdmission({
+    allowedOrigins: opts.allowedOrigins ?? [],
+    connectionsMax: opts.connectionsMax ?? defaults.connectionsMax,
+    connectionsPerIpMax: opts.connectionsPerIpMax ?? defaults.connectionsPerIpMax,
+  });
 
   const http = createServer((req, res) => {
     if (!opts.staticDir) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('404 not found\n');
@@ -85,20 +130,31 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       else res.destroy();
     });
   });
+  // Slow-loris bounds: a request's headers within 10 s, the whole request within 30 s.
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 30_000;
   // The hard cap bounds memory; frames between the two caps get a clear close reason from onFrame.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * protocol.frameBytesMax });
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== protocol.signalPath) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
+    if (url.pathname !== protocol.signalPath) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    const admitted = admission.admit(req);
+    if (!admitted.ok) {
+      log(`upgrade refused: ${admitted.reason}`);
+      const status = admitted.status === 403 ? '403 Forbidden' : '503 Service Unavailable';
+      return void socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${admitted.reason}\n`);
     }
+    // The raw socket closes whether the upgrade succeeds (and later ends) or fails: release exactly once.
+    socket.once('close', () => admission.release(admitted.ip));
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, url.searchParams.get('room') ?? protocol.defaultRoom));
   });
 
   function accept(ws: WebSocket, room: string): void {
-    const client: Client = { ws, room, nodeId: undefined, alive: true, tokens: rate.burst, refilledAtMs: performance.now(), helloTimer: undefined };
+    const client: Client = {
+      ws, room, nodeId: undefined, secret: '', role: 'student', alive: true, closing: false,
+      tokens: rate.burst, refilledAtMs: performance.now(), helloTimer: undefined,
+    };
     clients.add(client);
     ws.on('pong', () => { client.alive = true; });
     ws.on('error', (e) => log(`socket error (${client.nodeId ?? 'no hello'}): ${e.message}`));
@@ -109,6 +165,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
 
   function onFrame(client: Client, data: RawData, isBinary: boolean): void {
+    if (client.closing) return;
     if (!takeToken(client)) return reject(client, protocol.closeCodes.rateLimited, 'rate limit exceeded');
     if (isBinary) return reject(client, protocol.closeCodes.badMessage, 'binary frames are not accepted');
     const bytes = rawBytes(data);
@@ -120,7 +177,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const m = parsed.value;
     if (m.type !== 'hello' && client.nodeId === undefined) return reject(client, protocol.closeCodes.badMessage, 'hello first');
     switch (m.type) {
-      case 'hello': return hello(client, m.nodeId);
+      case 'hello': return hello(client, m);
       case 'signal': {
         const target = rooms.get(client.room)?.members.get(m.to);
         // A target that just left is a race, not a violation: the signal is dropped.
@@ -130,8 +187,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       case 'faults': {
         const room = rooms.get(client.room);
         if (!room) return;
+        if (client.role !== 'teacher') {
+          log(`room ${client.room}: ${client.nodeId} (not a teacher) tried to set faults: refused`);
+          return send(client, { type: 'refused', command: 'faults', reason: teacherOnly });
+        }
         room.rules = m.rules;
-        log(`room ${client.room}: ${client.nodeId} set faults: ${faults.describe(m.rules)}`);
+        log(`room ${client.room}: teacher ${client.nodeId} set faults: ${faults.describe(m.rules)}`);
         for (const member of room.members.values()) send(member, { type: 'faults', from: client.nodeId as string, rules: m.rules });
         return;
       }
@@ -142,19 +203,34 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
   }
 
-  function hello(client: Client, nodeId: string): void {
+  function hello(client: Client, m: protocol.Hello): void {
     if (client.nodeId !== undefined) return reject(client, protocol.closeCodes.badMessage, 'hello twice');
-    const room = rooms.get(client.room) ?? { members: new Map<string, Client>(), rules: faults.noFaults };
+    const existing = rooms.get(client.room);
+    if (!existing && rooms.size >= roomsMax) return reject(client, protocol.closeCodes.tooManyRooms, `server holds its maximum of ${roomsMax} rooms`);
+    const room = existing ?? { members: new Map<string, Client>(), rules: faults.noFaults };
+    const nodeId = m.nodeId ?? firstFreeName(room);
     const older = room.members.get(nodeId);
+    if (older && !sameToken(older.secret, m.secret)) {
+      return reject(client, protocol.closeCodes.idInUse, `node id ${nodeId} is in use by another tab`);
+    }
     if (!older && room.members.size >= roomMembersMax) return reject(client, protocol.closeCodes.roomFull, `room is full (${roomMembersMax} members)`);
     rooms.set(client.room, room);
     clearTimeout(client.helloTimer);
     client.nodeId = nodeId;
+    client.secret = m.secret;
+    client.role = opts.teacherToken !== undefined && m.teacher !== undefined && sameToken(m.teacher, opts.teacherToken) ? 'teacher' : 'student';
     room.members.set(nodeId, client);
-    if (older) reject(older, protocol.closeCodes.replaced, 'replaced by a newer connection with the same node id');
-    log(`room ${client.room}: ${nodeId} joined (${room.members.size} present)`);
-    broadcastPresence(room);
+    if (older) reject(older, protocol.closeCodes.replaced, 'replaced by a newer connection of the same tab');
+    log(`room ${client.room}: ${nodeId} joined as ${client.role} (${room.members.size} present)`);
+    send(client, { type: 'welcome', nodeId, role: client.role });
+    for (const frame of protocol.presenceFrames([...room.members.keys()].sort())) send(client, frame);
     send(client, { type: 'faults', from: '', rules: room.rules });
+    if (!older) for (const member of room.members.values()) if (member !== client) send(member, { type: 'join', id: nodeId });
+  }
+
+  /** The first `nN` (n1, n2, ...) no socket of the room holds. */
+  function firstFreeName(room: Room): string {
+    for (let i = 1; ; i++) if (!room.members.has(`n${i}`)) return `n${i}`;
   }
 
   function leave(client: Client): void {
@@ -165,12 +241,19 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     room.members.delete(client.nodeId);
     log(`room ${client.room}: ${client.nodeId} left (${room.members.size} present)`);
     if (room.members.size === 0) rooms.delete(client.room);
-    else broadcastPresence(room);
+    else for (const member of room.members.values()) send(member, { type: 'leave', id: client.nodeId });
   }
 
-  function broadcastPresence(room: Room): void {
-    const members = [...room.members.keys()].sort();
-    for (const member of room.members.values()) send(member, { type: 'presence', members });
+  function send(client: Client, message: protocol.ServerMessage): void {
+    const ws = client.ws;
+    if (client.closing || ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > sendBufferBytesMax) {
+      reject(client, protocol.closeCodes.slowConsumer, `slow consumer: over ${sendBufferBytesMax} bytes waiting to be sent`);
+      // It is not reading, so it will not read its close frame either: cut it after a grace period.
+      setTimeout(() => ws.terminate(), defaults.slowCloseGraceMs).unref();
+      return;
+    }
+    ws.send(JSON.stringify(message));
   }
 
   function takeToken(client: Client): boolean {
@@ -184,6 +267,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 
   function reject(client: Client, code: number, reason: string): void {
     log(`closing ${client.nodeId ?? 'socket'} in room ${client.room}: ${code} ${reason}`);
+    client.closing = true;
     client.ws.close(code, reason.slice(0, 120)); // a close reason is at most 123 bytes
   }
 
@@ -228,10 +312,6 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       return closing;
     },
   };
-}
-
-function send(client: Client, message: protocol.ServerMessage): void {
-  if (client.ws.readyState === client.ws.OPEN) client.ws.send(JSON.stringify(message));
 }
 
 function rawBytes(data: RawData): Buffer {

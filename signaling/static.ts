@@ -14,7 +14,6 @@ const contentTypes: Readonly<Record<string, string>> = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
@@ -22,6 +21,22 @@ const contentTypes: Readonly<Record<string, string>> = {
   '.wasm': 'application/wasm',
   '.webmanifest': 'application/manifest+json',
   '.woff2': 'font/woff2',
+};
+
+/**
+ * Sent with every static response. Scripts only from this origin (the built index.html has none inline);
+ * styles also inline (index.html's <style> and Lit templates' style attributes); WebSockets to any host
+ * (ws:/wss: cannot be narrowed to "self" in CSP level 2 browsers); no framing (clickjacking), no referrer
+ * (a teacher link must never leak), no MIME sniffing.
+ */
+export const securityHeaders: Readonly<Record<string, string>> = {
+  'content-security-policy': [
+    "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
+    "connect-src 'self' ws: wss:", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+  ].join('; '),
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
 };
 
 export type Resolved = { readonly ok: true; readonly file: string } | { readonly ok: false; readonly status: 400 | 403 };
@@ -58,11 +73,13 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
     info = await stat(file).catch(() => undefined);
   }
   if (!info?.isFile()) return end(res, 404, 'not found');
+  // Source maps are not built (vite.config.ts); if one is left in dist/, it is still not served.
+  if (path.extname(file).toLowerCase() === '.map') return end(res, 404, 'not found');
   const type = contentTypes[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
   res.writeHead(200, {
     'content-type': type,
     'content-length': info.size,
-    'x-content-type-options': 'nosniff',
+    ...securityHeaders,
     // Vite fingerprints assets; index.html must be re-read so a rebuilt app is picked up.
     'cache-control': path.basename(file) === 'index.html' ? 'no-cache' : 'public, max-age=3600',
   });
@@ -73,6 +90,6 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
 }
 
 function end(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...securityHeaders, ...headers });
   res.end(`${status} ${text}\n`);
 }

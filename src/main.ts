@@ -10,7 +10,7 @@ import { createWebRtcTransport } from './browser/webrtc-transport.js';
 import * as pageApi from './runtime/page-api.js';
 import { createPeer, type PeerSnapshot } from './runtime/peer.js';
 import * as runtime from './runtime/runtime.js';
-import { createSignalingClient, signalUrlFor } from './runtime/signaling-client.js';
+import { createSignalingClient, signalUrlFor, type SignalingClient } from './runtime/signaling-client.js';
 import './ui/dynamo-app.js';
 import { createRuntimeBackend } from './ui/runtime-backend.js';
 
@@ -33,6 +33,20 @@ function mountUi(backend: ReturnType<typeof createRuntimeBackend>): void {
   app.backend = backend;
 }
 
+/** The node id the server confirms (for a tab without one, the first free `nN` it hands out). */
+function firstWelcome(signaling: SignalingClient): Promise<string> {
+  return new Promise((resolve, reject) => {
+    signaling.onWelcome((nodeId) => resolve(nodeId));
+    signaling.onState((state, detail) => { if (state === 'closed') reject(new Error(`the signaling server refused this tab: ${detail}`)); });
+  });
+}
+
+/** A teacher link's token must not stay in the address bar (nor in history, screenshots or a shared link). */
+function hideTeacherToken(): void {
+  if (!location.hash.includes('teacher=')) return;
+  history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+}
+
 function showFatal(message: string): void {
   const status = document.getElementById('status');
   if (status) status.textContent = `cannot start: ${message}`;
@@ -51,17 +65,36 @@ async function main(): Promise<void> {
     showFatal(unique.error);
     return;
   }
-  const me = unique.identity;
+  hideTeacherToken();
+  // The signaling client comes first: a tab without a node id is named by the server (first free `nN`).
+  const signaling = createSignalingClient({
+    url: signalUrlFor(location.href), room: unique.identity.room, secret: unique.identity.secret,
+    ...(unique.identity.nodeId !== undefined ? { nodeId: unique.identity.nodeId } : {}),
+    ...(unique.identity.teacherToken !== undefined ? { teacherToken: unique.identity.teacherToken } : {}),
+  });
+  let nodeId = unique.identity.nodeId;
+  if (nodeId === undefined) {
+    const status = document.getElementById('status');
+    if (status) status.textContent = 'asking the signaling server for a node name...';
+    try {
+      nodeId = await firstWelcome(signaling);
+    } catch (error) {
+      showFatal(error instanceof Error ? error.message : String(error));
+      return;
+    }
+  }
+  const me = { ...unique.identity, nodeId };
+  identity.rememberNode(env.session, me.nodeId, me.secret);
   identity.guardId(idChannel, me.nodeId);
   const peer = createPeer({
     identity: { nodeId: me.nodeId, hostId: me.hostId, capacity: me.capacity, room: me.room, zone: 'tab' },
-    createSignaling: (id) => createSignalingClient({ url: signalUrlFor(location.href), room: id.room, nodeId: id.nodeId }),
-    createTransport: (signaling) => createWebRtcTransport({ self: me.nodeId, signaling, iceServers: me.iceServers.map((s) => ({ urls: s.urls })) }),
-    openStore: () => idbStore.open({ nodeId: me.nodeId, requestPersistence: true }),
+    createSignaling: () => signaling,
+    createTransport: (client) => createWebRtcTransport({ self: me.nodeId, signaling: client, iceServers: me.iceServers.map((s) => ({ ...s })) }),
+    openStore: () => idbStore.open({ nodeId: me.nodeId, room: me.room, requestPersistence: true }),
     random: () => (crypto.getRandomValues(new Uint32Array(1))[0] ?? 1) / 2 ** 32,
     rememberCapacity: (capacity) => { identity.setCapacity(env.local, capacity); },
     wipeStorage: async () => {
-      await idbStore.wipe(me.nodeId);
+      await idbStore.wipe(me.nodeId, me.room);
       window.location.reload(); // sessionStorage keeps the node id
     },
   });

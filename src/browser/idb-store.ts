@@ -1,6 +1,6 @@
 /**
- * The node's durable storage: one IndexedDB database per node id (`tabdynamo-<nodeId>`), because the tabs
- * of one browser share the origin's storage. Built on `idb`, one small step from the platform.
+ * The node's durable storage: one IndexedDB database per room and node id (databaseName), because the tabs
+ * of one browser share the origin's storage, and `n1` of two rooms are two nodes. Built on `idb`, one small step from the platform.
  *
  * Contract:
  * - `apply(records)` writes one step's records in ONE readwrite transaction and resolves only once it has
@@ -33,9 +33,17 @@ interface Schema extends DBSchema {
   meta: { key: string; value: number | MembershipRow };
 }
 
-export function databaseName(nodeId: NodeId): string {
-  return `tabdynamo-${nodeId}`;
+/**
+ * `tabdynamo-<room>.<nodeId>` ('.' is in no id, so room "a-b" with node "c" and room "a" with node "b-c" never
+ * share a name). The default room keeps the older name `tabdynamo-<nodeId>`, so databases written before
+ * rooms were part of the name stay readable there; those of other rooms are abandoned (they were shared
+ * between rooms, which was the bug).
+ */
+export function databaseName(nodeId: NodeId, room: string = defaultRoom): string {
+  return room === defaultRoom ? `tabdynamo-${nodeId}` : `tabdynamo-${room}.${nodeId}`;
 }
+
+const defaultRoom = 'default';
 
 /** Turns a storage failure into an Error whose message says what happened. */
 export function describeError(error: unknown, doing: string): Error {
@@ -74,6 +82,8 @@ function costBytes(versions: readonly Version[]): number {
 
 export interface OpenOptions {
   readonly nodeId: NodeId;
+  /** The signaling room (part of the database name); "default" when omitted. */
+  readonly room?: string;
   readonly cacheBytesMax?: number;
   /** Asks the browser to keep this origin's storage under pressure (navigator.storage.persist), once. */
   readonly requestPersistence?: boolean;
@@ -83,7 +93,7 @@ export async function open(options: OpenOptions): Promise<Store> {
   let db: IDBPDatabase<Schema>;
   let closedBecause: string | undefined;
   try {
-    db = await openDB<Schema>(databaseName(options.nodeId), schemaVersion, {
+    db = await openDB<Schema>(databaseName(options.nodeId, options.room), schemaVersion, {
       upgrade(database, oldVersion) {
         if (oldVersion < 1) {
           database.createObjectStore('versions', { keyPath: ['key', 'digest'] });
@@ -100,7 +110,7 @@ export async function open(options: OpenOptions): Promise<Store> {
       terminated() { closedBecause = 'the browser closed the database connection'; },
     });
   } catch (error) {
-    throw describeError(error, `opening ${databaseName(options.nodeId)}`);
+    throw describeError(error, `opening ${databaseName(options.nodeId, options.room)}`);
   }
   return createStore(db, options, () => closedBecause);
 }
@@ -122,7 +132,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
 
   function fail(error: unknown, doing: string): Error {
     const why = closedBecause();
-    const described = why === undefined ? describeError(error, doing) : new Error(`storage closed: ${why} (${databaseName(options.nodeId)}), while ${doing}`);
+    const described = why === undefined ? describeError(error, doing) : new Error(`storage closed: ${why} (${databaseName(options.nodeId, options.room)}), while ${doing}`);
     counters.errors++;
     lastError = described.message;
     return described;
@@ -247,10 +257,10 @@ function write(tx: WriteTx, record: StoreRecord): Promise<unknown> {
 }
 
 /** Deletes a node's whole database (tests, and "forget this node"). Other connections are asked to close. */
-export async function wipe(nodeId: NodeId): Promise<void> {
+export async function wipe(nodeId: NodeId, room?: string): Promise<void> {
   try {
-    await deleteDB(databaseName(nodeId));
+    await deleteDB(databaseName(nodeId, room));
   } catch (error) {
-    throw describeError(error, `deleting ${databaseName(nodeId)}`);
+    throw describeError(error, `deleting ${databaseName(nodeId, room)}`);
   }
 }

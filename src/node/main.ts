@@ -12,7 +12,9 @@
  */
 import wrtc from '@roamhq/wrtc';
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { WebSocket } from 'ws';
 import { createWebRtcTransport } from '../browser/webrtc-transport.js';
 import { createPeer, type Peer } from '../runtime/peer.js';
@@ -46,7 +48,8 @@ async function main(): Promise<void> {
   const peer: Peer = createPeer({
     identity: { nodeId: a.nodeId, hostId, capacity: a.capacity, room: a.room, zone: 'peer' },
     createSignaling: (me) => createSignalingClient({
-      url: signalUrl, room: me.room, nodeId: me.nodeId, WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+      url: signalUrl, room: me.room, nodeId: me.nodeId, secret: signalingSecret(a.dataDir),
+      WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
     }),
     createTransport: (signaling) => createWebRtcTransport({ self: a.nodeId, signaling, iceServers: a.iceServers.map((s) => ({ urls: s.urls })), wrtc }),
     openStore: () => levelStore.open({ location: dbPath }),
@@ -104,3 +107,16 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => fail(error instanceof Error ? error.stack ?? error.message : String(error)));
+
+/**
+ * The secret that binds this node id to this peer at the signaling server, kept in the data directory: a
+ * peer restarted after a crash (SIGKILL) reconnects with the same secret and so takes its id back at once,
+ * even while the server still holds its dead socket; another process cannot take the id while it is live.
+ */
+function signalingSecret(dir: string): string {
+  const file = path.join(dir, 'signaling-secret');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const secret = crypto.randomBytes(16).toString('hex');
+  fs.writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

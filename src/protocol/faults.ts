@@ -1,6 +1,6 @@
 /**
  * Fault rules: the switch a teacher pulls. A cluster-wide set of rules (partition into groups, isolated
- * nodes, cut links, a loss rate) published by any tab through the signaling server and applied by every
+ * nodes, cut links, a loss rate) published by a teacher's tab through the signaling server and applied by every
  * transport to every data-channel message. Pure: no time, no randomness of its own (the loss draw is passed in).
  *
  * Semantics, precisely:
@@ -16,6 +16,17 @@
  * A node always reaches itself.
  */
 import { limits } from '../core/limits.js';
+
+/** Largest signaling frame in bytes (re-exported by signaling.ts, which owns the wire; defined here to avoid a cycle). */
+export const frameBytesMax = 8 * 1024;
+
+/**
+ * Largest rule set, in bytes of its JSON: what is left of a frame once the server wraps the rules in
+ * `{"type":"faults","from":"<id of up to 64>","rules":...}` (under 100 bytes; 256 are kept). Checked at
+ * validation, so a rule set that validates can always be sent, and a bigger one is refused at once with
+ * this limit named (never a later "not connected").
+ */
+export const rulesBytesMax = frameBytesMax - 256;
 
 export interface Cut {
   readonly from: string;
@@ -73,15 +84,16 @@ export function validate(data: unknown): Validated {
   if (typeof lossRate !== 'number' || !Number.isFinite(lossRate) || lossRate < 0 || lossRate > 1) {
     return bad('rules.lossRate: expected a number in [0, 1]');
   }
-  return {
-    ok: true,
-    rules: {
-      groups: (groups as string[][]).map((g) => [...g]),
-      isolated: [...(isolated as string[])],
-      cuts: (cuts as Cut[]).map((c) => ({ from: c.from, to: c.to, oneWay: c.oneWay })),
-      lossRate,
-    },
+  const rules: FaultRules = {
+    groups: (groups as string[][]).map((g) => [...g]),
+    isolated: [...(isolated as string[])],
+    cuts: (cuts as Cut[]).map((c) => ({ from: c.from, to: c.to, oneWay: c.oneWay })),
+    lossRate,
   };
+  // Ids are ASCII, so the JSON's length is its size in bytes.
+  const size = JSON.stringify(rules).length;
+  if (size > rulesBytesMax) return bad(`rules: ${size} bytes of rules exceed the ${rulesBytesMax}-byte limit (one signaling frame); use fewer groups, cuts or isolated nodes`);
+  return { ok: true, rules };
 }
 
 /** The group a node is in: its index in `groups`, or groups.length for the rest. */

@@ -3,20 +3,32 @@
  * Shared by the server (signaling/) and the browser client; the app bundle imports only this side.
  *
  * Client -> server:
- *   { type: 'hello', nodeId }            first frame, exactly once; joins the room under that id
+ *   { type: 'hello', secret, nodeId?, teacher? }
+ *                                        first frame, exactly once. Joins the room under `nodeId`, or, without
+ *                                        one, under the first free `nN` the server hands out. `secret` binds the
+ *                                        id to this tab while a socket holds it; `teacher` is the teacher token.
  *   { type: 'signal', to, data }         relay `data` (a SignalPayload) to member `to` of the same room
- *   { type: 'faults', rules }            set the room's fault rules (faults.ts); broadcast to all, sender included
+ *   { type: 'faults', rules }            teacher only: set the room's fault rules; broadcast to all, sender included
  * Server -> client:
- *   { type: 'presence', members }        every member's id (sorted), after each join and leave
+ *   { type: 'welcome', nodeId, role }    first answer to hello: the id this socket holds and its authority
+ *   { type: 'presence', members, last }  the room's members (sorted) right after welcome, in chunks that each
+ *                                        fit frameBytesMax; `last` marks the final chunk
+ *   { type: 'join', id } / { type: 'leave', id }
+ *                                        presence deltas afterwards (a whole list per change would cost
+ *                                        O(members^2) bytes per join)
  *   { type: 'signal', from, data }       `from` is stamped by the server from the sender's hello
  *   { type: 'faults', from, rules }      the room's current rules; sent after hello (from: '') and on each change
+ *   { type: 'refused', command, reason } a command this socket may not give (e.g. faults from a student)
  *
  * Any frame that breaks the rules closes the socket with one of `closeCodes` and a reason saying why.
  */
 import * as faults from './faults.js';
 
-/** Largest frame, in bytes, either way. A data-channel SDP offer is ~0.5-1.5 KiB; fault rules must fit too. */
-export const frameBytesMax = 8 * 1024;
+/**
+ * Largest frame, in bytes, either way. A data-channel SDP offer is ~0.5-1.5 KiB; fault rules must fit too
+ * (faults.rulesBytesMax leaves room for the frame around them).
+ */
+export const frameBytesMax = faults.frameBytesMax;
 export const signalPath = '/signal';
 export const defaultRoom = 'default';
 
@@ -32,8 +44,14 @@ export const closeCodes = {
   badMessage: 4400,
   /** The room already has limits.membersMax members. */
   roomFull: 4403,
-  /** A newer socket said hello with the same node id in the same room: the older one is replaced. */
-  replaced: 4409,
+  /** Another tab (another secret) holds this node id in this room right now: the newcomer is refused. */
+  idInUse: 4409,
+  /** The same tab (same secret) said hello again on a newer socket: the older socket is closed. */
+  replaced: 4410,
+  /** The server holds as many rooms as it may. */
+  tooManyRooms: 4503,
+  /** This socket's outgoing buffer passed the server's cap: it stopped reading (or reads too slowly). */
+  slowConsumer: 4508,
   /** No hello within the server's helloTimeoutMs. */
   helloTimeout: 4408,
   /** More frames than the per-socket rate limit allows. */
@@ -61,13 +79,39 @@ export type SignalPayload =
   | { readonly kind: 'connect' }
   | { readonly kind: 'rtc'; readonly link: string; readonly signal: RtcSignal };
 
+export type Role = 'teacher' | 'student';
+
+/** A tab's secret for its node id, and the teacher token: [A-Za-z0-9_-]{16,128} and {1,128}. */
+const tokenPattern = /^[A-Za-z0-9_-]+$/;
+export const secretCharsMin = 16;
+export const tokenCharsMax = 128;
+
+export function isSecret(v: unknown): v is string {
+  return typeof v === 'string' && v.length >= secretCharsMin && v.length <= tokenCharsMax && tokenPattern.test(v);
+}
+
+export function isTeacherToken(v: unknown): v is string {
+  return typeof v === 'string' && v.length >= 1 && v.length <= tokenCharsMax && tokenPattern.test(v);
+}
+
+export interface Hello {
+  readonly type: 'hello';
+  readonly secret: string;
+  readonly nodeId?: string;
+  readonly teacher?: string;
+}
+
 export type ClientMessage =
-  | { readonly type: 'hello'; readonly nodeId: string }
+  | Hello
   | { readonly type: 'signal'; readonly to: string; readonly data: SignalPayload }
   | { readonly type: 'faults'; readonly rules: faults.FaultRules };
 
 export type ServerMessage =
-  | { readonly type: 'presence'; readonly members: readonly string[] }
+  | { readonly type: 'welcome'; readonly nodeId: string; readonly role: Role }
+  | { readonly type: 'presence'; readonly members: readonly string[]; readonly last: boolean }
+  | { readonly type: 'join'; readonly id: string }
+  | { readonly type: 'leave'; readonly id: string }
+  | { readonly type: 'refused'; readonly command: 'faults'; readonly reason: string }
   | { readonly type: 'signal'; readonly from: string; readonly data: SignalPayload }
   | { readonly type: 'faults'; readonly from: string; readonly rules: faults.FaultRules };
 
@@ -82,9 +126,18 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
   const m = json.value;
   if (!isRecord(m)) return bad('expected a JSON object');
   switch (m.type) {
-    case 'hello':
-      if (!exactKeys(m, ['type', 'nodeId'])) return bad('hello: expected { type, nodeId }');
-      return isNodeId(m.nodeId) ? ok({ type: 'hello', nodeId: m.nodeId }) : bad('hello: nodeId must match [A-Za-z0-9_-]{1,64}');
+    case 'hello': {
+      const keys = Object.keys(m);
+      if (!keys.every((k) => ['type', 'secret', 'nodeId', 'teacher'].includes(k))) return bad('hello: expected { type, secret, nodeId?, teacher? }');
+      if (!isSecret(m.secret)) return bad(`hello: secret must match [A-Za-z0-9_-]{${secretCharsMin},${tokenCharsMax}}`);
+      if (m.nodeId !== undefined && !isNodeId(m.nodeId)) return bad('hello: nodeId must match [A-Za-z0-9_-]{1,64}');
+      if (m.teacher !== undefined && !isTeacherToken(m.teacher)) return bad(`hello: teacher must match [A-Za-z0-9_-]{1,${tokenCharsMax}}`);
+      return ok({
+        type: 'hello', secret: m.secret,
+        ...(m.nodeId !== undefined ? { nodeId: m.nodeId } : {}),
+        ...(m.teacher !== undefined ? { teacher: m.teacher } : {}),
+      });
+    }
     case 'signal': {
       if (!exactKeys(m, ['type', 'to', 'data'])) return bad('signal: expected { type, to, data }');
       if (!isNodeId(m.to)) return bad('signal: to must be a node id');
@@ -108,8 +161,17 @@ export function parseServerMessage(text: string): Parsed<ServerMessage> {
   const m = json.value;
   if (!isRecord(m)) return bad('expected a JSON object');
   switch (m.type) {
+    case 'welcome':
+      if (!isNodeId(m.nodeId) || (m.role !== 'teacher' && m.role !== 'student')) return bad('welcome: bad nodeId or role');
+      return ok({ type: 'welcome', nodeId: m.nodeId, role: m.role });
     case 'presence':
-      return Array.isArray(m.members) && m.members.every(isNodeId) ? ok({ type: 'presence', members: m.members }) : bad('presence: bad members');
+      if (typeof m.last !== 'boolean') return bad('presence: bad last');
+      return Array.isArray(m.members) && m.members.every(isNodeId) ? ok({ type: 'presence', members: m.members, last: m.last }) : bad('presence: bad members');
+    case 'join':
+    case 'leave':
+      return isNodeId(m.id) ? ok({ type: m.type, id: m.id }) : bad(`${m.type}: bad id`);
+    case 'refused':
+      return m.command === 'faults' && typeof m.reason === 'string' ? ok({ type: 'refused', command: 'faults', reason: m.reason }) : bad('refused: bad shape');
     case 'signal': {
       if (!isNodeId(m.from)) return bad('signal: bad from');
       const data = validatePayload(m.data);
@@ -153,6 +215,29 @@ function validateCandidate(c: Record<string, unknown>): Candidate | undefined {
   if (sdpMid != null && typeof sdpMid !== 'string') return undefined;
   if (usernameFragment != null && typeof usernameFragment !== 'string') return undefined;
   return { candidate: c.candidate, sdpMLineIndex: sdpMLineIndex as number | null, sdpMid: sdpMid as string | null, ...(usernameFragment != null ? { usernameFragment: usernameFragment as string } : {}) };
+}
+
+/**
+ * Splits sorted member ids into presence frames that each fit frameBytesMax (ids are ASCII, at most
+ * idBytesMax long, so a frame holds at least about a hundred of them). An empty room still gets one frame.
+ */
+export function presenceFrames(members: readonly string[]): ServerMessage[] {
+  const overhead = JSON.stringify({ type: 'presence', members: [], last: false }).length;
+  const frames: ServerMessage[] = [];
+  let chunk: string[] = [];
+  let bytes = overhead;
+  for (const id of members) {
+    const cost = id.length + 3; // quotes and a comma
+    if (chunk.length > 0 && bytes + cost > frameBytesMax) {
+      frames.push({ type: 'presence', members: chunk, last: false });
+      chunk = [];
+      bytes = overhead;
+    }
+    chunk.push(id);
+    bytes += cost;
+  }
+  frames.push({ type: 'presence', members: chunk, last: true });
+  return frames;
 }
 
 /** UTF-8 length of a frame, as the cap counts it. */

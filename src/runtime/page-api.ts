@@ -48,8 +48,20 @@ export interface FaultControl {
   onRules(handler: (rules: faults.FaultRules) => void): void;
 }
 
+/** This tab's authority as the signaling server granted it ('unknown' until it has answered). */
+export type Authority = 'teacher' | 'student' | 'unknown';
+
+/** Why a class-link tab may not change the room (the server sends the same words to a modified tab). */
+export const teacherOnlyMessage = 'teacher only: open the teacher link printed by npm start';
+
 export interface PageApiDeps {
   readonly nodeId: string;
+  /**
+   * Room-wide commands (fault rules, configure) are the teacher's: the server checks the token and stamps
+   * fault rules; this check refuses them at the edge with a clear message. configure still travels by gossip,
+   * which is not authenticated until the core hardening lands (README, "Security model").
+   */
+  authority(): Authority;
   request(request: ClientRequest): Promise<ClientResult>;
   /** Resolves once storage is loaded and the node has joined the ring; rejects if start-up failed. */
   ready(): Promise<void>;
@@ -92,6 +104,8 @@ export interface Kv {
   setLoss(rate: number): Promise<void>;
   /** The room's current fault rules. */
   faults(): faults.FaultRules;
+  /** 'teacher' when this tab was opened from the teacher link (the server checked the token), else 'student'. */
+  role(): Authority;
   /** Changes this node's capacity weight (its share of partitions), ring-wide, and remembers it for reloads. */
   setCapacity(capacity: number): Promise<void>;
   /**
@@ -132,8 +146,24 @@ export function create(deps: PageApiDeps): Kv {
     for (const waiter of waiters) if (waiter.want === got) waiter.done();
   });
 
+  /** Rejects a room-wide command from a tab that is not the teacher's. */
+  function teacherProblem(): string | undefined {
+    const authority = deps.authority();
+    switch (authority) {
+      case 'teacher': return undefined;
+      case 'student': return teacherOnlyMessage;
+      case 'unknown': return 'not yet connected to the signaling server, so this tab cannot act as the teacher yet';
+      default: {
+        const never: never = authority;
+        return never;
+      }
+    }
+  }
+
   /** Publishes rules and resolves when the server echoes them back (so every tab has been told). */
   function publish(rules: faults.FaultRules): Promise<void> {
+    const problem = teacherProblem();
+    if (problem !== undefined) return Promise.reject(new Error(problem));
     const checked = faults.validate(rules);
     if (!checked.ok) return Promise.reject(new Error(`invalid fault rules: ${checked.reason}`));
     return new Promise((resolve, reject) => {
@@ -190,6 +220,8 @@ export function create(deps: PageApiDeps): Kv {
       return { n, r, w, partitions };
     },
     async configure(settings) {
+      const problem = teacherProblem();
+      if (problem !== undefined) throw new Error(problem);
       const { n, r, w } = settings ?? {};
       expectOk(await deps.request({ op: 'configure', ...(n !== undefined ? { n } : {}), ...(r !== undefined ? { r } : {}), ...(w !== undefined ? { w } : {}) }), 'configure');
     },
@@ -209,6 +241,7 @@ export function create(deps: PageApiDeps): Kv {
     },
     setLoss: (rate) => publish({ ...deps.faults.current(), lossRate: rate }),
     faults: () => deps.faults.current(),
+    role: () => deps.authority(),
     async setCapacity(capacity) {
       expectOk(await deps.request({ op: 'set-capacity', capacity }), 'set-capacity');
       deps.rememberCapacity?.(capacity);

@@ -74,7 +74,11 @@ const wireCodec: runtime.WireCodec = {
  * channel can be opened anyway, so a node started alone would stay alone.
  */
 function firstPresence(signaling: SignalingClient): Promise<void> {
-  return new Promise((resolve) => signaling.onPresence(() => resolve()));
+  return new Promise((resolve, reject) => {
+    signaling.onPresence(() => resolve());
+    // Refused for good (e.g. 4409: another client holds this node id): say so instead of waiting for ever.
+    signaling.onState((state, detail) => { if (state === 'closed') reject(new Error(`the signaling server refused this node: ${detail}`)); });
+  });
 }
 
 function nodeFacts(view: runtime.RuntimeView<NodeSnapshot> | undefined): pageApi.NodeFacts {
@@ -203,6 +207,7 @@ export function createPeer(options: PeerOptions): Peer {
     facts: () => nodeFacts(rt?.view()),
     stats: () => kvStats(rt?.view(), transport),
     faults: { current: () => signaling.faults(), publish: (rules) => signaling.publishFaults(rules), onRules: (h) => signaling.onFaults(h) },
+    authority: () => signaling.role() ?? 'unknown',
     snapshot: read,
     onChange: (listener) => view.subscribe(() => listener()),
     ...(options.rememberCapacity ? { rememberCapacity: options.rememberCapacity } : {}),

@@ -1,11 +1,13 @@
 /**
- * The client side of the signaling protocol (signaling-protocol.ts), for the browser and for Node (pass the
- * `ws` package's WebSocket as WebSocketImpl).
+ * The client side of the signaling protocol (src/protocol/signaling.ts), for the browser and for Node (pass
+ * the `ws` package's WebSocket as WebSocketImpl).
  *
- * - Says hello with its node id on every (re)connection, then keeps the room's presence list and fault rules.
+ * - Says hello with its node id (or none: the server then hands out the first free `nN`, kept for every
+ *   reconnection), its secret and, when it has one, the teacher token, on every (re)connection; then keeps
+ *   the room's presence (a chunked list, then join/leave deltas) and fault rules.
  * - Reconnects when the socket closes, with exponential backoff and jitter (250 ms doubling, capped at 5 s),
- *   reset after a successful hello. Except after 4409 "replaced": another socket (e.g. a duplicated tab with
- *   the same node id) took over the id, and fighting it would loop, so this client stays closed.
+ *   reset after a successful hello. Except after 4409 (another tab holds the id) or 4410 (this tab's own
+ *   newer connection replaced this one): fighting either would loop, so this client stays closed.
  * - While disconnected, presence() keeps the last list the server sent (the peers' data channels usually
  *   outlive a signaling outage); it is replaced by the server's fresh list on reconnection.
  * - signal() and publishFaults() return false when the socket is not open or the message is invalid; nothing
@@ -20,6 +22,14 @@ export interface SignalingClient {
   readonly state: SignalingState;
   /** Called on every state change; `detail` says why when the socket closed. */
   onState(handler: (state: SignalingState, detail: string) => void): void;
+  /** The id the server confirmed (welcome), else the one this client asks for (undefined: the server names it). */
+  nodeId(): string | undefined;
+  /** This socket's authority as the server granted it; undefined before the first welcome. */
+  role(): protocol.Role | undefined;
+  /** Called on every welcome (each (re)connection) with the confirmed id and role. */
+  onWelcome(handler: (nodeId: string, role: protocol.Role) => void): void;
+  /** Called when the server refuses a command (e.g. fault rules from a student), with its reason. */
+  onRefused(handler: (reason: string) => void): void;
   /** Every member of the room (this node included), sorted, as last reported by the server. */
   presence(): readonly string[];
   onPresence(handler: (ids: readonly string[]) => void): void;
@@ -39,7 +49,12 @@ export interface SignalingClientOptions {
   /** The signaling endpoint, e.g. ws://host:8080/signal (see signalUrlFor). */
   readonly url: string;
   readonly room: string;
-  readonly nodeId: string;
+  /** Omitted: the server names this node (first free `nN`). */
+  readonly nodeId?: string;
+  /** Binds the id to this client while its socket holds it; a fresh 128-bit one when omitted. */
+  readonly secret?: string;
+  /** The teacher token (from the teacher link); without it this client is a student. */
+  readonly teacherToken?: string;
   readonly WebSocketImpl?: typeof WebSocket;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   /** In [0, 1); Math.random by default. */
@@ -53,7 +68,10 @@ export function signalUrlFor(pageUrl: string): string {
 }
 
 export function createSignalingClient(opts: SignalingClientOptions): SignalingClient {
-  if (!protocol.isNodeId(opts.nodeId)) throw new Error(`signaling: invalid node id ${JSON.stringify(opts.nodeId)}`);
+  if (opts.nodeId !== undefined && !protocol.isNodeId(opts.nodeId)) throw new Error(`signaling: invalid node id ${JSON.stringify(opts.nodeId)}`);
+  if (opts.secret !== undefined && !protocol.isSecret(opts.secret)) throw new Error('signaling: invalid secret');
+  if (opts.teacherToken !== undefined && !protocol.isTeacherToken(opts.teacherToken)) throw new Error('signaling: invalid teacher token');
+  const secret = opts.secret ?? newSecret();
   if (!protocol.isNodeId(opts.room)) throw new Error(`signaling: invalid room id ${JSON.stringify(opts.room)}`);
   const Impl = opts.WebSocketImpl ?? globalThis.WebSocket;
   const backoff = opts.backoff ?? { initialMs: 250, maxMs: 5000 };
@@ -64,7 +82,13 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
     presence: [] as Array<(ids: readonly string[]) => void>,
     signal: [] as Array<(from: string, data: protocol.SignalPayload) => void>,
     faults: [] as Array<(rules: faults.FaultRules) => void>,
+    welcome: [] as Array<(nodeId: string, role: protocol.Role) => void>,
+    refused: [] as Array<(reason: string) => void>,
   };
+  let nodeId = opts.nodeId;
+  let role: protocol.Role | undefined;
+  /** Presence chunks received since the last welcome, until the one marked `last`. */
+  let pending: string[] = [];
   let state: SignalingState = 'connecting';
   let members: readonly string[] = [];
   let rules: faults.FaultRules = faults.noFaults;
@@ -85,7 +109,12 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
     retryTimer = undefined;
     const ws = new Impl(endpoint);
     socket = ws;
-    ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', nodeId: opts.nodeId } satisfies protocol.ClientMessage));
+    const hello: protocol.Hello = {
+      type: 'hello', secret,
+      ...(nodeId !== undefined ? { nodeId } : {}),
+      ...(opts.teacherToken !== undefined ? { teacher: opts.teacherToken } : {}),
+    };
+    ws.onopen = () => ws.send(JSON.stringify(hello satisfies protocol.ClientMessage));
     ws.onmessage = (ev: MessageEvent) => {
       if (socket !== ws) return;
       const parsed = typeof ev.data === 'string' ? protocol.parseServerMessage(ev.data) : undefined;
@@ -105,7 +134,7 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
       if (socket !== ws) return;
       socket = undefined;
       const detail = `socket closed: ${ev.code}${ev.reason ? ` ${ev.reason}` : ''} (${errors} socket errors so far)`;
-      if (stopped || ev.code === protocol.closeCodes.replaced) {
+      if (stopped || ev.code === protocol.closeCodes.replaced || ev.code === protocol.closeCodes.idInUse) {
         stopped = true;
         setState('closed', detail);
         return;
@@ -119,11 +148,28 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
 
   function onServerMessage(m: protocol.ServerMessage): void {
     switch (m.type) {
+      case 'welcome':
+        nodeId = m.nodeId;
+        role = m.role;
+        pending = [];
+        for (const h of handlers.welcome) h(m.nodeId, m.role);
+        return;
       case 'presence':
+        pending.push(...m.members);
+        if (!m.last) return;
         attempt = 0;
-        members = m.members;
+        members = [...pending].sort();
+        pending = [];
         setState('open', 'joined');
         for (const h of handlers.presence) h(members);
+        return;
+      case 'join':
+      case 'leave':
+        members = m.type === 'join' ? [...members.filter((id) => id !== m.id), m.id].sort() : members.filter((id) => id !== m.id);
+        for (const h of handlers.presence) h(members);
+        return;
+      case 'refused':
+        for (const h of handlers.refused) h(m.reason);
         return;
       case 'signal':
         for (const h of handlers.signal) h(m.from, m.data);
@@ -150,6 +196,10 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
   connect();
   return {
     get state() { return state; },
+    nodeId: () => nodeId,
+    role: () => role,
+    onWelcome: (h) => void handlers.welcome.push(h),
+    onRefused: (h) => void handlers.refused.push(h),
     onState: (h) => void handlers.state.push(h),
     presence: () => members,
     onPresence: (h) => void handlers.presence.push(h),
@@ -173,4 +223,9 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
       setState('closed', 'closed by this client');
     },
   };
+}
+
+/** 128 random bits as 32 hex characters (crypto.getRandomValues: browsers, also over plain http, and Node). */
+export function newSecret(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -69,7 +69,7 @@ export class PartitionControl extends LitElement {
     const ids = s.members.filter((m) => m.status !== 'left').map((m) => m.id);
     const options = (selected: string) => ids.map((id) => html`<option value=${id} ?selected=${id === selected}>${id}</option>`);
     const loss = this.lossPercent >= 0 ? this.lossPercent : Math.round(s.faults.lossRate * 100);
-    return html`<h2>Partitions and faults</h2>
+    return html`<h2>Partitions and faults <span class="muted" data-testid="teacher-only">(teacher only)</span></h2>
       <div class="panel current">
         <div class="row"><strong>Now:</strong><span data-testid="faults-now">${s.faultsText || 'no faults'}</span>
           <span class="spacer grow"></span><button class="primary heal" @click=${() => this.act('heal', (b) => b.heal())}>Heal everything</button></div>

@@ -40,7 +40,7 @@ export class SettingsView extends LitElement {
     const [n, r, w] = [value('n'), value('r'), value('w')];
     const inForce = s.config.r + s.config.w <= s.config.n;
     const typed = r + w <= n;
-    return html`<h2>Settings (cluster-wide)</h2>
+    return html`<h2>Settings (cluster-wide) <span class="muted">(teacher only)</span></h2>
       <p class="muted">In force: <span class="mono">N=${s.config.n} R=${s.config.r} W=${s.config.w}</span>, ${s.config.partitions} partitions.</p>
       <div class="fields">
         ${(['n', 'r', 'w'] as const).map((f) => html`<label for=${f}>${f.toUpperCase()}</label>

@@ -3,7 +3,7 @@
  * time, and get p50 (R = 1: a lone tab is its own only replica).
  *
  * Bulk load (there is no bulk-load API): between sizes the tab is closed and rows are written straight
- * into its IndexedDB database (`tabdynamo-<id>`, object store `versions`, rows {key, digest, version}, the
+ * into its IndexedDB database (`tabdynamo-<room>.<id>`, object store `versions`, rows {key, digest, version}, the
  * layout of src/runtime/idb-store.ts), 10,000 per transaction, from a page of the same origin; the tab is
  * then reopened and loads them like any restart. Every row holds one version made by src/core/version.make
  * (same clock and value for every key, so one digest), so the integrity check passes. Loading 1M keys
@@ -38,7 +38,7 @@ async function bulkWrite(page: Page, from: number, to: number, row: { digest: st
       });
     }
     db.close();
-  }, [from, to, row, `tabdynamo-${nodeId}`] as const);
+  }, [from, to, row, `tabdynamo-${room}.${nodeId}`] as const);
 }
 
 /** Sum of the proportional set size (PSS) of Chromium's renderer processes, from /proc (Linux only). */

@@ -14,7 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from '@playwri
 import { chromiumLaunchOptions } from '../chromium.js';
 import { startServer, type RunningServer } from '../../signaling/server.js';
 import type { Kv } from '../../src/runtime/page-api.js';
-import { openTab, type Tab } from '../e2e/helpers.js';
+import { openTab, teacherToken, type Tab } from '../e2e/helpers.js';
 
 export const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -82,7 +82,8 @@ export function buildApp(log: (line: string) => void): void {
 }
 
 export async function startApp(): Promise<RunningServer> {
-  return startServer({ port: 0, host: '127.0.0.1', staticDir: benchAppDir, rate: { burst: 4000, perSecond: 2000 } });
+  // The tabs open the teacher link (e2e/helpers' openTab) so benchmarks may set fault rules.
+  return startServer({ port: 0, host: '127.0.0.1', staticDir: benchAppDir, teacherToken, rate: { burst: 4000, perSecond: 2000 } });
 }
 
 /**

@@ -15,8 +15,19 @@ export const distDir = process.env.E2E_DIST_DIR ?? path.resolve(path.dirname(fil
 /** Generous bound for convergence on a 2-core machine shared by the whole test run. */
 export const convergeTimeoutMs = 30_000;
 
+/**
+ * The teacher token every spec's server is started with (as `TEACHER_TOKEN=... npm start` would), so tabs
+ * opened with the teacher link may call kv.partition and friends.
+ */
+export const teacherToken = 'e2e-teacher-token';
+
 export async function startApp(port = 0): Promise<RunningServer> {
-  return startServer({ port, host: '127.0.0.1', staticDir: distDir });
+  return startServer({ port, host: '127.0.0.1', staticDir: distDir, teacherToken });
+}
+
+/** The app's address for node `id` in `room`: the teacher link (default) or the class link. */
+export function appUrl(baseUrl: string, id: string, room: string, link: 'teacher' | 'class' = 'teacher'): string {
+  return `${baseUrl}/?node=${id}&room=${room}${link === 'teacher' ? `#teacher=${teacherToken}` : ''}`;
 }
 
 declare global {
@@ -29,11 +40,14 @@ export interface Tab {
   readonly context: BrowserContext;
 }
 
-/** Opens the app as node `id` in `context` and waits until kv.ready() (storage loaded, ring joined). */
-export async function openTab(context: BrowserContext, baseUrl: string, id: string, room: string): Promise<Tab> {
+/**
+ * Opens the app as node `id` in `context` and waits until kv.ready() (storage loaded, ring joined). Through
+ * the teacher link unless `link` is 'class' (a student's tab, which may not change the room).
+ */
+export async function openTab(context: BrowserContext, baseUrl: string, id: string, room: string, link: 'teacher' | 'class' = 'teacher'): Promise<Tab> {
   const page = await context.newPage();
   page.on('pageerror', (error) => { console.error(`[${id}] page error: ${error.message}`); });
-  await page.goto(`${baseUrl}/?node=${id}&room=${room}`);
+  await page.goto(appUrl(baseUrl, id, room, link));
   // A tab that cannot start says so in its status line (and installs no window.kv): fail with that text.
   await page.waitForFunction(() => typeof window.kv?.ready === 'function'
     || document.getElementById('status')?.textContent?.startsWith('cannot start'));

@@ -19,7 +19,7 @@ test('a node whose storage is taken away reports clear storage errors; the ring 
   await waitForRing(tabs, ['n1', 'n2', 'n3', 'n4']);
   const [n1, n2, n3] = tabs as [Tab, Tab, Tab, Tab];
   const deleted = await n2.page.evaluate(() => new Promise<string>((resolve) => {
-    const request = indexedDB.deleteDatabase('tabdynamo-n1');
+    const request = indexedDB.deleteDatabase('tabdynamo-storage.n1');
     request.onsuccess = () => resolve('deleted');
     request.onerror = () => resolve(`error: ${String(request.error)}`);
   }));
@@ -42,7 +42,7 @@ test('a node whose storage is taken away reports clear storage errors; the ring 
   // The last failure may be a write of a step or a read (a load for anti-entropy or a get): both say why.
   const last = await stats(n1);
   expect(String(last.lastStorageError), JSON.stringify(last))
-    .toMatch(/^storage closed: another tab deleted or upgraded this database \(tabdynamo-n1\), while (writing \d+ records|reading .+)$/);
+    .toMatch(/^storage closed: another tab deleted or upgraded this database \(tabdynamo-storage\.n1\), while (writing \d+ records|reading .+)$/);
   for (const outcome of outcomes.filter((o) => o !== 'ok')) expect(outcome).toMatch(/storage|quorum/);
 
   await put(n2, 'elsewhere', 'fine');

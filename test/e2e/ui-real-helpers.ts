@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { appUrl } from './helpers.js';
 
 /** Where the step screenshots go, for review. */
 export const shotDir = 'test-results/ui-real';
@@ -17,12 +18,12 @@ export interface UiTab {
   readonly page: Page;
 }
 
-/** Opens the app as node `id` in `context`, at projector size, and waits until its node is ready. */
+/** Opens the app as node `id` in `context` (the teacher link), at projector size, and waits until its node is ready. */
 export async function openUiTab(context: BrowserContext, baseUrl: string, id: string, room: string): Promise<UiTab> {
   const page = await context.newPage();
   page.on('pageerror', (error) => { console.error(`[${id}] page error: ${error.message}`); });
   await page.setViewportSize({ width: 1280, height: 720 });
-  await page.goto(`${baseUrl}/?node=${id}&room=${room}`);
+  await page.goto(appUrl(baseUrl, id, room));
   await page.waitForFunction(() => typeof (window as { kv?: { ready?: unknown } }).kv?.ready === 'function');
   await page.evaluate(() => (window as unknown as { kv: { ready(): Promise<void> } }).kv.ready());
   await expect(page.getByTestId('self-id')).toHaveText(id);

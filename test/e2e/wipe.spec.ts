@@ -29,7 +29,7 @@ test('a wiped tab reopened under the same id is restored by anti-entropy; no ack
 
   await n2.page.close();
   const deleted = await n1.page.evaluate(() => new Promise<string>((resolve) => {
-    const request = indexedDB.deleteDatabase('tabdynamo-n2');
+    const request = indexedDB.deleteDatabase('tabdynamo-wipe.n2');
     request.onsuccess = () => resolve('deleted');
     request.onerror = () => resolve(`error: ${String(request.error)}`);
     request.onblocked = () => resolve('blocked');

@@ -24,14 +24,34 @@ function resolved(e: identity.Environment): identity.Identity {
 }
 
 describe('identity.resolve', () => {
-  it('generates a node id once and keeps it in sessionStorage (survives reload)', () => {
+  it('leaves the node id to the server when none is given or stored; keeps the name it got (survives reload)', () => {
     const session = memoryStorage();
     const local = memoryStorage();
     const first = resolved(env('', session, local));
-    expect(identity.isValidId(first.nodeId)).toBe(true);
-    expect(session.items.get(identity.storageKeys.nodeId)).toBe(first.nodeId);
+    expect(first.nodeId).toBeUndefined();
+    expect(first.secret).toMatch(/^[0-9a-f]{32}$/);
+    identity.rememberNode(session, 'n3', first.secret);
     const reloaded = resolved({ ...env('', session, local), randomBytes: () => { throw new Error('must not generate again'); } });
-    expect(reloaded.nodeId).toBe(first.nodeId);
+    expect(reloaded).toMatchObject({ nodeId: 'n3', secret: first.secret });
+  });
+
+  it('keeps one secret per node id, next to it in sessionStorage', () => {
+    const session = memoryStorage();
+    const local = memoryStorage();
+    const a = resolved({ ...env('?node=a', session, local), randomBytes: (x) => x.fill(1) });
+    const b = resolved({ ...env('?node=b', session, local), randomBytes: (x) => x.fill(2) });
+    expect(a.secret).not.toBe(b.secret);
+    expect(resolved({ ...env('?node=a', session, local), randomBytes: () => { throw new Error('must not generate again'); } }).secret).toBe(a.secret);
+    expect(session.items.get(`${identity.storageKeys.secretPrefix}a`)).toBe(a.secret);
+  });
+
+  it('takes the teacher token from #teacher=, keeps it for the session, and refuses a damaged one', () => {
+    const session = memoryStorage();
+    expect(resolved({ ...env('?node=a', session), hash: '#teacher=t0k-en_1' }).teacherToken).toBe('t0k-en_1');
+    expect(resolved(env('?node=a', session)).teacherToken).toBe('t0k-en_1'); // the address bar no longer has it
+    expect(resolved(env('?node=a')).teacherToken).toBeUndefined();
+    const damaged = identity.resolve({ ...env(''), hash: '#teacher=a%20b' });
+    expect(damaged).toEqual({ ok: false, error: 'the teacher link is damaged: #teacher= must match [A-Za-z0-9_-]{1,128}' });
   });
 
   it('lets ?node= override the stored id and stores it', () => {
@@ -40,25 +60,26 @@ describe('identity.resolve', () => {
     expect(resolved(env('', session)).nodeId).toBe('n-1_A');
   });
 
-  it('shares the host id through localStorage and gives tabs different node ids', () => {
+  it('shares the host id through localStorage and gives tabs different secrets', () => {
     const local = memoryStorage();
     const a = resolved({ ...env('', memoryStorage(), local), randomBytes: (b) => b.fill(1) });
     const b = resolved({ ...env('', memoryStorage(), local), randomBytes: (b) => b.fill(2) });
     expect(a.hostId).toBe(b.hostId);
-    expect(a.nodeId).not.toBe(b.nodeId);
+    expect(a.secret).not.toBe(b.secret);
   });
 
-  it('replaces a stored id that is not valid', () => {
+  it('drops a stored id that is not valid (the server names the node)', () => {
     const session = memoryStorage({ [identity.storageKeys.nodeId]: 'bad id!' });
-    const id = resolved(env('', session)).nodeId;
-    expect(id).not.toBe('bad id!');
-    expect(identity.isValidId(id)).toBe(true);
+    expect(resolved(env('', session)).nodeId).toBeUndefined();
   });
 
   it.each([
     ['', { capacity: 1, room: 'default', iceServers: [] }],
     ['?capacity=2.5&room=demo', { capacity: 2.5, room: 'demo', iceServers: [] }],
-    ['?ice=stun:10.0.0.1:3478,turn:10.0.0.2', { capacity: 1, room: 'default', iceServers: [{ urls: 'stun:10.0.0.1:3478' }, { urls: 'turn:10.0.0.2' }] }],
+    ['?ice=turn:u:p%2540ss@10.0.0.2:3478,turns:v:q@relay.example:5349?transport=tcp', { capacity: 1, room: 'default', iceServers: [
+      { urls: 'turn:10.0.0.2:3478', username: 'u', credential: 'p@ss' },
+      { urls: 'turns:relay.example:5349?transport=tcp', username: 'v', credential: 'q' },
+    ] }],
   ])('reads %j as %j (no ICE server unless asked)', (search, expected) => {
     const got = resolved(env(search));
     expect({ capacity: got.capacity, room: got.room, iceServers: got.iceServers }).toEqual(expected);
@@ -79,7 +100,9 @@ describe('identity.resolve', () => {
     ['?capacity=abc', '?capacity= must be a number'],
     ['?capacity=101', '?capacity= must be a number'],
     ['?room=a/b', '?room= must match'],
-    ['?ice=http://x', 'ICE server URLs must start with stun:'],
+    ['?ice=http://x', 'only TURN servers with credentials are accepted'],
+    ['?ice=stun:evil.example:3478', 'only TURN servers with credentials are accepted'],
+    ['?ice=turn:10.0.0.2', 'only TURN servers with credentials are accepted'],
   ])('refuses %s with a clear error', (search, message) => {
     const result = identity.resolve(env(search));
     expect(result.ok).toBe(false);
@@ -133,16 +156,17 @@ describe('identity.deduplicate (a duplicated tab must not run the same node id)'
     expect(await identity.deduplicate(e, me, channel(), wait)).toEqual({ ok: true, identity: me });
   });
 
-  it('gives a duplicated tab (same sessionStorage id) a fresh id and stores it', async () => {
+  it('lets the server name a duplicated tab (same sessionStorage id), with a fresh secret', async () => {
     const channel = bus();
-    const session = memoryStorage();
+    const session = memoryStorage({ [identity.storageKeys.nodeId]: 'n1' });
     const original = resolved(env('', session));
-    identity.guardId(channel(), original.nodeId);
+    identity.guardId(channel(), 'n1');
     const copy = env('', memoryStorage({ ...Object.fromEntries(session.items) }));
     const result = await identity.deduplicate(copy, resolved(copy), channel(), wait);
     if (!result.ok) throw new Error(result.error);
-    expect(result.identity.nodeId).not.toBe(original.nodeId);
-    expect(copy.session.items.get(identity.storageKeys.nodeId)).toBe(result.identity.nodeId);
+    expect(result.identity.nodeId).toBeUndefined();
+    expect(result.identity.secret).not.toBe(original.secret);
+    expect(resolved(copy).nodeId).toBeUndefined(); // a reload before the server answers asks again
   });
 
   it('refuses a ?node= that another tab already runs', async () => {

@@ -6,13 +6,14 @@ import * as faults from '../../src/protocol/faults.js';
 import * as version from '../../src/core/version.js';
 import type { ClientRequest, ClientResult } from '../../src/core/node-io.js';
 
-function setup(answer: (request: ClientRequest) => ClientResult, options: { echo?: boolean; connected?: boolean } = {}) {
+function setup(answer: (request: ClientRequest) => ClientResult, options: { echo?: boolean; connected?: boolean; authority?: pageApi.Authority } = {}) {
   const requests: ClientRequest[] = [];
   let rules = faults.noFaults;
   const handlers: ((r: faults.FaultRules) => void)[] = [];
   const published: faults.FaultRules[] = [];
   const kv = pageApi.create({
     nodeId: 'n1',
+    authority: () => options.authority ?? 'teacher',
     request: async (request) => { requests.push(request); return answer(request); },
     ready: async () => undefined,
     facts: () => ({
@@ -117,5 +118,31 @@ describe('window.kv', () => {
     await expect(setup(() => ({ ok: true, op: 'leave' }), { connected: false }).kv.heal()).rejects.toThrow('the signaling server is not connected');
     await expect(setup(() => ({ ok: true, op: 'leave' }), { echo: false }).kv.heal()).rejects.toThrow('did not confirm the fault rules within 0.05 s');
     await expect(setup(() => ({ ok: true, op: 'leave' })).kv.partition([['bad id']])).rejects.toThrow('invalid fault rules: rules.groups[0]');
+  });
+
+  it('a class-link tab (student) may not change the room: faults and configure reject, nothing is sent', async () => {
+    const { kv, requests, published } = setup(() => ({ ok: true, op: 'configure' }), { authority: 'student' });
+    for (const call of [() => kv.partition([['a'], ['b']]), () => kv.isolate('a'), () => kv.cut('a', 'b'), () => kv.setLoss(1), () => kv.heal(), () => kv.configure({ n: 1 })]) {
+      await expect(call()).rejects.toThrow(pageApi.teacherOnlyMessage);
+    }
+    expect(published).toEqual([]);
+    expect(requests).toEqual([]);
+    expect(kv.role()).toBe('student');
+    const unknown = setup(() => ({ ok: true, op: 'leave' }), { authority: 'unknown' });
+    await expect(unknown.kv.heal()).rejects.toThrow('not yet connected to the signaling server');
+  });
+
+  it('a rule set past one signaling frame is refused at validation, naming the limit', async () => {
+    const { kv, published } = setup(() => ({ ok: true, op: 'leave' }));
+    // 100 groups of one 55-character id each fit (about 5.8 KB); 100 two-way cuts between such ids do not.
+    const id = (i: number) => `node-with-a-long-name-${i}-${'x'.repeat(30)}`;
+    await kv.partition(Array.from({ length: 100 }, (_, i) => [id(i)]));
+    await kv.heal();
+    let failure = '';
+    let sent = 0;
+    for (; sent < 100 && failure === ''; sent++) await kv.cut(id(sent), id(sent + 1)).catch((e: Error) => { failure = e.message; });
+    expect(failure).toMatch(new RegExp(`^invalid fault rules: rules: \\d+ bytes of rules exceed the ${faults.rulesBytesMax}-byte limit`));
+    expect(sent).toBeGreaterThan(10); // some cuts fit; the one past the limit is refused before it is sent
+    expect(published).toHaveLength(2 + sent - 1);
   });
 });

@@ -15,15 +15,19 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+const teacherToken = 'client-test-teacher';
+
 async function server(port = 0): Promise<RunningServer> {
-  const s = await startServer({ port, host: '127.0.0.1' });
+  const s = await startServer({ port, host: '127.0.0.1', teacherToken });
   cleanups.push(() => s.close());
   return s;
 }
 
-function client(s: RunningServer, nodeId: string): { c: SignalingClient; states: string[]; signals: Array<[string, SignalPayload]> } {
+interface ClientExtras { readonly secret?: string; readonly teacherToken?: string }
+
+function client(s: RunningServer, nodeId: string | undefined, extras: ClientExtras = {}): { c: SignalingClient; states: string[]; signals: Array<[string, SignalPayload]> } {
   const c = createSignalingClient({
-    url: s.signalUrl, room: 'r', nodeId, WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+    url: s.signalUrl, room: 'r', ...(nodeId !== undefined ? { nodeId } : {}), ...extras, WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
     backoff: { initialMs: 10, maxMs: 100 },
   });
   const states: string[] = [];
@@ -67,8 +71,9 @@ describe('signaling client', () => {
 
   it('publishes fault rules to everyone, itself included; refuses invalid ones', async () => {
     const s = await server();
-    const a = client(s, 'a');
+    const a = client(s, 'a', { teacherToken });
     const b = client(s, 'b');
+    await until('roles', () => a.c.role() === 'teacher' && b.c.role() === 'student');
     await until('both present', () => a.c.presence().length === 2);
     expect(a.c.publishFaults({ ...faults.noFaults, lossRate: 7 })).toBe(false);
     const rules = { ...faults.noFaults, isolated: ['b'] };
@@ -91,11 +96,46 @@ describe('signaling client', () => {
     expect(a.states.slice(0, 3)).toEqual(['open', 'connecting', 'open']);
   });
 
-  it('stays closed when a newer socket takes its node id (no fight between duplicated tabs)', async () => {
+  it('a student\'s fault rules are refused by the server, with the reason, and change nothing', async () => {
     const s = await server();
-    const older = client(s, 'a');
+    const student = client(s, 'a');
+    const refusals: string[] = [];
+    student.c.onRefused((reason) => refusals.push(reason));
+    await until('open', () => student.c.state === 'open');
+    expect(student.c.publishFaults({ ...faults.noFaults, lossRate: 1 })).toBe(true); // sent: the server decides
+    await until('refused', () => refusals.length === 1);
+    expect(refusals).toEqual(['teacher only: open the teacher link printed by npm start']);
+    expect(student.c.faults()).toEqual(faults.noFaults);
+  });
+
+  it('is named by the server when it gives no id, and keeps that name across a reconnection', async () => {
+    const first = await server();
+    const a = client(first, 'n1');
+    const b = client(first, undefined);
+    await until('named', () => b.c.state === 'open');
+    expect(b.c.nodeId()).toBe('n2');
+    await first.close();
+    await until('connecting', () => b.c.state === 'connecting');
+    await server(first.port);
+    await until('open again', () => a.c.state === 'open' && b.c.state === 'open' && b.c.presence().length === 2);
+    expect(b.c.presence()).toEqual(['n1', 'n2']);
+  });
+
+  it('stays closed when another tab (another secret) holds its node id', async () => {
+    const s = await server();
+    const holder = client(s, 'a');
+    await until('open', () => holder.c.state === 'open');
+    const thief = client(s, 'a');
+    await until('refused', () => thief.c.state === 'closed');
+    expect(holder.c.state).toBe('open');
+  });
+
+  it('stays closed when a newer socket of the same tab (same secret) takes its node id', async () => {
+    const s = await server();
+    const secret = 'same-tab-secret-0123456789';
+    const older = client(s, 'a', { secret });
     await until('open', () => older.c.state === 'open');
-    const newer = client(s, 'a');
+    const newer = client(s, 'a', { secret });
     await until('replaced', () => older.c.state === 'closed');
     expect(newer.c.state === 'open' || newer.c.state === 'connecting').toBe(true);
     await until('newer open', () => newer.c.state === 'open');

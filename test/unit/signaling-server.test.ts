@@ -9,86 +9,36 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startServer, type RunningServer, type ServerOptions } from '../../signaling/server.js';
+import type { RunningServer } from '../../signaling/server.js';
 import { noFaults, type FaultRules } from '../../src/protocol/faults.js';
 import { closeCodes, frameBytesMax } from '../../src/protocol/signaling.js';
+import { member, probe, secretOf, sees, server, type Probe } from './signaling-probe.js';
 
-const running: RunningServer[] = [];
-const sockets: WebSocket[] = [];
-afterEach(async () => {
-  for (const ws of sockets.splice(0)) ws.terminate();
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-
-async function server(opts: ServerOptions = {}): Promise<RunningServer> {
-  const s = await startServer({ port: 0, host: '127.0.0.1', ...opts });
-  running.push(s);
-  return s;
-}
-
-/** A raw client that records every frame and its close. */
-interface Probe {
-  readonly ws: WebSocket;
-  readonly frames: Array<Record<string, unknown>>;
-  readonly closed: Promise<{ code: number; reason: string }>;
-  send(m: unknown): void;
-  /** Resolves with the first frame (already received or future) matching `pred`. */
-  next(pred: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-}
-
-async function probe(s: RunningServer, room?: string, opts: { autoPong?: boolean } = {}): Promise<Probe> {
-  const ws = new WebSocket(`${s.signalUrl}${room === undefined ? '' : `?room=${room}`}`, opts);
-  sockets.push(ws);
-  const frames: Array<Record<string, unknown>> = [];
-  const waiters: Array<{ pred: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }> = [];
-  ws.on('message', (data) => {
-    const m = JSON.parse(String(data)) as Record<string, unknown>;
-    frames.push(m);
-    for (const w of [...waiters]) if (w.pred(m)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(m); }
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
-  await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
-  return {
-    ws, frames, closed,
-    send: (m) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)),
-    next: (pred) => {
-      const found = frames.find(pred);
-      return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ pred, resolve }));
-    },
-  };
-}
-
-async function member(s: RunningServer, nodeId: string, room?: string): Promise<Probe> {
-  const p = await probe(s, room);
-  p.send({ type: 'hello', nodeId });
-  await p.next((m) => m.type === 'presence' && (m.members as string[]).includes(nodeId));
-  return p;
-}
-
-const presenceWith = (ids: string[]) => (m: Record<string, unknown>) =>
-  m.type === 'presence' && JSON.stringify(m.members) === JSON.stringify([...ids].sort());
+const presenceWith = (ids: string[]) => (p: Probe) => sees(p, ids);
 
 const offer = { kind: 'rtc', link: 'L1', signal: { type: 'offer', sdp: 'v=0' } };
 
 describe('signaling server: rooms', () => {
-  it('tells the whole room who is present, on join and on leave', async () => {
+  it('tells the whole room who is present: the list after welcome, then joins and leaves', async () => {
     const s = await server();
     const a = await member(s, 'a');
     const b = await member(s, 'b');
-    await a.next(presenceWith(['a', 'b']));
+    expect(b.frames.slice(0, 2)).toEqual([{ type: 'welcome', nodeId: 'b', role: 'student' }, { type: 'presence', members: ['a', 'b'], last: true }]);
+    await a.next((m) => m.type === 'join' && m.id === 'b');
     b.ws.close();
-    await a.next((m) => m.type === 'presence' && JSON.stringify(m.members) === '["a"]' && a.frames.indexOf(m) > 0);
+    await a.next((m) => m.type === 'leave' && m.id === 'b');
+    expect(a.members()).toEqual(['a']);
   });
 
   it('relays a signal only within the room, stamping the sender', async () => {
     const s = await server();
-    const a = await member(s, 'a', 'r1');
-    const b = await member(s, 'b', 'r1');
-    const otherB = await member(s, 'b', 'r2');
+    const a = await member(s, 'a', { room: 'r1' });
+    const b = await member(s, 'b', { room: 'r1' });
+    const otherB = await member(s, 'b', { room: 'r2' });
     a.send({ type: 'signal', to: 'b', data: offer });
     expect(await b.next((m) => m.type === 'signal')).toEqual({ type: 'signal', from: 'a', data: offer });
     // A round trip through r2 proves the r1 signal had every chance to arrive there, and did not.
-    const c = await member(s, 'c', 'r2');
+    const c = await member(s, 'c', { room: 'r2' });
     c.send({ type: 'signal', to: 'b', data: { kind: 'connect' } });
     await otherB.next((m) => m.type === 'signal');
     expect(otherB.frames.filter((m) => m.type === 'signal')).toEqual([{ type: 'signal', from: 'c', data: { kind: 'connect' } }]);
@@ -103,15 +53,47 @@ describe('signaling server: rooms', () => {
     expect(closed).toEqual({ code: closeCodes.badMessage, reason: 'signal: expected { type, to, data }' });
   });
 
-  it('replaces the older socket when a node id says hello again in the same room', async () => {
+  it('the same tab (same secret) saying hello again replaces its older socket, silently for the room', async () => {
     const s = await server();
     const a = await member(s, 'a');
     const older = await member(s, 'b');
     const newer = await member(s, 'b');
-    expect((await older.closed).code).toBe(closeCodes.replaced);
+    expect(await older.closed).toEqual({ code: closeCodes.replaced, reason: 'replaced by a newer connection of the same tab' });
     a.send({ type: 'signal', to: 'b', data: { kind: 'connect' } });
     await newer.next((m) => m.type === 'signal');
-    expect(a.frames.filter((m) => m.type === 'presence').every((m) => JSON.stringify(m.members) === '["a","b"]' || JSON.stringify(m.members) === '["a"]')).toBe(true);
+    expect(a.frames.filter((m) => m.type === 'leave')).toEqual([]);
+    expect(a.members()).toEqual(['a', 'b']);
+  });
+
+  it('refuses another tab (another secret) a node id held by a live socket; frees it once that socket closes', async () => {
+    const s = await server();
+    const a = await member(s, 'a');
+    const owner = await member(s, 'n1', { secret: secretOf('owner') });
+    const thief = await probe(s);
+    thief.send({ type: 'hello', nodeId: 'n1', secret: secretOf('thief') });
+    expect(await thief.closed).toEqual({ code: closeCodes.idInUse, reason: 'node id n1 is in use by another tab' });
+    a.send({ type: 'signal', to: 'n1', data: { kind: 'connect' } });
+    expect(await owner.next((m) => m.type === 'signal')).toEqual({ type: 'signal', from: 'a', data: { kind: 'connect' } });
+    expect(owner.ws.readyState).toBe(WebSocket.OPEN);
+    owner.ws.close();
+    await a.next((m) => m.type === 'leave' && m.id === 'n1');
+    const reopened = await member(s, 'n1', { secret: secretOf('new-tab') }); // a tab reopened with ?node=n1
+    expect(reopened.frames[0]).toEqual({ type: 'welcome', nodeId: 'n1', role: 'student' });
+  });
+
+  it('names a node that gives no id: the first free nN of its room', async () => {
+    const s = await server();
+    const n1 = await member(s, undefined, { secret: secretOf('t1') });
+    await member(s, 'n3');
+    const n2 = await member(s, undefined, { secret: secretOf('t2') });
+    const n4 = await member(s, undefined, { secret: secretOf('t4') });
+    expect([n1, n2, n4].map((p) => p.frames[0]?.nodeId)).toEqual(['n1', 'n2', 'n4']);
+    n2.ws.close();
+    await n1.next((m) => m.type === 'leave' && m.id === 'n2');
+    const again = await member(s, undefined, { secret: secretOf('t5') });
+    expect(again.frames[0]?.nodeId).toBe('n2');
+    const elsewhere = await member(s, undefined, { room: 'other' });
+    expect(elsewhere.frames[0]?.nodeId).toBe('n1');
   });
 
   it('refuses a member past the room cap', async () => {
@@ -119,7 +101,7 @@ describe('signaling server: rooms', () => {
     await member(s, 'a');
     await member(s, 'b');
     const c = await probe(s);
-    c.send({ type: 'hello', nodeId: 'c' });
+    c.send({ type: 'hello', nodeId: 'c', secret: secretOf('c') });
     expect(await c.closed).toEqual({ code: closeCodes.roomFull, reason: 'room is full (2 members)' });
   });
 });
@@ -130,8 +112,10 @@ describe('signaling server: validation closes the socket with a reason', () => {
     { name: 'not an object', frame: '[1,2]', code: closeCodes.badMessage, reason: /expected a JSON object/ },
     { name: 'unknown type', frame: { type: 'shout' }, code: closeCodes.badMessage, reason: /unknown message type/ },
     { name: 'signal before hello', frame: { type: 'signal', to: 'b', data: offer }, code: closeCodes.badMessage, reason: /hello first/ },
-    { name: 'invalid node id', frame: { type: 'hello', nodeId: 'a b' }, code: closeCodes.badMessage, reason: /nodeId must match/ },
-    { name: 'id too long', frame: { type: 'hello', nodeId: 'x'.repeat(65) }, code: closeCodes.badMessage, reason: /nodeId must match/ },
+    { name: 'invalid node id', frame: { type: 'hello', nodeId: 'a b', secret: secretOf('a') }, code: closeCodes.badMessage, reason: /nodeId must match/ },
+    { name: 'id too long', frame: { type: 'hello', nodeId: 'x'.repeat(65), secret: secretOf('a') }, code: closeCodes.badMessage, reason: /nodeId must match/ },
+    { name: 'hello without a secret', frame: { type: 'hello', nodeId: 'a' }, code: closeCodes.badMessage, reason: /secret must match/ },
+    { name: 'hello with a short secret', frame: { type: 'hello', nodeId: 'a', secret: 'short' }, code: closeCodes.badMessage, reason: /secret must match/ },
     { name: 'oversize frame', frame: { type: 'hello', nodeId: 'a', pad: 'x'.repeat(frameBytesMax) }, code: closeCodes.tooLarge, reason: /^frame of 8\d{3} bytes exceeds 8192$/ },
     { name: 'huge frame', frame: 'x'.repeat(4 * frameBytesMax + 1), code: closeCodes.wayTooLarge, reason: /^$/ },
   ];
@@ -154,9 +138,9 @@ describe('signaling server: validation closes the socket with a reason', () => {
   it('closes a socket that says hello twice, and one with an invalid room id', async () => {
     const s = await server();
     const a = await member(s, 'a');
-    a.send({ type: 'hello', nodeId: 'a' });
+    a.send({ type: 'hello', nodeId: 'a', secret: secretOf('a') });
     expect((await a.closed).reason).toBe('hello twice');
-    const r = await probe(s, 'bad.room');
+    const r = await probe(s, { room: 'bad.room' });
     expect((await r.closed).code).toBe(closeCodes.badMessage);
   });
 
@@ -176,11 +160,11 @@ describe('signaling server: validation closes the socket with a reason', () => {
   it('drops a dead socket (no pong) and tells the room', async () => {
     const s = await server({ pingIntervalMs: 250 });
     const a = await member(s, 'a');
-    const dead = await probe(s, undefined, { autoPong: false });
-    dead.send({ type: 'hello', nodeId: 'dead' });
-    await a.next(presenceWith(['a', 'dead']));
+    const dead = await probe(s, { autoPong: false });
+    dead.send({ type: 'hello', nodeId: 'dead', secret: secretOf('dead') });
+    await presenceWith(['a', 'dead'])(a);
     expect((await dead.closed).code).toBe(1006); // terminated without a close frame
-    await a.next((m) => presenceWith(['a'])(m) && a.frames.indexOf(m) > 1);
+    await a.next((m) => m.type === 'leave' && m.id === 'dead');
     expect(a.ws.readyState).toBe(WebSocket.OPEN); // a live socket answers pings and stays
   });
 });
@@ -188,9 +172,10 @@ describe('signaling server: validation closes the socket with a reason', () => {
 describe('signaling server: fault rules', () => {
   const partition: FaultRules = { groups: [['a'], ['b', 'c']], isolated: [], cuts: [{ from: 'a', to: 'c', oneWay: true }], lossRate: 0.25 };
 
-  it('broadcasts rules to the room (sender included) and gives the current rules to a newcomer', async () => {
-    const s = await server();
-    const a = await member(s, 'a');
+  it('broadcasts a teacher\'s rules to the room (sender included), stamped, and gives the current rules to a newcomer', async () => {
+    const s = await server({ teacherToken: 'the-token' });
+    const a = await member(s, 'a', { teacher: 'the-token' });
+    expect(a.frames[0]).toEqual({ type: 'welcome', nodeId: 'a', role: 'teacher' });
     expect(await a.next((m) => m.type === 'faults')).toEqual({ type: 'faults', from: '', rules: noFaults });
     const b = await member(s, 'b');
     a.send({ type: 'faults', rules: partition });
@@ -199,13 +184,30 @@ describe('signaling server: fault rules', () => {
     expect(await b.next((m) => m.type === 'faults' && m.from === 'a')).toEqual(expected);
     const c = await member(s, 'c');
     expect(await c.next((m) => m.type === 'faults')).toEqual({ type: 'faults', from: '', rules: partition });
-    const other = await member(s, 'c', 'elsewhere');
+    const other = await member(s, 'c', { room: 'elsewhere' });
     expect(await other.next((m) => m.type === 'faults')).toEqual({ type: 'faults', from: '', rules: noFaults });
   });
 
+  it('refuses a student\'s rules (no token, a wrong token, or a server without one): nothing changes', async () => {
+    for (const [serverToken, helloToken] of [['the-token', undefined], ['the-token', 'wrong-token'], [undefined, 'any-token']] as const) {
+      const s = await server(serverToken === undefined ? {} : { teacherToken: serverToken });
+      const student = await member(s, 'mallory', helloToken === undefined ? {} : { teacher: helloToken });
+      const other = await member(s, 'b');
+      expect(student.frames[0]).toEqual({ type: 'welcome', nodeId: 'mallory', role: 'student' });
+      student.send({ type: 'faults', rules: { ...noFaults, lossRate: 1 } });
+      expect(await student.next((m) => m.type === 'refused')).toEqual({
+        type: 'refused', command: 'faults', reason: 'teacher only: open the teacher link printed by npm start',
+      });
+      const late = await member(s, 'late');
+      expect(await late.next((m) => m.type === 'faults')).toEqual({ type: 'faults', from: '', rules: noFaults });
+      expect(other.frames.filter((m) => m.type === 'faults')).toEqual([{ type: 'faults', from: '', rules: noFaults }]);
+      expect(student.ws.readyState).toBe(WebSocket.OPEN);
+    }
+  });
+
   it('refuses invalid rules', async () => {
-    const s = await server();
-    const a = await member(s, 'a');
+    const s = await server({ teacherToken: 'the-token' });
+    const a = await member(s, 'a', { teacher: 'the-token' });
     a.send({ type: 'faults', rules: { ...partition, lossRate: 2 } });
     expect(await a.closed).toEqual({ code: closeCodes.badMessage, reason: 'faults: rules.lossRate: expected a number in [0, 1]' });
   });

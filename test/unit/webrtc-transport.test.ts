@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 async function server(port = 0): Promise<RunningServer> {
-  const s = await startServer({ port, host: '127.0.0.1' });
+  const s = await startServer({ port, host: '127.0.0.1', teacherToken: 'test-teacher' });
   cleanups.push(() => s.close());
   return s;
 }
@@ -35,7 +35,8 @@ interface Node {
 
 function node(s: RunningServer, id: string, extra: Partial<WebRtcTransportOptions> = {}): Node {
   const signaling = createSignalingClient({
-    url: s.signalUrl, room: 'test', nodeId: id, WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
+    // Every node holds the teacher token: the fault-rule tests publish rules from any of them.
+    url: s.signalUrl, room: 'test', nodeId: id, teacherToken: 'test-teacher', WebSocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
     backoff: { initialMs: 20, maxMs: 200 },
   });
   const transport = createWebRtcTransport({ self: id, signaling, wrtc, iceServers: [], ...extra });

@@ -76,6 +76,8 @@ class PageNode implements FixtureNode {
         publish: (rules) => this.signaling.state === 'open' && room.publish(rules),
         onRules: (handler) => { room.onRules(handler); },
       },
+      // The fixture stands for a teacher's tabs: the lessons need the room-wide controls.
+      authority: () => 'teacher',
       snapshot: () => this.read(),
       onChange: (listener) => this.publisher.subscribe(() => listener()),
       wipe: () => this.wipe(),
