@@ -75,7 +75,19 @@ describe('simulated tabs under mixed faults (N=3, R=2, W=2, 5-7 nodes, medium in
     expect(lost).toBeGreaterThan(0);
   });
 
-  // The dvv core adds these node options; the lead enables the tests after merging it.
-  it.todo("control: controls.epochPolicy 'max-plus-one' (a wiped node takes the highest epoch it hears + 1) loses writes in the stale-view wipe");
-  it.todo("control: controls.clockPolicy 'plain-vv' (plain version vectors, no dots) loses writes or keeps replaced values");
+  it("control: controls.clockPolicy 'plain-vv' (version vectors without dots: a coordinator increments its own entry) loses writes or keeps replaced values", async () => {
+    const reports: RunReport[] = [];
+    for (let seed = 1; seed <= 10; seed++) reports.push(await runSeed({ seed, controls: { clockPolicy: 'plain-vv' } }));
+    const lost = lossesOf(reports);
+    console.log(`plain-vv control: ${lost} lost, stale or unknown of ${reports.reduce((n, r) => n + r.verdict.acknowledged, 0)} acknowledged`);
+    expect(lost).toBeGreaterThan(0);
+  });
+
+  it("control: controls.epochPolicy 'max-plus-one' (a wiped node takes the highest epoch it hears + 1) is caught", async () => {
+    const reports: RunReport[] = [];
+    for (let seed = 1; seed <= 20; seed++) reports.push(await runSeed({ seed, controls: { epochPolicy: 'max-plus-one' } }));
+    const caught = reports.filter(failed).length;
+    console.log(`max-plus-one control: ${caught} of ${reports.length} seeds caught, ${lossesOf(reports)} lost, stale or unknown`);
+    expect(caught).toBeGreaterThan(0);
+  });
 });
