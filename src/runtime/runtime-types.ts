@@ -72,6 +72,8 @@ export interface RuntimeCounters {
   /** Versions that failed their integrity check when read (at start and on loads). */
   readonly corruptVersions: number;
   readonly requestTimeouts: number;
+  /** Times the node was recreated from storage after a failed write (node-io.ts). */
+  readonly rebuilds: number;
 }
 
 export interface RuntimeView<Snap> {

@@ -46,14 +46,14 @@ class Loop<Snap> implements Runtime<Snap> {
   private readonly batchBytesMax: number;
   private readonly counters = {
     steps: 0, batches: 0, backPressureStalls: 0, messagesSent: 0, messagesReceived: 0, messagesDropped: 0, malformedMessages: 0,
-    sendsRefused: 0, inputsRefused: 0, storageErrors: 0, corruptVersions: 0, requestTimeouts: 0,
+    sendsRefused: 0, inputsRefused: 0, storageErrors: 0, corruptVersions: 0, requestTimeouts: 0, rebuilds: 0,
   };
   private readonly queue: inputQueue.InputQueue;
   private readonly pending = new Map<number, { resolve: (result: ClientResult) => void; cancelTimer: () => void }>();
   /** Trace events, oldest first; trimmed to traceMax only once it doubles, so recording is O(1) amortised. */
   private trace: TraceEvent[] = [];
   private readonly listeners = new Set<() => void>();
-  private readonly node: NodeHandle<Snap>;
+  private node: NodeHandle<Snap>;
   private readonly startMs: number;
   private readonly stopTimer: () => void;
   private tick = 0;
@@ -66,6 +66,14 @@ class Loop<Snap> implements Runtime<Snap> {
   private pumping = false;
   private closed = false;
   private crashed: string | undefined;
+  /**
+   * Rebuild from storage (node-io.ts, "Reload after a storage failure"): 'wanted' once a storage-failed
+   * input named failed steps (the core's index may hold records the disk lacks), 'loading' while storage is
+   * read back; inputs wait in the queue meanwhile and go to the recreated node.
+   */
+  private rebuild: 'none' | 'wanted' | 'loading' = 'none';
+  /** The id of the last client request fed to the node: those at or below it die with a rebuilt node. */
+  private lastSteppedRequestId = 0;
   private lastStorageError: string | undefined;
 
   constructor(private readonly options: RuntimeOptions<Snap>, stored: StoredState, corruptAtStart: number) {
@@ -175,7 +183,11 @@ class Loop<Snap> implements Runtime<Snap> {
     let released = false;
     try {
       while (!this.closed && !this.crashed) {
-        if (!this.stepWhileRoom()) break;
+        if (this.rebuild === 'wanted' && !this.committing && this.open.steps.length === 0) {
+          this.startRebuild();
+          break;
+        }
+        if (this.rebuild === 'none' && !this.stepWhileRoom()) break;
         if (this.committing || this.open.steps.length === 0) break;
         const batch = this.open;
         this.open = commitBatch.create();
@@ -214,7 +226,47 @@ class Loop<Snap> implements Runtime<Snap> {
       }
       this.counters.steps++;
       commitBatch.add(this.open, effects);
+      if (input.type === 'request') this.lastSteppedRequestId = input.requestId;
+      if (input.type === 'storage-failed' && input.steps.length > 0) {
+        // Stop feeding this node: once the batch holding its answer is out, it is recreated from storage.
+        this.rebuild = 'wanted';
+        return true;
+      }
     }
+  }
+
+  /**
+   * Recreates the node from what storage really holds, as a restart would (same epoch: nothing is wiped),
+   * so read repair and anti-entropy can see and fix what the failed batch lost. Requests the old node had
+   * taken die with it: they may or may not have taken effect (indeterminate).
+   */
+  private startRebuild(): void {
+    this.rebuild = 'loading';
+    this.note('error', 'recreating the node from storage after a failed write');
+    for (const requestId of [...this.pending.keys()]) {
+      if (requestId > this.lastSteppedRequestId) continue;
+      this.resolveRequest(requestId, { ok: false, error: 'storage failed while this request was in progress: the node reloaded from storage; the write may or may not have taken effect', indeterminate: true });
+    }
+    this.options.store.loadAll().then(({ state: stored, corrupt }) => {
+      if (this.closed || this.crashed) return;
+      this.counters.corruptVersions += corrupt;
+      let created: ReturnType<typeof this.options.createNode>;
+      try {
+        created = this.options.createNode({ stored, seeds: this.options.transport.presentPeers(), now: this.tick });
+      } catch (error) {
+        this.crash(error);
+        return;
+      }
+      this.node = created.node;
+      this.counters.rebuilds++;
+      this.rebuild = 'none';
+      commitBatch.add(this.open, created.effects);
+      this.changed();
+      this.pump();
+    }, (error: unknown) => {
+      // Storage cannot even be read: the node cannot serve safely any more. Say so, visibly.
+      this.crash(new Error(`storage failed and could not be read back: ${errorText(error)}`));
+    });
   }
 
   /** Writes a batch's records in one transaction; when it ends, releases the batch and pumps again. */

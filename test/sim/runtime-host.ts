@@ -10,9 +10,7 @@
  * pure function of its seed.
  *
  * After a failed batch the runtime feeds `storage-failed`; the core then holds versions its storage never
- * wrote. The core says the runtime should recreate the node from storage, and the runtime does not do it
- * yet, so this host does it inside the node handle, synchronously from the MemoryStore (what a tab's
- * restart does with loadAll): the next inputs reach the rebuilt node.
+ * wrote, and the runtime recreates the node from what storage holds (runtime.ts startRebuild), as tabs do.
  */
 import * as codec from '../../src/core/codec.js';
 import { messageSchema } from '../../src/core/messages.js';
@@ -98,20 +96,16 @@ export class RuntimeHost {
   }
 
   private createNode(init: runtime.NodeInit): ReturnType<runtime.NodeFactory<unknown>> {
-    let made = this.options.create(init.stored, init.seeds, init.now);
-    let state = made.state;
+    const made = this.options.create(init.stored, init.seeds, init.now);
+    const state = made.state;
     this.options.onState(state);
-    let lastTick = init.now;
     const step = (input: Input): readonly Effect[] => {
-      if (input.type === 'tick') lastTick = input.now;
-      if (input.type !== 'storage-failed' || input.steps.length === 0) return this.traced(node.step(state, input));
-      // Rebuild from what storage really holds (see the module comment).
-      this.world.rebuilt(this.options.id);
-      this.world.log(`${this.world.now()} ${this.options.id} STORAGE FAILED (${input.error}): rebuilt from storage`);
-      made = this.options.create(this.options.store.stored(), init.seeds, lastTick);
-      state = made.state;
-      this.options.onState(state);
-      return this.traced(made.effects);
+      if (input.type === 'storage-failed' && input.steps.length > 0) {
+        // The runtime recreates the node from storage next (runtime.ts startRebuild), through createNode.
+        this.world.rebuilt(this.options.id);
+        this.world.log(`${this.world.now()} ${this.options.id} STORAGE FAILED (${input.error}): the runtime rebuilds it from storage`);
+      }
+      return this.traced(node.step(state, input));
     };
     return { node: { step, snapshot: () => node.snapshot(state) }, effects: this.traced(made.effects) };
   }

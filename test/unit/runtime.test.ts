@@ -175,6 +175,24 @@ describe('runtime', () => {
     expect(rt.view()).toMatchObject({ counters: { storageErrors: 1 }, lastStorageError: expect.stringContaining('QuotaExceededError') });
   });
 
+  it('after a failed persist, recreates the node from what storage holds; requests it had taken fail as indeterminate, later ones reach the new node', async () => {
+    // The first request's step persists and never answers; the batch fails: the node must be rebuilt.
+    const silentThenAck = (input: Input, step: number): Effect[] => input.type === 'request' && step === 1
+      ? [{ type: 'persist', records: [putRecord], step }]
+      : ackStep(input, step);
+    const stored: StoredState = { epoch: 7, versions: [], hints: [] };
+    const { rt, store, node } = await setup(silentThenAck, { stored });
+    store.fail(new Error('disk gone'));
+    const first = rt.request(putRequest);
+    await flush();
+    store.fail(undefined);
+    expect(await first).toEqual({ ok: false, indeterminate: true, error: expect.stringContaining('reloaded from storage') });
+    expect(node.inits).toHaveLength(2);
+    expect(node.inits[1]).toEqual({ stored, seeds: ['peer'], now: 0 });
+    expect(rt.view().counters.rebuilds).toBe(1);
+    expect(await rt.request(putRequest)).toEqual({ ok: true, op: 'put', context: 'c', warnings: [] });
+  });
+
   it('derives the tick from elapsed time: one late timer fire feeds one tick with the absolute now', async () => {
     const { rt, node, advance } = await setup();
     advance(50);
