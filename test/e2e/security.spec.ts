@@ -63,7 +63,7 @@ test('a second tab cannot take a live node\'s id; once the holder closes, the id
   await thief.goto(appUrl(server.url, 'n1', 'sec-ids', 'class'));
   await thief.waitForFunction(() => typeof window.kv?.ready === 'function');
   const refused = await thief.evaluate(() => window.kv.ready().then(() => 'ready', (e: Error) => e.message));
-  expect(refused).toMatch(/^the signaling server refused this tab: socket closed: 4409 node id n1 is in use by another tab/);
+  expect(refused).toMatch(/^the signaling server refused this node: socket closed: 4409 node id n1 is in use by another tab/);
   await thiefContext.close();
 
   // The owner kept its id and its connection.
