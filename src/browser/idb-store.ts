@@ -25,7 +25,8 @@ export const defaultCacheBytesMax = 8 * 1024 * 1024;
 
 interface VersionRow { readonly key: string; readonly digest: string; readonly version: Version }
 interface HintRow { readonly owner: NodeId; readonly key: string; readonly digest: string; readonly version: Version }
-interface MembershipRow { readonly members: readonly MemberView[]; readonly config: ClusterConfig }
+/** configVersion and configBy are absent in rows written before they were kept (read as 0 and ''). */
+interface MembershipRow { readonly members: readonly MemberView[]; readonly config: ClusterConfig; readonly configVersion?: number; readonly configBy?: string }
 
 interface Schema extends DBSchema {
   versions: { key: [string, string]; value: VersionRow };
@@ -207,7 +208,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
       const state: StoredState = {
         ...(typeof epoch === 'number' ? { epoch } : {}),
         versions, hints,
-        ...(row ? { members: row.members, config: row.config } : {}),
+        ...(row ? { members: row.members, config: row.config, configVersion: row.configVersion ?? 0, configBy: row.configBy ?? '' } : {}),
       };
       return { state, corrupt };
     } catch (error) {
@@ -237,7 +238,7 @@ function write(tx: WriteTx, record: StoreRecord): Promise<unknown> {
     case 'epoch':
       return tx.objectStore('meta').put(record.epoch, 'epoch');
     case 'membership':
-      return tx.objectStore('meta').put({ members: record.members, config: record.config }, 'membership');
+      return tx.objectStore('meta').put({ members: record.members, config: record.config, configVersion: record.configVersion ?? 0, configBy: record.configBy ?? '' }, 'membership');
     default: {
       const never: never = record;
       throw new Error(`idb-store: unknown record ${JSON.stringify(never)}`);

@@ -19,8 +19,9 @@ import { limits } from './limits.js';
 import type { MemberWire, MessageOf } from './messages.js';
 import type { MemberView } from './node-io.js';
 import type { NodeState } from './node-state.js';
+import * as life from './life.js';
 import * as ring from './ring.js';
-import type { ClusterConfig, MemberStatus, NodeId } from './types.js';
+import { defaultRemoveAfterSeconds, removeAfterSecondsMax, type ClusterConfig, type MemberStatus, type NodeId } from './types.js';
 
 /** Largest epoch, incarnation or heartbeat accepted from a peer: room to add one, far below 2^53. */
 export const counterMax = 2 ** 48;
@@ -28,7 +29,12 @@ export const counterMax = 2 ** 48;
 /** Largest capacity weight a member may claim (ring.ts shares partitions in proportion to it). */
 export const capacityMax = 1024;
 
-const statusRank: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 2, left: 3 };
+const statusRank: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 2, left: 3, removed: 4 };
+
+/** True for the statuses that are final within a life and keep a member out of the ring: 'left', 'removed'. */
+export function gone(status: MemberStatus): boolean {
+  return status === 'left' || status === 'removed';
+}
 
 /**
  * The merge of what a peer says about a member into what this node knows: the new view, or undefined when
@@ -36,8 +42,8 @@ const statusRank: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 2
  */
 export function mergeMember(local: MemberView | undefined, remote: MemberWire, now: number): MemberView | undefined {
   if (local === undefined || remote.epoch > local.epoch) return { ...remote, lastHeardTick: now };
-  if (remote.epoch < local.epoch || local.status === 'left') return undefined;
-  if (remote.status === 'left') return { ...local, status: 'left', incarnation: Math.max(local.incarnation, remote.incarnation) };
+  if (remote.epoch < local.epoch || gone(local.status)) return undefined;
+  if (gone(remote.status)) return { ...local, status: remote.status, incarnation: Math.max(local.incarnation, remote.incarnation) };
   if (remote.incarnation > local.incarnation) return { ...remote, lastHeardTick: now };
   if (remote.incarnation < local.incarnation) return undefined;
   const status = statusRank[remote.status] > statusRank[local.status] ? remote.status : local.status;
@@ -74,7 +80,7 @@ export function healthy(state: NodeState, id: NodeId): boolean {
 
 /** Rebuilds the ring when the set of members in it (everyone not left) changed. */
 export function refreshRing(state: NodeState): void {
-  const inRing = [...state.members.values()].filter((m) => m.status !== 'left').sort((a, b) => (a.id < b.id ? -1 : 1));
+  const inRing = [...state.members.values()].filter((m) => !gone(m.status)).sort((a, b) => (a.id < b.id ? -1 : 1));
   const signature = `${state.config.partitions}|${inRing.map((m) => `${m.id}/${m.host}/${m.capacity}`).join(',')}`;
   if (signature === state.ringSignature) return;
   state.ringSignature = signature;
@@ -90,7 +96,7 @@ export function gossipMessage(state: NodeState, wantReply: boolean): MessageOf<'
   return {
     type: 'gossip',
     members: [...state.members.values()].map(toWire),
-    config: state.config,
+    config: { ...state.config, removeAfterSeconds: state.config.removeAfterSeconds ?? defaultRemoveAfterSeconds },
     configVersion: state.configVersion,
     configBy: state.configBy,
     wantReply,
@@ -111,7 +117,7 @@ export function round(state: NodeState): void {
   }
   // Gossip goes to live members (alive or suspect); one round in four also tries one dead member, so a
   // healed partition or a returning node is found again without dead members soaking up the fanout.
-  const others = [...state.members.values()].filter((m) => m.id !== state.id && m.status !== 'left');
+  const others = [...state.members.values()].filter((m) => m.id !== state.id && !gone(m.status));
   const live = others.filter((m) => m.status !== 'dead').map((m) => m.id);
   const dead = others.filter((m) => m.status === 'dead').map((m) => m.id);
   const pool = others.length > 0 ? live : state.seeds.filter((s) => s !== state.id);
@@ -123,8 +129,8 @@ export function round(state: NodeState): void {
 /** Merges a peer's gossip; answers it when asked; refutes suspicion of this node; adopts a newer config. */
 export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'>): void {
   if (newerConfig({ version: msg.configVersion, by: msg.configBy }, { version: state.configVersion, by: state.configBy })) {
-    const { n, r, w, partitions } = msg.config;
-    if (partitions !== state.config.partitions || n < 1 || n > limits.membersMax || r < 1 || r > n || w < 1 || w > n) {
+    const { n, r, w, partitions, removeAfterSeconds } = msg.config;
+    if (partitions !== state.config.partitions || n < 1 || n > limits.membersMax || r < 1 || r > n || w < 1 || w > n || (removeAfterSeconds ?? 0) > removeAfterSecondsMax) {
       fx.dropped(state, () => `gossip from ${from} with a config this node refuses: n=${n} r=${r} w=${w} partitions=${partitions}`);
     } else {
       adoptConfig(state, msg.config, msg.configVersion, msg.configBy);
@@ -175,6 +181,10 @@ function refute(state: NodeState, remote: MemberWire): void {
     fx.trace(state, 'member', () => `epoch raised to ${state.epoch}: a previous life of ${state.id} was known`);
     return;
   }
+  if (remote.epoch === state.epoch && remote.status === 'removed' && !state.left) {
+    life.heardOwnRemoval(state);
+    return;
+  }
   if (remote.epoch === state.epoch && remote.status === 'left' && state.leave === undefined && !state.left) {
     // Someone says this node left, and it did not ('left' is final within an epoch): start a new life.
     state.epoch += 1;
@@ -183,7 +193,7 @@ function refute(state: NodeState, remote: MemberWire): void {
     fx.trace(state, 'member', () => `refuted having left: epoch raised to ${state.epoch}`);
     return;
   }
-  if (remote.epoch === state.epoch && remote.status !== 'alive' && remote.status !== 'left' && remote.incarnation >= me.incarnation) {
+  if (remote.epoch === state.epoch && remote.status !== 'alive' && !gone(remote.status) && remote.incarnation >= me.incarnation) {
     state.members.set(state.id, { ...me, incarnation: remote.incarnation + 1, status: 'alive' });
     fx.trace(state, 'member', () => `refuted being ${remote.status}: incarnation ${remote.incarnation + 1}`);
   }
@@ -211,12 +221,12 @@ export function adoptConfig(state: NodeState, config: ClusterConfig, version: nu
   state.config = config;
   state.configVersion = version;
   state.configBy = by;
-  fx.trace(state, 'member', () => `config n=${config.n} r=${config.r} w=${config.w} (version ${version} by ${by})`);
+  fx.trace(state, 'member', () => `config n=${config.n} r=${config.r} w=${config.w} removeAfterSeconds=${config.removeAfterSeconds ?? defaultRemoveAfterSeconds} (version ${version} by ${by})`);
   persistMembership(state);
 }
 
 export function persistMembership(state: NodeState): void {
-  fx.persist(state, { kind: 'membership', members: [...state.members.values()], config: state.config });
+  fx.persist(state, { kind: 'membership', members: [...state.members.values()], config: state.config, configVersion: state.configVersion, configBy: state.configBy });
 }
 
 /** The preference list of a partition under the current ring: the N owners, then the fallbacks in order. */

@@ -44,10 +44,10 @@ export const memberSchema = s.object({
   epoch: s.uint(),
   incarnation: s.uint(),
   heartbeat: s.uint(),
-  status: s.enumOf(['alive', 'suspect', 'dead', 'left'] as const),
+  status: s.enumOf(['alive', 'suspect', 'dead', 'left', 'removed'] as const),
 });
 
-export const configSchema = s.object({ n: s.uint(), r: s.uint(), w: s.uint(), partitions: s.uint() });
+export const configSchema = s.object({ n: s.uint(), r: s.uint(), w: s.uint(), partitions: s.uint(), removeAfterSeconds: s.optional(s.uint()) });
 
 /** Merkle buckets a message may name at once (anti-entropy bounds its work per round below this). */
 export const bucketsPerMessageMax = 1024;

@@ -11,16 +11,20 @@
  */
 import * as antiEntropy from './anti-entropy.js';
 import { tuningWith, type Tuning } from './config.js';
+import * as configChange from './config-change.js';
 import * as coordinator from './coordinator.js';
 import * as fx from './effects.js';
+import * as forward from './forward.js';
 import * as handoff from './handoff.js';
 import * as leave from './leave.js';
+import * as life from './life.js';
 import { limits } from './limits.js';
 import * as membership from './membership.js';
 import type { Message } from './messages.js';
 import type { ClientRequest, Effect, Input, StoredState } from './node-io.js';
 import { initialAntiEntropy, type NodeState } from './node-state.js';
 import * as read from './read.js';
+import * as removal from './removal.js';
 import * as replica from './replica.js';
 import * as ring from './ring.js';
 import * as rngModule from './rng.js';
@@ -47,23 +51,26 @@ export interface NodeOptions {
 export function create(options: NodeOptions): { state: NodeState; effects: Effect[] } {
   const { stored } = options;
   const tuning = tuningWith(options.tuning);
-  const config = stored.config ?? options.config ?? defaultClusterConfig;
+  const config = { ...defaultClusterConfig, ...(stored.config ?? options.config) };
   const rng = rngModule.create(options.rngSeed);
   const provisional = stored.epoch === undefined;
-  // Random over 2^31 values, so a new life almost never meets an old epoch; gossip then raises it past any it meets.
-  const epoch = stored.epoch ?? 1 + rng.int(2 ** 31);
   const previousSelf = stored.members?.find((m) => m.id === options.id);
+  // A node the room removed comes back as a new life (life.ts): its removal is final for the old one.
+  const removedBefore = previousSelf !== undefined && previousSelf.epoch === stored.epoch && previousSelf.status === 'removed';
+  // Random over 2^31 values, so a new life almost never meets an old epoch; gossip then raises it past any it meets.
+  const epoch = stored.epoch === undefined ? 1 + rng.int(2 ** 31) : stored.epoch + (removedBefore ? 1 : 0);
   const state: NodeState = {
     id: options.id, host: options.host, capacity: options.capacity, seeds: options.seeds, tuning,
     conflictMode: options.conflictMode ?? 'vclock', clockSkewTicks: options.clockSkewTicks ?? 0, rng,
     epoch, epochProvisional: provisional, ready: false, tick: options.now,
-    config, configVersion: 0, configBy: '',
+    config, configVersion: stored.config !== undefined ? stored.configVersion ?? 0 : 0, configBy: stored.config !== undefined ? stored.configBy ?? '' : '',
     members: new Map(), ring: ring.build([], config.partitions), ringSignature: '', unreachable: new Set(),
     index: storeIndex.create(config.partitions), nextId: rng.int(2 ** 30) * 1024,
     writes: new Map(), reads: new Map(), forwards: new Map(), loads: new Map(), gathers: new Map(), handoffs: new Map(),
     lastGossipTick: -Infinity, steps: 0, lastHandoffTick: options.now,
     antiEntropy: initialAntiEntropy(rng.int(1024), options.now),
-    leave: undefined, left: false,
+    leave: undefined, left: false, resumedTick: options.now, srttTicks: new Map(), coordinated: new Map(),
+    suspended: new Set(), removal: undefined, configChange: undefined,
     counters: { messagesSent: 0, messagesReceived: 0, messagesDropped: 0, repairs: 0, hintsHandedOff: 0, storageErrors: 0, writesAcked: 0, readsServed: 0 },
     out: [], records: [], pendingRequests: 0,
   };
@@ -80,13 +87,17 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     // A node that left stays gone: it serves nothing. Starting it with empty storage makes it a new member.
     state.left = true;
     state.members.set(options.id, { ...previousSelf, lastHeardTick: options.now });
-    fx.trace(state, 'member', () => `${options.id} left the ring earlier and stays out; start with empty storage to join again`);
-    return { state, effects: collect(state) };
   }
+  // Restored even for a node that left: kv.join() brings it back with what it holds (anti-entropy reconciles).
   for (const { key, version } of stored.versions) storeIndex.restore(state.index, key, version);
   for (const { owner, key, version } of stored.hints) storeIndex.restoreHint(state.index, owner, key, version);
   membership.refreshRing(state);
-  if (provisional) fx.persist(state, { kind: 'epoch', epoch });
+  if (state.left) {
+    fx.trace(state, 'member', () => `${options.id} left the ring earlier and stays out: kv.join() brings it back as a new life`);
+    return { state, effects: collect(state) };
+  }
+  if (provisional || removedBefore) fx.persist(state, { kind: 'epoch', epoch });
+  if (removedBefore) fx.trace(state, 'member', () => `the room removed ${options.id} at epoch ${stored.epoch}: back as a new life at epoch ${epoch}`);
   fx.trace(state, 'member', () => `start at epoch ${epoch}${provisional ? ' (empty storage: provisional until gossip answers)' : ''}, ${stored.versions.length} version(s), ${stored.hints.length} hint(s)`);
   return { state, effects: collect(state) };
 }
@@ -105,9 +116,13 @@ export function step(state: NodeState, input: Input): Effect[] {
   if (state.left) {
     // A node that left serves nothing, but keeps gossiping its 'left' status (an announcement lost in a
     // partition would otherwise leave it in everyone's ring for ever) until the runtime stops it.
-    if (input.type === 'request') fx.reply(state, input.requestId, { ok: false, indeterminate: false, error: `${state.id} has left the ring` });
+    if (input.type === 'request' && input.request.op === 'join') life.join(state, input.requestId);
+    else if (input.type === 'request' && input.request.op === 'goodbye') life.goodbye(state, input.requestId);
+    else if (input.type === 'request') fx.reply(state, input.requestId, { ok: false, indeterminate: false, error: `${state.id} has left the ring: kv.join() brings it back` });
+    if (input.type === 'suspended') setSuspended(state, input.peers);
     if (input.type === 'tick') {
       state.tick = Math.max(state.tick, input.now);
+      state.resumedTick = state.tick; // a node out of the ring that joins again is returning
       if (state.tick - state.lastGossipTick >= state.tuning.gossipIntervalTicks) {
         state.lastGossipTick = state.tick;
         membership.round(state);
@@ -117,10 +132,13 @@ export function step(state: NodeState, input: Input): Effect[] {
     return collect(state);
   }
   switch (input.type) {
-    case 'tick':
+    case 'tick': {
+      const previous = state.tick;
       state.tick = Math.max(state.tick, input.now);
+      life.onTickGap(state, previous);
       onTick(state);
       break;
+    }
     case 'message':
       state.counters.messagesReceived++;
       onMessage(state, input.from, input.message);
@@ -134,6 +152,9 @@ export function step(state: NodeState, input: Input): Effect[] {
     case 'peer-reachable':
       if (input.reachable) state.unreachable.delete(input.peer);
       else if (state.unreachable.size < limits.membersMax) state.unreachable.add(input.peer);
+      break;
+    case 'suspended':
+      setSuspended(state, input.peers);
       break;
     case 'storage-failed':
       state.counters.storageErrors++;
@@ -154,44 +175,49 @@ function onTick(state: NodeState): void {
     membership.round(state);
   }
   coordinator.tickWrites(state);
-  coordinator.tickForwards(state);
+  forward.tick(state);
   read.tickReads(state);
   handoff.tick(state);
   antiEntropy.tick(state);
   leave.tick(state);
+  removal.tick(state);
+  configChange.tick(state);
+}
+
+function setSuspended(state: NodeState, peers: readonly NodeId[]): void {
+  state.suspended = new Set(peers.slice(0, limits.membersMax));
 }
 
 function onMessage(state: NodeState, from: NodeId, msg: Message): void {
   switch (msg.type) {
     case 'gossip':
-      return membership.onGossip(state, from, msg);
-    case 'forward': {
-      const request: ClientRequest = msg.op === 'put'
-        ? { op: 'put', key: msg.key, value: msg.value ?? { kind: 'string', bytes: new Uint8Array() }, ...(msg.context !== null ? { context: msg.context } : {}), ...(msg.w !== null ? { w: msg.w } : {}) }
-        : { op: 'delete', key: msg.key, ...(msg.context !== null ? { context: msg.context } : {}), ...(msg.w !== null ? { w: msg.w } : {}) };
-      const origin = { kind: 'peer', peer: from, forwardId: msg.forwardId } as const;
-      const problem = msg.op === 'put' && msg.value === null ? 'forwarded put without a value' : coordinator.invalid(state, request);
-      if (problem !== undefined) {
-        fx.send(state, from, { type: 'forward-reply', forwardId: msg.forwardId, ok: false, context: '', warnings: [], error: problem, indeterminate: false });
-        return;
-      }
-      return coordinator.write(state, origin, request as coordinator.WriteRequest);
-    }
+      membership.onGossip(state, from, msg);
+      removal.onGossip(state, from, msg);
+      configChange.onGossip(state, from, msg);
+      return;
+    case 'forward':
+      return forward.onForward(state, from, msg);
     case 'forward-reply':
-      if (!coordinator.onForwardReply(state, from, msg)) fx.dropped(state, () => `forward-reply ${msg.forwardId} from ${from} matches no forward`);
+      if (!forward.onReply(state, from, msg)) fx.dropped(state, () => `forward-reply ${msg.forwardId} from ${from} matches no forward`);
       return;
     case 'store':
       return replica.onStore(state, from, msg);
-    case 'store-ack':
+    case 'store-ack': {
+      const sent = state.writes.get(msg.opId)?.sentTo.get(from);
+      if (sent !== undefined && msg.key === state.writes.get(msg.opId)?.key) forward.observeRtt(state, from, state.tick - sent.sentTick);
       if (!coordinator.onStoreAck(state, from, msg) && !handoff.onStoreAck(state, from, msg) && !leave.onStoreAck(state, from, msg)) {
         fx.dropped(state, () => `store-ack ${msg.opId} from ${from} matches nothing in progress`);
       }
       return;
+    }
     case 'read':
       return replica.onRead(state, from, msg);
-    case 'read-reply':
+    case 'read-reply': {
+      const op = state.reads.get(msg.opId);
+      if (op !== undefined && op.key === msg.key && op.targets.includes(from) && !op.replies.has(from)) forward.observeRtt(state, from, state.tick - op.startTick);
       if (!read.onReply(state, from, msg.opId, msg.key, msg.versions)) fx.dropped(state, () => `read-reply ${msg.opId} from ${from} matches no read`);
       return;
+    }
     case 'ae-root':
       return antiEntropy.onRoot(state, from, msg);
     case 'ae-buckets':
@@ -230,7 +256,13 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
     case 'delete':
       return coordinator.write(state, { kind: 'client', requestId }, request);
     case 'configure':
-      return configure(state, requestId, request);
+      return configChange.start(state, requestId, request);
+    case 'remove':
+      return removal.start(state, requestId, request.id);
+    case 'join':
+      return life.join(state, requestId);
+    case 'goodbye':
+      return life.goodbye(state, requestId);
     case 'leave':
       return leave.start(state, requestId);
     case 'set-capacity':
@@ -238,19 +270,6 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
     default:
       throw new Error(`node: unknown request ${JSON.stringify(request satisfies never)}`);
   }
-}
-
-function configure(state: NodeState, requestId: number, request: Extract<ClientRequest, { op: 'configure' }>): void {
-  const n = request.n ?? state.config.n;
-  const r = request.r ?? Math.min(state.config.r, n);
-  const w = request.w ?? Math.min(state.config.w, n);
-  const ok = (x: number, max: number) => Number.isInteger(x) && x >= 1 && x <= max;
-  if (!ok(n, limits.membersMax) || !ok(r, n) || !ok(w, n)) {
-    fx.reply(state, requestId, { ok: false, indeterminate: false, error: `bad config n=${n} r=${r} w=${w}: need 1 <= r, w <= n` });
-    return;
-  }
-  membership.adoptConfig(state, { ...state.config, n, r, w }, state.configVersion + 1, state.id);
-  fx.reply(state, requestId, { ok: true, op: 'configure' });
 }
 
 function setCapacity(state: NodeState, requestId: number, capacity: number): void {

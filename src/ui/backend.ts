@@ -9,7 +9,7 @@
 
 export type NodeId = string;
 
-export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left';
+export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left' | 'removed';
 
 /** The signaling link of this tab. `closed` and `error` mean the tab keeps serving over its data channels. */
 export type SignalingState = 'connecting' | 'open' | 'closed' | 'error';

@@ -14,6 +14,8 @@ export class MemoryStore {
   private readonly hints = new Map<string, Map<string, Version>>();
   private members: readonly MemberView[] | undefined;
   private config: ClusterConfig | undefined;
+  private configVersion = 0;
+  private configBy = '';
   /** Digests a test marked corrupt: load leaves them out and counts them, as the real store does. */
   readonly corrupt = new Set<string>();
 
@@ -40,6 +42,8 @@ export class MemoryStore {
         case 'membership':
           this.members = r.members;
           this.config = r.config;
+          this.configVersion = r.configVersion ?? 0;
+          this.configBy = r.configBy ?? '';
           break;
         default:
           throw new Error(`memory-store: unknown record ${JSON.stringify(r satisfies never)}`);
@@ -71,7 +75,7 @@ export class MemoryStore {
       const [owner, key] = splitHintKey(k);
       for (const v of byDigest.values()) hints.push({ owner, key, version: v });
     }
-    return { epoch: this.epoch, versions, hints, ...(this.members ? { members: this.members } : {}), ...(this.config ? { config: this.config } : {}) };
+    return { epoch: this.epoch, versions, hints, ...(this.members ? { members: this.members } : {}), ...(this.config ? { config: this.config, configVersion: this.configVersion, configBy: this.configBy } : {}) };
   }
 
   /** Every version of every key (for the checker). */
