@@ -168,7 +168,11 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
     refreshRing(state);
     persistMembership(state);
   }
-  if (msg.wantReply) fx.send(state, from, gossipMessage(state, false));
+  // A sender this node knows as left or removed in the life it gossips from learns it from the answer
+  // (nobody gossips to a gone member on their own: life.ts decides what the sender does about it).
+  const senderLife = msg.members.find((m) => m.id === from)?.epoch;
+  const senderGone = senderLife !== undefined && senderLife === state.members.get(from)?.epoch && gone(state.members.get(from)?.status ?? 'alive');
+  if (msg.wantReply || senderGone) fx.send(state, from, gossipMessage(state, false));
 }
 
 function refute(state: NodeState, remote: MemberWire): void {

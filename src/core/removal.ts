@@ -4,7 +4,7 @@
  * live replicas for ever and hints for it would pile up. Two ways out:
  *
  * - Automatic: a member this node has seen 'dead' for removeAfterSeconds (the cluster setting, 0 = never;
- *   counted from the last heartbeat it heard) is marked 'removed'. Never while a fault rule isolates or
+ *   counted from when it became dead: deadTimeoutTicks after the last heartbeat heard) is marked 'removed'. Never while a fault rule isolates or
  *   partitions it (`state.suspended`, fed by the runtime from the room's fault rules), and only while this
  *   node sees a strict majority of the ring alive (itself included): a node cut off from the room by a
  *   real network failure does not remove everyone else.
@@ -35,7 +35,7 @@ function removeMember(state: NodeState, id: NodeId, why: string): void {
   membership.refreshRing(state);
   membership.persistMembership(state);
   fx.trace(state, 'member', () => `${id} removed from the ring (epoch ${m.epoch}): ${why}`);
-  for (const to of liveOthers(state)) fx.send(state, to, membership.gossipMessage(state, true));
+  for (const to of [...liveOthers(state), id]) fx.send(state, to, membership.gossipMessage(state, true));
 }
 
 /** Members other than this node that are alive or suspect (not dead, left or removed). */
@@ -51,7 +51,8 @@ export function tick(state: NodeState): void {
   const inRing = state.ring.members.length;
   const alive = [...state.members.values()].filter((m) => m.status === 'alive' && !membership.gone(m.status)).length;
   if (2 * alive <= inRing) return;
-  const afterTicks = seconds * state.tuning.ticksPerSecond;
+  // Dead since deadTimeoutTicks after its last heartbeat; removed removeAfterSeconds after that.
+  const afterTicks = state.tuning.deadTimeoutTicks + seconds * state.tuning.ticksPerSecond;
   for (const m of [...state.members.values()]) {
     if (m.id === state.id || m.status !== 'dead' || state.suspended.has(m.id)) continue;
     if (state.tick - m.lastHeardTick < afterTicks) continue;
