@@ -13,6 +13,7 @@ import * as idbStore from './browser/idb-store.js';
 import * as pageApi from './runtime/page-api.js';
 import * as runtime from './runtime/runtime.js';
 import * as snapshot from './runtime/snapshot.js';
+import { suspendedBy } from './runtime/suspension.js';
 import { createSignalingClient, signalUrlFor, type SignalingClient } from './runtime/signaling-client.js';
 import { createWebRtcTransport, type WebRtcTransport } from './browser/webrtc-transport.js';
 import './ui/dynamo-app.js';
@@ -156,6 +157,14 @@ async function main(): Promise<void> {
     publisher.changed();
     const store = await idbStore.open({ nodeId: me.nodeId, requestPersistence: true });
     rt = await runtime.start({ nodeId: me.nodeId, store, transport, codec: wireCodec, createNode: createNodeFactory(me) });
+    const running = rt;
+    // Fault rules suspend automatic removal of the nodes they isolate or partition (core/removal.ts).
+    const suspend = (rules: faults.FaultRules) => {
+      const known = new Set([...signaling.presence(), ...running.view().node.members.map((m) => m.id)]);
+      running.setSuspended(suspendedBy(rules, [...known]));
+    };
+    suspend(signaling.faults());
+    signaling.onFaults(suspend);
     phase = { kind: 'running' };
     rt.onChange(() => { publisher.changed(); settleReady(); });
     settleReady();
@@ -190,7 +199,13 @@ async function main(): Promise<void> {
     kv, request: async (request) => (await started).request(request), snapshot: read,
     subscribe: (listener) => publisher.subscribe(listener), tickMs: runtime.defaults.tickMs,
   }));
-  window.addEventListener('pagehide', () => { rt?.close(); signaling.close(); });
+  // A closing tab tells its peers at once (best effort: a goodbye gossip, sent synchronously when no
+  // commit is in flight; its channels closing marks it unreachable anyway). Not a leave, not a removal.
+  window.addEventListener('pagehide', () => {
+    void rt?.request({ op: 'goodbye' });
+    rt?.close();
+    signaling.close();
+  });
 }
 
 void main();

@@ -147,6 +147,11 @@ export interface UiBackend {
   setCapacity(capacity: number): Promise<void>;
   /** Join the ring again after a leave. */
   join(): Promise<void>;
+  /**
+   * Remove another node from the ring everywhere (kv.remove): its partitions move to the others.
+   * Optional: a backend without it shows no Remove button.
+   */
+  remove?(id: NodeId): Promise<void>;
   leave(): Promise<void>;
   /**
    * Wipe this tab's storage and restart under the same node id (a new epoch), for the anti-entropy lesson.

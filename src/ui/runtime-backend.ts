@@ -121,7 +121,6 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
 
 export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
   const { kv } = deps;
-  const unsupported = (what: string) => Promise.reject(new Error(`${what} is not available in this version of the runtime`));
   const read = async (key: string): Promise<UiReadResult> => {
     if (!deps.request) {
       const got = await kv.get(key);
@@ -186,6 +185,7 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
     // Through kv, which also remembers the weight for this tab's next start.
     setCapacity: (capacity) => kv.setCapacity(capacity),
     wipe: () => kv.wipe(),
-    join: () => unsupported('joining again after a leave (reload the tab)'),
+    join: () => kv.join(),
+    remove: (id) => kv.remove(id),
   };
 }

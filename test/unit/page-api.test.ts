@@ -89,7 +89,7 @@ describe('window.kv', () => {
   it('members and config come from the node, with exactly the documented fields', () => {
     const { kv } = setup(() => ({ ok: true, op: 'leave' }));
     expect(kv.members()).toEqual([{ id: 'n1', host: 'h', status: 'alive', capacity: 1 }]);
-    expect(kv.config()).toEqual({ n: 3, r: 2, w: 2, partitions: 256 });
+    expect(kv.config()).toEqual({ n: 3, r: 2, w: 2, partitions: 256, removeAfterSeconds: 120 });
   });
 
   it('configure, leave and setCapacity go to the node', async () => {
