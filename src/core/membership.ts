@@ -168,11 +168,13 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
     refreshRing(state);
     persistMembership(state);
   }
-  // A sender this node knows as left or removed in the life it gossips from learns it from the answer
-  // (nobody gossips to a gone member on their own: life.ts decides what the sender does about it).
+  // A sender this node still sees as not alive in the life it gossips from (dead after its goodbye and a
+  // quick reload, or left, or removed) learns it from the answer, so it refutes at once or, gone, decides
+  // what to do (life.ts); otherwise it would wait for a gossip that rarely comes to a dead member.
   const senderLife = msg.members.find((m) => m.id === from)?.epoch;
-  const senderGone = senderLife !== undefined && senderLife === state.members.get(from)?.epoch && gone(state.members.get(from)?.status ?? 'alive');
-  if (msg.wantReply || senderGone) fx.send(state, from, gossipMessage(state, false));
+  const view = state.members.get(from);
+  const senderStale = senderLife !== undefined && view !== undefined && senderLife === view.epoch && view.status !== 'alive';
+  if (msg.wantReply || senderStale) fx.send(state, from, gossipMessage(state, false));
 }
 
 function refute(state: NodeState, remote: MemberWire): void {

@@ -52,7 +52,7 @@ function keyAwayFrom(c: Cluster, origin: string): string {
 const status = (c: Cluster, viewer: string, id: string) => stateOf(c, viewer).members.get(id)?.status;
 const coordinations = (c: Cluster, key: string) => c.traceLines.filter((l) => l.includes(`coordinate put ${key} `)).length;
 
-describe('forwarded writes fail over', () => {
+describe('forwarded writes fail over', { timeout: 60_000 }, () => {
   it('a forward to a coordinator that never gets it is retried on the next replica within the RTT bound, and applied once', () => {
     const c = cluster(5);
     const key = keyAwayFrom(c, 'n1');
@@ -108,7 +108,7 @@ describe('forwarded writes fail over', () => {
   });
 });
 
-describe('removal of members gone for good', () => {
+describe('removal of members gone for good', { timeout: 60_000 }, () => {
   const keys = Array.from({ length: 30 }, (_, i) => `key${i}`);
 
   it('a member dead for removeAfterSeconds is removed everywhere; its keys are back on N live replicas and no hint is left', () => {
@@ -190,7 +190,7 @@ describe('removal of members gone for good', () => {
   });
 });
 
-describe('leave, then join again without a restart', () => {
+describe('leave, then join again without a restart', { timeout: 60_000 }, () => {
   it('kv.leave() then kv.join(): the node is back in every ring as a new life', () => {
     const c = cluster(4);
     expect(ask(c, 'n4', { op: 'leave' }).result).toEqual({ ok: true, op: 'leave' });
@@ -208,7 +208,7 @@ describe('leave, then join again without a restart', () => {
   });
 });
 
-describe('configuration changes', () => {
+describe('configuration changes', { timeout: 60_000 }, () => {
   it('two concurrent changes: every node adopts the same winner, and the loser says so', () => {
     const c = cluster(3);
     const results: Record<string, ClientResult | undefined> = {};
