@@ -9,9 +9,11 @@
  * suspectTimeoutTicks is suspect, for deadTimeoutTicks dead. A node that hears itself suspected or dead
  * refutes it by raising its incarnation.
  *
- * The ring is built over every member that has not LEFT: dead members stay in the ring, as in Dynamo,
+ * The ring is built over every member that has not LEFT (or been removed): dead members stay in the ring, as in Dynamo,
  * where a failure is temporary until an explicit leave; requests skip them through the preference list's
- * fallbacks (sloppy quorum) and hints carry their writes back. Only join and leave move partitions.
+ * fallbacks (sloppy quorum) and hints carry their writes back. Only join, leave and removal (removal.ts:
+ * a member dead for removeAfterSeconds, or kv.remove; 'removed' is final within a life like 'left') move
+ * partitions.
  */
 import type { Tuning } from './config.js';
 import * as fx from './effects.js';
