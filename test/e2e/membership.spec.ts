@@ -17,10 +17,11 @@ test.afterEach(async () => { await closeAll(tabs); tabs = []; });
 
 interface NodeView {
   readonly epoch: number;
+  readonly life: number;
   readonly config: { readonly n: number };
   readonly replicated: readonly number[];
   readonly merkleRoots: Readonly<Record<number, string>>;
-  readonly members: readonly { readonly id: string; readonly status: string; readonly epoch: number }[];
+  readonly members: readonly { readonly id: string; readonly status: string; readonly epoch: number; readonly life: number }[];
 }
 const nodeView = (tab: Tab) => tab.page.evaluate(() => (window.kv.snapshot() as { runtime: { node: NodeView } }).runtime.node);
 
@@ -62,7 +63,7 @@ test('a tab closed for good leaves the ring after removeAfterSeconds, its keys r
   await n1.page.evaluate(() => window.kv.configure({ removeAfterSeconds: 3 }));
   for (const tab of tabs) await expect.poll(() => tab.page.evaluate(() => window.kv.config().removeAfterSeconds)).toBe(3);
   for (let i = 0; i < 40; i++) await put(tabs[i % tabs.length]!, `key-${i}`, `k${i}`);
-  const oldEpoch = (await nodeView(n3)).epoch;
+  const old = await nodeView(n3);
 
   await n3.page.close();
   const rest = tabs.filter((t) => t.id !== 'n3');
@@ -92,9 +93,15 @@ test('a tab closed for good leaves the ring after removeAfterSeconds, its keys r
   const back = await openTab(n1.context, server.url, 'n3', 'member-remove');
   tabs = [...rest, back];
   await waitForRing(tabs, ['n1', 'n2', 'n3', 'n4', 'n5']);
+  // The next life (life + 1) with a new random epoch, the same on every node.
+  await expect.poll(async () => (await nodeView(back)).life, { message: 'n3 starts its next life' }).toBeGreaterThan(old.life);
+  const next = await nodeView(back);
+  expect(next.epoch).not.toBe(old.epoch);
   for (const tab of tabs) {
-    await expect.poll(async () => (await nodeView(tab)).members.find((m) => m.id === 'n3')?.epoch, { message: `${tab.id} sees n3's new life` })
-      .toBeGreaterThan(oldEpoch);
+    await expect.poll(async () => {
+      const m = (await nodeView(tab)).members.find((x) => x.id === 'n3');
+      return m === undefined ? undefined : { life: m.life, epoch: m.epoch };
+    }, { message: `${tab.id} sees n3's new life` }).toEqual({ life: next.life, epoch: next.epoch });
   }
   for (let i = 0; i < 20; i += 3) expect(await getValues(back, `during-${i}`)).toEqual([`d${i}`]);
   expect(await n1.page.evaluate(() => window.kv.members().length)).toBe(5);
