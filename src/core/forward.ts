@@ -1,7 +1,7 @@
 /**
  * Forwarded writes and their failover (Dynamo section 4.5: a node outside the key's preference list hands
- * the write to one inside it). A coordinator that does not answer is retried elsewhere, without the write
- * being applied twice by the same coordinator.
+ * the write to one inside it). A coordinator that does not answer is asked once more (never applying the
+ * write twice), then the client is told the write may or may not have taken effect.
  *
  * Bound. Each peer has a smoothed round-trip time in ticks (`srttTicks`, TCP's estimator with gain 1/8),
  * fed by request/reply pairs the node already has: store -> store-ack, read -> read-reply and
@@ -10,24 +10,22 @@
  * ticks is overdue: the margin is replicaTimeoutTicks because a coordinator may itself wait that long for
  * a silent replica before its fallback acknowledges. Unknown peers start at srtt = 1 tick.
  *
- * Failover. An overdue forward whose coordinator still looks healthy (alive in gossip, channel open) is
- * sent once more to the same coordinator (it may just be slow: this costs nothing, see duplicates below);
- * after that, or at once when the coordinator becomes unhealthy (its channel closed, it said goodbye,
- * gossip suspects it), it goes to the next healthy node of the key's preference list not yet tried
- * (replicas first, then fallbacks), or, when there is none, this node coordinates it itself. A late answer
- * from any coordinator tried settles the request (the first answer wins; later ones are dropped). The
- * request fails, indeterminate, 2 x requestTimeoutTicks after it began, naming every node tried.
+ * Failover. The coordinator is chosen when the write arrives: the first HEALTHY node of the preference list
+ * (a closed tab says goodbye and its channel closing marks it unreachable at once, so a closed replica is
+ * passed over before anything is sent). An overdue forward whose coordinator still looks healthy (alive in
+ * gossip, channel open) is sent once more to the same coordinator (it may just be slow: this costs nothing,
+ * see duplicates below). After that, or at once when the coordinator becomes unhealthy, the request is
+ * answered indeterminate, naming the coordinator: it is NOT handed to another coordinator, because the
+ * first may have applied it (its tab closed mid-write), and a second coordinator would apply it again
+ * under another dot, so that a value a later write replaced could come back. The simulator found exactly
+ * that; a client that gets "may or may not have taken effect" reads the key and retries.
  *
  * Duplicates, exactly. The operation id is (origin node id, forwardId): every retry of one client write
  * carries the same forwardId, and the origin is the sender of the `forward` message. Each coordinator keeps
  * the ids of the last coordinatedMax forwarded operations it accepted (an LRU, oldest evicted first): a
  * `forward` whose id is there is not coordinated again; while the first is in flight it is ignored (the
  * first one's answer goes to the same origin and forwardId), once answered the remembered answer is sent
- * again. What this does not cover: two DIFFERENT coordinators both applying the write, which happens only
- * if the first one received and applied it, then went silent or unhealthy before its answer arrived (its
- * tab closed mid-write). The two versions then carry the same value with concurrent clocks (siblings a
- * later write with the read context merges). Making that idempotent needs a dot derived from the
- * operation id, which belongs to the clock rewrite (dotted version vectors), not here.
+ * again. Two DIFFERENT coordinators never see one operation (see Failover).
  */
 import * as coordinator from './coordinator.js';
 import * as fx from './effects.js';
@@ -36,7 +34,6 @@ import * as membership from './membership.js';
 import type { MessageOf } from './messages.js';
 import type { ClientResult } from './node-io.js';
 import type { Forward, ForwardReplyFields, NodeState, Origin } from './node-state.js';
-import * as storeIndex from './store-index.js';
 import type { NodeId } from './types.js';
 
 /** Forwarded operation ids a coordinator remembers (the LRU of the module comment). */
@@ -80,12 +77,6 @@ function sendForward(state: NodeState, forwardId: number, f: Forward): void {
   });
 }
 
-/** The next healthy node of the key's preference list not yet tried, or undefined. */
-function nextCoordinator(state: NodeState, f: Forward): NodeId | undefined {
-  const { replicas, fallbacks } = membership.preferenceList(state, storeIndex.partitionOf(state.index, f.request.key));
-  return [...replicas, ...fallbacks].find((id) => id !== state.id && !f.tried.includes(id) && membership.healthy(state, id));
-}
-
 /** Overdue or unhealthy coordinators: ask again, fail over, coordinate here, or give up (module comment). */
 export function tick(state: NodeState): void {
   for (const [forwardId, f] of [...state.forwards]) {
@@ -102,20 +93,13 @@ export function tick(state: NodeState): void {
       sendForward(state, forwardId, f);
       continue;
     }
-    const next = nextCoordinator(state, f);
-    const why = healthy ? `did not answer within ${timeoutTicks(state, f.to)} ticks` : 'is unreachable';
-    if (next !== undefined) {
-      fx.trace(state, 'put', () => `forward of ${f.request.key}: ${f.to} ${why}, failing over to ${next}`);
-      f.to = next;
-      f.tried.push(next);
-      f.sendsToTarget = 0;
-      sendForward(state, forwardId, f);
-      continue;
-    }
-    if (!state.ready || state.leave !== undefined) continue; // nothing better: keep waiting for an answer
-    fx.trace(state, 'put', () => `forward of ${f.request.key}: ${f.to} ${why} and no other coordinator is healthy: coordinating here`);
+    // The coordinator may have received and applied the write. Handing it to another coordinator could
+    // apply it twice, under two dots: a value a later write replaced could then come back (the simulator's
+    // value checker caught exactly that). So the client is told the truth, promptly, instead.
+    const why = healthy ? `did not answer within ${timeoutTicks(state, f.to)} ticks` : 'became unreachable';
     state.forwards.delete(forwardId);
-    coordinator.coordinateHere(state, { kind: 'client', requestId: f.requestId }, f.request);
+    fx.trace(state, 'put', () => `forward of ${f.request.key}: ${f.to} ${why}; answering indeterminate`);
+    fx.reply(state, f.requestId, { ok: false, indeterminate: true, error: `forwarded to ${f.to}, which ${why}: the ${f.op} may or may not have taken effect; read the key and retry` });
   }
 }
 

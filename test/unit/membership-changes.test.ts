@@ -1,5 +1,5 @@
 /**
- * Issue 10 in the simulator with the real core: forwarded writes fail over, duplicates are coordinated
+ * Issue 10 in the simulator with the real core: forwarded writes answer promptly and are never applied twice, duplicates are coordinated
  * once, dead members are removed (not while a fault rule suspends them), a removed node comes back as a
  * new life, a node that left joins again, and concurrent configuration changes are ordered.
  * Each case reads as a transcript: what was done, then what the clients and the nodes' views show.
@@ -52,33 +52,26 @@ function keyAwayFrom(c: Cluster, origin: string): string {
 const status = (c: Cluster, viewer: string, id: string) => stateOf(c, viewer).members.get(id)?.status;
 const coordinations = (c: Cluster, key: string) => c.traceLines.filter((l) => l.includes(`coordinate put ${key} `)).length;
 
-describe('forwarded writes fail over', { timeout: 60_000 }, () => {
-  it('a forward to a coordinator that never gets it is retried on the next replica within the RTT bound, and applied once', () => {
+describe('forwarded writes: a prompt, honest answer, never applied twice', { timeout: 60_000 }, () => {
+  it('a forward to a coordinator that never answers is asked once more, then answered indeterminate within the RTT bound, and not handed to another coordinator', () => {
     const c = cluster(5);
     const key = keyAwayFrom(c, 'n1');
-    const [first, second] = replicasOf(c, 'n1', key) as [string, string];
+    const [first] = replicasOf(c, 'n1', key) as [string];
     c.cut.add(`n1>${first}`); // the forward (and n1's gossip) never reaches the first replica; it still looks healthy
     const { result, tookTicks } = ask(c, 'n1', put(key, 'v1'));
-    expect(result).toMatchObject({ ok: true, op: 'put' });
-    // Asked twice (one timeout of clamp(4 x srtt + replicaTimeoutTicks) each), then failed over: far below the old 240 ticks.
+    expect(result).toMatchObject({ ok: false, indeterminate: true, error: expect.stringContaining(`forwarded to ${first}`) });
+    // Asked twice (one timeout of clamp(4 x srtt + replicaTimeoutTicks) each): far below the old 240 ticks.
     expect(tookTicks).toBeLessThan(60);
-    expect(c.traceLines.some((l) => l.includes(`failing over to ${second}`))).toBe(true);
-    expect(coordinations(c, key)).toBe(1);
-    c.heal();
-    c.run(200);
-    const read = ask(c, second, { op: 'get', key, r: 3 }).result;
-    expect(read?.ok && read.op === 'get' ? read.versions.map((v) => v.replicas.length) : read).toEqual([3]);
+    expect(coordinations(c, key)).toBe(0);
   });
 
-  it('a coordinator whose channel closed is replaced at the next tick, not after a timeout', () => {
+  it('a coordinator whose channel closed before the write arrives is passed over: a healthy replica coordinates it, once', () => {
     const c = cluster(5);
     const key = keyAwayFrom(c, 'n1');
     const [first] = replicasOf(c, 'n1', key) as [string];
     c.crash(first);
-    let result: ClientResult | undefined;
-    c.request('n1', put(key, 'v1'), (r) => { result = r; });
     c.feed('n1', { type: 'peer-reachable', peer: first, reachable: false });
-    c.run(10);
+    const { result } = ask(c, 'n1', put(key, 'v1'));
     expect(result).toMatchObject({ ok: true, op: 'put' });
     expect(coordinations(c, key)).toBe(1);
   });
@@ -94,17 +87,19 @@ describe('forwarded writes fail over', { timeout: 60_000 }, () => {
     expect(read?.ok && read.op === 'get' ? read.versions.length : read).toBe(1);
   });
 
-  it('with no other healthy coordinator, the origin coordinates the write itself', () => {
+  it('with no owner reachable, the origin coordinates the write itself (always writeable)', () => {
     const c = cluster(4);
     const key = keyAwayFrom(c, 'n1');
     const owners = replicasOf(c, 'n1', key);
-    for (const o of owners) c.cut.add(`n1>${o}`);
+    for (const o of owners) {
+      c.cut.add(`n1>${o}`);
+      c.feed('n1', { type: 'peer-reachable', peer: o, reachable: false });
+    }
     let result: ClientResult | undefined;
     c.request('n1', { ...put(key, 'local'), w: 1 } as ClientRequest, (r) => { result = r; });
-    for (const o of owners) c.feed('n1', { type: 'peer-reachable', peer: o, reachable: false });
     c.run(10);
     expect(result).toMatchObject({ ok: true });
-    expect(c.traceLines.some((l) => l.includes('no other coordinator is healthy: coordinating here'))).toBe(true);
+    expect(c.traceLines.some((l) => / n1 put: coordinate put /.test(l))).toBe(true);
   });
 });
 
@@ -119,6 +114,8 @@ describe('removal of members gone for good', { timeout: 60_000 }, () => {
       contexts.set(k, r?.ok && r.op === 'put' ? r.context : '');
     }
     c.crash('n5');
+    // Its data channels close: every peer marks it unreachable at once (webrtc-transport), so writes pass it over.
+    for (const id of ids(4)) c.feed(id, { type: 'peer-reachable', peer: 'n5', reachable: false });
     for (const k of keys) expect(ask(c, 'n2', { ...put(k, `${k}'`), context: contexts.get(k) } as ClientRequest).result).toMatchObject({ ok: true });
     c.run(300); // dead after deadTimeoutTicks (240), not yet removed
     expect(ids(4).map((id) => status(c, id, 'n5'))).toEqual(['dead', 'dead', 'dead', 'dead']);
