@@ -104,7 +104,9 @@ async function main(): Promise<void> {
     kv: peer.kv, request: peer.request, snapshot: () => peer.view.current(),
     subscribe: (listener) => peer.view.subscribe(listener), tickMs: runtime.defaults.tickMs,
   }));
-  window.addEventListener('pagehide', () => { void peer.stop(); });
+  // A closing tab tells its peers at once (best effort: a goodbye gossip, sent synchronously when no
+  // commit is in flight; its channels closing marks it unreachable anyway). Not a leave, not a removal.
+  window.addEventListener('pagehide', () => { void peer.goodbye(); });
 }
 
 void main();

@@ -6,6 +6,8 @@
  * - No glare: the lexically smaller node id always initiates. The larger one, when it needs a link, asks
  *   the smaller through a `connect` signal. Each attempt has a link id; signals of older attempts are ignored,
  *   and an offer with a new link id replaces the responder's old link.
+ * - Reachability: a channel open (or closed by either side for idleness) is reachable; a channel that
+ *   closes while in use, or a peer that leaves the room, is unreachable at once.
  * - Reconnection: an attempt not open within connectTimeoutMs, or a channel that fails while messages are
  *   queued, is retried with exponential backoff and jitter (250 ms doubling, capped at 5 s); after
  *   connectAttemptsMax failures, or at once if signaling reports the peer gone, the queue is dropped
@@ -165,9 +167,12 @@ export function createWebRtcTransport(opts: WebRtcTransportOptions): WebRtcTrans
         onFrame: (frame) => { if (p.link === link) receive(p, frame); },
         onClose: () => {
           if (p.link !== link) return;
-          // The far side may have closed it for idleness; while the peer is still in the room it stays
-          // reachable on demand, and a failed reconnect (or its leaving the room) says otherwise.
-          p.closedIdle = p.open && isPresent(p.id);
+          // The far side closes a channel only once it has been idle for idleCloseMs; then the peer stays
+          // reachable on demand while it is in the room (a failed reconnect, or its leaving the room, says
+          // otherwise). A channel that closes while in use is a peer that went away (its tab closed,
+          // crashed or lost the network): the core hears at once that it is unreachable, instead of
+          // choosing it as a coordinator or replica until gossip suspects it seconds later.
+          p.closedIdle = p.open && isPresent(p.id) && now() - p.lastActiveMs >= idleCloseMs / 2;
           dropLink(p);
           if (p.queue.length > 0) scheduleRetry(p);
         },

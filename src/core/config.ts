@@ -47,6 +47,11 @@ export interface Tuning {
   readonly loadsInFlightMax: number;
   /** Most keys sent per tick while leaving. */
   readonly leaveKeysPerTick: number;
+  /**
+   * Ticks in one second of the runtime's clock (1000 / runtime tickMs): converts the cluster's
+   * removeAfterSeconds into ticks (removal.ts). The simulator's ticks are virtual; it keeps the default.
+   */
+  readonly ticksPerSecond: number;
   /** Emit `trace` effects (the simulator turns them off for speed). */
   readonly trace: boolean;
 }
@@ -69,6 +74,7 @@ export const defaultTuning: Tuning = {
   handoffKeysPerRound: 32,
   loadsInFlightMax: 256,
   leaveKeysPerTick: 32,
+  ticksPerSecond: 10,
   trace: true,
 };
 

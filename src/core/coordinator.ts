@@ -16,6 +16,7 @@
  * the client never saw, and a VV cannot say "saw k but not k - 1", so the returned context is the past.
  */
 import * as fx from './effects.js';
+import * as forward from './forward.js';
 import * as hash from './hash.js';
 import { limits } from './limits.js';
 import * as membership from './membership.js';
@@ -52,19 +53,8 @@ export function quorumWarnings(state: NodeState, r: number, w: number): string[]
 }
 
 function answer(state: NodeState, origin: Origin, result: ClientResult): void {
-  if (origin.kind === 'client') {
-    fx.reply(state, origin.requestId, result);
-    return;
-  }
-  fx.send(state, origin.peer, {
-    type: 'forward-reply',
-    forwardId: origin.forwardId,
-    ok: result.ok,
-    context: result.ok && 'context' in result ? result.context : '',
-    warnings: result.ok && 'warnings' in result ? result.warnings.slice(0, 8) : [],
-    error: result.ok ? '' : result.error.slice(0, 1000),
-    indeterminate: result.ok ? false : result.indeterminate,
-  });
+  if (origin.kind === 'client') fx.reply(state, origin.requestId, result);
+  else forward.answer(state, origin, result);
 }
 
 /** Routes a write: coordinate it here when this node is one of the key's replicas, else forward it. */
@@ -88,13 +78,12 @@ export function write(state: NodeState, origin: Origin, request: WriteRequest): 
     answer(state, origin, { ok: false, error: `no replica of partition ${partition} is reachable to coordinate the write`, indeterminate: false });
     return;
   }
-  const forwardId = fx.nextId(state);
-  state.forwards.set(forwardId, { requestId: origin.requestId, op: request.op, to, startTick: state.tick });
-  fx.trace(state, 'put', () => `forward ${request.op} ${request.key} to ${to}`);
-  fx.send(state, to, {
-    type: 'forward', forwardId, op: request.op, key: request.key,
-    value: request.op === 'put' ? request.value : null, context: request.context ?? null, w: request.w ?? null,
-  });
+  forward.start(state, origin.requestId, request, to);
+}
+
+/** Coordinates a write here whatever the preference list says (a forward's last resort: forward.ts). */
+export function coordinateHere(state: NodeState, origin: Origin, request: WriteRequest): void {
+  coordinate(state, origin, request);
 }
 
 function parseContext(text: Context | undefined): { ok: true; vv: VV } | { ok: false; reason: string } {
@@ -253,22 +242,6 @@ export function tickWrites(state: NodeState): void {
     if (!op.replied) answer(state, op.origin, quorum.writeLost(op.acked.size, op.w));
     state.writes.delete(op.opId);
   }
-}
-
-export function tickForwards(state: NodeState): void {
-  for (const [forwardId, f] of state.forwards) {
-    if (state.tick - f.startTick < 2 * state.tuning.requestTimeoutTicks) continue;
-    state.forwards.delete(forwardId);
-    fx.reply(state, f.requestId, { ok: false, indeterminate: true, error: `forwarded to ${f.to}: no answer within ${2 * state.tuning.requestTimeoutTicks} ticks` });
-  }
-}
-
-export function onForwardReply(state: NodeState, from: NodeId, msg: { forwardId: number; ok: boolean; context: string; warnings: readonly string[]; error: string; indeterminate: boolean }): boolean {
-  const f = state.forwards.get(msg.forwardId);
-  if (f === undefined || f.to !== from) return false;
-  state.forwards.delete(msg.forwardId);
-  fx.reply(state, f.requestId, msg.ok ? { ok: true, op: f.op, context: msg.context, warnings: msg.warnings } : { ok: false, error: msg.error, indeterminate: msg.indeterminate });
-  return true;
 }
 
 export function describe(value: Value): string {

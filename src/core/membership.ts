@@ -10,14 +10,16 @@
  * KV679 bug). A gossiped life may jump at most lifeJumpMax past the one known (larger is refused), so one
  * bad message cannot exhaust the counter. Merge rule, per member: a higher life wins; at equal life two
  * different epochs (two lives that took one number before either heard of the other) are ordered by epoch;
- * 'left' is final within a life; a higher incarnation wins; at equal incarnation the worse status wins
+ * 'left' and 'removed' are final within a life; a higher incarnation wins; at equal incarnation the worse status wins
  * (dead > suspect > alive) and the heartbeat is the larger. A member whose heartbeat has not advanced for
  * suspectTimeoutTicks is suspect, for deadTimeoutTicks dead. A node that hears itself suspected or dead
  * refutes it by raising its incarnation.
  *
- * The ring is built over every member that has not LEFT: dead members stay in the ring, as in Dynamo,
- * where a failure is temporary until an explicit leave; requests skip them through the preference list's
- * fallbacks (sloppy quorum) and hints carry their writes back. Only join and leave move partitions.
+ * The ring is built over every member that has not LEFT (or been removed): dead members stay in the ring,
+ * as in Dynamo, where a failure is temporary until an explicit leave; requests skip them through the preference list's
+ * fallbacks (sloppy quorum) and hints carry their writes back. Only join, leave and removal (removal.ts:
+ * a member dead for removeAfterSeconds, or kv.remove; 'removed' is final within a life like 'left') move
+ * partitions.
  */
 import type { Tuning } from './config.js';
 import * as fx from './effects.js';
@@ -25,8 +27,9 @@ import { limits } from './limits.js';
 import type { MemberWire, MessageOf } from './messages.js';
 import type { MemberView } from './node-io.js';
 import type { NodeState } from './node-state.js';
+import * as life from './life.js';
 import * as ring from './ring.js';
-import type { ClusterConfig, MemberStatus, NodeId } from './types.js';
+import { defaultRemoveAfterSeconds, removeAfterSecondsMax, type ClusterConfig, type MemberStatus, type NodeId } from './types.js';
 
 /** Largest epoch, incarnation or heartbeat accepted from a peer: room to add one, far below 2^53. */
 export const counterMax = 2 ** 48;
@@ -37,7 +40,12 @@ export const lifeJumpMax = 2 ** 20;
 /** Largest capacity weight a member may claim (ring.ts shares partitions in proportion to it). */
 export const capacityMax = 1024;
 
-const statusRank: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 2, left: 3 };
+const statusRank: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 2, left: 3, removed: 4 };
+
+/** True for the statuses that are final within a life and keep a member out of the ring: 'left', 'removed'. */
+export function gone(status: MemberStatus): boolean {
+  return status === 'left' || status === 'removed';
+}
 
 /**
  * The merge of what a peer says about a member into what this node knows: the new view, or undefined when
@@ -48,8 +56,8 @@ export function mergeMember(local: MemberView | undefined, remote: MemberWire, n
   if (remote.life > local.life) return remote.life - local.life > lifeJumpMax ? undefined : { ...remote, lastHeardTick: now };
   if (remote.life < local.life) return undefined;
   if (remote.epoch !== local.epoch) return remote.epoch > local.epoch ? { ...remote, lastHeardTick: now } : undefined;
-  if (local.status === 'left') return undefined;
-  if (remote.status === 'left') return { ...local, status: 'left', incarnation: Math.max(local.incarnation, remote.incarnation) };
+  if (gone(local.status)) return undefined;
+  if (gone(remote.status)) return { ...local, status: remote.status, incarnation: Math.max(local.incarnation, remote.incarnation) };
   if (remote.incarnation > local.incarnation) return { ...remote, lastHeardTick: now };
   if (remote.incarnation < local.incarnation) return undefined;
   const status = statusRank[remote.status] > statusRank[local.status] ? remote.status : local.status;
@@ -84,9 +92,9 @@ export function healthy(state: NodeState, id: NodeId): boolean {
   return m !== undefined && m.status === 'alive' && !state.unreachable.has(id);
 }
 
-/** Rebuilds the ring when the set of members in it (everyone not left) changed. */
+/** Rebuilds the ring when the set of members in it (everyone not left or removed) changed. */
 export function refreshRing(state: NodeState): void {
-  const inRing = [...state.members.values()].filter((m) => m.status !== 'left').sort((a, b) => (a.id < b.id ? -1 : 1));
+  const inRing = [...state.members.values()].filter((m) => !gone(m.status)).sort((a, b) => (a.id < b.id ? -1 : 1));
   const signature = `${state.config.partitions}|${inRing.map((m) => `${m.id}/${m.host}/${m.capacity}/${m.zone ?? 'tab'}`).join(',')}`;
   if (signature === state.ringSignature) return;
   state.ringSignature = signature;
@@ -102,7 +110,7 @@ export function gossipMessage(state: NodeState, wantReply: boolean): MessageOf<'
   return {
     type: 'gossip',
     members: [...state.members.values()].map(toWire),
-    config: state.config,
+    config: { ...state.config, removeAfterSeconds: state.config.removeAfterSeconds ?? defaultRemoveAfterSeconds },
     configVersion: state.configVersion,
     configBy: state.configBy,
     wantReply,
@@ -123,7 +131,7 @@ export function round(state: NodeState): void {
   }
   // Gossip goes to live members (alive or suspect); one round in four also tries one dead member, so a
   // healed partition or a returning node is found again without dead members soaking up the fanout.
-  const others = [...state.members.values()].filter((m) => m.id !== state.id && m.status !== 'left');
+  const others = [...state.members.values()].filter((m) => m.id !== state.id && !gone(m.status));
   const live = others.filter((m) => m.status !== 'dead').map((m) => m.id);
   const dead = others.filter((m) => m.status === 'dead').map((m) => m.id);
   const pool = others.length > 0 ? live : state.seeds.filter((s) => s !== state.id);
@@ -135,8 +143,8 @@ export function round(state: NodeState): void {
 /** Merges a peer's gossip; answers it when asked; refutes suspicion of this node; adopts a newer config. */
 export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'>): void {
   if (newerConfig({ version: msg.configVersion, by: msg.configBy }, { version: state.configVersion, by: state.configBy })) {
-    const { n, r, w, partitions } = msg.config;
-    if (partitions !== state.config.partitions || n < 1 || n > limits.membersMax || r < 1 || r > n || w < 1 || w > n) {
+    const { n, r, w, partitions, removeAfterSeconds } = msg.config;
+    if (partitions !== state.config.partitions || n < 1 || n > limits.membersMax || r < 1 || r > n || w < 1 || w > n || (removeAfterSeconds ?? 0) > removeAfterSecondsMax) {
       fx.dropped(state, () => `gossip from ${from} with a config this node refuses: n=${n} r=${r} w=${w} partitions=${partitions}`);
     } else {
       adoptConfig(state, msg.config, msg.configVersion, msg.configBy);
@@ -178,7 +186,13 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
     refreshRing(state);
     persistMembership(state);
   }
-  if (msg.wantReply) fx.send(state, from, gossipMessage(state, false));
+  // A sender this node still sees as not alive in the life it gossips from (dead after its goodbye and a
+  // quick reload, or left, or removed) learns it from the answer, so it refutes at once or, gone, decides
+  // what to do (life.ts); otherwise it would wait for a gossip that rarely comes to a dead member.
+  const sender = msg.members.find((m) => m.id === from);
+  const view = state.members.get(from);
+  const senderStale = sender !== undefined && view !== undefined && sender.life === view.life && sender.epoch === view.epoch && view.status !== 'alive';
+  if (msg.wantReply || senderStale) fx.send(state, from, gossipMessage(state, false));
 }
 
 function refute(state: NodeState, remote: MemberWire): void {
@@ -193,12 +207,16 @@ function refute(state: NodeState, remote: MemberWire): void {
     startLife(state, remote.life + 1, epoch, `life ${remote.life} (epoch ${remote.epoch}) of ${state.id} was known`);
     return;
   }
-  if (remote.life === state.life && remote.status === 'left' && state.leave === undefined && !state.left) {
-    // Someone says this node left, and it did not ('left' is final within a life): start a new life.
-    startLife(state, state.life + 1, state.epoch, 'refuted having left');
+  if (remote.life === state.life && remote.status === 'removed' && !state.left) {
+    life.heardOwnRemoval(state);
     return;
   }
-  if (remote.life === state.life && remote.status !== 'alive' && remote.status !== 'left' && remote.incarnation >= me.incarnation) {
+  if (remote.life === state.life && remote.status === 'left' && state.leave === undefined && !state.left) {
+    // Someone says this node left, and it did not ('left' is final within a life): start a new life.
+    life.newLife(state, 'refuted having left');
+    return;
+  }
+  if (remote.life === state.life && remote.status !== 'alive' && !gone(remote.status) && remote.incarnation >= me.incarnation) {
     state.members.set(state.id, { ...me, incarnation: remote.incarnation + 1, status: 'alive' });
     fx.trace(state, 'member', () => `refuted being ${remote.status}: incarnation ${remote.incarnation + 1}`);
   }
@@ -242,10 +260,11 @@ export function setCapacity(state: NodeState, capacity: number): string | undefi
 }
 
 export function adoptConfig(state: NodeState, config: ClusterConfig, version: number, by: NodeId): void {
-  state.config = { n: config.n, r: config.r, w: config.w, partitions: config.partitions };
+  // Only the cluster settings: a StoredConfig's version and author live in configVersion/configBy.
+  state.config = { n: config.n, r: config.r, w: config.w, partitions: config.partitions, removeAfterSeconds: config.removeAfterSeconds ?? defaultRemoveAfterSeconds };
   state.configVersion = version;
   state.configBy = by;
-  fx.trace(state, 'member', () => `config n=${config.n} r=${config.r} w=${config.w} (version ${version} by ${by})`);
+  fx.trace(state, 'member', () => `config n=${config.n} r=${config.r} w=${config.w} removeAfterSeconds=${config.removeAfterSeconds ?? defaultRemoveAfterSeconds} (version ${version} by ${by})`);
   persistMembership(state);
 }
 

@@ -50,12 +50,13 @@ export const memberSchema = s.object({
   life: s.uint(),
   incarnation: s.uint(),
   heartbeat: s.uint(),
-  status: s.enumOf(['alive', 'suspect', 'dead', 'left'] as const),
+  /** 'removed' added last: enum indexes on the wire stay stable for the older values. */
+  status: s.enumOf(['alive', 'suspect', 'dead', 'left', 'removed'] as const),
   /** types.Zone; absent for a tab (added last: the codec writes fields in order). */
   zone: s.optional(s.enumOf(['tab', 'peer'] as const)),
 });
 
-export const configSchema = s.object({ n: s.uint(), r: s.uint(), w: s.uint(), partitions: s.uint() });
+export const configSchema = s.object({ n: s.uint(), r: s.uint(), w: s.uint(), partitions: s.uint(), removeAfterSeconds: s.optional(s.uint()) });
 
 /** Merkle buckets a message may name at once (anti-entropy bounds its work per round below this). */
 export const bucketsPerMessageMax = 1024;

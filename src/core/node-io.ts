@@ -28,8 +28,20 @@ export type ClientRequest =
   | { readonly op: 'get'; readonly key: string; readonly r?: number }
   | { readonly op: 'put'; readonly key: string; readonly value: Value; readonly context?: Context; readonly w?: number }
   | { readonly op: 'delete'; readonly key: string; readonly context?: Context; readonly w?: number }
-  /** Change N, R or W cluster-wide (spread by gossip). */
-  | { readonly op: 'configure'; readonly n?: number; readonly r?: number; readonly w?: number }
+  /**
+   * Change N, R, W or removeAfterSeconds cluster-wide (spread by gossip). Concurrent changes are ordered by
+   * (version, proposer id); the loser's request fails naming the winner (config-change.ts).
+   */
+  | { readonly op: 'configure'; readonly n?: number; readonly r?: number; readonly w?: number; readonly removeAfterSeconds?: number }
+  /** Remove another member from the ring everywhere, dead or alive (removal.ts). */
+  | { readonly op: 'remove'; readonly id: NodeId }
+  /** Join the ring again after a leave or a removal, as a new life, without a restart. */
+  | { readonly op: 'join' }
+  /**
+   * This tab is closing: tell the live members at once that it is gone (they mark it dead), best effort
+   * and without handoff; it is not a leave. Persists nothing, so its messages leave without a commit.
+   */
+  | { readonly op: 'goodbye' }
   /** Leave the ring gracefully: hand every partition to its new owners, then stop serving. */
   | { readonly op: 'leave' }
   /**
@@ -51,7 +63,7 @@ export interface ReadVersion {
 export type ClientResult =
   | { readonly ok: true; readonly op: 'get'; readonly versions: readonly ReadVersion[]; readonly context: Context; readonly warnings: readonly string[] }
   | { readonly ok: true; readonly op: 'put' | 'delete'; readonly context: Context; readonly warnings: readonly string[] }
-  | { readonly ok: true; readonly op: 'configure' | 'leave' | 'set-capacity' }
+  | { readonly ok: true; readonly op: 'configure' | 'leave' | 'set-capacity' | 'remove' | 'join' | 'goodbye' }
   /**
    * `indeterminate` is true when the write may or may not have taken effect (some replica may hold it):
    * e.g. "write quorum not reached: 1 of 2 acknowledged".
@@ -112,6 +124,11 @@ export type Input =
   | { readonly type: 'loaded'; readonly loadId: number; readonly key: string; readonly versions: readonly Version[]; readonly corrupt: number }
   /** The transport lost or (re)gained its channel to a peer: a hint for failure detection, not a verdict. */
   | { readonly type: 'peer-reachable'; readonly peer: NodeId; readonly reachable: boolean }
+  /**
+   * The members a fault rule isolates or partitions from others right now (the whole set, replacing the
+   * previous one): none of them is removed automatically while named here (removal.ts).
+   */
+  | { readonly type: 'suspended'; readonly peers: readonly NodeId[] }
   /**
    * Storage failed. `steps` are the numbers of the steps whose records were not written (the `step` of
    * their `persist` effects); empty when a read failed.

@@ -74,11 +74,31 @@ export interface ReadOp {
 
 export type Origin = { readonly kind: 'client'; readonly requestId: number } | { readonly kind: 'peer'; readonly peer: NodeId; readonly forwardId: number };
 
+/** A client write this node forwarded to a coordinator (forward.ts); its forwardId is the operation id. */
 export interface Forward {
   readonly requestId: number;
   readonly op: 'put' | 'delete';
-  readonly to: NodeId;
+  /** The request, kept so a failover can send it again (same forwardId) or coordinate it here. */
+  readonly request: ClientRequest & { readonly op: 'put' | 'delete' };
+  /** The coordinator asked last. */
+  to: NodeId;
+  /** Every coordinator asked so far: a late answer from any of them settles the request. */
+  readonly tried: NodeId[];
+  /** Sends to `to` so far (a silent but healthy coordinator is asked once more before a failover). */
+  sendsToTarget: number;
+  sentTick: number;
   readonly startTick: number;
+}
+
+/** What a coordinator remembers of a forwarded operation it coordinated (forward.ts): nothing yet, or its answer. */
+export type Coordinated = { readonly state: 'in-flight' } | { readonly state: 'answered'; readonly reply: ForwardReplyFields };
+
+export interface ForwardReplyFields {
+  readonly ok: boolean;
+  readonly context: string;
+  readonly warnings: readonly string[];
+  readonly error: string;
+  readonly indeterminate: boolean;
 }
 
 /** Why a storage load was asked for, and what to do when it completes. */
@@ -203,7 +223,24 @@ export interface NodeState {
   lastHandoffTick: number;
   readonly antiEntropy: AntiEntropy;
   leave: Leave | undefined;
+  /** True once this node left or was removed: it serves nothing until a join (or, removed, a restart). */
   left: boolean;
+  /**
+   * The tick this node last came back: its start, a join, or the first tick after a gap longer than
+   * suspectTimeoutTicks (a sleeping laptop, a frozen tab). A removal heard within deadTimeoutTicks of it
+   * starts a new life; heard later, it stops the node (life.ts).
+   */
+  resumedTick: number;
+  /** Smoothed round-trip time per peer in ticks, from request/reply pairs (forward.ts); bounded by membersMax. */
+  readonly srttTicks: Map<NodeId, number>;
+  /** Forwarded operations coordinated here, by `${origin}/${forwardId}`, oldest first (a bounded LRU: forward.ts). */
+  readonly coordinated: Map<string, Coordinated>;
+  /** Members a fault rule isolates or partitions: never removed automatically (removal.ts). */
+  suspended: ReadonlySet<NodeId>;
+  /** A kv.remove waiting for the live members to confirm (removal.ts). */
+  removal: { readonly requestId: number; readonly id: NodeId; readonly waiting: Set<NodeId>; readonly startTick: number } | undefined;
+  /** A kv.configure waiting for the live members to confirm or to show a concurrent winner (config-change.ts). */
+  configChange: { readonly requestId: number; readonly version: number; readonly waiting: Set<NodeId>; readonly startTick: number } | undefined;
   readonly counters: Counters;
   /** Effects and records of the current step (reset by node.step). */
   out: Effect[];

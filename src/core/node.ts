@@ -18,10 +18,13 @@
  */
 import * as antiEntropy from './anti-entropy.js';
 import { tuningWith, type Tuning } from './config.js';
+import * as configChange from './config-change.js';
 import * as coordinator from './coordinator.js';
 import * as fx from './effects.js';
+import * as forward from './forward.js';
 import * as handoff from './handoff.js';
 import * as leave from './leave.js';
+import * as life from './life.js';
 import { limits } from './limits.js';
 import * as membership from './membership.js';
 import * as messages from './messages.js';
@@ -29,12 +32,13 @@ import type { Message } from './messages.js';
 import type { ClientRequest, Effect, Input, StoredState } from './node-io.js';
 import { initialAntiEntropy, type EpochPolicy, type NodeState } from './node-state.js';
 import * as read from './read.js';
+import * as removal from './removal.js';
 import * as replica from './replica.js';
 import * as ring from './ring.js';
 import * as rngModule from './rng.js';
 import type { ClockPolicy } from './siblings.js';
 import * as storeIndex from './store-index.js';
-import { defaultClusterConfig, type ClusterConfig, type HostId, type NodeId, type Version, type Zone } from './types.js';
+import { defaultClusterConfig, defaultRemoveAfterSeconds, type ClusterConfig, type HostId, type NodeId, type Version, type Zone } from './types.js';
 
 export type { NodeState } from './node-state.js';
 export { snapshot, type NodeSnapshot } from './snapshot.js';
@@ -65,13 +69,15 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
   const tuning = tuningWith(options.tuning);
   const storedConfig = stored.config;
   const picked = storedConfig ?? options.config ?? defaultClusterConfig;
-  const config: ClusterConfig = { n: picked.n, r: picked.r, w: picked.w, partitions: picked.partitions };
+  const config: ClusterConfig = { n: picked.n, r: picked.r, w: picked.w, partitions: picked.partitions, removeAfterSeconds: picked.removeAfterSeconds ?? defaultRemoveAfterSeconds };
   const rng = rngModule.create(options.rngSeed);
   const provisional = stored.epoch === undefined;
   const epochPolicy = options.epochPolicy ?? 'random';
   const epoch = stored.epoch ?? (epochPolicy === 'random' ? membership.randomEpoch({ rng }) : 1);
   const previousSelf = stored.members?.find((m) => m.id === options.id);
   const samePrevious = previousSelf !== undefined && previousSelf.epoch === epoch ? previousSelf : undefined;
+  // A node the room removed comes back as a new life (below, life.ts): its removal is final for the old one.
+  const removedBefore = samePrevious?.status === 'removed';
   const clockPolicy = options.clockPolicy ?? 'dvv';
   const state: NodeState = {
     id: options.id, host: options.host, capacity: options.capacity, seeds: options.seeds, tuning,
@@ -83,7 +89,8 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     writes: new Map(), reads: new Map(), forwards: new Map(), loads: new Map(), gathers: new Map(), handoffs: new Map(),
     lastGossipTick: -Infinity, steps: 0, lastHandoffTick: options.now,
     antiEntropy: initialAntiEntropy(rng.int(1024), options.now),
-    leave: undefined, left: false,
+    leave: undefined, left: false, resumedTick: options.now, srttTicks: new Map(), coordinated: new Map(),
+    suspended: new Set(), removal: undefined, configChange: undefined,
     counters: { messagesSent: 0, messagesReceived: 0, messagesDropped: 0, repairs: 0, hintsHandedOff: 0, storageErrors: 0, writesAcked: 0, readsServed: 0, dotClashes: 0 },
     out: [], records: [], pendingRequests: 0,
   };
@@ -101,14 +108,23 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     // A node that left stays gone: it serves nothing. Starting it with empty storage makes it a new member.
     state.left = true;
     state.members.set(options.id, { ...samePrevious, life: state.life, lastHeardTick: options.now });
-    fx.trace(state, 'member', () => `${options.id} left the ring earlier and stays out; start with empty storage to join again`);
-    return { state, effects: collect(state) };
   }
+  // Restored even for a node that left: kv.join() brings it back with what it holds (anti-entropy reconciles).
   for (const { key, version } of stored.versions) storeIndex.restore(state.index, key, version);
   for (const { owner, key, version } of stored.hints) storeIndex.restoreHint(state.index, owner, key, version);
   membership.refreshRing(state);
-  if (provisional) fx.persist(state, { kind: 'epoch', epoch });
-  fx.trace(state, 'member', () => `start at epoch ${epoch}, life ${state.life}${provisional ? ' (empty storage: provisional until gossip answers)' : ''}, ${stored.versions.length} version(s), ${stored.hints.length} hint(s)`);
+  if (state.left) {
+    fx.trace(state, 'member', () => `${options.id} left the ring earlier and stays out: kv.join() brings it back as a new life`);
+    return { state, effects: collect(state) };
+  }
+  if (removedBefore) {
+    // The next life, with a new random epoch, persisted (epoch and view) before any of its dots leaves.
+    membership.startLife(state, state.life + 1, life.nextEpoch(state), `the room removed life ${state.life} (epoch ${epoch}): back as a new life`);
+    membership.refreshRing(state);
+  } else if (provisional) {
+    fx.persist(state, { kind: 'epoch', epoch });
+  }
+  fx.trace(state, 'member', () => `start at epoch ${state.epoch}, life ${state.life}${provisional ? ' (empty storage: provisional until gossip answers)' : ''}, ${stored.versions.length} version(s), ${stored.hints.length} hint(s)`);
   return { state, effects: collect(state) };
 }
 
@@ -126,9 +142,13 @@ export function step(state: NodeState, input: Input): Effect[] {
   if (state.left) {
     // A node that left serves nothing, but keeps gossiping its 'left' status (an announcement lost in a
     // partition would otherwise leave it in everyone's ring for ever) until the runtime stops it.
-    if (input.type === 'request') fx.reply(state, input.requestId, { ok: false, indeterminate: false, error: `${state.id} has left the ring` });
+    if (input.type === 'request' && input.request.op === 'join') life.join(state, input.requestId);
+    else if (input.type === 'request' && input.request.op === 'goodbye') life.goodbye(state, input.requestId);
+    else if (input.type === 'request') fx.reply(state, input.requestId, { ok: false, indeterminate: false, error: `${state.id} has left the ring: kv.join() brings it back` });
+    if (input.type === 'suspended') setSuspended(state, input.peers);
     if (input.type === 'tick') {
       state.tick = Math.max(state.tick, input.now);
+      state.resumedTick = state.tick; // a node out of the ring that joins again is returning
       if (state.tick - state.lastGossipTick >= state.tuning.gossipIntervalTicks) {
         state.lastGossipTick = state.tick;
         membership.round(state);
@@ -138,10 +158,13 @@ export function step(state: NodeState, input: Input): Effect[] {
     return collect(state);
   }
   switch (input.type) {
-    case 'tick':
+    case 'tick': {
+      const previous = state.tick;
       state.tick = Math.max(state.tick, input.now);
+      life.onTickGap(state, previous);
       onTick(state);
       break;
+    }
     case 'message':
       state.counters.messagesReceived++;
       onMessage(state, input.from, input.message);
@@ -155,6 +178,9 @@ export function step(state: NodeState, input: Input): Effect[] {
     case 'peer-reachable':
       if (input.reachable) state.unreachable.delete(input.peer);
       else if (state.unreachable.size < limits.membersMax) state.unreachable.add(input.peer);
+      break;
+    case 'suspended':
+      setSuspended(state, input.peers);
       break;
     case 'storage-failed':
       state.counters.storageErrors++;
@@ -176,11 +202,17 @@ function onTick(state: NodeState): void {
     membership.round(state);
   }
   coordinator.tickWrites(state);
-  coordinator.tickForwards(state);
+  forward.tick(state);
   read.tickReads(state);
   handoff.tick(state);
   antiEntropy.tick(state);
   leave.tick(state);
+  removal.tick(state);
+  configChange.tick(state);
+}
+
+function setSuspended(state: NodeState, peers: readonly NodeId[]): void {
+  state.suspended = new Set(peers.slice(0, limits.membersMax));
 }
 
 function onMessage(state: NodeState, from: NodeId, msg: Message): void {
@@ -191,34 +223,33 @@ function onMessage(state: NodeState, from: NodeId, msg: Message): void {
   }
   switch (msg.type) {
     case 'gossip':
-      return membership.onGossip(state, from, msg);
-    case 'forward': {
-      const request: ClientRequest = msg.op === 'put'
-        ? { op: 'put', key: msg.key, value: msg.value ?? { kind: 'string', bytes: new Uint8Array() }, ...(msg.context !== null ? { context: msg.context } : {}), ...(msg.w !== null ? { w: msg.w } : {}) }
-        : { op: 'delete', key: msg.key, ...(msg.context !== null ? { context: msg.context } : {}), ...(msg.w !== null ? { w: msg.w } : {}) };
-      const origin = { kind: 'peer', peer: from, forwardId: msg.forwardId } as const;
-      const problem = msg.op === 'put' && msg.value === null ? 'forwarded put without a value' : coordinator.invalid(state, request);
-      if (problem !== undefined) {
-        fx.send(state, from, { type: 'forward-reply', forwardId: msg.forwardId, ok: false, context: '', warnings: [], error: problem, indeterminate: false });
-        return;
-      }
-      return coordinator.write(state, origin, request as coordinator.WriteRequest);
-    }
+      membership.onGossip(state, from, msg);
+      removal.onGossip(state, from, msg);
+      configChange.onGossip(state, from, msg);
+      return;
+    case 'forward':
+      return forward.onForward(state, from, msg);
     case 'forward-reply':
-      if (!coordinator.onForwardReply(state, from, msg)) fx.dropped(state, () => `forward-reply ${msg.forwardId} from ${from} matches no forward`);
+      if (!forward.onReply(state, from, msg)) fx.dropped(state, () => `forward-reply ${msg.forwardId} from ${from} matches no forward`);
       return;
     case 'store':
       return replica.onStore(state, from, msg);
-    case 'store-ack':
+    case 'store-ack': {
+      const sent = state.writes.get(msg.opId)?.sentTo.get(from);
+      if (sent !== undefined && msg.key === state.writes.get(msg.opId)?.key) forward.observeRtt(state, from, state.tick - sent.sentTick);
       if (!coordinator.onStoreAck(state, from, msg) && !handoff.onStoreAck(state, from, msg) && !leave.onStoreAck(state, from, msg)) {
         fx.dropped(state, () => `store-ack ${msg.opId} from ${from} matches nothing in progress`);
       }
       return;
+    }
     case 'read':
       return replica.onRead(state, from, msg);
-    case 'read-reply':
+    case 'read-reply': {
+      const op = state.reads.get(msg.opId);
+      if (op !== undefined && op.key === msg.key && op.targets.includes(from) && !op.replies.has(from)) forward.observeRtt(state, from, state.tick - op.startTick);
       if (!read.onReply(state, from, msg.opId, msg.key, msg.versions)) fx.dropped(state, () => `read-reply ${msg.opId} from ${from} matches no read`);
       return;
+    }
     case 'ae-root':
       return antiEntropy.onRoot(state, from, msg);
     case 'ae-buckets':
@@ -257,7 +288,13 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
     case 'delete':
       return coordinator.write(state, { kind: 'client', requestId }, request);
     case 'configure':
-      return configure(state, requestId, request);
+      return configChange.start(state, requestId, request);
+    case 'remove':
+      return removal.start(state, requestId, request.id);
+    case 'join':
+      return life.join(state, requestId);
+    case 'goodbye':
+      return life.goodbye(state, requestId);
     case 'leave':
       return leave.start(state, requestId);
     case 'set-capacity':
@@ -265,19 +302,6 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
     default:
       throw new Error(`node: unknown request ${JSON.stringify(request satisfies never)}`);
   }
-}
-
-function configure(state: NodeState, requestId: number, request: Extract<ClientRequest, { op: 'configure' }>): void {
-  const n = request.n ?? state.config.n;
-  const r = request.r ?? Math.min(state.config.r, n);
-  const w = request.w ?? Math.min(state.config.w, n);
-  const ok = (x: number, max: number) => Number.isInteger(x) && x >= 1 && x <= max;
-  if (!ok(n, limits.membersMax) || !ok(r, n) || !ok(w, n)) {
-    fx.reply(state, requestId, { ok: false, indeterminate: false, error: `bad config n=${n} r=${r} w=${w}: need 1 <= r, w <= n` });
-    return;
-  }
-  membership.adoptConfig(state, { ...state.config, n, r, w }, state.configVersion + 1, state.id);
-  fx.reply(state, requestId, { ok: true, op: 'configure' });
 }
 
 function setCapacity(state: NodeState, requestId: number, capacity: number): void {

@@ -5,6 +5,7 @@
  * durable (node-io.ts). It names every incoming digest now held or covered; a refusal names none.
  */
 import * as fx from './effects.js';
+import * as life from './life.js';
 import * as membership from './membership.js';
 import type { MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
@@ -71,6 +72,5 @@ export function checkLoaded(state: NodeState, key: string, versions: readonly Ve
   fx.trace(state, 'error', () => `${key}: ${records.length} version(s) missing or corrupt in storage, left for repair`);
   for (const record of records) fx.persist(state, record);
   if (records.length === 0) return;
-  const epoch = state.epochPolicy === 'max-plus-one' ? state.epoch + 1 : membership.randomEpoch(state);
-  membership.startLife(state, state.life + 1, epoch, `forgot ${records.length} corrupt version(s) of ${key}`);
+  membership.startLife(state, state.life + 1, life.nextEpoch(state), `forgot ${records.length} corrupt version(s) of ${key}`);
 }

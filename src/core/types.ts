@@ -59,7 +59,11 @@ export interface Version {
 export type VersionMeta = Omit<Version, 'value'> & { readonly kind: ValueKind; readonly sizeBytes: number };
 
 /** Membership status, as gossiped. */
-export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left';
+/**
+ * 'removed': taken out of the ring by the room (kv.remove, or dead longer than removeAfterSeconds: see
+ * removal.ts). Like 'left' it is final within a life: only a new life of the node (higher life) beats it.
+ */
+export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left' | 'removed';
 
 /**
  * Where a member runs, in the manner of the paper's data centers (section 4.6): a browser tab, or an
@@ -85,9 +89,22 @@ export interface ClusterConfig {
   readonly w: number;
   /** Number of equal partitions of the hash space (a power of two); fixed for the life of a cluster. */
   readonly partitions: number;
+  /**
+   * A member dead this long is removed from the ring everywhere (removal.ts); 0 disables automatic removal.
+   * Default 120 s: a classroom tab that is closed for good should stop holding partitions before the
+   * lesson moves on, while a reload, a laptop lid closed for a minute or a hidden tab's clamped timers
+   * (deadTimeoutTicks is 24 s) stay well under it. Optional so older stored configs still load: absent
+   * means the default (removeAfterSecondsOf).
+   */
+  readonly removeAfterSeconds?: number;
 }
 
-export const defaultClusterConfig: ClusterConfig = { n: 3, r: 2, w: 2, partitions: 256 };
+/** The longest removeAfterSeconds accepted (one day). */
+export const removeAfterSecondsMax = 86_400;
+
+export const defaultRemoveAfterSeconds = 120;
+
+export const defaultClusterConfig: ClusterConfig = { n: 3, r: 2, w: 2, partitions: 256, removeAfterSeconds: defaultRemoveAfterSeconds };
 
 /**
  * The cluster config as persisted, with the version and author that order it against gossip (membership.ts).

@@ -6,10 +6,11 @@
  * Every failure rejects (or throws) an Error whose message says what happened; a key or value past its
  * limit is refused here, before it reaches the node, with the limit named.
  */
+import * as configChange from '../core/config-change.js';
 import * as hash from '../core/hash.js';
 import * as version from '../core/version.js';
 import type { ClientRequest, ClientResult } from '../core/node-io.js';
-import type { ClusterConfig, MemberStatus, Value } from '../core/types.js';
+import { defaultRemoveAfterSeconds, type ClusterConfig, type MemberStatus, type Value } from '../core/types.js';
 import * as faults from '../protocol/faults.js';
 import * as requestCheck from './request-check.js';
 
@@ -57,7 +58,7 @@ export const teacherOnlyMessage = 'teacher only: open the teacher link printed b
 export interface PageApiDeps {
   readonly nodeId: string;
   /**
-   * Room-wide commands (fault rules, configure) are the teacher's: the server checks the token and stamps
+   * Room-wide commands (fault rules, configure, remove) are the teacher's: the server checks the token and stamps
    * fault rules; this check refuses them at the edge with a clear message. configure still travels by gossip,
    * which is not authenticated until the core hardening lands (README, "Security model").
    */
@@ -88,9 +89,23 @@ export interface Kv {
     versions: { value: KvValue; clock: Record<string, number> }[];
   }>;
   delete(key: string, options?: { context?: string; w?: number }): Promise<{ context: string }>;
+  /** Every member but those removed from the ring. */
   members(): KvMember[];
-  config(): { n: number; r: number; w: number; partitions: number };
-  configure(settings: { n?: number; r?: number; w?: number }): Promise<void>;
+  config(): { n: number; r: number; w: number; partitions: number; removeAfterSeconds: number };
+  /**
+   * Changes cluster settings: n, r, w, removeAfterSeconds (0 disables automatic removal). Any other name
+   * is refused, naming the allowed ones. Rejects with "configuration changed concurrently by nX: now
+   * {...}; retry" when another node's concurrent change won. Teacher only.
+   */
+  configure(settings: { n?: number; r?: number; w?: number; removeAfterSeconds?: number }): Promise<void>;
+  /**
+   * Removes another node from the ring everywhere, dead or alive; its partitions move to the others.
+   * Resolves once the live members have agreed (or after the request timeout, the removal known here).
+   * Teacher only. kv.join() and kv.leave() act on this node alone and are open to anyone.
+   */
+  remove(id: string): Promise<void>;
+  /** Joins the ring again after kv.leave() (or a removal), as a new life, without a reload. */
+  join(): Promise<void>;
   partition(groups: string[][]): Promise<void>;
   heal(): Promise<void>;
   leave(): Promise<void>;
@@ -214,16 +229,31 @@ export function create(deps: PageApiDeps): Kv {
     async delete(key, options = {}) {
       return write('delete', key, undefined, options);
     },
-    members: () => deps.facts().members.map((m) => ({ id: m.id, host: m.host, status: m.status, capacity: m.capacity, zone: m.zone ?? 'tab' })),
+    members: () => deps.facts().members.filter((m) => m.status !== 'removed').map((m) => ({ id: m.id, host: m.host, status: m.status, capacity: m.capacity, zone: m.zone ?? 'tab' })),
     config: () => {
-      const { n, r, w, partitions } = deps.facts().config;
-      return { n, r, w, partitions };
+      const { n, r, w, partitions, removeAfterSeconds } = deps.facts().config;
+      return { n, r, w, partitions, removeAfterSeconds: removeAfterSeconds ?? defaultRemoveAfterSeconds };
     },
     async configure(settings) {
       const problem = teacherProblem();
       if (problem !== undefined) throw new Error(problem);
-      const { n, r, w } = settings ?? {};
-      expectOk(await deps.request({ op: 'configure', ...(n !== undefined ? { n } : {}), ...(r !== undefined ? { r } : {}), ...(w !== undefined ? { w } : {}) }), 'configure');
+      if (typeof settings !== 'object' || settings === null) throw new TypeError(`configure takes an object of settings (${configChange.settings.join(', ')})`);
+      const unknown = Object.keys(settings).filter((k) => !(configChange.settings as readonly string[]).includes(k));
+      if (unknown.length > 0) throw new Error(`unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: the settings are ${configChange.settings.join(', ')}`);
+      const request: { op: 'configure'; n?: number; r?: number; w?: number; removeAfterSeconds?: number } = { op: 'configure' };
+      for (const name of configChange.settings) if (settings[name] !== undefined) request[name] = settings[name];
+      expectOk(await deps.request(request), 'configure');
+    },
+    async remove(id) {
+      // Room-wide: it takes another node out of the ring everywhere.
+      const problem = teacherProblem();
+      if (problem !== undefined) throw new Error(problem);
+      if (typeof id !== 'string' || id === '') throw new TypeError(`remove takes a node id, got ${JSON.stringify(id)}`);
+      expectOk(await deps.request({ op: 'remove', id }), 'remove');
+    },
+    async join() {
+      // Open to anyone: it acts on this node only, like leave.
+      expectOk(await deps.request({ op: 'join' }), 'join');
     },
     partition: (groups) => publish({ ...deps.faults.current(), groups }),
     heal: () => publish(faults.noFaults),

@@ -20,6 +20,7 @@ import * as runtime from './runtime.js';
 import type { SignalingClient } from './signaling-client.js';
 import * as snapshot from './snapshot.js';
 import type { Store } from './store.js';
+import { suspendedBy } from './suspension.js';
 import type { Transport, TransportStats } from './transport.js';
 
 export type NodeSnapshot = node.NodeSnapshot;
@@ -61,6 +62,11 @@ export interface Peer {
    * closes the transport, the signaling socket and the store; resolves once the store has closed.
    */
   stop(): Promise<void>;
+  /**
+   * The page (or process) is going away: a best-effort goodbye gossip to the live members (sent at once
+   * when no commit is in flight; it is not a leave and not a removal, see core/life.ts), then stop().
+   */
+  goodbye(): Promise<void>;
 }
 
 const wireCodec: runtime.WireCodec = {
@@ -171,6 +177,16 @@ export function createPeer(options: PeerOptions): Peer {
       nodeId: me.nodeId, store, transport, codec: wireCodec, createNode: createNodeFactory(me, options.random),
       ...(options.clock ? { clock: options.clock } : {}), ...options.runtimeOptions,
     });
+    const running = rt;
+    // Fault rules suspend automatic removal of the nodes they isolate or partition (core/removal.ts); here,
+    // so that tabs and headless peers alike get it. Presence changes re-run it: a partition covers newcomers.
+    const suspend = () => {
+      const known = new Set([...signaling.presence(), ...running.view().node.members.map((m) => m.id)]);
+      running.setSuspended(suspendedBy(signaling.faults(), [...known]));
+    };
+    suspend();
+    signaling.onFaults(suspend);
+    signaling.onPresence(suspend);
     phase = { kind: 'running' };
     rt.onChange(() => { view.changed(); settleReady(); });
     settleReady();
@@ -200,6 +216,12 @@ export function createPeer(options: PeerOptions): Peer {
     return stopping;
   }
 
+  function goodbye(): Promise<void> {
+    // Synchronous up to the send: runtime.request steps the node at once when no commit is in flight.
+    if (rt !== undefined && !stopping) void rt.request({ op: 'goodbye' });
+    return stop();
+  }
+
   const kv = pageApi.create({
     nodeId: me.nodeId,
     request,
@@ -218,5 +240,5 @@ export function createPeer(options: PeerOptions): Peer {
       },
     } : {}),
   });
-  return { kv, view, request, started, stop };
+  return { kv, view, request, started, stop, goodbye };
 }

@@ -6,6 +6,7 @@
 import { limits } from '../core/limits.js';
 import * as dvv from '../core/dvv.js';
 import type { ClientRequest } from '../core/node-io.js';
+import { removeAfterSecondsMax } from '../core/types.js';
 
 const encoder = new TextEncoder();
 
@@ -26,8 +27,14 @@ export function problem(request: ClientRequest): string | undefined {
     case 'delete':
       return keyProblem(request.key) ?? contextProblem(request.context) ?? quorumProblem('w', request.w);
     case 'configure':
-      return quorumProblem('n', request.n) ?? quorumProblem('r', request.r) ?? quorumProblem('w', request.w);
+      return quorumProblem('n', request.n) ?? quorumProblem('r', request.r) ?? quorumProblem('w', request.w)
+        ?? (request.removeAfterSeconds === undefined || (Number.isInteger(request.removeAfterSeconds) && request.removeAfterSeconds >= 0 && request.removeAfterSeconds <= removeAfterSecondsMax)
+          ? undefined : `removeAfterSeconds must be an integer in 0..${removeAfterSecondsMax} (0 disables automatic removal), got ${String(request.removeAfterSeconds)}`);
+    case 'remove':
+      return typeof request.id === 'string' && request.id !== '' ? undefined : `remove needs a node id, got ${JSON.stringify(request.id)}`;
     case 'leave':
+    case 'join':
+    case 'goodbye':
       return undefined;
     case 'set-capacity':
       return Number.isFinite(request.capacity) && request.capacity > 0 && request.capacity <= capacityMax

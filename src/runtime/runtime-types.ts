@@ -102,6 +102,11 @@ export interface Runtime<Snap> {
    * rather than per step: keep listeners cheap).
    */
   onChange(listener: () => void): () => void;
+  /**
+   * Tells the node which members the room's fault rules isolate or partition (suspension.ts): none of
+   * them is removed automatically while named.
+   */
+  setSuspended(peers: readonly NodeId[]): void;
   /** Stops the timer, fails pending requests, closes the transport and the store. */
   close(): void;
 }

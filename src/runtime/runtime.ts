@@ -134,6 +134,10 @@ class Loop<Snap> implements Runtime<Snap> {
     return () => this.listeners.delete(listener);
   }
 
+  setSuspended(peers: readonly NodeId[]): void {
+    this.enqueueInternal({ type: 'suspended', peers: [...peers] });
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

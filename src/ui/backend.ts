@@ -9,7 +9,7 @@
 
 export type NodeId = string;
 
-export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left';
+export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left' | 'removed';
 
 /** The signaling link of this tab. `closed` and `error` mean the tab keeps serving over its data channels. */
 export type SignalingState = 'connecting' | 'open' | 'closed' | 'error';
@@ -147,6 +147,13 @@ export interface UiBackend {
   setLoss(rate: number): Promise<void>;
   heal(): Promise<void>;
   setCapacity(capacity: number): Promise<void>;
+  /** Join the ring again after a leave or a removal (kv.join: a new life, no reload). */
+  join(): Promise<void>;
+  /**
+   * Remove another node from the ring everywhere (kv.remove): its partitions move to the others.
+   * Optional: a backend without it shows no Remove button.
+   */
+  remove?(id: NodeId): Promise<void>;
   leave(): Promise<void>;
   /**
    * Wipe this tab's storage and restart under the same node id (a new epoch), for the anti-entropy lesson.

@@ -87,6 +87,10 @@ async function perform(action: LessonAction, ctx: LessonContext): Promise<string
       await backend.leave();
       await ctx.show('ring');
       return 'left the ring';
+    case 'join':
+      await backend.join();
+      await ctx.show('ring');
+      return 'joined the ring';
     case 'wipe':
       if (!backend.wipe) return 'wipe by hand: close this tab, clear the site data, reopen it with the same ?node=';
       await backend.wipe();

@@ -19,6 +19,7 @@ export type LessonAction =
   | { readonly kind: 'configure'; readonly n?: number; readonly r?: number; readonly w?: number }
   | { readonly kind: 'capacity'; readonly capacity: number }
   | { readonly kind: 'leave' }
+  | { readonly kind: 'join' }
   | { readonly kind: 'wipe' }
   | { readonly kind: 'show'; readonly view: ViewName };
 
@@ -89,8 +90,9 @@ export const lessons: readonly Lesson[] = [
       { where: 'any tab', text: 'Start with 3 tabs. Look at the ring: each partition is colored by its owner; this tab is outlined.', button: 'Show the ring', action: { kind: 'show', view: 'ring' } },
       { where: 'a new tab', text: 'Open one more tab on this address (a new ?node=): it joins and takes partitions from the others, and only those.', button: 'Show members', action: { kind: 'show', view: 'members' } },
       { where: 'the new tab', text: 'Double its capacity: it now owns about twice as many partitions as each other node.', button: 'Capacity 2', action: { kind: 'capacity', capacity: 2 } },
-      { where: 'one tab', text: 'Leave the ring: its partitions move to the other nodes. (This runtime has no re-join: reload the tab to come back.)', button: 'Leave', action: { kind: 'leave' } },
+      { where: 'one tab', text: 'Leave the ring: its partitions move to the other nodes, and it stops serving.', button: 'Leave', action: { kind: 'leave' } },
       { where: 'any tab', text: 'Compare partitions owned per node.', button: 'Show members', action: { kind: 'show', view: 'members' } },
+      { where: 'the tab that left', text: 'Join again, no reload: it comes back as a new life (a higher life beats its "left"), takes partitions again, and anti-entropy fills them.', button: 'Join', action: { kind: 'join' } },
     ],
   },
   {

@@ -1,9 +1,11 @@
 /**
  * <members-view>: every member as this tab sees it (status, heartbeat age, host, capacity, partitions
- * owned, keys held) and this tab's own join, leave and capacity controls.
+ * owned, keys held), a Remove button for every other member (with a confirmation naming what moves), and
+ * this tab's own join, leave and capacity controls.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import * as ring from '../core/ring.js';
 import type { UiBackend, UiSnapshot } from './backend.js';
 import { theme } from './theme.js';
 import * as format from './format.js';
@@ -19,7 +21,7 @@ export class MembersView extends LitElement {
     :host { display: block; }
     table { table-layout: fixed; margin-bottom: 16px; }
     col.id { width: 28%; } col.status { width: 12%; } col.age { width: 11%; } col.host { width: 15%; }
-    col.n { width: 11%; }
+    col.n { width: 9%; } col.act { width: 10%; }
     td.id { overflow: hidden; text-overflow: ellipsis; }
     tr.self td { background: #1a2430; }
     .controls { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
@@ -31,12 +33,13 @@ export class MembersView extends LitElement {
     const s = this.snapshot;
     if (!s) return nothing;
     const me = s.members.find((m) => m.id === s.self.id);
-    const left = me?.status === 'left' || !s.ready;
+    const out = me?.status === 'left' || me?.status === 'removed';
+    const canRemove = this.backend?.remove !== undefined;
     return html`<h2>Members</h2>
       <table data-testid="members">
-        <colgroup><col class="id"><col class="status"><col class="age"><col class="host"><col class="n"><col class="n"><col class="n"></colgroup>
+        <colgroup><col class="id"><col class="status"><col class="age"><col class="host"><col class="n"><col class="n"><col class="n"><col class="act"></colgroup>
         <thead><tr><th>node</th><th>status</th><th class="num">heartbeat</th><th>host</th>
-          <th class="num">capacity</th><th class="num">partitions</th><th class="num">keys</th></tr></thead>
+          <th class="num">capacity</th><th class="num">partitions</th><th class="num">keys</th><th></th></tr></thead>
         <tbody>${s.members.map((m) => html`<tr class=${m.id === s.self.id ? 'self' : ''}>
           <td class="id mono" title=${m.id}><span class="dot" style="background:${format.colorsOf(this.snapshot)(m.id)}"></span>
             ${m.id}${m.id === s.self.id ? ' (this tab)' : ''}</td>
@@ -46,6 +49,8 @@ export class MembersView extends LitElement {
           <td class="num">${m.capacity}</td>
           <td class="num">${m.partitionsOwned}</td>
           <td class="num">${m.keysHeld ?? '?'}</td>
+          <td>${canRemove && m.id !== s.self.id && m.status !== 'left' && m.status !== 'removed'
+            ? html`<button class="danger" data-testid=${`remove-${m.id}`} @click=${() => this.onRemove(m.id)}>Remove</button>` : nothing}</td>
         </tr>`)}</tbody>
       </table>
       <div class="panel">
@@ -56,11 +61,19 @@ export class MembersView extends LitElement {
             @input=${(e: Event) => { this.capacity = (e.target as HTMLInputElement).value; }}>
           <button @click=${this.onCapacity}>Set capacity</button>
           <span class="spacer"></span>
-          ${left ? html`<span class="muted">Out of the ring. A node that left comes back only as a new life: wipe its storage.</span>`
+          ${out ? html`<button class="primary" @click=${() => this.act('join', () => this.backend?.join())}>Join the ring</button>`
+            : !s.ready ? html`<span class="muted">Not in the ring yet: waiting for the other members to answer.</span>`
             : html`<button class="danger" @click=${() => this.act('leave', () => this.backend?.leave())}>Leave the ring</button>`}
         </div>
         <div class="msg" role="status">${this.message}</div>
       </div>`;
+  }
+
+  private onRemove(id: string): void {
+    const s = this.snapshot;
+    if (!s) return;
+    if (!window.confirm(removalSummary(s, id))) return;
+    void this.act(`remove ${id}`, () => this.backend?.remove?.(id));
   }
 
   private onCapacity(): void {
@@ -80,6 +93,27 @@ export class MembersView extends LitElement {
       this.message = `${what} failed: ${(error as Error).message}`;
     }
   }
+}
+
+/**
+ * What a removal moves, for the confirmation: "n3 owns 41 of 256 partitions; they move to n1 (14), ...".
+ * The new owners come from the ring rebuilt without the node (core/ring.ts, the rule every node applies).
+ */
+export function removalSummary(s: UiSnapshot, id: string): string {
+  const partitions = s.config.partitions;
+  const owned = s.owners.map((o, p) => (o === id ? p : -1)).filter((p) => p >= 0);
+  const rest = s.members.filter((m) => m.id !== id && m.status !== 'left' && m.status !== 'removed').map((m) => ({ id: m.id, host: m.host, capacity: m.capacity }));
+  if (rest.length === 0) return `Remove ${id}? No other member would own its partitions.`;
+  const after = ring.build(rest, partitions);
+  const moves = new Map<string, number>();
+  for (const p of owned) {
+    const to = after.owners[p] ?? '?';
+    moves.set(to, (moves.get(to) ?? 0) + 1);
+  }
+  const destinations = [...moves].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([to, k]) => `${to} (${k})`).join(', ');
+  return `Remove ${id} from the ring? ${id} owns ${owned.length} of ${partitions} partitions`
+    + `${owned.length > 0 ? `; they move to ${destinations}` : ''}. Its data is not deleted: the surviving replicas copy it to the new owners. `
+    + `If ${id} comes back, it rejoins as a new member.`;
 }
 
 declare global {

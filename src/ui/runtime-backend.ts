@@ -69,7 +69,9 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
   const owners = node?.owners ?? [];
   const ownedBy = new Map<string, number>();
   for (const o of owners) ownedBy.set(o, (ownedBy.get(o) ?? 0) + 1);
-  const members: UiMember[] = (node?.members ?? []).map((m) => ({
+  // Members removed from the ring are gone from every view (kv.members() leaves them out too), except
+  // this tab itself, so a tab the room removed still shows why it serves nothing.
+  const members: UiMember[] = (node?.members ?? []).filter((m) => m.status !== 'removed' || m.id === me).map((m) => ({
     id: m.id, host: m.host, capacity: m.capacity, status: m.status,
     heartbeatAgeMs: m.id === s.identity.nodeId ? 0 : Math.max(0, (node!.tick - m.lastHeardTick) * tickMs),
     partitionsOwned: ownedBy.get(m.id) ?? 0,
@@ -186,5 +188,7 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
     // Through kv, which also remembers the weight for this tab's next start.
     setCapacity: (capacity) => kv.setCapacity(capacity),
     wipe: () => kv.wipe(),
+    join: () => kv.join(),
+    remove: (id) => kv.remove(id),
   };
 }

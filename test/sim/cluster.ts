@@ -258,6 +258,11 @@ export class Cluster {
     this.stepNode(sim, { type: 'request', requestId, request });
   }
 
+  /** Feeds a node an input the runtime would (peer-reachable, suspended), as a test scripts it. */
+  feed(id: NodeId, input: Input): void {
+    this.stepNode(this.get(id), input);
+  }
+
   private stepNode(sim: SimNode, input: Input): void {
     const state = sim.state;
     if (state === undefined) return;

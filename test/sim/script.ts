@@ -155,6 +155,9 @@ function describe(result: ClientResult | undefined): string {
     case 'configure':
     case 'leave':
     case 'set-capacity':
+    case 'remove':
+    case 'join':
+    case 'goodbye':
       return 'ok';
     default:
       return JSON.stringify(result satisfies never);

@@ -223,7 +223,7 @@ describe('node: a node that left stays out after a restart', () => {
     const self = { ...member('a', 3), status: 'left' as const };
     const { state } = node.create({ id: 'a', host: 'h-a', capacity: 1, seeds: ['b'], rngSeed: 1, now: 0, stored: { ...empty, epoch: 3, members: [self, member('b')] } });
     expect(state.left).toBe(true);
-    expect(ask(state, { op: 'get', key: 'k' })).toEqual({ ok: false, indeterminate: false, error: 'a has left the ring' });
+    expect(ask(state, { op: 'get', key: 'k' })).toEqual({ ok: false, indeterminate: false, error: 'a has left the ring: kv.join() brings it back' });
     expect(node.snapshot(state)).toMatchObject({ left: true, keys: 0 });
   });
 });

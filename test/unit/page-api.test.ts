@@ -91,7 +91,7 @@ describe('window.kv', () => {
   it('members and config come from the node, with exactly the documented fields', () => {
     const { kv } = setup(() => ({ ok: true, op: 'leave' }));
     expect(kv.members()).toEqual([{ id: 'n1', host: 'h', status: 'alive', capacity: 1, zone: 'tab' }]);
-    expect(kv.config()).toEqual({ n: 3, r: 2, w: 2, partitions: 256 });
+    expect(kv.config()).toEqual({ n: 3, r: 2, w: 2, partitions: 256, removeAfterSeconds: 120 });
   });
 
   it('configure, leave and setCapacity go to the node', async () => {
@@ -120,9 +120,9 @@ describe('window.kv', () => {
     await expect(setup(() => ({ ok: true, op: 'leave' })).kv.partition([['bad id']])).rejects.toThrow('invalid fault rules: rules.groups[0]');
   });
 
-  it('a class-link tab (student) may not change the room: faults and configure reject, nothing is sent', async () => {
+  it('a class-link tab (student) may not change the room: faults, configure and remove reject, nothing is sent', async () => {
     const { kv, requests, published } = setup(() => ({ ok: true, op: 'configure' }), { authority: 'student' });
-    for (const call of [() => kv.partition([['a'], ['b']]), () => kv.isolate('a'), () => kv.cut('a', 'b'), () => kv.setLoss(1), () => kv.heal(), () => kv.configure({ n: 1 })]) {
+    for (const call of [() => kv.partition([['a'], ['b']]), () => kv.isolate('a'), () => kv.cut('a', 'b'), () => kv.setLoss(1), () => kv.heal(), () => kv.configure({ n: 1 }), () => kv.remove('n2')]) {
       await expect(call()).rejects.toThrow(pageApi.teacherOnlyMessage);
     }
     expect(published).toEqual([]);
@@ -130,6 +130,13 @@ describe('window.kv', () => {
     expect(kv.role()).toBe('student');
     const unknown = setup(() => ({ ok: true, op: 'leave' }), { authority: 'unknown' });
     await expect(unknown.kv.heal()).rejects.toThrow('not yet connected to the signaling server');
+  });
+
+  it('a student may still join and leave: they act on the caller only', async () => {
+    const { kv, requests } = setup((r) => ({ ok: true, op: r.op === 'join' ? 'join' : 'leave' }), { authority: 'student' });
+    await kv.join();
+    await kv.leave();
+    expect(requests).toEqual([{ op: 'join' }, { op: 'leave' }]);
   });
 
   it('a rule set past one signaling frame is refused at validation, naming the limit', async () => {

@@ -304,7 +304,7 @@ describe('runtime', () => {
  * to the peer and replies; any other request does the same without persisting.
  */
 const batchStep = (input: Input, step: number): Effect[] => {
-  if (input.type !== 'request' || input.request.op === 'leave' || input.request.op === 'configure' || input.request.op === 'set-capacity') return [];
+  if (input.type !== 'request' || !('key' in input.request)) return [];
   const persists = input.request.key.startsWith('w');
   return [
     ...(persists ? [{ type: 'persist', records: [{ kind: 'epoch', epoch: step }], step } as const] : []),

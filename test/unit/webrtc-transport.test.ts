@@ -167,6 +167,20 @@ describe('webrtc transport (Node, wrtc)', () => {
     expect(a.reach).toEqual(['b up', 'b down']);
   }, 30_000);
 
+  it('reports a peer unreachable at once when its channel closes while in use, though it is still in the room', async () => {
+    const s = await server();
+    const a = node(s, 'a');
+    const b = node(s, 'b');
+    await until('presence', allPresent([a, b]));
+    a.transport.send('b', pattern(3, 1));
+    await until('first', () => b.inbox.length === 1);
+    expect(a.reach).toEqual(['b up']);
+    b.transport.close(); // the tab's channels die; its signaling socket (presence) has not gone yet
+    await until('b down', () => a.reach.length === 2);
+    expect(a.reach).toEqual(['b up', 'b down']);
+    expect(a.signaling.presence()).toContain('b');
+  }, 30_000);
+
   it('bounds the per-peer queue: past it send() is false and counted', async () => {
     const s = await server();
     const a = node(s, 'a', { queueMessagesMax: 3 });

@@ -1,0 +1,89 @@
+/**
+ * Cluster configuration changes (kv.configure) that do not vanish.
+ *
+ * Configs are totally ordered by (version, proposer id) (membership.newerConfig): every node adopts the
+ * highest it hears, so all converge on the same winner. A proposal takes version = current + 1 with this
+ * node as proposer, is adopted here, and is gossiped to every live member with a request for their view.
+ * Each answer either shows this proposal (that member adopted it) or a higher config: then another node
+ * proposed concurrently and won the order, this node has adopted the winner, and the request fails with
+ * "configuration changed concurrently by nX: now {...}; retry". Changes proposed one after the other are
+ * both applied, in order (the second starts from the first). The request succeeds once every live member
+ * confirmed, or after requestTimeoutTicks while this proposal is still the highest known (the members
+ * that did not answer get it by gossip). The config is persisted with its version and proposer, so a tab
+ * that reloads keeps the order, and a newcomer adopts the room's config from its first gossip answer.
+ */
+import * as fx from './effects.js';
+import { limits } from './limits.js';
+import * as membership from './membership.js';
+import type { MessageOf } from './messages.js';
+import type { ClientRequest } from './node-io.js';
+import type { NodeState } from './node-state.js';
+import { defaultRemoveAfterSeconds, removeAfterSecondsMax, type ClusterConfig, type NodeId } from './types.js';
+
+/** The settings kv.configure accepts (the page API refuses any other name, naming these). */
+export const settings = ['n', 'r', 'w', 'removeAfterSeconds'] as const;
+
+/** The config a request asks for, or why it is refused. */
+export function proposed(current: ClusterConfig, request: Extract<ClientRequest, { op: 'configure' }>): { ok: true; config: ClusterConfig } | { ok: false; error: string } {
+  const n = request.n ?? current.n;
+  const r = request.r ?? Math.min(current.r, n);
+  const w = request.w ?? Math.min(current.w, n);
+  const removeAfterSeconds = request.removeAfterSeconds ?? current.removeAfterSeconds ?? defaultRemoveAfterSeconds;
+  const ok = (x: number, max: number) => Number.isInteger(x) && x >= 1 && x <= max;
+  if (!ok(n, limits.membersMax) || !ok(r, n) || !ok(w, n)) return { ok: false, error: `bad config n=${n} r=${r} w=${w}: need 1 <= r, w <= n` };
+  if (!(Number.isInteger(removeAfterSeconds) && removeAfterSeconds >= 0 && removeAfterSeconds <= removeAfterSecondsMax)) {
+    return { ok: false, error: `removeAfterSeconds must be an integer in 0..${removeAfterSecondsMax} (0 disables automatic removal), got ${removeAfterSeconds}` };
+  }
+  return { ok: true, config: { ...current, n, r, w, removeAfterSeconds } };
+}
+
+export function start(state: NodeState, requestId: number, request: Extract<ClientRequest, { op: 'configure' }>): void {
+  const next = proposed(state.config, request);
+  if (!next.ok) {
+    fx.reply(state, requestId, { ok: false, indeterminate: false, error: next.error });
+    return;
+  }
+  if (state.configChange !== undefined) {
+    fx.reply(state, requestId, { ok: false, indeterminate: false, error: 'a configuration change from this node is still being confirmed: try again' });
+    return;
+  }
+  const version = state.configVersion + 1;
+  membership.adoptConfig(state, next.config, version, state.id);
+  const waiting = new Set([...state.members.values()].filter((m) => m.id !== state.id && membership.healthy(state, m.id)).map((m) => m.id));
+  state.configChange = { requestId, version, waiting, startTick: state.tick };
+  for (const to of waiting) fx.send(state, to, membership.gossipMessage(state, true));
+  settle(state);
+}
+
+const describe = (c: ClusterConfig) => JSON.stringify({ n: c.n, r: c.r, w: c.w, partitions: c.partitions, removeAfterSeconds: c.removeAfterSeconds ?? defaultRemoveAfterSeconds });
+
+function settle(state: NodeState): void {
+  const change = state.configChange;
+  if (change === undefined) return;
+  if (state.configVersion !== change.version || state.configBy !== state.id) {
+    state.configChange = undefined;
+    fx.reply(state, change.requestId, { ok: false, indeterminate: false, error: `configuration changed concurrently by ${state.configBy}: now ${describe(state.config)}; retry` });
+    return;
+  }
+  for (const p of [...change.waiting]) if (!membership.healthy(state, p)) change.waiting.delete(p);
+  if (change.waiting.size > 0 && state.tick - change.startTick < state.tuning.requestTimeoutTicks) return;
+  state.configChange = undefined;
+  fx.reply(state, change.requestId, { ok: true, op: 'configure' });
+}
+
+/** After membership merged a peer's gossip: a confirmation, or a concurrent winner (see the module comment). */
+export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'>): void {
+  const change = state.configChange;
+  if (change === undefined) return;
+  if (msg.configVersion === change.version && msg.configBy === state.id) change.waiting.delete(from);
+  settle(state);
+}
+
+export function tick(state: NodeState): void {
+  const change = state.configChange;
+  if (change === undefined) return;
+  if ((state.tick - change.startTick) % state.tuning.gossipIntervalTicks === 0) {
+    for (const to of change.waiting) fx.send(state, to, membership.gossipMessage(state, true));
+  }
+  settle(state);
+}

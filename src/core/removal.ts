@@ -1,0 +1,112 @@
+/**
+ * Removal of members that are gone for good. In Dynamo a failure never changes the ring; only an explicit
+ * leave does (section 4.8). A classroom tab closed for good never leaves, so its partitions would keep N-1
+ * live replicas for ever and hints for it would pile up. Two ways out:
+ *
+ * - Automatic: a member this node has seen 'dead' for removeAfterSeconds (the cluster setting, 0 = never;
+ *   counted from when it became dead: deadTimeoutTicks after the last heartbeat heard) is marked 'removed'. Never while a fault rule isolates or
+ *   partitions it (`state.suspended`, fed by the runtime from the room's fault rules), and only while this
+ *   node sees a strict majority of the ring alive (itself included): a node cut off from the room by a
+ *   real network failure does not remove everyone else.
+ * - Forced: kv.remove(id) marks any other member 'removed', dead or alive, gossips it to every live member
+ *   at once and answers once each of them has gossiped back a view with the removal (or a newer life of
+ *   the member), or after requestTimeoutTicks (the removal is then known here and spreads by gossip).
+ *
+ * 'removed' is final within the member's life (membership.mergeMember orders it like 'left'), so stale
+ * gossip cannot undo it; only a new life of the node (a higher life, life.ts) brings it back. Removal
+ * moves ownership, never data: the ring is rebuilt without the member, anti-entropy fills the partitions'
+ * new replicas from the surviving ones (it compares every partition two ring members share), and hints
+ * held for the member go to the key's new replicas (handoff.ts sends hints for a member outside the ring
+ * to the key's first healthy replica).
+ */
+import * as fx from './effects.js';
+import * as membership from './membership.js';
+import type { MessageOf } from './messages.js';
+import type { NodeState } from './node-state.js';
+import { defaultRemoveAfterSeconds, type NodeId } from './types.js';
+
+/** Marks `id` removed at its current life, rebuilds the ring, persists, and tells every live member. */
+function removeMember(state: NodeState, id: NodeId, why: string): void {
+  const m = state.members.get(id);
+  if (m === undefined || membership.gone(m.status)) return;
+  state.members.set(id, { ...m, status: 'removed' });
+  state.unreachable.delete(id);
+  state.srttTicks.delete(id);
+  membership.refreshRing(state);
+  membership.persistMembership(state);
+  fx.trace(state, 'member', () => `${id} removed from the ring (life ${m.life}, epoch ${m.epoch}): ${why}`);
+  for (const to of [...liveOthers(state), id]) fx.send(state, to, membership.gossipMessage(state, true));
+}
+
+/** Members other than this node that are alive or suspect (not dead, left or removed). */
+function liveOthers(state: NodeState): NodeId[] {
+  return [...state.members.values()].filter((m) => m.id !== state.id && (m.status === 'alive' || m.status === 'suspect')).map((m) => m.id);
+}
+
+/** The automatic removal of members dead for removeAfterSeconds (see the module comment). */
+export function tick(state: NodeState): void {
+  tickForced(state);
+  const seconds = state.config.removeAfterSeconds ?? defaultRemoveAfterSeconds;
+  if (seconds === 0 || !state.ready || state.left || state.leave !== undefined) return;
+  const inRing = state.ring.members.length;
+  const alive = [...state.members.values()].filter((m) => m.status === 'alive' && !membership.gone(m.status)).length;
+  if (2 * alive <= inRing) return;
+  // Dead since deadTimeoutTicks after its last heartbeat; removed removeAfterSeconds after that.
+  const afterTicks = state.tuning.deadTimeoutTicks + seconds * state.tuning.ticksPerSecond;
+  for (const m of [...state.members.values()]) {
+    if (m.id === state.id || m.status !== 'dead' || state.suspended.has(m.id)) continue;
+    if (state.tick - m.lastHeardTick < afterTicks) continue;
+    removeMember(state, m.id, `dead for more than removeAfterSeconds = ${seconds} s`);
+  }
+}
+
+/** kv.remove(id): see the module comment. */
+export function start(state: NodeState, requestId: number, id: NodeId): void {
+  const fail = (error: string) => fx.reply(state, requestId, { ok: false, indeterminate: false, error });
+  if (id === state.id) return fail(`${state.id} cannot remove itself: use kv.leave()`);
+  const m = state.members.get(id);
+  if (m === undefined) return fail(`no member ${JSON.stringify(id)}: members are ${[...state.members.keys()].sort().join(', ')}`);
+  if (m.status === 'left') return fail(`${id} has left the ring already`);
+  if (state.removal !== undefined) return fail(`a removal (${state.removal.id}) is still being confirmed: try again`);
+  if (m.status === 'removed') {
+    fx.reply(state, requestId, { ok: true, op: 'remove' });
+    return;
+  }
+  removeMember(state, id, 'removed by kv.remove');
+  state.removal = { requestId, id, waiting: new Set(liveOthers(state).filter((p) => membership.healthy(state, p))), startTick: state.tick };
+  settle(state);
+}
+
+function settle(state: NodeState): void {
+  const r = state.removal;
+  if (r === undefined) return;
+  for (const p of [...r.waiting]) if (!membership.healthy(state, p)) r.waiting.delete(p);
+  const timedOut = state.tick - r.startTick >= state.tuning.requestTimeoutTicks;
+  if (r.waiting.size > 0 && !timedOut) return;
+  state.removal = undefined;
+  fx.trace(state, 'member', () => `removal of ${r.id} ${timedOut && r.waiting.size > 0 ? `known here; not yet confirmed by ${[...r.waiting].join(', ')}` : 'confirmed by every live member'}`);
+  fx.reply(state, r.requestId, { ok: true, op: 'remove' });
+}
+
+function tickForced(state: NodeState): void {
+  const r = state.removal;
+  if (r === undefined) return;
+  if ((state.tick - r.startTick) % state.tuning.gossipIntervalTicks === 0) {
+    for (const p of r.waiting) fx.send(state, p, membership.gossipMessage(state, true));
+  }
+  settle(state);
+}
+
+/** A peer's gossip: it confirms a removal in progress when it shows the member removed (or in a newer life). */
+export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'>): void {
+  const r = state.removal;
+  if (r === undefined || !r.waiting.has(from)) return;
+  const local = state.members.get(r.id);
+  const theirs = msg.members.find((m) => m.id === r.id);
+  if (local === undefined || theirs === undefined) return;
+  const newerLife = theirs.life > local.life || (theirs.life === local.life && theirs.epoch > local.epoch);
+  if (newerLife || (theirs.life === local.life && theirs.epoch === local.epoch && theirs.status === 'removed')) {
+    r.waiting.delete(from);
+    settle(state);
+  }
+}

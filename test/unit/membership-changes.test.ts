@@ -1,0 +1,283 @@
+/**
+ * Issue 10 in the simulator with the real core: forwarded writes answer promptly and are never applied twice, duplicates are coordinated
+ * once, dead members are removed (not while a fault rule suspends them), a removed node comes back as a
+ * new life, a node that left joins again, and concurrent configuration changes are ordered.
+ * Each case reads as a transcript: what was done, then what the clients and the nodes' views show.
+ */
+import { describe, expect, it } from 'vitest';
+import * as node from '../../src/core/node.js';
+import type { ClientRequest, ClientResult } from '../../src/core/node-io.js';
+import * as ring from '../../src/core/ring.js';
+import * as storeIndex from '../../src/core/store-index.js';
+import * as version from '../../src/core/version.js';
+import { Cluster } from '../sim/cluster.js';
+
+const ids = (k: number) => Array.from({ length: k }, (_, i) => `n${i + 1}`);
+
+function cluster(k: number, options: { seed?: number; removeAfterSeconds?: number; duplicateRate?: number } = {}): Cluster {
+  const c = new Cluster({
+    seed: options.seed ?? 5, trace: true,
+    config: { n: 3, r: 2, w: 2, partitions: 16, ...(options.removeAfterSeconds !== undefined ? { removeAfterSeconds: options.removeAfterSeconds } : {}) },
+    network: { lossRate: 0, duplicateRate: options.duplicateRate ?? 0, delayMinTicks: 1, jitterTicks: 0 },
+  });
+  for (const id of ids(k)) c.addNode(id, { seeds: ['n1'] });
+  c.run(150);
+  return c;
+}
+
+const stateOf = (c: Cluster, id: string) => c.get(id).state as node.NodeState;
+
+/** Sends a request and runs until it is answered (or `ticks` pass); returns the result and the ticks it took. */
+function ask(c: Cluster, id: string, request: ClientRequest, ticks = 400): { result: ClientResult | undefined; tookTicks: number } {
+  let result: ClientResult | undefined;
+  const start = c.now;
+  c.request(id, request, (r) => { result = r; });
+  while (result === undefined && c.now - start < ticks) c.run(1);
+  return { result, tookTicks: c.now - start };
+}
+
+const put = (key: string, text: string): ClientRequest => ({ op: 'put', key, value: version.stringValue(text) });
+
+/** The key's preference list in `viewer`'s ring. */
+function replicasOf(c: Cluster, viewer: string, key: string): readonly string[] {
+  const s = stateOf(c, viewer);
+  return ring.preferenceList(s.ring, storeIndex.partitionOf(s.index, key), 3).replicas;
+}
+
+/** A key whose preference list (in n1's view) leaves out `origin`. */
+function keyAwayFrom(c: Cluster, origin: string): string {
+  for (let i = 0; ; i++) if (!replicasOf(c, origin, `k${i}`).includes(origin)) return `k${i}`;
+}
+
+const status = (c: Cluster, viewer: string, id: string) => stateOf(c, viewer).members.get(id)?.status;
+const coordinations = (c: Cluster, key: string) => c.traceLines.filter((l) => l.includes(`coordinate put ${key} `)).length;
+
+describe('forwarded writes: a prompt, honest answer, never applied twice', { timeout: 60_000 }, () => {
+  it('a forward to a coordinator that never answers is asked once more, then answered indeterminate within the RTT bound, and not handed to another coordinator', () => {
+    const c = cluster(5);
+    const key = keyAwayFrom(c, 'n1');
+    const [first] = replicasOf(c, 'n1', key) as [string];
+    c.cut.add(`n1>${first}`); // the forward (and n1's gossip) never reaches the first replica; it still looks healthy
+    const { result, tookTicks } = ask(c, 'n1', put(key, 'v1'));
+    expect(result).toMatchObject({ ok: false, indeterminate: true, error: expect.stringContaining(`forwarded to ${first}`) });
+    // Asked twice (one timeout of clamp(4 x srtt + replicaTimeoutTicks) each): far below the old 240 ticks.
+    expect(tookTicks).toBeLessThan(60);
+    expect(coordinations(c, key)).toBe(0);
+  });
+
+  it('a coordinator whose channel closed before the write arrives is passed over: a healthy replica coordinates it, once', () => {
+    const c = cluster(5);
+    const key = keyAwayFrom(c, 'n1');
+    const [first] = replicasOf(c, 'n1', key) as [string];
+    c.crash(first);
+    c.feed('n1', { type: 'peer-reachable', peer: first, reachable: false });
+    const { result } = ask(c, 'n1', put(key, 'v1'));
+    expect(result).toMatchObject({ ok: true, op: 'put' });
+    expect(coordinations(c, key)).toBe(1);
+  });
+
+  it('a forward delivered twice (same origin and forwardId) is coordinated once; the duplicate gets the remembered answer', () => {
+    const c = cluster(5, { duplicateRate: 1 });
+    const key = keyAwayFrom(c, 'n1');
+    const { result } = ask(c, 'n1', put(key, 'twice'));
+    expect(result).toMatchObject({ ok: true });
+    expect(coordinations(c, key)).toBe(1);
+    expect(c.traceLines.some((l) => /forward \d+ from n1 again: (already coordinating it|sending the remembered answer)/.test(l))).toBe(true);
+    const read = ask(c, 'n1', { op: 'get', key, r: 3 }).result;
+    expect(read?.ok && read.op === 'get' ? read.versions.length : read).toBe(1);
+  });
+
+  it('with no owner reachable, the origin coordinates the write itself (always writeable)', () => {
+    const c = cluster(4);
+    const key = keyAwayFrom(c, 'n1');
+    const owners = replicasOf(c, 'n1', key);
+    for (const o of owners) {
+      c.cut.add(`n1>${o}`);
+      c.feed('n1', { type: 'peer-reachable', peer: o, reachable: false });
+    }
+    let result: ClientResult | undefined;
+    c.request('n1', { ...put(key, 'local'), w: 1 } as ClientRequest, (r) => { result = r; });
+    c.run(10);
+    expect(result).toMatchObject({ ok: true });
+    expect(c.traceLines.some((l) => / n1 put: coordinate put /.test(l))).toBe(true);
+  });
+});
+
+describe('removal of members gone for good', { timeout: 60_000 }, () => {
+  const keys = Array.from({ length: 30 }, (_, i) => `key${i}`);
+
+  it('a member dead for removeAfterSeconds is removed everywhere; its keys are back on N live replicas and no hint is left', () => {
+    const c = cluster(5, { removeAfterSeconds: 60 }); // 600 ticks at 10 ticks per second, after dead (240 ticks)
+    const contexts = new Map<string, string>();
+    for (const k of keys) {
+      const r = ask(c, 'n1', put(k, k)).result;
+      contexts.set(k, r?.ok && r.op === 'put' ? r.context : '');
+    }
+    c.crash('n5');
+    // Its data channels close: every peer marks it unreachable at once (webrtc-transport), so writes pass it over.
+    for (const id of ids(4)) c.feed(id, { type: 'peer-reachable', peer: 'n5', reachable: false });
+    for (const k of keys) expect(ask(c, 'n2', { ...put(k, `${k}'`), context: contexts.get(k) } as ClientRequest).result).toMatchObject({ ok: true });
+    c.run(300); // dead after deadTimeoutTicks (240), not yet removed
+    expect(ids(4).map((id) => status(c, id, 'n5'))).toEqual(['dead', 'dead', 'dead', 'dead']);
+    c.run(700);
+    expect(ids(4).map((id) => status(c, id, 'n5'))).toEqual(['removed', 'removed', 'removed', 'removed']);
+    expect(stateOf(c, 'n1').ring.members.map((m) => m.id)).toEqual(ids(4));
+    c.run(800);
+    for (const k of keys) {
+      const read = ask(c, 'n1', { op: 'get', key: k, r: 3 }).result;
+      expect(read?.ok && read.op === 'get' ? read.versions.map((v) => [new TextDecoder().decode(v.value.bytes), v.replicas.length]) : read).toEqual([[`${k}'`, 3]]);
+    }
+    expect(ids(4).map((id) => storeIndex.counts(stateOf(c, id).index).hints)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('no member is removed automatically while a fault rule suspends it; once the rule goes, it is', () => {
+    const c = cluster(5, { removeAfterSeconds: 20 });
+    for (const id of ids(4)) c.feed(id, { type: 'suspended', peers: ['n5'] });
+    c.partition(['n5'], ids(4));
+    c.run(1000);
+    expect(ids(4).map((id) => status(c, id, 'n5'))).toEqual(['dead', 'dead', 'dead', 'dead']);
+    for (const id of ids(4)) c.feed(id, { type: 'suspended', peers: [] });
+    c.run(50);
+    expect(ids(4).map((id) => status(c, id, 'n5'))).toEqual(['removed', 'removed', 'removed', 'removed']);
+  });
+
+  it('removeAfterSeconds = 0 never removes', () => {
+    const c = cluster(4, { removeAfterSeconds: 0 });
+    c.crash('n4');
+    c.run(3000);
+    expect(status(c, 'n1', 'n4')).toBe('dead');
+  });
+
+  it('kv.remove of a dead node resolves once the live members agree; it returns as a new life and a deletion made meanwhile stays deleted', () => {
+    const c = cluster(5);
+    expect(ask(c, 'n1', put('gone', 'old')).result).toMatchObject({ ok: true });
+    c.run(50);
+    c.crash('n5');
+    c.run(300);
+    const removed = ask(c, 'n1', { op: 'remove', id: 'n5' });
+    expect(removed.result).toEqual({ ok: true, op: 'remove' });
+    expect(ids(4).map((id) => status(c, id, 'n5'))).toEqual(['removed', 'removed', 'removed', 'removed']);
+    const read = ask(c, 'n1', { op: 'get', key: 'gone' }).result;
+    const context = read?.ok && read.op === 'get' ? read.context : '';
+    expect(ask(c, 'n1', { op: 'delete', key: 'gone', context }).result).toMatchObject({ ok: true });
+    const old = stateOf(c, 'n1').members.get('n5');
+    c.restart('n5'); // its storage kept: it still holds 'gone' = 'old'
+    c.run(600);
+    // The next life, with a new random epoch (never epoch + 1), known the same everywhere.
+    const { life, epoch } = stateOf(c, 'n5');
+    expect(life).toBe((old?.life ?? -1) + 1);
+    expect(epoch).not.toBe(old?.epoch);
+    expect(epoch).not.toBe((old?.epoch ?? 0) + 1);
+    for (const id of ids(5)) {
+      expect(status(c, id, 'n5')).toBe('alive');
+      expect(stateOf(c, id).members.get('n5')).toMatchObject({ life, epoch });
+      expect(stateOf(c, id).ring.members.map((m) => m.id)).toContain('n5');
+    }
+    const after = ask(c, 'n5', { op: 'get', key: 'gone', r: 3 }).result;
+    expect(after?.ok && after.op === 'get' ? after.versions.filter((v) => v.value.kind !== 'tombstone').length : after).toBe(0);
+  });
+
+  it('kv.remove refuses the caller and unknown ids; a live node removed by the room stops serving until it joins again', () => {
+    const c = cluster(4);
+    expect(ask(c, 'n1', { op: 'remove', id: 'n1' }).result).toMatchObject({ ok: false, error: 'n1 cannot remove itself: use kv.leave()' });
+    expect(ask(c, 'n1', { op: 'remove', id: 'n9' }).result).toMatchObject({ ok: false, error: 'no member "n9": members are n1, n2, n3, n4' });
+    c.run(300); // long past n4's start: it is not returning
+    expect(ask(c, 'n1', { op: 'remove', id: 'n4' }).result).toEqual({ ok: true, op: 'remove' });
+    c.run(50);
+    expect(stateOf(c, 'n4').left).toBe(true);
+    expect(ask(c, 'n4', put('x', 'y')).result).toMatchObject({ ok: false, error: 'n4 has left the ring: kv.join() brings it back' });
+    expect(ask(c, 'n4', { op: 'join' }).result).toEqual({ ok: true, op: 'join' });
+    c.run(100);
+    for (const id of ids(4)) expect(status(c, id, 'n4')).toBe('alive');
+  });
+});
+
+describe('a node removed while running, then reloaded', { timeout: 60_000 }, () => {
+  it('starts the next life with a new random epoch, persisted before it serves, and is back in every ring', () => {
+    const c = cluster(4);
+    c.run(300); // long past n4's start: it is not returning, so the removal stops it
+    expect(ask(c, 'n1', { op: 'remove', id: 'n4' }).result).toEqual({ ok: true, op: 'remove' });
+    c.run(50);
+    const old = stateOf(c, 'n4');
+    expect(old.left).toBe(true);
+    expect(c.get('n4').store.stored().members?.find((m) => m.id === 'n4')?.status).toBe('removed');
+    const before = { life: old.life, epoch: old.epoch };
+    c.crash('n4');
+    c.restart('n4');
+    const { life, epoch, left } = stateOf(c, 'n4');
+    expect(left).toBe(false);
+    expect(life).toBe(before.life + 1);
+    expect(epoch).not.toBe(before.epoch);
+    expect(epoch).not.toBe(before.epoch + 1);
+    c.run(1); // the creation's records are committed with the first batch
+    const stored = c.get('n4').store.stored();
+    expect(stored.epoch).toBe(epoch);
+    expect(stored.members?.find((m) => m.id === 'n4')).toMatchObject({ life, epoch, status: 'alive' });
+    c.run(200);
+    for (const id of ids(4)) {
+      expect(status(c, id, 'n4')).toBe('alive');
+      expect(stateOf(c, id).members.get('n4')).toMatchObject({ life, epoch });
+      expect(stateOf(c, id).ring.members.map((m) => m.id)).toEqual(ids(4));
+    }
+  });
+});
+
+describe('leave, then join again without a restart', { timeout: 60_000 }, () => {
+  it('kv.leave() then kv.join(): the node is back in every ring as a new life', () => {
+    const c = cluster(4);
+    expect(ask(c, 'n4', { op: 'leave' }).result).toEqual({ ok: true, op: 'leave' });
+    c.run(50);
+    expect(ids(3).map((id) => status(c, id, 'n4'))).toEqual(['left', 'left', 'left']);
+    const before = { life: stateOf(c, 'n4').life, epoch: stateOf(c, 'n4').epoch };
+    expect(ask(c, 'n4', { op: 'join' }).result).toEqual({ ok: true, op: 'join' });
+    c.run(100);
+    // The next life, with a new random epoch (never epoch + 1), known the same everywhere.
+    const { life, epoch } = stateOf(c, 'n4');
+    expect(life).toBe(before.life + 1);
+    expect(epoch).not.toBe(before.epoch);
+    expect(epoch).not.toBe(before.epoch + 1);
+    for (const id of ids(4)) {
+      expect(status(c, id, 'n4')).toBe('alive');
+      expect(stateOf(c, id).members.get('n4')).toMatchObject({ life, epoch });
+      expect(stateOf(c, id).ring.members.map((m) => m.id)).toEqual(ids(4));
+    }
+    expect(ask(c, 'n4', put('after-join', 'v')).result).toMatchObject({ ok: true });
+  });
+});
+
+describe('configuration changes', { timeout: 60_000 }, () => {
+  it('two concurrent changes: every node adopts the same winner, and the loser says so', () => {
+    const c = cluster(3);
+    const results: Record<string, ClientResult | undefined> = {};
+    c.request('n1', { op: 'configure', w: 1 }, (r) => { results.n1 = r; });
+    c.request('n2', { op: 'configure', r: 1 }, (r) => { results.n2 = r; });
+    c.run(50);
+    // (version 1, by n2) > (version 1, by n1): n2 wins everywhere.
+    expect(results.n2).toEqual({ ok: true, op: 'configure' });
+    expect(results.n1).toEqual({ ok: false, indeterminate: false, error: 'configuration changed concurrently by n2: now {"n":3,"r":1,"w":2,"partitions":16,"removeAfterSeconds":120}; retry' });
+    for (const id of ids(3)) expect(node.snapshot(stateOf(c, id))).toMatchObject({ config: { r: 1, w: 2 }, configVersion: 1 });
+  });
+
+  it('two changes one after the other both apply, in order', () => {
+    const c = cluster(3);
+    expect(ask(c, 'n1', { op: 'configure', w: 1 }).result).toEqual({ ok: true, op: 'configure' });
+    expect(ask(c, 'n2', { op: 'configure', removeAfterSeconds: 30 }).result).toEqual({ ok: true, op: 'configure' });
+    c.run(50);
+    for (const id of ids(3)) expect(node.snapshot(stateOf(c, id))).toMatchObject({ config: { w: 1, removeAfterSeconds: 30 }, configVersion: 2 });
+  });
+
+  it('refuses a bad removeAfterSeconds', () => {
+    const c = cluster(1);
+    expect(ask(c, 'n1', { op: 'configure', removeAfterSeconds: -1 }).result).toMatchObject({ ok: false, error: 'removeAfterSeconds must be an integer in 0..86400 (0 disables automatic removal), got -1' });
+  });
+
+  it('survives every node restarting, and a newcomer adopts it', () => {
+    const c = cluster(3);
+    expect(ask(c, 'n3', { op: 'configure', w: 3, removeAfterSeconds: 45 }).result).toEqual({ ok: true, op: 'configure' });
+    for (const id of ids(3)) c.restart(id);
+    c.run(100);
+    c.addNode('n4', { seeds: ['n1'] });
+    c.run(100);
+    for (const id of ids(4)) expect(node.snapshot(stateOf(c, id))).toMatchObject({ config: { w: 3, removeAfterSeconds: 45 }, configVersion: 1 });
+  });
+});
