@@ -255,7 +255,36 @@ export function tickWrites(state: NodeState): void {
   }
 }
 
+/**
+ * How long a coordinated forward is remembered: longer than the forwarder waits for its answer
+ * (tickForwards), so a copy delivered late finds it; a copy later than that answers nobody anyway.
+ */
+export function forwardMemoryTicks(state: NodeState): number {
+  return 4 * state.tuning.requestTimeoutTicks;
+}
+
+/**
+ * True the first time a forward (peer, forwardId) arrives; false for a duplicate delivery, which must not be
+ * coordinated again (a second dot for one client write). Forward ids are drawn from a random base per life
+ * of the forwarder (effects.nextId), so a new life's forward is not mistaken for an old one.
+ */
+export function firstDelivery(state: NodeState, from: NodeId, forwardId: number): boolean {
+  const key = `${from} ${forwardId}`;
+  if (state.forwardsSeen.has(key)) return false;
+  if (state.forwardsSeen.size >= limits.pendingRequestsMax) {
+    // Oldest first (insertion order): one past the bound is forgotten early, never an unbounded map.
+    const oldest = state.forwardsSeen.keys().next();
+    if (oldest.done !== true) state.forwardsSeen.delete(oldest.value);
+  }
+  state.forwardsSeen.set(key, state.tick);
+  return true;
+}
+
 export function tickForwards(state: NodeState): void {
+  for (const [key, tick] of state.forwardsSeen) {
+    if (state.tick - tick < forwardMemoryTicks(state)) break; // insertion order is tick order
+    state.forwardsSeen.delete(key);
+  }
   for (const [forwardId, f] of state.forwards) {
     if (state.tick - f.startTick < 2 * state.tuning.requestTimeoutTicks) continue;
     state.forwards.delete(forwardId);

@@ -192,6 +192,12 @@ export interface NodeState {
   readonly writes: Map<number, WriteOp>;
   readonly reads: Map<number, ReadOp>;
   readonly forwards: Map<number, Forward>;
+  /**
+   * Forwards this node accepted to coordinate, `${peer} ${forwardId}` -> tick, kept for
+   * coordinator.forwardMemoryTicks (bounded by limits.pendingRequestsMax): the network may deliver a forward
+   * twice, and one client write must get exactly one dot (a second dot is a sibling no context covers).
+   */
+  readonly forwardsSeen: Map<string, number>;
   readonly loads: Map<number, { readonly key: string; readonly hintFor: NodeId | undefined; readonly purpose: LoadPurpose }>;
   /** Reads being answered from storage: loads still awaited, versions found so far, and who gets them. */
   readonly gathers: Map<number, Gather>;

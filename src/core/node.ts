@@ -80,7 +80,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     config, configVersion: storedConfig?.version ?? 0, configBy: storedConfig?.by ?? '',
     members: new Map(), ring: ring.build([], config.partitions), ringSignature: '', unreachable: new Set(),
     index: storeIndex.create(config.partitions), nextId: rng.int(2 ** 30) * 1024,
-    writes: new Map(), reads: new Map(), forwards: new Map(), loads: new Map(), gathers: new Map(), handoffs: new Map(),
+    writes: new Map(), reads: new Map(), forwards: new Map(), forwardsSeen: new Map(), loads: new Map(), gathers: new Map(), handoffs: new Map(),
     lastGossipTick: -Infinity, steps: 0, lastHandoffTick: options.now,
     antiEntropy: initialAntiEntropy(rng.int(1024), options.now),
     leave: undefined, left: false,
@@ -200,6 +200,10 @@ function onMessage(state: NodeState, from: NodeId, msg: Message): void {
       const problem = msg.op === 'put' && msg.value === null ? 'forwarded put without a value' : coordinator.invalid(state, request);
       if (problem !== undefined) {
         fx.send(state, from, { type: 'forward-reply', forwardId: msg.forwardId, ok: false, context: '', warnings: [], error: problem, indeterminate: false });
+        return;
+      }
+      if (!coordinator.firstDelivery(state, from, msg.forwardId)) {
+        fx.dropped(state, () => `forward ${msg.forwardId} from ${from} delivered again: coordinated once already`);
         return;
       }
       return coordinator.write(state, origin, request as coordinator.WriteRequest);

@@ -4,6 +4,7 @@ import type { ClientRequest, ClientResult, Effect, MemberView, StoredState } fro
 import type { Message } from '../../src/core/messages.js';
 import * as dvv from '../../src/core/dvv.js';
 import { limits } from '../../src/core/limits.js';
+import * as storeIndex from '../../src/core/store-index.js';
 import * as version from '../../src/core/version.js';
 import { MemoryStore } from '../sim/memory-store.js';
 
@@ -237,5 +238,38 @@ describe('node: the cluster config is persisted with its version', () => {
     const config = record?.kind === 'membership' ? record.config : undefined;
     const again = node.create({ id: 'a', host: 'h', capacity: 1, seeds: [], rngSeed: 4, now: 0, stored: { ...empty, epoch: 9, ...(config ? { config } : {}) } });
     expect(node.snapshot(again.state)).toMatchObject({ configVersion: 1, config: { n: 2, r: 1, w: 1 } });
+  });
+});
+
+describe('node: one client write gets exactly one dot', () => {
+  // Seed 16 of the simulator: the network delivered a `forward` twice and the coordinator gave the one
+  // write two dots; a client who read one of them and wrote over it left the other behind (a stale survivor).
+  const forward = (forwardId: number, text: string): Message => ({ type: 'forward', forwardId, op: 'put', key: 'k', value: version.stringValue(text), context: null, w: null });
+  const dots = (state: node.NodeState) => storeIndex.get(state.index, 'k').map((v) => v.dot.counter).sort();
+
+  it('a forward delivered twice is coordinated once; the duplicate is dropped and counted', () => {
+    const { state } = pair();
+    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    const again = node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    expect(dots(state)).toEqual([1]);
+    expect(again.some((e) => e.type === 'send' || e.type === 'persist')).toBe(false);
+    expect(node.snapshot(state).counters.messagesDropped).toBe(1);
+  });
+
+  it('a late duplicate (after the forward was answered) is still not coordinated again', () => {
+    const { state } = pair();
+    const first = node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    const store = first.flatMap((e) => (e.type === 'send' && e.message.type === 'store' ? [e.message] : []))[0];
+    node.step(state, { type: 'message', from: 'b', message: { type: 'store-ack', opId: store?.opId ?? 0, key: 'k', digests: store?.versions.map((v) => v.digest) ?? [], ok: true, error: '' } });
+    for (let t = 1; t <= 30; t++) node.step(state, { type: 'tick', now: t });
+    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    expect(dots(state)).toEqual([1]);
+  });
+
+  it('another forward (another id) is another write', () => {
+    const { state } = pair();
+    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    node.step(state, { type: 'message', from: 'b', message: forward(42, 'v') });
+    expect(dots(state)).toEqual([1, 2]);
   });
 });
