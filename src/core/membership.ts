@@ -143,6 +143,7 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
     }
   }
   let changed = false;
+  let behindSender = false;
   for (const remote of msg.members) {
     if (remote.id === '' || remote.host === '' || !(remote.capacity > 0 && remote.capacity <= capacityMax)
       || remote.epoch > counterMax || remote.life > counterMax || remote.incarnation > counterMax || remote.heartbeat > counterMax) {
@@ -154,6 +155,7 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
       continue;
     }
     const local = state.members.get(remote.id);
+    if (remote.id === from && local !== undefined && knowsLaterSelf(local, remote)) behindSender = true;
     if (local === undefined && state.members.size >= limits.membersMax) {
       fx.dropped(state, () => `member ${remote.id} past membersMax`);
       continue;
@@ -178,7 +180,20 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
     refreshRing(state);
     persistMembership(state);
   }
-  if (msg.wantReply) fx.send(state, from, gossipMessage(state, false));
+  // A sender that is behind about ITSELF (restarted from an old disk image after it left, say) hears
+  // nobody otherwise: nobody gossips to a member that left, and its own view ignores what it never asks.
+  if (msg.wantReply || behindSender) fx.send(state, from, gossipMessage(state, false));
+}
+
+/**
+ * True when this node's entry for a member is a later state than what the member says of itself: a later
+ * life, or at its life and epoch the 'left' it does not claim or a higher incarnation. Only a member whose
+ * storage went back in time says less of itself than others know.
+ */
+export function knowsLaterSelf(local: MemberView, self: MemberWire): boolean {
+  if (local.life !== self.life) return local.life > self.life;
+  if (local.epoch !== self.epoch) return false;
+  return (local.status === 'left' && self.status !== 'left') || local.incarnation > self.incarnation;
 }
 
 function refute(state: NodeState, remote: MemberWire): void {
@@ -189,13 +204,13 @@ function refute(state: NodeState, remote: MemberWire): void {
       fx.dropped(state, () => `gossip names life ${remote.life} of ${state.id}, more than ${lifeJumpMax} past ${state.life}`);
       return;
     }
-    const epoch = state.epochPolicy === 'max-plus-one' ? Math.max(remote.epoch, state.epoch) + 1 : state.epoch;
+    const epoch = state.epochPolicy === 'max-plus-one' ? Math.max(remote.epoch, state.epoch) + 1 : epochForNewLife(state);
     startLife(state, remote.life + 1, epoch, `life ${remote.life} (epoch ${remote.epoch}) of ${state.id} was known`);
     return;
   }
   if (remote.life === state.life && remote.status === 'left' && state.leave === undefined && !state.left) {
     // Someone says this node left, and it did not ('left' is final within a life): start a new life.
-    startLife(state, state.life + 1, state.epoch, 'refuted having left');
+    startLife(state, state.life + 1, epochForNewLife(state), 'refuted having left');
     return;
   }
   if (remote.life === state.life && remote.status !== 'alive' && remote.status !== 'left' && remote.incarnation >= me.incarnation) {
@@ -212,10 +227,20 @@ export function startLife(state: NodeState, life: number, epoch: number, why: st
   const me = selfView(state);
   state.life = life;
   state.epoch = epoch;
+  if (epoch !== me.epoch) state.epochFromStorage = false;
   state.members.set(state.id, { ...me, epoch, life, incarnation: 0, status: 'alive' });
   fx.persist(state, { kind: 'epoch', epoch });
   persistMembership(state);
   fx.trace(state, 'member', () => `life ${life} at epoch ${epoch}: ${why}`);
+}
+
+/**
+ * The epoch of a life started because gossip knows a later state of this node id: the same one when it was
+ * drawn at this start (nobody else can have used it), a new one when it came from storage, which may be an
+ * old disk image: the lost later history may have issued dots under it that this node would issue again.
+ */
+function epochForNewLife(state: NodeState): number {
+  return state.epochFromStorage ? randomEpoch(state) : state.epoch;
 }
 
 /** A fresh 48-bit epoch from the node's injected generator (never 0). */

@@ -76,7 +76,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
   const state: NodeState = {
     id: options.id, host: options.host, capacity: options.capacity, seeds: options.seeds, tuning,
     conflictMode: options.conflictMode === 'lww' ? 'lww' : clockPolicy, epochPolicy, clockSkewTicks: options.clockSkewTicks ?? 0, rng,
-    epoch, life: samePrevious?.life ?? 0, needsRebuild: false, epochProvisional: provisional, ready: false, tick: options.now,
+    epoch, life: samePrevious?.life ?? 0, needsRebuild: false, epochProvisional: provisional, epochFromStorage: !provisional, ready: false, tick: options.now,
     config, configVersion: storedConfig?.version ?? 0, configBy: storedConfig?.by ?? '',
     members: new Map(), ring: ring.build([], config.partitions), ringSignature: '', unreachable: new Set(),
     index: storeIndex.create(config.partitions), nextId: rng.int(2 ** 30) * 1024,

@@ -273,3 +273,37 @@ describe('node: one client write gets exactly one dot', () => {
     expect(dots(state)).toEqual([1, 2]);
   });
 });
+
+describe('node: a node restarted from an old disk image learns what became of it', () => {
+  // Seeds 79, 92, 95, 138, 199 of the simulator: a node restarted from a disk image taken before it left
+  // believed itself a member for ever (nobody gossips to a member that left, and nobody answered it), and
+  // once told, it kept its stored epoch, under which the lost later history may have issued dots.
+  const wire = (m: MemberView) => {
+    const { lastHeardTick: _drop, ...rest } = m;
+    return rest;
+  };
+  const gossip = (members: MemberView[], wantReply = false): Message => ({ type: 'gossip', members: members.map(wire), config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply });
+
+  it('told that it left (same life, same epoch), it starts a new life under a NEW epoch', () => {
+    const { state } = pair();
+    expect(state.epoch).toBe(3);
+    node.step(state, { type: 'message', from: 'b', message: gossip([member('b'), { ...member('a', 3), incarnation: 2, status: 'left' }]) });
+    expect(state.life).toBe(1);
+    expect(state.epoch).not.toBe(3);
+  });
+
+  it('told of a later life of its id, a node whose epoch came from storage takes a new epoch', () => {
+    const { state } = pair();
+    node.step(state, { type: 'message', from: 'b', message: gossip([member('b'), { ...member('a', 3), life: 2 }]) });
+    expect(state.life).toBe(3);
+    expect(state.epoch).not.toBe(3);
+  });
+
+  it('a member that knows the sender left answers its gossip, even unasked', () => {
+    const { state } = pair();
+    node.step(state, { type: 'message', from: 'b', message: gossip([{ ...member('b'), incarnation: 1, status: 'left' }]) });
+    const out = node.step(state, { type: 'message', from: 'b', message: gossip([member('b')]) });
+    const answer = out.flatMap((e) => (e.type === 'send' && e.to === 'b' && e.message.type === 'gossip' ? [e.message] : []))[0];
+    expect(answer?.members.find((m) => m.id === 'b')?.status).toBe('left');
+  });
+});
