@@ -204,13 +204,13 @@ function refute(state: NodeState, remote: MemberWire): void {
       fx.dropped(state, () => `gossip names life ${remote.life} of ${state.id}, more than ${lifeJumpMax} past ${state.life}`);
       return;
     }
-    const epoch = state.epochPolicy === 'max-plus-one' ? Math.max(remote.epoch, state.epoch) + 1 : epochForNewLife(state);
+    const epoch = state.epochPolicy === 'max-plus-one' ? Math.max(remote.epoch, state.epoch) + 1 : state.epoch;
     startLife(state, remote.life + 1, epoch, `life ${remote.life} (epoch ${remote.epoch}) of ${state.id} was known`);
     return;
   }
   if (remote.life === state.life && remote.status === 'left' && state.leave === undefined && !state.left) {
     // Someone says this node left, and it did not ('left' is final within a life): start a new life.
-    startLife(state, state.life + 1, epochForNewLife(state), 'refuted having left');
+    startLife(state, state.life + 1, state.epoch, 'refuted having left');
     return;
   }
   if (remote.life === state.life && remote.status !== 'alive' && remote.status !== 'left' && remote.incarnation >= me.incarnation) {
@@ -227,20 +227,10 @@ export function startLife(state: NodeState, life: number, epoch: number, why: st
   const me = selfView(state);
   state.life = life;
   state.epoch = epoch;
-  if (epoch !== me.epoch) state.epochFromStorage = false;
   state.members.set(state.id, { ...me, epoch, life, incarnation: 0, status: 'alive' });
   fx.persist(state, { kind: 'epoch', epoch });
   persistMembership(state);
   fx.trace(state, 'member', () => `life ${life} at epoch ${epoch}: ${why}`);
-}
-
-/**
- * The epoch of a life started because gossip knows a later state of this node id: the same one when it was
- * drawn at this start (nobody else can have used it), a new one when it came from storage, which may be an
- * old disk image: the lost later history may have issued dots under it that this node would issue again.
- */
-function epochForNewLife(state: NodeState): number {
-  return state.epochFromStorage ? randomEpoch(state) : state.epoch;
 }
 
 /** A fresh 48-bit epoch from the node's injected generator (never 0). */

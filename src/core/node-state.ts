@@ -180,12 +180,6 @@ export interface NodeState {
   ready: boolean;
   /** True when the epoch was chosen at start because storage was empty (gossip may still raise it). */
   epochProvisional: boolean;
-  /**
-   * True while the epoch is the one read from storage at start: storage may be an older image of this
-   * node's disk, whose later lives issued dots under this epoch that the image does not know. So when
-   * gossip shows a later state of this node id (membership.refute), the new life takes a new epoch.
-   */
-  epochFromStorage: boolean;
   tick: number;
   config: ClusterConfig;
   configVersion: number;
