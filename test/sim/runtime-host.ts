@@ -12,12 +12,15 @@
  * After a failed batch the runtime feeds `storage-failed`; the core then holds versions its storage never
  * wrote. The core says the runtime should recreate the node from storage, and the runtime does not do it
  * yet, so this host does it inside the node handle, synchronously from the MemoryStore (what a tab's
- * restart does with loadAll): the next inputs reach the rebuilt node.
+ * restart does with loadAll): the next inputs reach the rebuilt node. Storage at that moment is not what
+ * it will be: the steps taken while the failed batch committed are in the runtime's open batch, which
+ * commits after the rebuild, so the rebuilt node is made from storage with those records applied (else
+ * its index would miss what its storage then holds: seed 69, a replaced version left on disk only).
  */
 import * as codec from '../../src/core/codec.js';
 import { messageSchema } from '../../src/core/messages.js';
 import * as node from '../../src/core/node.js';
-import type { Effect, Input } from '../../src/core/node-io.js';
+import type { Effect, Input, StoreRecord } from '../../src/core/node-io.js';
 import type { NodeId } from '../../src/core/types.js';
 import type { Clock } from '../../src/runtime/clock.js';
 import * as runtime from '../../src/runtime/runtime.js';
@@ -66,6 +69,8 @@ export class RuntimeHost {
   private readonly tickers = new Set<() => void>();
   private handler: ((from: NodeId, bytes: Uint8Array) => void) | undefined;
   private closed = false;
+  /** Records the node produced that the runtime has not handed to storage yet, in step order. */
+  private readonly unwritten = new Set<StoreRecord>();
   runtime: runtime.Runtime<unknown> | undefined;
 
   constructor(private readonly world: HostWorld, private readonly options: HostOptions) {}
@@ -108,7 +113,9 @@ export class RuntimeHost {
       // Rebuild from what storage really holds (see the module comment).
       this.world.rebuilt(this.options.id);
       this.world.log(`${this.world.now()} ${this.options.id} STORAGE FAILED (${input.error}): rebuilt from storage`);
-      made = this.options.create(this.options.store.stored(), init.seeds, lastTick);
+      const future = this.options.store.clone();
+      future.apply([...this.unwritten]);
+      made = this.options.create(future.stored(), init.seeds, lastTick);
       state = made.state;
       this.options.onState(state);
       return this.traced(made.effects);
@@ -118,6 +125,7 @@ export class RuntimeHost {
 
   /** Copies the node's trace events into the cluster's trace (as they are made, not when released). */
   private traced(effects: readonly Effect[]): readonly Effect[] {
+    for (const e of effects) if (e.type === 'persist') for (const r of e.records) this.unwritten.add(r);
     for (const e of effects) if (e.type === 'trace') this.world.log(`${e.event.tick} ${e.event.node} ${e.event.category}: ${e.event.text}`);
     return effects;
   }
@@ -152,6 +160,7 @@ export class RuntimeHost {
     return {
       apply: (records) => {
         transactions++;
+        for (const r of records) this.unwritten.delete(r);
         try {
           mem.apply(records);
           return Promise.resolve();
