@@ -227,7 +227,9 @@ export function startLife(state: NodeState, life: number, epoch: number, why: st
   const me = selfView(state);
   state.life = life;
   state.epoch = epoch;
-  state.members.set(state.id, { ...me, epoch, life, incarnation: 0, status: 'alive' });
+  // A node that left stays out in its new life: it only learned its life number after it had left (a
+  // wiped node leaving before gossip answered), and 'alive' would put it back in every ring, holding nothing.
+  state.members.set(state.id, { ...me, epoch, life, incarnation: 0, status: state.left ? 'left' : 'alive' });
   fx.persist(state, { kind: 'epoch', epoch });
   persistMembership(state);
   fx.trace(state, 'member', () => `life ${life} at epoch ${epoch}: ${why}`);

@@ -311,3 +311,24 @@ describe('node: a node restarted from an old disk image learns what became of it
     expect(answer?.members.find((m) => m.id === 'b')?.status).toBe('left');
   });
 });
+
+describe('node: a node that left stays out when it learns a later life number', () => {
+  // Seed 117: a wiped node left before gossip told it its old life; the new life it then took was
+  // announced 'alive', so every ring took it back while it served nothing (partition 0 never converged).
+  it('keeps announcing left in the new life', () => {
+    const { state } = pair();
+    const reply = node.step(state, { type: 'request', requestId: 1, request: { op: 'leave' } });
+    let out: Effect[] = [...reply];
+    for (let t = 1; t <= 50 && !state.left; t++) {
+      out = node.step(state, { type: 'tick', now: t });
+      for (const e of out) if (e.type === 'send' && e.message.type === 'store') node.step(state, { type: 'message', from: 'b', message: { type: 'store-ack', opId: e.message.opId, key: e.message.key, digests: e.message.versions.map((v) => v.digest), ok: true, error: '' } });
+    }
+    expect(state.left).toBe(true);
+    const oldLife = { ...member('a', 999), life: state.life, incarnation: 0, status: 'alive' as const };
+    const { lastHeardTick: _drop, ...wireOld } = oldLife;
+    const { lastHeardTick: _dropB, ...wireB } = member('b');
+    node.step(state, { type: 'message', from: 'b', message: { type: 'gossip', members: [wireB, wireOld], config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply: false } });
+    expect(state.life).toBe(oldLife.life + 1);
+    expect(node.snapshot(state).members.find((m) => m.id === 'a')?.status).toBe('left');
+  });
+});
