@@ -3,7 +3,10 @@
  * without itself, sends every key it holds (its hinted keys too) to the key's replicas in that ring, waits
  * until every target that was healthy at send time confirms, then gossips 'left' and stops serving.
  * While leaving it refuses new copies (replica.ts), so coordinators pick fallbacks instead and nothing
- * lands on a node that is going away. Work per tick is bounded by leaveKeysPerTick.
+ * lands on a node that is going away. A target that refuses (it is leaving too, or full) is left out of
+ * the future ring and the key is sent again to the replicas of the new one: two nodes leaving at once
+ * would otherwise refuse each other's copies for ever and neither leave would end. Work per tick is
+ * bounded by leaveKeysPerTick.
  */
 import * as coordinator from './coordinator.js';
 import * as fx from './effects.js';
@@ -26,7 +29,7 @@ export function start(state: NodeState, requestId: number): void {
   }
   const queue: LeaveItem[] = [...state.index.versions.keys()].map((key) => ({ key, hintFor: undefined }));
   for (const [owner, byKey] of state.index.hints) for (const key of byKey.keys()) queue.push({ key, hintFor: owner });
-  state.leave = { pending: new Map(), queue, futureRing: ring.build(remaining, state.config.partitions), requestId };
+  state.leave = { pending: new Map(), queue, futureRing: ring.build(remaining, state.config.partitions), refusedBy: new Set(), requestId };
   fx.trace(state, 'member', () => `leaving: ${queue.length} key(s) to hand over`);
 }
 
@@ -73,10 +76,26 @@ export function onLoaded(state: NodeState, item: LeaveItem, versions: readonly V
 
 export function onStoreAck(state: NodeState, from: NodeId, msg: { opId: number; key: string; ok: boolean }): boolean {
   const p = state.leave?.pending.get(msg.opId);
-  if (p === undefined || p.item.key !== msg.key || !p.targets.includes(from)) return false;
+  const leave = state.leave;
+  if (leave === undefined || p === undefined || p.item.key !== msg.key || !p.targets.includes(from)) return false;
   if (msg.ok) p.acked.add(from);
-  if (p.acked.size === p.targets.length) state.leave?.pending.delete(msg.opId);
+  else refused(state, leave, from, msg.opId);
+  if (p.acked.size === p.targets.length) leave.pending.delete(msg.opId);
   return true;
+}
+
+/** A target refused a copy: the future ring goes on without it (while anyone else is left) and the key is sent again. */
+function refused(state: NodeState, leave: NonNullable<NodeState['leave']>, from: NodeId, opId: number): void {
+  const p = leave.pending.get(opId);
+  if (p === undefined) return;
+  leave.pending.delete(opId);
+  leave.queue.push(p.item);
+  if (leave.refusedBy.has(from)) return;
+  const remaining = state.ring.members.filter((m) => m.id !== state.id && m.id !== from && !leave.refusedBy.has(m.id));
+  if (remaining.length === 0) return;
+  leave.refusedBy.add(from);
+  leave.futureRing = ring.build(remaining, state.config.partitions);
+  fx.trace(state, 'member', () => `leaving: ${from} refused a copy, the ring without ${state.id} goes on without it too`);
 }
 
 function finish(state: NodeState): void {

@@ -151,6 +151,7 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
     }
   }
   let changed = false;
+  let behindSender = false;
   for (const remote of msg.members) {
     if (remote.id === '' || remote.host === '' || !(remote.capacity > 0 && remote.capacity <= capacityMax)
       || remote.epoch > counterMax || remote.life > counterMax || remote.incarnation > counterMax || remote.heartbeat > counterMax) {
@@ -162,6 +163,7 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
       continue;
     }
     const local = state.members.get(remote.id);
+    if (remote.id === from && local !== undefined && knowsLaterSelf(local, remote)) behindSender = true;
     if (local === undefined && state.members.size >= limits.membersMax) {
       fx.dropped(state, () => `member ${remote.id} past membersMax`);
       continue;
@@ -192,7 +194,20 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
   const sender = msg.members.find((m) => m.id === from);
   const view = state.members.get(from);
   const senderStale = sender !== undefined && view !== undefined && sender.life === view.life && sender.epoch === view.epoch && view.status !== 'alive';
-  if (msg.wantReply || senderStale) fx.send(state, from, gossipMessage(state, false));
+  // A sender that is behind about ITSELF (restarted from an old disk image after it left, say) hears
+  // nobody otherwise: nobody gossips to a member that left, and its own view ignores what it never asks.
+  if (msg.wantReply || senderStale || behindSender) fx.send(state, from, gossipMessage(state, false));
+}
+
+/**
+ * True when this node's entry for a member is a later state than what the member says of itself: a later
+ * life, or at its life and epoch the 'left' it does not claim or a higher incarnation. Only a member whose
+ * storage went back in time says less of itself than others know.
+ */
+export function knowsLaterSelf(local: MemberView, self: MemberWire): boolean {
+  if (local.life !== self.life) return local.life > self.life;
+  if (local.epoch !== self.epoch) return false;
+  return (local.status === 'left' && self.status !== 'left') || local.incarnation > self.incarnation;
 }
 
 function refute(state: NodeState, remote: MemberWire): void {
@@ -230,7 +245,9 @@ export function startLife(state: NodeState, life: number, epoch: number, why: st
   const me = selfView(state);
   state.life = life;
   state.epoch = epoch;
-  state.members.set(state.id, { ...me, epoch, life, incarnation: 0, status: 'alive' });
+  // A node that left stays out in its new life: it only learned its life number after it had left (a
+  // wiped node leaving before gossip answered), and 'alive' would put it back in every ring, holding nothing.
+  state.members.set(state.id, { ...me, epoch, life, incarnation: 0, status: state.left ? 'left' : 'alive' });
   fx.persist(state, { kind: 'epoch', epoch });
   persistMembership(state);
   fx.trace(state, 'member', () => `life ${life} at epoch ${epoch}: ${why}`);

@@ -163,8 +163,10 @@ export interface Leave {
   readonly pending: Map<number, { readonly item: LeaveItem; readonly targets: readonly NodeId[]; readonly acked: Set<NodeId>; readonly sentTick: number }>;
   /** Keys (and hinted keys) still to send. */
   readonly queue: LeaveItem[];
-  /** The ring without this node: where its data goes. */
-  readonly futureRing: Ring;
+  /** The ring without this node (and without the members that refused its copies): where its data goes. */
+  futureRing: Ring;
+  /** Members that refused a copy (leaving themselves, full): left out of futureRing so the leave can end. */
+  readonly refusedBy: Set<NodeId>;
   readonly requestId: number;
 }
 

@@ -3,8 +3,13 @@
  * from what storage holds, `step` feeds one input and returns the effects to carry out (node-io.ts says in
  * which order), `snapshot` gives a read-only view for the UI, kv.stats() and the simulator's checker.
  *
- * Epoch and life (KV679; DESIGN.md "Identity and lives"): a node whose storage holds an epoch keeps it
- * and its life (from its persisted member entry). A node whose storage is empty draws a RANDOM 48-bit epoch
+ * Epoch and life (KV679; DESIGN.md "Identity and lives"): a node that starts from storage (a restart, or
+ * a rebuild after a failed write) draws a new RANDOM epoch and takes its persisted life + 1, both persisted
+ * before anything leaves: its storage may be an older image of the disk than the history this id went on
+ * to have (a restored image, a rolled-back disk), whose dots under the old epoch it would otherwise issue
+ * again (seed 89: a restart from a stale image reissued n5:4 and a context holding n5:5 hid the new write).
+ * The cost is one more actor per restart in the pasts of the keys it then coordinates (pruned past
+ * limits.clockEntriesMax: a spurious sibling at worst). A node whose storage is empty draws a RANDOM 48-bit epoch
  * from its seeded generator (the runtime hands in fresh randomness as `rngSeed`), persists it, and
  * coordinates no write until its first gossip answer, which tells it the life of any earlier incarnation
  * of its id: it then takes that life + 1 (membership.ts). The epoch names the clock actor `${id}@${epoch}`,
@@ -73,16 +78,22 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
   const rng = rngModule.create(options.rngSeed);
   const provisional = stored.epoch === undefined;
   const epochPolicy = options.epochPolicy ?? 'random';
-  const epoch = stored.epoch ?? (epochPolicy === 'random' ? membership.randomEpoch({ rng }) : 1);
   const previousSelf = stored.members?.find((m) => m.id === options.id);
-  const samePrevious = previousSelf !== undefined && previousSelf.epoch === epoch ? previousSelf : undefined;
+  const samePrevious = previousSelf !== undefined && previousSelf.epoch === stored.epoch ? previousSelf : undefined;
   // A node the room removed comes back as a new life (below, life.ts): its removal is final for the old one.
   const removedBefore = samePrevious?.status === 'removed';
+  // A restart from storage is a new life under a new random epoch (module comment): storage may be an
+  // older image of the disk than the dots this id last issued. Not for a node that left (it stays out), nor
+  // for one removed (it takes its next life below), nor under the 'max-plus-one' control, which keeps the
+  // stored epoch as the broken design did.
+  const newLife = !provisional && epochPolicy === 'random' && samePrevious?.status !== 'left' && !removedBefore;
+  const epoch = newLife ? membership.randomEpoch({ rng }) : stored.epoch ?? (epochPolicy === 'random' ? membership.randomEpoch({ rng }) : 1);
+  const startingLife = samePrevious === undefined ? 0 : newLife ? samePrevious.life + 1 : samePrevious.life;
   const clockPolicy = options.clockPolicy ?? 'dvv';
   const state: NodeState = {
     id: options.id, host: options.host, capacity: options.capacity, seeds: options.seeds, tuning,
     conflictMode: options.conflictMode === 'lww' ? 'lww' : clockPolicy, epochPolicy, clockSkewTicks: options.clockSkewTicks ?? 0, rng,
-    epoch, life: samePrevious?.life ?? 0, needsRebuild: false, epochProvisional: provisional, ready: false, tick: options.now,
+    epoch, life: startingLife, needsRebuild: false, epochProvisional: provisional, ready: false, tick: options.now,
     config, configVersion: storedConfig?.version ?? 0, configBy: storedConfig?.by ?? '',
     members: new Map(), ring: ring.build([], config.partitions), ringSignature: '', unreachable: new Set(),
     index: storeIndex.create(config.partitions), nextId: rng.int(2 ** 30) * 1024,
@@ -98,8 +109,8 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
   for (const m of stored.members ?? []) if (m.id !== options.id) state.members.set(m.id, { ...m, life: m.life ?? 0, lastHeardTick: options.now });
   state.members.set(options.id, {
     id: options.id, host: options.host, capacity: options.capacity, epoch, life: state.life, ...(options.zone === 'peer' ? { zone: options.zone } : {}),
-    // A restart raises the incarnation, so the new, lower heartbeat is not ignored as old news.
-    incarnation: samePrevious !== undefined ? samePrevious.incarnation + 1 : 0,
+    // A restart raises the incarnation (or the life), so the new, lower heartbeat is not ignored as old news.
+    incarnation: samePrevious !== undefined && !newLife ? samePrevious.incarnation + 1 : 0,
     heartbeat: 0, status: 'alive', lastHeardTick: options.now,
   });
   const knowsOthers = state.members.size > 1 || options.seeds.some((s) => s !== options.id);
@@ -121,8 +132,9 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     // The next life, with a new random epoch, persisted (epoch and view) before any of its dots leaves.
     membership.startLife(state, state.life + 1, life.nextEpoch(state), `the room removed life ${state.life} (epoch ${epoch}): back as a new life`);
     membership.refreshRing(state);
-  } else if (provisional) {
+  } else if (provisional || newLife) {
     fx.persist(state, { kind: 'epoch', epoch });
+    if (newLife) membership.persistMembership(state);
   }
   fx.trace(state, 'member', () => `start at epoch ${state.epoch}, life ${state.life}${provisional ? ' (empty storage: provisional until gossip answers)' : ''}, ${stored.versions.length} version(s), ${stored.hints.length} hint(s)`);
   return { state, effects: collect(state) };

@@ -1,11 +1,14 @@
 /**
  * Replica-state checks of a quiet simulated cluster (DESIGN.md property 3): every serving node sees the
- * same ring, the serving replicas of every partition have the same Merkle root, and no hint is left for
- * an owner that can still take it. Client-visible correctness (lost writes, stale survivors, strict
+ * same ring, the serving replicas of every partition have the same Merkle root, no serving node holds a
+ * version of a partition it does not replicate that the replicas neither hold nor replaced (a write
+ * coordinated away from its owners, on its way by anti-entropy), and no hint is left for an owner that can
+ * still take it. Client-visible correctness (lost writes, stale survivors, strict
  * reads) is judged by test/checker/value-checker.ts from the clients' history and the replicas' storage,
  * never from clocks.
  */
 import * as ring from '../../src/core/ring.js';
+import * as siblings from '../../src/core/siblings.js';
 import * as storeIndex from '../../src/core/store-index.js';
 import type { Cluster } from './cluster.js';
 import { serving } from './final-state.js';
@@ -40,6 +43,33 @@ export function convergence(cluster: Cluster): Convergence {
     });
     if (new Set(roots).size > 1) return { ok: false, reason: `partition ${p}: replicas ${replicas.join(',')} differ`, hintsLeft, rootsEqual: false };
   }
+  const stray = strayVersion(cluster, first, byId, deadForGood, n);
+  if (stray !== undefined) return { ok: false, reason: stray, hintsLeft, rootsEqual: true };
   if (hintsLeft > 0) return { ok: false, reason: `${hintsLeft} hint(s) left`, hintsLeft, rootsEqual: true };
   return { ok: true, reason: 'converged', hintsLeft, rootsEqual: true };
+}
+
+/**
+ * The first version a serving node holds, in a partition it does not replicate, that the partition's first
+ * serving replica neither holds nor obsoletes (the replicas agree by now), or undefined.
+ */
+function strayVersion(cluster: Cluster, first: NonNullable<ReturnType<typeof serving>[number]['state']>, byId: ReadonlyMap<string, ReturnType<typeof serving>[number]>, deadForGood: ReadonlySet<string>, n: number): string | undefined {
+  if (first.conflictMode === 'lww') return undefined;
+  const policy = first.conflictMode === 'plain-vv' ? 'plain-vv' : 'dvv';
+  for (const s of serving(cluster)) {
+    const state = s.state;
+    if (state === undefined) continue;
+    for (const p of storeIndex.nonEmptyPartitions(state.index)) {
+      const replicas = ring.preferenceList(first.ring, p, n).replicas.filter((r) => !deadForGood.has(r));
+      if (replicas.includes(s.id)) continue;
+      const holder = replicas.map((r) => byId.get(r)?.state).find((x) => x !== undefined);
+      if (holder === undefined) continue;
+      for (const key of storeIndex.keysIn(state.index, p)) {
+        const held = storeIndex.get(holder.index, key);
+        const missing = storeIndex.get(state.index, key).find((m) => !held.some((h) => h.digest === m.digest || siblings.obsoletes(h, m, policy)));
+        if (missing !== undefined) return `${s.id} holds a version of ${key} (partition ${p}) its replicas lack`;
+      }
+    }
+  }
+  return undefined;
 }

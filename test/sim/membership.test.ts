@@ -42,3 +42,21 @@ describe('membership (simulated)', () => {
     }
   });
 });
+
+describe('graceful leave (simulated)', () => {
+  // Seeds 68 and 119 of the simulator: two nodes leaving at once refused each other's copies ("is
+  // leaving") for ever, so neither leave ended, the leaving nodes kept stale data in the ring and the
+  // hints for them were handed back and refused without end.
+  it('two nodes leaving at once both finish, and every key stays on the members that remain', () => {
+    const c = cluster(5);
+    for (let i = 0; i < 12; i++) c.request(`n${1 + (i % 5)}`, { op: 'put', key: `k${i}`, value: { kind: 'string', bytes: new TextEncoder().encode(`v${i}`) } }, () => undefined);
+    c.run(100);
+    const answers: boolean[] = [];
+    for (const id of ['n4', 'n5']) c.request(id, { op: 'leave' }, (r) => answers.push(r.ok));
+    c.run(600);
+    expect(answers).toEqual([true, true]);
+    for (const id of ['n1', 'n2', 'n3']) expect(node.snapshot(c.get(id).state as node.NodeState).members.filter((m) => m.status === 'left').map((m) => m.id).sort()).toEqual(['n4', 'n5']);
+    const held = new Set(['n1', 'n2', 'n3'].flatMap((id) => [...(c.get(id).state as node.NodeState).index.versions.keys()]));
+    for (let i = 0; i < 12; i++) expect(held.has(`k${i}`)).toBe(true);
+  });
+});

@@ -15,7 +15,7 @@
 import * as codec from '../../src/core/codec.js';
 import { messageSchema } from '../../src/core/messages.js';
 import * as node from '../../src/core/node.js';
-import type { Effect, Input } from '../../src/core/node-io.js';
+import type { Effect, Input, StoreRecord } from '../../src/core/node-io.js';
 import type { NodeId } from '../../src/core/types.js';
 import type { Clock } from '../../src/runtime/clock.js';
 import * as runtime from '../../src/runtime/runtime.js';
@@ -64,6 +64,8 @@ export class RuntimeHost {
   private readonly tickers = new Set<() => void>();
   private handler: ((from: NodeId, bytes: Uint8Array) => void) | undefined;
   private closed = false;
+  /** Records the node produced that the runtime has not handed to storage yet, in step order. */
+  private readonly unwritten = new Set<StoreRecord>();
   runtime: runtime.Runtime<unknown> | undefined;
 
   constructor(private readonly world: HostWorld, private readonly options: HostOptions) {}
@@ -112,6 +114,7 @@ export class RuntimeHost {
 
   /** Copies the node's trace events into the cluster's trace (as they are made, not when released). */
   private traced(effects: readonly Effect[]): readonly Effect[] {
+    for (const e of effects) if (e.type === 'persist') for (const r of e.records) this.unwritten.add(r);
     for (const e of effects) if (e.type === 'trace') this.world.log(`${e.event.tick} ${e.event.node} ${e.event.category}: ${e.event.text}`);
     return effects;
   }
@@ -146,6 +149,7 @@ export class RuntimeHost {
     return {
       apply: (records) => {
         transactions++;
+        for (const r of records) this.unwritten.delete(r);
         try {
           mem.apply(records);
           return Promise.resolve();

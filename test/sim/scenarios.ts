@@ -171,7 +171,8 @@ export function amnesia(): Scenario {
 
 /** The control: the same story with the epoch kept across the wipe (Riak's KV679 bug) loses the acknowledged write. */
 export function amnesiaWithoutEpochs(): Scenario {
-  const s = new Script({ seed: 16, nodes: 5, tuning: { ...patient, antiEntropyIntervalTicks: 150 } });
+  // The 'max-plus-one' control: a restart from storage keeps the stored epoch (the safe design draws a new one).
+  const s = new Script({ seed: 16, nodes: 5, tuning: { ...patient, antiEntropyIntervalTicks: 150 }, controls: { epochPolicy: 'max-plus-one' } });
   const [a, , c] = s.replicasOf(key) as [string, string, string];
   const ctx = s.put(a, key, 'milk');
   s.put(a, key, 'milk,eggs', { context: ctx });

@@ -27,8 +27,8 @@ export class Script {
   /** What each context a client holds covers: a get's live values, or the value a put wrote. */
   private readonly covers = new Map<string, readonly string[]>();
 
-  constructor(options: { seed: number; nodes: number; tuning?: Partial<Tuning>; partitions?: number; w?: number; r?: number }) {
-    this.cluster = new Cluster({ seed: options.seed, config: { n: 3, r: options.r ?? 2, w: options.w ?? 2, partitions: options.partitions ?? 32 }, tuning: options.tuning, trace: true });
+  constructor(options: { seed: number; nodes: number; tuning?: Partial<Tuning>; partitions?: number; w?: number; r?: number; controls?: Readonly<Record<string, string>> }) {
+    this.cluster = new Cluster({ seed: options.seed, config: { n: 3, r: options.r ?? 2, w: options.w ?? 2, partitions: options.partitions ?? 32 }, tuning: options.tuning, trace: true, ...(options.controls ? { controls: options.controls } : {}) });
     for (let i = 1; i <= options.nodes; i++) this.cluster.addNode(`n${i}`, { seeds: ['n1'] });
     this.cluster.run(100);
     this.mark = this.cluster.traceLines.length;

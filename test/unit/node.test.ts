@@ -4,6 +4,7 @@ import type { ClientRequest, ClientResult, Effect, MemberView, StoredState } fro
 import type { Message } from '../../src/core/messages.js';
 import * as dvv from '../../src/core/dvv.js';
 import { limits } from '../../src/core/limits.js';
+import * as storeIndex from '../../src/core/store-index.js';
 import * as version from '../../src/core/version.js';
 import { MemoryStore } from '../sim/memory-store.js';
 
@@ -184,10 +185,21 @@ describe('node: epochs (KV679)', () => {
     expect(out[0]?.type === 'persist' && out[0].records.some((r) => r.kind === 'membership' && r.members.some((m) => m.id === 'a' && m.life === 7))).toBe(true);
   });
 
-  it('a stored epoch is kept and the node is ready at once', () => {
-    const { state } = pair();
-    expect(state.epoch).toBe(3);
+  it('a restart from storage takes a new random epoch and the next life, persists both, and is ready at once', () => {
+    // Storage may be an older image of the disk than the dots the stored epoch went on to issue (seed 89).
+    const previous = { ...member('a', 3), life: 4, incarnation: 7 };
+    const { state, effects } = node.create({ id: 'a', host: 'h-a', capacity: 1, seeds: ['b'], rngSeed: 1, now: 0, stored: { ...empty, epoch: 3, members: [previous, member('b')] } });
+    expect(state.epoch).not.toBe(3);
+    expect(state.life).toBe(5);
     expect(state.ready).toBe(true);
+    const records = effects.flatMap((e) => (e.type === 'persist' ? e.records : []));
+    expect(records).toContainEqual({ kind: 'epoch', epoch: state.epoch });
+    expect(records.some((r) => r.kind === 'membership' && r.members.some((m) => m.id === 'a' && m.life === 5 && m.epoch === state.epoch))).toBe(true);
+  });
+
+  it('under the max-plus-one control a restart keeps the stored epoch (the broken design, kept for the control)', () => {
+    const { state } = node.create({ id: 'a', host: 'h-a', capacity: 1, seeds: ['b'], rngSeed: 1, now: 0, stored: { ...empty, epoch: 3, members: [member('b')] }, epochPolicy: 'max-plus-one' });
+    expect(state.epoch).toBe(3);
   });
 });
 
@@ -237,5 +249,85 @@ describe('node: the cluster config is persisted with its version', () => {
     const config = record?.kind === 'membership' ? record.config : undefined;
     const again = node.create({ id: 'a', host: 'h', capacity: 1, seeds: [], rngSeed: 4, now: 0, stored: { ...empty, epoch: 9, ...(config ? { config } : {}) } });
     expect(node.snapshot(again.state)).toMatchObject({ configVersion: 1, config: { n: 2, r: 1, w: 1 } });
+  });
+});
+
+describe('node: one client write gets exactly one dot', () => {
+  // Seed 16 of the simulator: the network delivered a `forward` twice and the coordinator gave the one
+  // write two dots; a client who read one of them and wrote over it left the other behind (a stale survivor).
+  const forward = (forwardId: number, text: string): Message => ({ type: 'forward', forwardId, op: 'put', key: 'k', value: version.stringValue(text), context: null, w: null });
+  const dots = (state: node.NodeState) => storeIndex.get(state.index, 'k').map((v) => v.dot.counter).sort();
+
+  it('a forward delivered twice is coordinated once; the duplicate makes no second version and sends nothing', () => {
+    const { state } = pair();
+    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    const again = node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    expect(dots(state)).toEqual([1]);
+    expect(again.some((e) => e.type === 'send' || e.type === 'persist')).toBe(false);
+  });
+
+  it('a late duplicate (after the forward was answered) is still not coordinated again', () => {
+    const { state } = pair();
+    const first = node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    const store = first.flatMap((e) => (e.type === 'send' && e.message.type === 'store' ? [e.message] : []))[0];
+    node.step(state, { type: 'message', from: 'b', message: { type: 'store-ack', opId: store?.opId ?? 0, key: 'k', digests: store?.versions.map((v) => v.digest) ?? [], ok: true, error: '' } });
+    for (let t = 1; t <= 30; t++) node.step(state, { type: 'tick', now: t });
+    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    expect(dots(state)).toEqual([1]);
+  });
+
+  it('another forward (another id) is another write', () => {
+    const { state } = pair();
+    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    node.step(state, { type: 'message', from: 'b', message: forward(42, 'v') });
+    expect(dots(state)).toEqual([1, 2]);
+  });
+});
+
+describe('node: a node restarted from an old disk image learns what became of it', () => {
+  // Seeds 79, 92, 95, 138, 199 of the simulator: a node restarted from a disk image taken before it left
+  // believed itself a member for ever: nobody gossips to a member that left, and nobody answered it.
+  const wire = (m: MemberView) => {
+    const { lastHeardTick: _drop, ...rest } = m;
+    return rest;
+  };
+  const gossip = (members: MemberView[], wantReply = false): Message => ({ type: 'gossip', members: members.map(wire), config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply });
+
+  it('told that it left (same life and epoch), it starts a new life and rejoins the ring', () => {
+    const { state } = pair();
+    const me = { ...member('a', state.epoch), life: state.life };
+    node.step(state, { type: 'message', from: 'b', message: gossip([member('b'), { ...me, incarnation: 2, status: 'left' }]) });
+    expect(state.life).toBe(me.life + 1);
+    expect(state.left).toBe(false);
+    expect(node.snapshot(state).members.find((m) => m.id === 'a')?.status).toBe('alive');
+  });
+
+  it('a member that knows the sender left answers its gossip, even unasked', () => {
+    const { state } = pair();
+    node.step(state, { type: 'message', from: 'b', message: gossip([{ ...member('b'), incarnation: 1, status: 'left' }]) });
+    const out = node.step(state, { type: 'message', from: 'b', message: gossip([member('b')]) });
+    const answer = out.flatMap((e) => (e.type === 'send' && e.to === 'b' && e.message.type === 'gossip' ? [e.message] : []))[0];
+    expect(answer?.members.find((m) => m.id === 'b')?.status).toBe('left');
+  });
+});
+
+describe('node: a node that left stays out when it learns a later life number', () => {
+  // Seed 117: a wiped node left before gossip told it its old life; the new life it then took was
+  // announced 'alive', so every ring took it back while it served nothing (partition 0 never converged).
+  it('keeps announcing left in the new life', () => {
+    const { state } = pair();
+    const reply = node.step(state, { type: 'request', requestId: 1, request: { op: 'leave' } });
+    let out: Effect[] = [...reply];
+    for (let t = 1; t <= 50 && !state.left; t++) {
+      out = node.step(state, { type: 'tick', now: t });
+      for (const e of out) if (e.type === 'send' && e.message.type === 'store') node.step(state, { type: 'message', from: 'b', message: { type: 'store-ack', opId: e.message.opId, key: e.message.key, digests: e.message.versions.map((v) => v.digest), ok: true, error: '' } });
+    }
+    expect(state.left).toBe(true);
+    const oldLife = { ...member('a', 999), life: state.life, incarnation: 0, status: 'alive' as const };
+    const { lastHeardTick: _drop, ...wireOld } = oldLife;
+    const { lastHeardTick: _dropB, ...wireB } = member('b');
+    node.step(state, { type: 'message', from: 'b', message: { type: 'gossip', members: [wireB, wireOld], config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply: false } });
+    expect(state.life).toBe(oldLife.life + 1);
+    expect(node.snapshot(state).members.find((m) => m.id === 'a')?.status).toBe('left');
   });
 });
