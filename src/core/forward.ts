@@ -61,7 +61,8 @@ export function timeoutTicks(state: NodeState, peer: NodeId): number {
 /** Forwards a client write to `to`, a healthy node of its preference list. */
 export function start(state: NodeState, requestId: number, request: coordinator.WriteRequest, to: NodeId): void {
   const forwardId = fx.nextId(state);
-  const f: Forward = { requestId, op: request.op, request, to, tried: [to], sendsToTarget: 0, sentTick: state.tick, startTick: state.tick };
+  const toEpoch = state.members.get(to)?.epoch ?? 0;
+  const f: Forward = { requestId, op: request.op, request, to, tried: [to], sendsToTarget: 0, toEpoch, sentTick: state.tick, startTick: state.tick };
   state.forwards.set(forwardId, f);
   fx.trace(state, 'put', () => `forward ${request.op} ${request.key} to ${to}`);
   sendForward(state, forwardId, f);
@@ -74,6 +75,7 @@ function sendForward(state: NodeState, forwardId: number, f: Forward): void {
   fx.send(state, f.to, {
     type: 'forward', forwardId, op: request.op, key: request.key,
     value: request.op === 'put' ? request.value : null, context: request.context ?? null, w: request.w ?? null,
+    epoch: f.toEpoch,
   });
 }
 
@@ -117,6 +119,17 @@ const opKey = (origin: NodeId, forwardId: number) => `${origin}/${forwardId}`;
 
 /** A peer's forwarded write: coordinated here unless its operation id was seen already (module comment). */
 export function onForward(state: NodeState, from: NodeId, msg: MessageOf<'forward'>): void {
+  if (msg.epoch !== state.epoch) {
+    // The duplicates memory lives in memory: a later life (a restart, a rebuild after a failed write) may
+    // get a re-ask or a network duplicate of a forward an earlier life already applied, and would apply it
+    // again under a new dot (sim seeds 60, 84). Only the life the forwarder asked coordinates it.
+    fx.trace(state, 'put', () => `forward ${msg.forwardId} from ${from} was for epoch ${msg.epoch}, not this life's ${state.epoch}: refused`);
+    fx.send(state, from, {
+      type: 'forward-reply', forwardId: msg.forwardId, ok: false, context: '', warnings: [], indeterminate: true,
+      error: `forwarded to another life of ${state.id}: the write may or may not have taken effect; read the key and retry`,
+    });
+    return;
+  }
   const key = opKey(from, msg.forwardId);
   const seen = state.coordinated.get(key);
   if (seen !== undefined) {

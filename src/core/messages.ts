@@ -85,6 +85,8 @@ export const messageSchema = s.union('type', {
     value: s.nullable(versionSchema.shape.value),
     context: s.nullable(s.string({ maxBytes: 32 * 1024 })),
     w: s.nullable(s.uint()),
+    /** The coordinator's epoch when the forwarder first asked it; another life refuses (forward.ts). */
+    epoch: s.uint(),
   }),
   /** The coordinator's answer to a forward. */
   'forward-reply': s.object({

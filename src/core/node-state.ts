@@ -86,6 +86,8 @@ export interface Forward {
   readonly tried: NodeId[];
   /** Sends to `to` so far (a silent but healthy coordinator is asked once more before a failover). */
   sendsToTarget: number;
+  /** The epoch (life) of `to` when first asked, 0 if unknown: only that life may coordinate it (forward.ts). */
+  readonly toEpoch: number;
   sentTick: number;
   readonly startTick: number;
 }

@@ -285,15 +285,22 @@ class Loop<Snap> implements Runtime<Snap> {
     written.then(() => undefined, (error: unknown) => (error instanceof Error ? error : new Error(String(error)))).then((persistError) => {
       this.committing = false;
       if (this.closed || this.crashed) return;
+      let after: commitBatch.Batch | undefined;
       if (persistError) {
         this.counters.storageErrors++;
         this.lastStorageError = persistError.message;
         this.note('error', `storage write failed, ${batch.records.length} records of ${batch.steps.length} steps not written: ${persistError.message}`);
-        this.queue.pushFirst({ type: 'storage-failed', error: persistError.message, steps: batch.persistSteps });
+        // Steps already taken into the open batch ran on the failed batch's state (e.g. a duplicate forward
+        // answered "ok" from the remembered answer of a write that never reached the disk): they fail with
+        // it, unsent and unwritten. The node is rebuilt from storage, so their records are not needed.
+        after = this.open;
+        this.open = commitBatch.create();
+        this.queue.pushFirst({ type: 'storage-failed', error: persistError.message, steps: [...batch.persistSteps, ...after.persistSteps] });
       }
       this.pumping = true;
       try {
         this.release(batch, persistError);
+        if (after) this.release(after, persistError);
       } finally {
         this.pumping = false;
       }

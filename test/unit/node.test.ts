@@ -255,31 +255,38 @@ describe('node: the cluster config is persisted with its version', () => {
 describe('node: one client write gets exactly one dot', () => {
   // Seed 16 of the simulator: the network delivered a `forward` twice and the coordinator gave the one
   // write two dots; a client who read one of them and wrote over it left the other behind (a stale survivor).
-  const forward = (forwardId: number, text: string): Message => ({ type: 'forward', forwardId, op: 'put', key: 'k', value: version.stringValue(text), context: null, w: null });
+  const forward = (forwardId: number, text: string, epoch?: number): Message => ({ type: 'forward', forwardId, op: 'put', key: 'k', value: version.stringValue(text), context: null, w: null, epoch: epoch ?? 0 });
   const dots = (state: node.NodeState) => storeIndex.get(state.index, 'k').map((v) => v.dot.counter).sort();
 
   it('a forward delivered twice is coordinated once; the duplicate makes no second version and sends nothing', () => {
     const { state } = pair();
-    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
-    const again = node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v', state.epoch) });
+    const again = node.step(state, { type: 'message', from: 'b', message: forward(41, 'v', state.epoch) });
     expect(dots(state)).toEqual([1]);
     expect(again.some((e) => e.type === 'send' || e.type === 'persist')).toBe(false);
   });
 
   it('a late duplicate (after the forward was answered) is still not coordinated again', () => {
     const { state } = pair();
-    const first = node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    const first = node.step(state, { type: 'message', from: 'b', message: forward(41, 'v', state.epoch) });
     const store = first.flatMap((e) => (e.type === 'send' && e.message.type === 'store' ? [e.message] : []))[0];
     node.step(state, { type: 'message', from: 'b', message: { type: 'store-ack', opId: store?.opId ?? 0, key: 'k', digests: store?.versions.map((v) => v.digest) ?? [], ok: true, error: '' } });
     for (let t = 1; t <= 30; t++) node.step(state, { type: 'tick', now: t });
-    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
+    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v', state.epoch) });
     expect(dots(state)).toEqual([1]);
+  });
+
+  it('a forward meant for an earlier life (a re-ask after a restart or rebuild: sim seeds 60, 84) is refused as indeterminate, not coordinated', () => {
+    const { state } = pair();
+    const effects = node.step(state, { type: 'message', from: 'b', message: forward(41, 'v', state.epoch + 1) });
+    expect(dots(state)).toEqual([]);
+    expect(effects.flatMap((e) => (e.type === 'send' && e.message.type === 'forward-reply' ? [e.message] : []))).toEqual([expect.objectContaining({ ok: false, indeterminate: true })]);
   });
 
   it('another forward (another id) is another write', () => {
     const { state } = pair();
-    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v') });
-    node.step(state, { type: 'message', from: 'b', message: forward(42, 'v') });
+    node.step(state, { type: 'message', from: 'b', message: forward(41, 'v', state.epoch) });
+    node.step(state, { type: 'message', from: 'b', message: forward(42, 'v', state.epoch) });
     expect(dots(state)).toEqual([1, 2]);
   });
 });
