@@ -23,7 +23,7 @@ test('5 tabs form a ring; a put in one tab reads back in every other', async ({ 
   expect(hosts.n1).toBe(hosts.n2);
   expect(hosts.n1).toBe(hosts.n3);
   expect(new Set(Object.values(hosts)).size).toBe(3);
-  expect(await tabs[0]!.page.evaluate(() => window.kv.config())).toEqual({ n: 3, r: 2, w: 2, partitions: expect.any(Number) });
+  expect(await tabs[0]!.page.evaluate(() => window.kv.config())).toEqual({ n: 3, r: 2, w: 2, partitions: expect.any(Number), removeAfterSeconds: 120 });
 
   await put(tabs[0]!, 'greeting', 'hello from n1');
   for (const tab of tabs.slice(1)) expect(await getValues(tab, 'greeting'), `read on ${tab.id}`).toEqual(['hello from n1']);
