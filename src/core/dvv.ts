@@ -90,26 +90,32 @@ export function obsoletes(y: Dotted, x: Dotted): boolean {
   return covers(y.past, x.dot);
 }
 
-/** Pointwise maximum: the least VV that descends both. */
-export function join(a: VV, b: VV): VV {
-  const out: VvEntry[] = [];
+/**
+ * Walks two VVs together in actor order (both are sorted by actor), calling `visit` once per actor with its
+ * entry in each (undefined where absent); stops early when `visit` returns false. The one merge walk that
+ * join and compare share.
+ */
+function align(a: VV, b: VV, visit: (ea: VvEntry | undefined, eb: VvEntry | undefined) => boolean): void {
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
     const ea = a[i];
     const eb = b[j];
-    if (eb === undefined || (ea !== undefined && ea.actor < eb.actor)) {
-      out.push(ea as VvEntry);
-      i++;
-    } else if (ea === undefined || eb.actor < ea.actor) {
-      out.push(eb);
-      j++;
-    } else {
-      out.push(ea.counter >= eb.counter ? ea : eb);
-      i++;
-      j++;
-    }
+    const aFirst = eb === undefined || (ea !== undefined && ea.actor < eb.actor);
+    const bFirst = !aFirst && (ea === undefined || (eb as VvEntry).actor < ea.actor);
+    if (!bFirst) i++;
+    if (!aFirst) j++;
+    if (!visit(bFirst ? undefined : ea, aFirst ? undefined : eb)) return;
   }
+}
+
+/** Pointwise maximum: the least VV that descends both. */
+export function join(a: VV, b: VV): VV {
+  const out: VvEntry[] = [];
+  align(a, b, (ea, eb) => {
+    out.push(ea === undefined ? (eb as VvEntry) : eb === undefined || ea.counter >= eb.counter ? ea : eb);
+    return true;
+  });
   return out;
 }
 
@@ -122,25 +128,12 @@ export function clockOf(v: Dotted): VV {
 export function compare(a: VV, b: VV): Order {
   let aBigger = false;
   let bBigger = false;
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const ea = a[i];
-    const eb = b[j];
-    if (eb === undefined || (ea !== undefined && ea.actor < eb.actor)) {
-      aBigger = true;
-      i++;
-    } else if (ea === undefined || eb.actor < ea.actor) {
-      bBigger = true;
-      j++;
-    } else {
-      if (ea.counter > eb.counter) aBigger = true;
-      else if (eb.counter > ea.counter) bBigger = true;
-      i++;
-      j++;
-    }
-    if (aBigger && bBigger) return 'concurrent';
-  }
+  align(a, b, (ea, eb) => {
+    if ((ea?.counter ?? 0) > (eb?.counter ?? 0)) aBigger = true;
+    else if ((eb?.counter ?? 0) > (ea?.counter ?? 0)) bBigger = true;
+    return !(aBigger && bBigger);
+  });
+  if (aBigger && bBigger) return 'concurrent';
   if (aBigger) return 'after';
   if (bBigger) return 'before';
   return 'equal';
