@@ -8,13 +8,13 @@
  *   then none of the records is written.
  * - every read checks each version's integrity (version.verify); a version that fails is left out and
  *   counted, as if this replica did not hold it: anti-entropy and read repair bring it back.
- * - `load(key)` goes through an LRU cache of verified values bounded by bytes.
+ * - `load(key)` goes through the value cache (runtime/value-cache.ts): verified versions, bounded by bytes.
  */
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import * as version from '../core/version.js';
 import type { ClusterConfig, NodeId, Version } from '../core/types.js';
 import type { MemberView, StoreRecord, StoredState } from '../core/node-io.js';
-import * as lru from '../runtime/lru.js';
+import * as valueCache from '../runtime/value-cache.js';
 import type { Loaded, Store } from '../runtime/store.js';
 
 export type { Loaded, Store, StoreStats } from '../runtime/store.js';
@@ -75,11 +75,6 @@ function intact(row: { digest: string; version: unknown }): boolean {
   return isVersionShape(row.version) && row.version.digest === row.digest && version.verify(row.version);
 }
 
-/** Approximate memory cost of cached versions: the bytes plus a fixed overhead per version. */
-function costBytes(versions: readonly Version[]): number {
-  return versions.reduce((sum, v) => sum + v.value.bytes.length + 200, 64);
-}
-
 export interface OpenOptions {
   readonly nodeId: NodeId;
   /** The signaling room (part of the database name); "default" when omitted. */
@@ -116,12 +111,10 @@ export async function open(options: OpenOptions): Promise<Store> {
 }
 
 function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecause: () => string | undefined): Store {
-  const cache = lru.create<string, readonly Version[]>(options.cacheBytesMax ?? defaultCacheBytesMax);
-  const counters = { transactions: 0, recordsWritten: 0, reads: 0, cacheHits: 0, cacheMisses: 0, corrupt: 0, errors: 0 };
+  const cache = valueCache.create(options.cacheBytesMax ?? defaultCacheBytesMax);
+  const counters = { transactions: 0, recordsWritten: 0, reads: 0, corrupt: 0, errors: 0 };
   let lastError: string | undefined;
   let persisted: boolean | undefined;
-  // Bumped by every committed write: a load that raced a write must not fill the cache with what it read.
-  let writeGeneration = 0;
 
   if (options.requestPersistence && typeof navigator !== 'undefined' && navigator.storage?.persist) {
     navigator.storage.persist().then(
@@ -160,20 +153,14 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     if (rejected) throw fail(tx.error ?? rejected.reason, `writing ${records.length} records`);
     counters.transactions++;
     counters.recordsWritten += records.length;
-    writeGeneration++;
-    for (const record of records) {
-      if (record.kind === 'put-version' || record.kind === 'drop-version') cache.delete(record.key);
-    }
+    cache.committed(records);
   }
 
   async function load(key: string): Promise<Loaded> {
-    const cached = cache.get(key);
-    if (cached) {
-      counters.cacheHits++;
-      return { versions: cached, corrupt: 0 };
-    }
-    counters.cacheMisses++;
-    const generation = writeGeneration;
+    return cache.load(key, () => readVersions(key));
+  }
+
+  async function readVersions(key: string): Promise<Loaded> {
     let rows: VersionRow[];
     try {
       rows = await db.getAll('versions', IDBKeyRange.bound([key], [key, []]));
@@ -184,8 +171,6 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     const versions = rows.filter(intact).map((row) => row.version);
     const corrupt = rows.length - versions.length;
     counters.corrupt += corrupt;
-    // A damaged version is not cached, so a repair written later is read from disk.
-    if (generation === writeGeneration && corrupt === 0) cache.set(key, versions, costBytes(versions));
     return { versions, corrupt };
   }
 
@@ -228,7 +213,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
 
   return {
     apply, load, loadHints, loadAll,
-    stats: () => ({ ...counters, cacheBytes: cache.bytes(), cacheEntries: cache.size(), lastError, persisted }),
+    stats: () => ({ ...counters, ...cache.stats(), lastError, persisted }),
     close: () => db.close(),
   };
 }

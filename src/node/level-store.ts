@@ -7,7 +7,7 @@
  *   it fails, none of the records is written.
  * - every read checks each version's integrity (version.verify) and that the row is filed under its own
  *   key and digest; a damaged row is left out and counted, as if this replica did not hold it.
- * - `load(key)` goes through an LRU cache of verified values bounded by bytes (runtime/lru.ts).
+ * - `load(key)` goes through an LRU cache of verified values bounded by bytes (runtime/value-cache.ts).
  *
  * Layout (utf8 keys; JSON strings are self-delimiting, so no key's prefix is another key's):
  *   v<JSON key><digest>            -> codec(rowSchema) { key, version }
@@ -22,7 +22,7 @@ import type { MemberView, StoreRecord, StoredState } from '../core/node-io.js';
 import * as s from '../core/schema.js';
 import type { ClusterConfig, NodeId, Version } from '../core/types.js';
 import * as version from '../core/version.js';
-import * as lru from '../runtime/lru.js';
+import * as valueCache from '../runtime/value-cache.js';
 import type { Loaded, Store } from '../runtime/store.js';
 
 export const defaultCacheBytesMax = 32 * 1024 * 1024;
@@ -89,10 +89,6 @@ function toOp(record: StoreRecord): BatchOp {
   }
 }
 
-function costBytes(versions: readonly Version[]): number {
-  return versions.reduce((sum, v) => sum + v.value.bytes.length + 200, 64);
-}
-
 function describeError(error: unknown, doing: string, location: string): Error {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : 'Error';
   const message = error instanceof Error ? error.message : String(error);
@@ -117,11 +113,9 @@ export async function open(options: OpenOptions): Promise<LevelStore> {
 }
 
 function createStore(db: Db, options: OpenOptions): LevelStore {
-  const cache = lru.create<string, readonly Version[]>(options.cacheBytesMax ?? defaultCacheBytesMax);
-  const counters = { transactions: 0, recordsWritten: 0, reads: 0, cacheHits: 0, cacheMisses: 0, corrupt: 0, errors: 0 };
+  const cache = valueCache.create(options.cacheBytesMax ?? defaultCacheBytesMax);
+  const counters = { transactions: 0, recordsWritten: 0, reads: 0, corrupt: 0, errors: 0 };
   let lastError: string | undefined;
-  // Bumped by every committed write: a load that raced a write must not fill the cache with what it read.
-  let writeGeneration = 0;
 
   function fail(error: unknown, doing: string): Error {
     const described = describeError(error, doing, options.location);
@@ -139,10 +133,7 @@ function createStore(db: Db, options: OpenOptions): LevelStore {
     }
     counters.transactions++;
     counters.recordsWritten += records.length;
-    writeGeneration++;
-    for (const record of records) {
-      if (record.kind === 'put-version' || record.kind === 'drop-version') cache.delete(record.key);
-    }
+    cache.committed(records);
   }
 
   async function entries(prefix: string, doing: string): Promise<[string, Uint8Array][]> {
@@ -154,20 +145,15 @@ function createStore(db: Db, options: OpenOptions): LevelStore {
   }
 
   async function load(key: string): Promise<Loaded> {
-    const cached = cache.get(key);
-    if (cached) {
-      counters.cacheHits++;
-      return { versions: cached, corrupt: 0 };
-    }
-    counters.cacheMisses++;
-    const generation = writeGeneration;
+    return cache.load(key, () => readVersions(key));
+  }
+
+  async function readVersions(key: string): Promise<Loaded> {
     const rows = await entries(rowKeys.versionsOf(key), `reading key "${key}"`);
     counters.reads++;
     const versions = rows.flatMap(([k, bytes]) => versionRow(k, bytes)?.version ?? []);
     const corrupt = rows.length - versions.length;
     counters.corrupt += corrupt;
-    // A damaged version is not cached, so a repair written later is read from disk.
-    if (generation === writeGeneration && corrupt === 0) cache.set(key, versions, costBytes(versions));
     return { versions, corrupt };
   }
 
@@ -217,7 +203,7 @@ function createStore(db: Db, options: OpenOptions): LevelStore {
 
   return {
     apply, load, loadHints, loadAll,
-    stats: () => ({ ...counters, cacheBytes: cache.bytes(), cacheEntries: cache.size(), lastError }),
+    stats: () => ({ ...counters, ...cache.stats(), lastError }),
     close: () => db.close(),
   };
 }
