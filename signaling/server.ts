@@ -1,33 +1,21 @@
 /**
  * The signaling server: one HTTP server on one port that serves the built app and, at `/signal?room=<id>`,
- * a small strict WebSocket relay (protocol in src/protocol/signaling.ts). It must hold when anyone on the
- * network, or any web page, talks to it (README, "Security model"):
+ * a small strict WebSocket relay (relay.ts; protocol in src/protocol/signaling.ts). It must hold when anyone
+ * on the network, or any web page, talks to it (README, "Security model"):
  *
  * - Admission (admission.ts): same-origin upgrades only when an Origin header is present (plus
  *   `allowedOrigins`); global and per-IP connection caps; a cap on rooms.
- * - Node ids: a hello binds its id to its secret while a socket holds it. The same secret again (a reload,
- *   a reconnection) wins and closes the older socket with 4410; another secret is refused with 4409 "node
- *   id in use by another tab". An id no socket holds is free to take. Without an id, the first free `nN`.
- * - Authority: a hello whose teacher token matches (constant-time) makes the socket a teacher; only a
- *   teacher may set fault rules, which the server stamps with the sender's id. Others get a `refused` frame.
- * - Presence: the members in chunks after welcome, then join/leave deltas; every frame fits frameBytesMax.
- * - Back-pressure: before each send the socket's outgoing buffer is checked; past sendBufferBytesMax the
- *   socket is closed with 4508 (and cut a second later if it does not read its close frame).
- * - Validation: frames over frameBytesMax close with 4413 (past 4x that, `ws` closes with 1009); malformed
- *   JSON, unknown shapes, invalid ids, binary frames, a second hello or a frame before hello close with 4400;
- *   a full room with 4403; more frames than the token bucket allows with 4429; no hello in time with 4408.
- * - Dead sockets: every pingIntervalMs each socket must have answered the previous ping, or it is terminated.
- * - State: each room's members and CURRENT fault rules (forgotten when the room empties or the server stops).
+ * - The relay (relay.ts): node ids, teacher authority, presence, back-pressure, validation, dead sockets and
+ *   per-room state, each bounded.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { limits } from '../src/core/limits.js';
-import * as faults from '../src/protocol/faults.js';
 import * as protocol from '../src/protocol/signaling.js';
 import { createAdmission } from './admission.js';
+import { createRelay } from './relay.js';
 import { serveStatic } from './static.js';
 
 export interface ServerOptions {
@@ -76,46 +64,24 @@ export const defaults = {
   slowCloseGraceMs: 1000,
 } as const;
 
-/** What a student's (or a modified tab's) teacher-only command gets back; the page API says the same. */
-export const teacherOnly = 'teacher only: open the teacher link printed by npm start';
-
-interface Client {
-  readonly ws: WebSocket;
-  readonly room: string;
-  nodeId: string | undefined;
-  secret: string;
-  role: protocol.Role;
-  alive: boolean;
-  closing: boolean;
-  tokens: number;
-  refilledAtMs: number;
-  helloTimer: ReturnType<typeof setTimeout> | undefined;
-}
-
-interface Room {
-  readonly members: Map<string, Client>;
-  rules: faults.FaultRules;
-}
-
-/** Equal-length digests, so the comparison takes the same time whatever the inputs' lengths and contents. */
-function sameToken(a: string, b: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
-}
+export { teacherOnly } from './relay.js';
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
-  const pingIntervalMs = opts.pingIntervalMs ?? defaults.pingIntervalMs;
-  const helloTimeoutMs = opts.helloTimeoutMs ?? defaults.helloTimeoutMs;
-  const rate = opts.rate ?? defaults.rate;
-  const roomMembersMax = opts.roomMembersMax ?? limits.membersMax;
-  const roomsMax = opts.roomsMax ?? defaults.roomsMax;
-  const sendBufferBytesMax = opts.sendBufferBytesMax ?? defaults.sendBufferBytesMax;
   const log = opts.log ?? (() => undefined);
   if (opts.teacherToken !== undefined && !protocol.isTeacherToken(opts.teacherToken)) {
     throw new Error(`signaling: the teacher token must match [A-Za-z0-9_-]{1,${protocol.tokenCharsMax}}`);
   }
-  const rooms = new Map<string, Room>();
-  const clients = new Set<Client>();
+  const relay = createRelay({
+    pingIntervalMs: opts.pingIntervalMs ?? defaults.pingIntervalMs,
+    helloTimeoutMs: opts.helloTimeoutMs ?? defaults.helloTimeoutMs,
+    rate: opts.rate ?? defaults.rate,
+    roomMembersMax: opts.roomMembersMax ?? limits.membersMax,
+    roomsMax: opts.roomsMax ?? defaults.roomsMax,
+    sendBufferBytesMax: opts.sendBufferBytesMax ?? defaults.sendBufferBytesMax,
+    slowCloseGraceMs: defaults.slowCloseGraceMs,
+    teacherToken: opts.teacherToken,
+    log,
+  });
   const admission = createAdmission({
     allowedOrigins: opts.allowedOrigins ?? [],
     connectionsMax: opts.connectionsMax ?? defaults.connectionsMax,
@@ -147,141 +113,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
     // The raw socket closes whether the upgrade succeeds (and later ends) or fails: release exactly once.
     socket.once('close', () => admission.release(admitted.ip));
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, url.searchParams.get('room') ?? protocol.defaultRoom));
+    wss.handleUpgrade(req, socket, head, (ws) => relay.accept(ws, url.searchParams.get('room') ?? protocol.defaultRoom));
   });
-
-  function accept(ws: WebSocket, room: string): void {
-    const client: Client = {
-      ws, room, nodeId: undefined, secret: '', role: 'student', alive: true, closing: false,
-      tokens: rate.burst, refilledAtMs: performance.now(), helloTimer: undefined,
-    };
-    clients.add(client);
-    ws.on('pong', () => { client.alive = true; });
-    ws.on('error', (e) => log(`socket error (${client.nodeId ?? 'no hello'}): ${e.message}`));
-    ws.on('close', () => leave(client));
-    if (!protocol.isNodeId(room)) return reject(client, protocol.closeCodes.badMessage, 'room id must match [A-Za-z0-9_-]{1,64}');
-    client.helloTimer = setTimeout(() => reject(client, protocol.closeCodes.helloTimeout, 'no hello in time'), helloTimeoutMs);
-    ws.on('message', (data, isBinary) => onFrame(client, data, isBinary));
-  }
-
-  function onFrame(client: Client, data: RawData, isBinary: boolean): void {
-    if (client.closing) return;
-    if (!takeToken(client)) return reject(client, protocol.closeCodes.rateLimited, 'rate limit exceeded');
-    if (isBinary) return reject(client, protocol.closeCodes.badMessage, 'binary frames are not accepted');
-    const bytes = rawBytes(data);
-    if (bytes.length > protocol.frameBytesMax) {
-      return reject(client, protocol.closeCodes.tooLarge, `frame of ${bytes.length} bytes exceeds ${protocol.frameBytesMax}`);
-    }
-    const parsed = protocol.parseClientMessage(bytes.toString('utf8'));
-    if (!parsed.ok) return reject(client, protocol.closeCodes.badMessage, parsed.reason);
-    const m = parsed.value;
-    if (m.type !== 'hello' && client.nodeId === undefined) return reject(client, protocol.closeCodes.badMessage, 'hello first');
-    switch (m.type) {
-      case 'hello': return hello(client, m);
-      case 'signal': {
-        const target = rooms.get(client.room)?.members.get(m.to);
-        // A target that just left is a race, not a violation: the signal is dropped.
-        if (target) send(target, { type: 'signal', from: client.nodeId as string, data: m.data });
-        return;
-      }
-      case 'faults': {
-        const room = rooms.get(client.room);
-        if (!room) return;
-        if (client.role !== 'teacher') {
-          log(`room ${client.room}: ${client.nodeId} (not a teacher) tried to set faults: refused`);
-          return send(client, { type: 'refused', command: 'faults', reason: teacherOnly });
-        }
-        room.rules = m.rules;
-        log(`room ${client.room}: teacher ${client.nodeId} set faults: ${faults.describe(m.rules)}`);
-        for (const member of room.members.values()) send(member, { type: 'faults', from: client.nodeId as string, rules: m.rules });
-        return;
-      }
-      default: {
-        const never: never = m;
-        return never;
-      }
-    }
-  }
-
-  function hello(client: Client, m: protocol.Hello): void {
-    if (client.nodeId !== undefined) return reject(client, protocol.closeCodes.badMessage, 'hello twice');
-    const existing = rooms.get(client.room);
-    if (!existing && rooms.size >= roomsMax) return reject(client, protocol.closeCodes.tooManyRooms, `server holds its maximum of ${roomsMax} rooms`);
-    const room = existing ?? { members: new Map<string, Client>(), rules: faults.noFaults };
-    const nodeId = m.nodeId ?? firstFreeName(room);
-    const older = room.members.get(nodeId);
-    if (older && !sameToken(older.secret, m.secret)) {
-      return reject(client, protocol.closeCodes.idInUse, `node id ${nodeId} is in use by another tab`);
-    }
-    if (!older && room.members.size >= roomMembersMax) return reject(client, protocol.closeCodes.roomFull, `room is full (${roomMembersMax} members)`);
-    rooms.set(client.room, room);
-    clearTimeout(client.helloTimer);
-    client.nodeId = nodeId;
-    client.secret = m.secret;
-    client.role = opts.teacherToken !== undefined && m.teacher !== undefined && sameToken(m.teacher, opts.teacherToken) ? 'teacher' : 'student';
-    room.members.set(nodeId, client);
-    if (older) reject(older, protocol.closeCodes.replaced, 'replaced by a newer connection of the same tab');
-    log(`room ${client.room}: ${nodeId} joined as ${client.role} (${room.members.size} present)`);
-    send(client, { type: 'welcome', nodeId, role: client.role });
-    for (const frame of protocol.presenceFrames([...room.members.keys()].sort())) send(client, frame);
-    send(client, { type: 'faults', from: '', rules: room.rules });
-    if (!older) for (const member of room.members.values()) if (member !== client) send(member, { type: 'join', id: nodeId });
-  }
-
-  /** The first `nN` (n1, n2, ...) no socket of the room holds. */
-  function firstFreeName(room: Room): string {
-    for (let i = 1; ; i++) if (!room.members.has(`n${i}`)) return `n${i}`;
-  }
-
-  function leave(client: Client): void {
-    clients.delete(client);
-    clearTimeout(client.helloTimer);
-    const room = rooms.get(client.room);
-    if (client.nodeId === undefined || room?.members.get(client.nodeId) !== client) return;
-    room.members.delete(client.nodeId);
-    log(`room ${client.room}: ${client.nodeId} left (${room.members.size} present)`);
-    if (room.members.size === 0) rooms.delete(client.room);
-    else for (const member of room.members.values()) send(member, { type: 'leave', id: client.nodeId });
-  }
-
-  function send(client: Client, message: protocol.ServerMessage): void {
-    const ws = client.ws;
-    if (client.closing || ws.readyState !== ws.OPEN) return;
-    if (ws.bufferedAmount > sendBufferBytesMax) {
-      reject(client, protocol.closeCodes.slowConsumer, `slow consumer: over ${sendBufferBytesMax} bytes waiting to be sent`);
-      // It is not reading, so it will not read its close frame either: cut it after a grace period.
-      setTimeout(() => ws.terminate(), defaults.slowCloseGraceMs).unref();
-      return;
-    }
-    ws.send(JSON.stringify(message));
-  }
-
-  function takeToken(client: Client): boolean {
-    const nowMs = performance.now();
-    client.tokens = Math.min(rate.burst, client.tokens + ((nowMs - client.refilledAtMs) / 1000) * rate.perSecond);
-    client.refilledAtMs = nowMs;
-    if (client.tokens < 1) return false;
-    client.tokens -= 1;
-    return true;
-  }
-
-  function reject(client: Client, code: number, reason: string): void {
-    log(`closing ${client.nodeId ?? 'socket'} in room ${client.room}: ${code} ${reason}`);
-    client.closing = true;
-    client.ws.close(code, reason.slice(0, 120)); // a close reason is at most 123 bytes
-  }
-
-  const pinger = setInterval(() => {
-    for (const client of clients) {
-      if (!client.alive) {
-        log(`dropping dead socket ${client.nodeId ?? ''} in room ${client.room}`);
-        client.ws.terminate();
-        continue;
-      }
-      client.alive = false;
-      client.ws.ping();
-    }
-  }, pingIntervalMs);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -300,11 +133,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     port,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
-        clearInterval(pinger);
-        for (const client of clients) {
-          clearTimeout(client.helloTimer);
-          client.ws.terminate();
-        }
+        relay.close();
         wss.close();
         http.close(() => resolve());
         http.closeAllConnections();
@@ -312,10 +141,4 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       return closing;
     },
   };
-}
-
-function rawBytes(data: RawData): Buffer {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return Buffer.from(data);
-  return data;
 }

@@ -4,7 +4,7 @@
  */
 import { limits } from './limits.js';
 import type { Message } from './messages.js';
-import type { ClientResult, StoreRecord } from './node-io.js';
+import type { ClientResult, Effect, StoreRecord } from './node-io.js';
 import type { NodeState } from './node-state.js';
 import type { NodeId, Version } from './types.js';
 
@@ -12,6 +12,17 @@ export function send(state: NodeState, to: NodeId, message: Message): void {
   if (to === state.id) throw new Error(`node ${state.id}: a node never sends to itself`);
   state.counters.messagesSent++;
   state.out.push({ type: 'send', to, message });
+}
+
+/**
+ * The step's output as effects: its records as ONE `persist` placed first (the runtime makes them durable
+ * before anything else of the step leaves), then its sends, replies, loads and traces in order. Clears both.
+ */
+export function collect(state: NodeState): Effect[] {
+  const effects: Effect[] = state.records.length > 0 ? [{ type: 'persist', records: state.records, step: state.steps }, ...state.out] : state.out;
+  state.out = [];
+  state.records = [];
+  return effects;
 }
 
 export function persist(state: NodeState, record: StoreRecord): void {

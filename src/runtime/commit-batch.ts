@@ -4,6 +4,7 @@
  * Bounded by its caller (runtime.ts) in steps and in estimated bytes of records.
  */
 import type { Effect, StoreRecord } from '../core/node-io.js';
+import type { Store } from './store.js';
 
 export interface Batch {
   /** Each step's effects, in step order. */
@@ -33,6 +34,18 @@ export function add(batch: Batch, effects: readonly Effect[]): void {
       batch.bytes += recordBytes(record);
     }
   }
+}
+
+/** Writes the batch's records in ONE transaction; resolves with the error if it fails (never rejects, even if `apply` throws). */
+export function write(store: Pick<Store, 'apply'>, batch: Batch): Promise<Error | undefined> {
+  const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
+  let written: Promise<void>;
+  try {
+    written = store.apply(batch.records);
+  } catch (error) {
+    written = Promise.reject(asError(error));
+  }
+  return written.then(() => undefined, asError);
 }
 
 /** True when no further step may join: `stepsMax` steps, or `bytesMax` bytes of records reached. */

@@ -76,6 +76,16 @@ export interface RuntimeCounters {
   readonly rebuilds: number;
 }
 
+/** The loop's own, writable copy of its counters. */
+export type MutableCounters = { -readonly [K in keyof RuntimeCounters]: number };
+
+export function zeroCounters(): MutableCounters {
+  return {
+    steps: 0, batches: 0, backPressureStalls: 0, messagesSent: 0, messagesReceived: 0, messagesDropped: 0, malformedMessages: 0,
+    sendsRefused: 0, inputsRefused: 0, storageErrors: 0, corruptVersions: 0, requestTimeouts: 0, rebuilds: 0,
+  };
+}
+
 export interface RuntimeView<Snap> {
   readonly nodeId: NodeId;
   /** The last tick fed to the node. */

@@ -1,6 +1,6 @@
 /**
- * The loop that drives the pure core in a tab. It owns every timer, promise and IO call; the core only
- * ever sees one Input at a time and answers with Effects (see core/node-io.ts for the contract).
+ * The loop that drives the pure core in a tab. It and its outbox (outbox.ts: replies, sends, loads) own every
+ * timer, promise and IO call; the core only ever sees one Input at a time and answers with Effects (node-io.ts).
  *
  * Group commit: steps go into the open batch; the records of a batch are written in ONE transaction.
  * While a batch commits, the loop keeps stepping into the next one, up to batchStepsMax steps or
@@ -17,14 +17,14 @@
  * catches up by itself however late the timer was.
  */
 import { limits } from '../core/limits.js';
-import type { ClientRequest, ClientResult, Effect, Input, StoredState, TraceEvent } from '../core/node-io.js';
-import type { Message } from '../core/messages.js';
+import type { ClientRequest, ClientResult, Effect, Input, StoredState } from '../core/node-io.js';
 import type { NodeId } from '../core/types.js';
 import { systemClock, type Clock } from './clock.js';
 import * as commitBatch from './commit-batch.js';
 import * as inputQueue from './input-queue.js';
+import { errorText, Outbox } from './outbox.js';
 import * as requestCheck from './request-check.js';
-import { defaults, type NodeHandle, type Runtime, type RuntimeOptions, type RuntimeView } from './runtime-types.js';
+import { defaults, zeroCounters, type NodeHandle, type Runtime, type RuntimeOptions, type RuntimeView } from './runtime-types.js';
 
 export * from './runtime-types.js';
 
@@ -34,27 +34,23 @@ export async function start<Snap>(options: RuntimeOptions<Snap>): Promise<Runtim
   return new Loop(options, stored, corrupt);
 }
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 class Loop<Snap> implements Runtime<Snap> {
-  readonly nodeId: NodeId;
-  private readonly clock: Clock;
-  private readonly tickMs: number;
-  private readonly traceMax: number;
-  private readonly replyTimeoutMs: number;
-  private readonly batchStepsMax: number;
-  private readonly batchBytesMax: number;
-  private readonly counters = {
-    steps: 0, batches: 0, backPressureStalls: 0, messagesSent: 0, messagesReceived: 0, messagesDropped: 0, malformedMessages: 0,
-    sendsRefused: 0, inputsRefused: 0, storageErrors: 0, corruptVersions: 0, requestTimeouts: 0, rebuilds: 0,
-  };
-  private readonly queue: inputQueue.InputQueue;
-  private readonly pending = new Map<number, { resolve: (result: ClientResult) => void; cancelTimer: () => void }>();
-  /** Trace events, oldest first; trimmed to traceMax only once it doubles, so recording is O(1) amortised. */
-  private trace: TraceEvent[] = [];
+  readonly nodeId: NodeId = this.options.nodeId;
+  private readonly clock: Clock = this.options.clock ?? systemClock;
+  private readonly tickMs = this.options.tickMs ?? defaults.tickMs;
+  private readonly batchStepsMax = this.options.batchStepsMax ?? defaults.batchStepsMax;
+  private readonly batchBytesMax = this.options.batchBytesMax ?? defaults.batchBytesMax;
+  private readonly counters = zeroCounters();
+  private readonly queue = inputQueue.create(this.options.inputQueueMax ?? defaults.inputQueueMax);
+  /** Replies, sends, loads and traces: where released effects go; also the requests waiting for replies. */
+  private readonly out = new Outbox({
+    nodeId: this.nodeId, io: this.options, clock: this.clock, counters: this.counters, tick: () => this.tick,
+    replyTimeoutMs: this.options.replyTimeoutMs ?? defaults.replyTimeoutMs, traceMax: this.options.traceMax ?? defaults.traceMax,
+    enqueueInternal: (input) => this.enqueueInternal(input),
+  });
   private readonly listeners = new Set<() => void>();
   private node: NodeHandle<Snap>;
-  private readonly startMs: number;
+  private readonly startMs = this.clock.nowMs();
   private readonly stopTimer: () => void;
   private tick = 0;
   private nextRequestId = 1;
@@ -74,19 +70,9 @@ class Loop<Snap> implements Runtime<Snap> {
   private rebuild: 'none' | 'wanted' | 'loading' = 'none';
   /** The id of the last client request fed to the node: those at or below it die with a rebuilt node. */
   private lastSteppedRequestId = 0;
-  private lastStorageError: string | undefined;
 
   constructor(private readonly options: RuntimeOptions<Snap>, stored: StoredState, corruptAtStart: number) {
-    this.nodeId = options.nodeId;
-    this.clock = options.clock ?? systemClock;
-    this.tickMs = options.tickMs ?? defaults.tickMs;
-    this.traceMax = options.traceMax ?? defaults.traceMax;
-    this.replyTimeoutMs = options.replyTimeoutMs ?? defaults.replyTimeoutMs;
-    this.batchStepsMax = options.batchStepsMax ?? defaults.batchStepsMax;
-    this.batchBytesMax = options.batchBytesMax ?? defaults.batchBytesMax;
-    this.queue = inputQueue.create(options.inputQueueMax ?? defaults.inputQueueMax);
     this.counters.corruptVersions = corruptAtStart;
-    this.startMs = this.clock.nowMs();
     const created = options.createNode({ stored, seeds: options.transport.presentPeers(), now: 0 });
     this.node = created.node;
     this.stopTimer = this.clock.every(this.tickMs, () => {
@@ -102,30 +88,25 @@ class Loop<Snap> implements Runtime<Snap> {
 
   request(clientRequest: ClientRequest): Promise<ClientResult> {
     const refusal = this.closed ? 'the node has stopped' : this.crashed ?? requestCheck.problem(clientRequest)
-      ?? (this.pending.size >= limits.pendingRequestsMax ? `too many requests in flight (pendingRequestsMax ${limits.pendingRequestsMax})` : undefined);
+      ?? (this.out.pendingRequests >= limits.pendingRequestsMax ? `too many requests in flight (pendingRequestsMax ${limits.pendingRequestsMax})` : undefined);
     if (refusal !== undefined) return Promise.resolve({ ok: false, error: refusal, indeterminate: false });
     const requestId = this.nextRequestId++;
     if (!this.queue.pushExternal({ type: 'request', requestId, request: clientRequest })) {
       this.counters.inputsRefused++;
       return Promise.resolve({ ok: false, error: `the node is overloaded: its input queue is full (${this.queue.max} inputs)`, indeterminate: false });
     }
-    return new Promise((resolve) => {
-      const cancelTimer = this.clock.after(this.replyTimeoutMs, () => {
-        this.counters.requestTimeouts++;
-        this.resolveRequest(requestId, { ok: false, error: `no reply from the node within ${this.replyTimeoutMs / 1000} s`, indeterminate: true });
-      });
-      this.pending.set(requestId, { resolve, cancelTimer });
-      this.pump();
-    });
+    const reply = this.out.waitFor(requestId);
+    this.pump();
+    return reply;
   }
 
   view(): RuntimeView<Snap> {
     return {
       nodeId: this.nodeId, tick: this.tick, node: this.node.snapshot(), counters: { ...this.counters },
       storage: this.options.store.stats(),
-      ...(this.lastStorageError !== undefined ? { lastStorageError: this.lastStorageError } : {}),
+      ...(this.out.lastStorageError !== undefined ? { lastStorageError: this.out.lastStorageError } : {}),
       ...(this.crashed !== undefined ? { crashed: this.crashed } : {}),
-      queueLength: this.queue.length(), pendingRequests: this.pending.size, trace: this.trace.slice(-this.traceMax),
+      queueLength: this.queue.length(), pendingRequests: this.out.pendingRequests, trace: this.out.recentTrace(),
     };
   }
 
@@ -142,39 +123,15 @@ class Loop<Snap> implements Runtime<Snap> {
     if (this.closed) return;
     this.closed = true;
     this.stopTimer();
-    this.failPending('the node has stopped');
+    this.out.failPending({ ok: false, error: 'the node has stopped', indeterminate: true });
     this.options.transport.close();
     this.options.store.close();
   }
 
-  private changed(): void {
-    for (const listener of this.listeners) listener();
-  }
+  private changed(): void { for (const listener of this.listeners) listener(); }
 
-  private note(category: string, text: string): void {
-    this.record({ tick: this.tick, node: this.nodeId, category, text });
-  }
-
-  private record(event: TraceEvent): void {
-    this.trace.push(event);
-    if (this.trace.length > 2 * this.traceMax) this.trace = this.trace.slice(-this.traceMax);
-  }
-
-  private currentTick(): number {
-    return Math.max(this.tick, Math.floor((this.clock.nowMs() - this.startMs) / this.tickMs));
-  }
-
-  private resolveRequest(requestId: number, result: ClientResult): void {
-    const entry = this.pending.get(requestId);
-    if (!entry) return; // answered after the safety-net timeout, or after close
-    this.pending.delete(requestId);
-    entry.cancelTimer();
-    entry.resolve(result);
-  }
-
-  private failPending(error: string): void {
-    for (const requestId of [...this.pending.keys()]) this.resolveRequest(requestId, { ok: false, error, indeterminate: true });
-  }
+  /** The tick from elapsed time (module comment, "Time"), never behind the last one fed. */
+  private currentTick(): number { return Math.max(this.tick, Math.floor((this.clock.nowMs() - this.startMs) / this.tickMs)); }
 
   /**
    * Steps queued inputs into the open batch and starts committing it when no batch is in flight; a batch
@@ -246,11 +203,8 @@ class Loop<Snap> implements Runtime<Snap> {
    */
   private startRebuild(): void {
     this.rebuild = 'loading';
-    this.note('error', 'recreating the node from storage after a failed write');
-    for (const requestId of [...this.pending.keys()]) {
-      if (requestId > this.lastSteppedRequestId) continue;
-      this.resolveRequest(requestId, { ok: false, error: 'storage failed while this request was in progress: the node reloaded from storage; the write may or may not have taken effect', indeterminate: true });
-    }
+    this.out.note('error', 'recreating the node from storage after a failed write');
+    this.out.failPending({ ok: false, error: 'storage failed while this request was in progress: the node reloaded from storage; the write may or may not have taken effect', indeterminate: true }, this.lastSteppedRequestId);
     this.options.store.loadAll().then(({ state: stored, corrupt }) => {
       if (this.closed || this.crashed) return;
       this.counters.corruptVersions += corrupt;
@@ -276,20 +230,14 @@ class Loop<Snap> implements Runtime<Snap> {
   /** Writes a batch's records in one transaction; when it ends, releases the batch and pumps again. */
   private commit(batch: commitBatch.Batch): void {
     this.committing = true;
-    let written: Promise<void>;
-    try {
-      written = this.options.store.apply(batch.records);
-    } catch (error) {
-      written = Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-    written.then(() => undefined, (error: unknown) => (error instanceof Error ? error : new Error(String(error)))).then((persistError) => {
+    commitBatch.write(this.options.store, batch).then((persistError) => {
       this.committing = false;
       if (this.closed || this.crashed) return;
       let after: commitBatch.Batch | undefined;
       if (persistError) {
         this.counters.storageErrors++;
-        this.lastStorageError = persistError.message;
-        this.note('error', `storage write failed, ${batch.records.length} records of ${batch.steps.length} steps not written: ${persistError.message}`);
+        this.out.lastStorageError = persistError.message;
+        this.out.note('error', `storage write failed, ${batch.records.length} records of ${batch.steps.length} steps not written: ${persistError.message}`);
         // Steps already taken into the open batch ran on the failed batch's state (e.g. a duplicate forward
         // answered "ok" from the remembered answer of a write that never reached the disk): they fail with
         // it, unsent and unwritten. The node is rebuilt from storage, so their records are not needed.
@@ -312,84 +260,15 @@ class Loop<Snap> implements Runtime<Snap> {
   /** A throw from the core is a programmer error: the node stops, visibly, rather than run on corrupt state. */
   private crash(error: unknown): void {
     this.crashed = `the node crashed: ${errorText(error)}`;
-    this.note('error', this.crashed);
-    this.failPending(this.crashed);
+    this.out.note('error', this.crashed);
+    this.out.failPending({ ok: false, error: this.crashed, indeterminate: true });
     this.changed();
   }
 
   /** Carries out a batch's effects after its commit (or its failure), step by step, in order. */
   private release(batch: commitBatch.Batch, persistError: Error | undefined): void {
     this.counters.batches++;
-    for (const effects of batch.steps) for (const effect of effects) this.perform(effect, persistError);
-  }
-
-  private perform(effect: Effect, persistError: Error | undefined): void {
-    switch (effect.type) {
-      case 'persist':
-        return;
-      case 'send':
-        if (!persistError) this.send(effect.to, effect.message);
-        return;
-      case 'reply':
-        // A write's answer becomes indeterminate (other replicas may hold it); a failure that was already
-        // indeterminate stays so: "failed" promises that nothing was written anywhere.
-        this.resolveRequest(effect.requestId, persistError
-          ? { ok: false, error: persistError.message, indeterminate: effect.result.ok ? effect.result.op !== 'get' : effect.result.indeterminate }
-          : effect.result);
-        return;
-      case 'load':
-        // Reads run even after a failed write: the core waits for their answers, and they see the truth.
-        this.load(effect.loadId, effect.key, effect.hintFor);
-        return;
-      case 'trace':
-        this.record(effect.event);
-        return;
-      default: {
-        const never: never = effect;
-        throw new Error(`runtime: unknown effect ${JSON.stringify(never)}`);
-      }
-    }
-  }
-
-  private send(to: NodeId, message: Message): void {
-    const encoded = this.options.codec.encode(message);
-    if (!encoded.ok) {
-      // The core produced a message its own schema refuses: a programmer error, made visible, not thrown.
-      this.counters.messagesDropped++;
-      this.note('error', `could not encode a message to ${to}: ${encoded.reason}`);
-      return;
-    }
-    if (to === this.nodeId) {
-      // The transport carries messages between nodes only; one to itself (a coordinator that is also a
-      // replica) goes back through the decoder and the queue like any other.
-      const decoded = this.options.codec.decode(encoded.bytes);
-      if (decoded.ok) this.enqueueInternal({ type: 'message', from: this.nodeId, message: decoded.value });
-      else this.note('error', `could not decode a message to itself: ${decoded.reason}`);
-      return;
-    }
-    if (this.options.transport.send(to, encoded.bytes)) {
-      this.counters.messagesSent++;
-    } else {
-      this.counters.sendsRefused++;
-      this.counters.messagesDropped++;
-    }
-  }
-
-  private load(loadId: number, key: string, hintFor: NodeId | undefined): void {
-    const { store } = this.options;
-    (hintFor === undefined ? store.load(key) : store.loadHints(hintFor, key)).then(
-      (loaded) => {
-        this.counters.corruptVersions += loaded.corrupt;
-        if (loaded.corrupt > 0) this.note('repair', `${loaded.corrupt} damaged version(s) of "${key}" ignored; replicas will repair them`);
-        this.enqueueInternal({ type: 'loaded', loadId, key, versions: loaded.versions, corrupt: loaded.corrupt });
-      },
-      (error: unknown) => {
-        this.counters.storageErrors++;
-        this.lastStorageError = errorText(error);
-        this.note('error', `storage read of "${key}" failed: ${errorText(error)}`);
-        this.enqueueInternal({ type: 'storage-failed', error: errorText(error), steps: [] });
-      },
-    );
+    for (const effects of batch.steps) for (const effect of effects) this.out.perform(effect, persistError);
   }
 
   private receive(from: NodeId, bytes: Uint8Array): void {
@@ -398,7 +277,7 @@ class Loop<Snap> implements Runtime<Snap> {
     if (!decoded.ok) {
       this.counters.malformedMessages++;
       this.counters.messagesDropped++;
-      this.note('error', `dropped a malformed message from ${from}: ${decoded.reason}`);
+      this.out.note('error', `dropped a malformed message from ${from}: ${decoded.reason}`);
       this.changed();
       return;
     }
