@@ -82,8 +82,10 @@ export class Cluster {
   /** Directed links that drop everything: `${from}>${to}`. */
   readonly cut = new Set<string>();
   readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, decodeFailures: 0, bytes: 0, steps: 0, storageFailures: 0 };
-  /** Encoded bytes and message counts per message type. */
+  /** Encoded bytes and message counts per message type (step hosting: from the message). */
   readonly byType = new Map<string, { messages: number; bytes: number; versions: number }>();
+  /** Messages put on the network per kind, either hosting (from the wire tag: the first byte). */
+  readonly sentByKind = new Map<string, number>();
   private readonly events = new Map<number, Event[]>();
   private readonly rngNet: rngModule.Rng;
   private readonly rngNodes: rngModule.Rng;
@@ -341,6 +343,8 @@ export class Cluster {
 
   /** The faulty network: cuts, loss, duplication, delay. */
   private carry(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+    const kind = messageSchema.tags[bytes[2] ?? -1] ?? 'unknown'; // after the magic and version bytes
+    this.sentByKind.set(kind, (this.sentByKind.get(kind) ?? 0) + 1);
     if (this.options.host === 'runtime') {
       this.stats.sent++;
       this.stats.bytes += bytes.length;
