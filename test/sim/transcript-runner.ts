@@ -75,6 +75,10 @@ export class Transcript {
   async interpret(line: string): Promise<string> {
     const args = parseArgs(line);
     const command = args.words.shift() as string;
+    // `must=TEXT` (any command; `_` for a space): the output must hold TEXT, or the command fails, even
+    // under UPDATE_TRANSCRIPTS, so a rewrite cannot bless a broken mechanism.
+    const must = args.opts.get('must')?.replaceAll('_', ' ');
+    args.opts.delete('must');
     this.out.length = 0;
     if (command !== 'cluster' && this.cluster === undefined) throw new Error('the first command must be `cluster`');
     const c = this.cluster as Cluster;
@@ -108,7 +112,9 @@ export class Transcript {
     // What the command set off without time passing (a restarted node reading its storage) belongs to it.
     if (this.cluster !== undefined) await new Promise<void>((resolve) => setImmediate(resolve));
     this.flush();
-    return this.out.join('\n');
+    const output = this.out.join('\n');
+    if (must !== undefined && !output.includes(must)) throw new Error(`must=${must}: the output does not hold it:\n${output}`);
+    return output;
   }
 
   private async setUp(args: Args): Promise<void> {
