@@ -31,6 +31,14 @@ export type DropReason =
   | 'tooLarge' | 'unknownPeer' | 'queueFull' | 'closed' | 'unreachable' | 'malformed' | 'stale'
   | Exclude<faults.Verdict, 'deliver'>;
 
+/** A fresh count of zero drops per reason. */
+export function noDrops(): Record<DropReason, number> {
+  return {
+    tooLarge: 0, unknownPeer: 0, queueFull: 0, closed: 0, unreachable: 0, malformed: 0, stale: 0,
+    isolated: 0, partitioned: 0, cut: 0, lost: 0,
+  };
+}
+
 export interface TransportStats {
   readonly messagesSent: number;
   readonly messagesReceived: number;
