@@ -30,7 +30,7 @@ interface RawChannel {
 
 /** The factory the link transport takes: links with these ICE servers (and wrtc in Node). */
 export function peerLinks(opts: PeerLinkOptions): DataLinkFactory {
-  return (initiator, events) => createPeerLink(opts, initiator, events);
+  return (spec, events) => createPeerLink(opts, spec.initiator, events);
 }
 
 export function createPeerLink(opts: PeerLinkOptions, initiator: boolean, events: DataLinkEvents): DataLink {

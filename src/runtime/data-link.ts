@@ -30,5 +30,12 @@ export interface DataLink {
   destroy(): void;
 }
 
+/** Which link to create: to `peer`, named `link` (its signals carry the name); an initiator sends the offer. */
+export interface DataLinkSpec {
+  readonly peer: string;
+  readonly link: string;
+  readonly initiator: boolean;
+}
+
 /** Creates links: an initiating one sends the offer, an answering one waits for it. */
-export type DataLinkFactory = (initiator: boolean, events: DataLinkEvents) => DataLink;
+export type DataLinkFactory = (spec: DataLinkSpec, events: DataLinkEvents) => DataLink;

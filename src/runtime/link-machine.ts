@@ -107,15 +107,16 @@ function refuse(m: LinkMachine, peer: NodeId, reason: DropReason, out: LinkEffec
   out.push({ kind: 'refused', peer, reason });
 }
 
-function newLinkName(m: LinkMachine): string {
+/** A fresh link name; the side letter keeps the two ends' dials apart even when their generators agree. */
+function newLinkName(m: LinkMachine, peer: NodeId): string {
   const part = () => Math.floor(m.random() * 2 ** 32).toString(36);
-  return `${part()}${part()}`;
+  return `${m.config.self < peer ? 's' : 'l'}${part()}${part()}`;
 }
 
 function dial(m: LinkMachine, id: NodeId, p: PeerLinkState, nowMs: number, out: LinkEffect[]): void {
   disarm(p, 'retry', id, out);
   p.closedIdle = false; // from now on, failing to connect means the peer is really gone
-  p.link = newLinkName(m);
+  p.link = newLinkName(m, id);
   p.phase = 'dialing';
   out.push({ kind: 'dial', peer: id, link: p.link });
   arm(p, 'connect', id, nowMs + m.config.connectTimeoutMs, out);

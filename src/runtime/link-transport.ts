@@ -63,7 +63,7 @@ export function createLinkTransport(opts: LinkTransportOptions): LinkTransport {
 
   function open(peer: NodeId, link: string, initiator: boolean): void {
     const key = linkKey(peer, link);
-    const created = opts.createLink(initiator, {
+    const created = opts.createLink({ peer, link, initiator }, {
       onSignal: (signal) => void opts.signaling.signal(peer, { kind: 'rtc', link, signal } satisfies SignalPayload),
       onOpen: () => void input({ kind: 'opened', peer, link }),
       onFrame: (frame) => void input({ kind: 'frame', peer, link, frame }),
