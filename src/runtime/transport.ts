@@ -1,6 +1,8 @@
 /**
- * The transport moves opaque byte messages between nodes. The real one is WebRTC (webrtc-transport.ts);
- * tests and the simulator use in-memory twins. Encoding, validation and fault injection sit on top of it.
+ * The transport moves opaque byte messages between nodes. The real one is WebRTC (src/browser/webrtc-transport.ts:
+ * the link machine and its driver, link-transport.ts, over simple-peer); tests and the simulator use in-memory
+ * twins (memory-transport.ts). Fault injection is a decorator over any of them (fault-transport.ts); encoding
+ * and validation sit above, in the runtime.
  */
 import type { NodeId } from '../core/types.js';
 import type * as faults from '../protocol/faults.js';
