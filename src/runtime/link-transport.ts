@@ -77,6 +77,8 @@ export function createLinkTransport(opts: LinkTransportOptions): LinkTransport {
   }
 
   function carryOut(effect: linkMachine.LinkEffect): void {
+    // close() called from a handler while earlier effects still wait in line: start nothing new after it.
+    if (machine.closed && (effect.kind === 'dial' || effect.kind === 'accept' || effect.kind === 'setTimer' || effect.kind === 'watchDrain')) return;
     switch (effect.kind) {
       case 'dial': return open(effect.peer, effect.link, true);
       case 'accept': return open(effect.peer, effect.link, false);

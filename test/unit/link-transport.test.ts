@@ -162,6 +162,20 @@ describe('link transport (driver) over in-memory links, virtual time', () => {
   });
 });
 
+describe('link transport: close() from inside a handler', () => {
+  it('starts nothing after it: no timer left, every link closed', () => {
+    const { v, r, get } = pair();
+    get('b').t.onMessage(() => get('b').t.close());
+    get('a').t.send('b', bytes(1, 1));
+    v.run(100);
+    get('a').t.close();
+    v.run(10);
+    expect(get('b').inbox).toEqual(['a:1:1']);
+    expect(v.pending()).toBe(0);
+    expect([...r.ends.values()].every((e) => e.closed)).toBe(true);
+  });
+});
+
 describe('fault decorator over the in-memory transport', () => {
   const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
   const stats = (t: memoryTransport.MemoryTransport) => ({ ...t, stats: () => ({ messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0, openChannels: 0, messagesDropped: noDrops() }) });
