@@ -27,6 +27,8 @@ export interface Candidates {
   readonly rows: ReadonlyMap<NodeId, ScoreRow>;
   /** Per partition: the best min(listLength, S) member ids, best first (see `beats`). */
   readonly top: readonly (readonly NodeId[])[];
+  /** Per partition, the score a newcomer must reach to enter its list (see cutsOf). */
+  readonly cut: Float64Array;
 }
 
 const twoPow32 = 4294967296;
@@ -45,14 +47,33 @@ function idSeeds(id: NodeId): [number, number] {
   return [word(0), word(4)];
 }
 
+/**
+ * Score rows already computed, by id, capacity and partition count: a row is a pure function of those, so
+ * every ring (and, in the simulator, every node of the process) shares it. Bounded by total scores kept;
+ * when full it is emptied (a miss only costs the row again).
+ */
+const memo = new Map<string, ScoreRow>();
+const memoScoresMax = 1 << 21;
+let memoScores = 0;
+
 export function scoreRow(member: RingMember, partitions: number): ScoreRow {
+  const key = `${partitions}|${member.capacity}|${member.id}`;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
   const scores = new Float64Array(partitions);
   const [h1, h2] = idSeeds(member.id);
   for (let p = 0; p < partitions; p++) {
     const u = (fmix32(h1 ^ fmix32((p + Math.imul(h2, 0x9e3779b1)) | 0)) + 0.5) / twoPow32;
     scores[p] = member.capacity / -Math.log(u);
   }
-  return { capacity: member.capacity, scores };
+  const row = { capacity: member.capacity, scores };
+  if (memoScores + partitions > memoScoresMax) {
+    memo.clear();
+    memoScores = 0;
+  }
+  memo.set(key, row);
+  memoScores += partitions;
+  return row;
 }
 
 /** Pair order: higher score first, ties to the lower id (the lower index among members sorted by id). */
@@ -72,21 +93,27 @@ function offer(list: NodeId[], id: NodeId, p: number, rows: ReadonlyMap<NodeId, 
   if (list.length > max) list.pop();
 }
 
-function scan(members: readonly RingMember[], p: number, rows: ReadonlyMap<NodeId, ScoreRow>, max: number): NodeId[] {
+/** Partition p's list from every member; `scores[i]` is members[i]'s score row. */
+function scan(members: readonly RingMember[], scores: readonly Float64Array[], p: number, rows: ReadonlyMap<NodeId, ScoreRow>, max: number): NodeId[] {
   const list: NodeId[] = [];
   let worst = -Infinity; // the score of the list's last entry once the list is full: most members fall below it
-  for (const m of members) {
-    const s = (rows.get(m.id) as ScoreRow).scores[p] as number;
-    if (list.length >= max && s < worst) continue;
-    offer(list, m.id, p, rows, max);
+  for (let i = 0; i < members.length; i++) {
+    if (list.length >= max && ((scores[i] as Float64Array)[p] as number) < worst) continue;
+    offer(list, (members[i] as RingMember).id, p, rows, max);
     if (list.length >= max) worst = scoreOf(rows, list[list.length - 1] as NodeId, p);
   }
   return list;
 }
 
+/** Per partition, the score a newcomer must reach to enter a full list (-Infinity while a list is not full). */
+function cutsOf(top: readonly (readonly NodeId[])[], rows: ReadonlyMap<NodeId, ScoreRow>, max: number): Float64Array {
+  return Float64Array.from(top, (list, p) => (list.length >= max && list.length > 0 ? scoreOf(rows, list[list.length - 1] as NodeId, p) : -Infinity));
+}
+
 /**
  * The index for `members` (sorted by id, checked by ring.ts), derived from `previous` (the index of the
- * previous ring) when it has the same partition count, else built from nothing.
+ * previous ring) when it has the same partition count, else built from nothing. Lists no change touched
+ * are shared with the previous index (they are never mutated once built).
  */
 export function derive(previous: Candidates | undefined, members: readonly RingMember[], partitions: number): Candidates {
   const max = Math.min(listLength, members.length);
@@ -101,18 +128,41 @@ export function derive(previous: Candidates | undefined, members: readonly RingM
       added.push(m.id);
     }
   }
-  if (reuse === undefined) return { partitions, rows, top: Array.from({ length: partitions }, (_, p) => scan(members, p, rows, max)) };
+  const scoresOf = () => members.map((m) => (rows.get(m.id) as ScoreRow).scores);
+  if (reuse === undefined) {
+    const scores = scoresOf();
+    const top = Array.from({ length: partitions }, (_, p) => scan(members, scores, p, rows, max));
+    return { partitions, rows, top, cut: cutsOf(top, rows, max) };
+  }
   // A member whose capacity changed is dropped and re-added: its scores changed.
   const dropped = new Set<NodeId>();
   for (const [id, row] of reuse.rows) if (rows.get(id) !== row) dropped.add(id);
-  const top = reuse.top.map((old, p) => {
-    const kept = dropped.size === 0 ? [...old] : old.filter((id) => !dropped.has(id));
-    // A full list that lost a member does not know who comes next (a member below the cut, or a newcomer): rescan.
-    if (kept.length < old.length && old.length >= listLength) return scan(members, p, rows, max);
-    for (const id of added) offer(kept, id, p, rows, max);
-    return kept;
-  });
-  return { partitions, rows, top };
+  const top: (readonly NodeId[])[] = [...reuse.top];
+  const fresh = new Uint8Array(partitions); // 1 once top[p] is this index's own array (safe to change)
+  if (dropped.size > 0) {
+    const scores = scoresOf();
+    top.forEach((old, p) => {
+      if (!old.some((id) => dropped.has(id))) return;
+      // A full list that lost a member does not know who comes next (a member below the cut): rescan.
+      top[p] = old.length >= listLength ? scan(members, scores, p, rows, max) : old.filter((id) => !dropped.has(id));
+      fresh[p] = 1;
+    });
+  }
+  const cut = dropped.size > 0 || max !== Math.min(listLength, reuse.rows.size) ? cutsOf(top, rows, max) : Float64Array.from(reuse.cut);
+  for (const id of added) {
+    const row = (rows.get(id) as ScoreRow).scores;
+    for (let p = 0; p < partitions; p++) {
+      if ((row[p] as number) < (cut[p] as number)) continue;
+      if (fresh[p] === 0) {
+        top[p] = [...(top[p] as NodeId[])];
+        fresh[p] = 1;
+      }
+      const list = top[p] as NodeId[];
+      offer(list, id, p, rows, max);
+      if (list.length >= max) cut[p] = scoreOf(rows, list[list.length - 1] as NodeId, p);
+    }
+  }
+  return { partitions, rows, top, cut };
 }
 
 /** Every member's index in `members`, ordered best first for partition p: where a partition goes once its K candidates are spent. */
