@@ -98,7 +98,7 @@ export function refreshRing(state: NodeState): void {
   const signature = `${state.config.partitions}|${inRing.map((m) => `${m.id}/${m.host}/${m.capacity}/${m.zone ?? 'tab'}`).join(',')}`;
   if (signature === state.ringSignature) return;
   state.ringSignature = signature;
-  state.ring = ring.build(inRing.map((m) => ({ id: m.id, host: m.host, capacity: m.capacity, ...(m.zone === 'peer' ? { zone: m.zone } : {}) })), state.config.partitions);
+  state.ring = ring.rebuild(state.ring, inRing.map((m) => ({ id: m.id, host: m.host, capacity: m.capacity, ...(m.zone === 'peer' ? { zone: m.zone } : {}) })), state.config.partitions);
   fx.trace(state, 'member', () => `ring rebuilt over ${inRing.length} members`);
 }
 
