@@ -32,7 +32,7 @@ export type ClientRequest =
    * Change N, R, W or removeAfterSeconds cluster-wide (spread by gossip). Concurrent changes are ordered by
    * (version, proposer id); the loser's request fails naming the winner (config-change.ts).
    */
-  | { readonly op: 'configure'; readonly n?: number; readonly r?: number; readonly w?: number; readonly removeAfterSeconds?: number }
+  | { readonly op: 'configure'; readonly n?: number; readonly r?: number; readonly w?: number; readonly partitions?: number; readonly removeAfterSeconds?: number }
   /** Remove another member from the ring everywhere, dead or alive (removal.ts). */
   | { readonly op: 'remove'; readonly id: NodeId }
   /** Join the ring again after a leave or a removal, as a new life, without a restart. */

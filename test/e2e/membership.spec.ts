@@ -59,7 +59,7 @@ test('a tab closed for good leaves the ring after removeAfterSeconds, its keys r
   tabs = await openTabs(browser, server.url, 'member-remove', 5, true);
   await waitForRing(tabs, ['n1', 'n2', 'n3', 'n4', 'n5']);
   const [n1, n2, n3] = tabs as [Tab, Tab, Tab];
-  expect(await failure(n1, 'window.kv.configure({ noSuchSetting: 1 })')).toBe('unknown setting noSuchSetting: the settings are n, r, w, removeAfterSeconds');
+  expect(await failure(n1, 'window.kv.configure({ noSuchSetting: 1 })')).toBe('unknown setting noSuchSetting: the settings are n, r, w, partitions, removeAfterSeconds');
   await n1.page.evaluate(() => window.kv.configure({ removeAfterSeconds: 3 }));
   for (const tab of tabs) await expect.poll(() => tab.page.evaluate(() => window.kv.config().removeAfterSeconds)).toBe(3);
   for (let i = 0; i < 40; i++) await put(tabs[i % tabs.length]!, `key-${i}`, `k${i}`);
