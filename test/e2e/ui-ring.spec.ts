@@ -21,6 +21,7 @@ test.afterEach(async () => {
 });
 
 test('16 partitions from Settings: data stays readable, the ring is numbered, the key\'s replicas drawn and tabled', async ({ browser }) => {
+  test.slow(); // four real tabs on two shared cores
   const tabs = await openCluster(browser, server.url, 'ui-ring', contexts);
   const [n1, n2, n3] = tabs as [UiTab, UiTab, UiTab, UiTab];
   const keys = Array.from({ length: 20 }, (_, i) => `q:${i}`);
@@ -61,6 +62,7 @@ test('16 partitions from Settings: data stays readable, the ring is numbered, th
 });
 
 test('a capacity set in one tab stays in that tab (n1 and n2 share a browser)', async ({ browser }) => {
+  test.slow(); // four real tabs on two shared cores
   const tabs = await openCluster(browser, server.url, 'ui-capacity', contexts);
   const [n1, n2] = tabs as [UiTab, UiTab, UiTab, UiTab];
   await n2.page.evaluate(() => window.kv.setCapacity(2));
