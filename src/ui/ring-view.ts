@@ -58,6 +58,8 @@ export class RingView extends LitElement {
   `];
 
   private lastProbeMs = 0;
+  /** True while a locate (and its inspection) is in flight: the refresh never stacks a second one. */
+  private probing = false;
   /** The owners array of the previous snapshot this view was given, to diff against the next one. */
   private previousOwners: readonly string[] = [];
   /** Partitions whose owner changed in the last membership change (they flash), and the sentence about it. */
@@ -89,7 +91,7 @@ export class RingView extends LitElement {
   /** The located key's holders and fallbacks change with the cluster: refresh them about once a second. */
   override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('snapshot') && this.snapshot) this.diffOwners(this.snapshot.owners);
-    if (changed.has('snapshot') && this.located && !this.hidden && performance.now() - this.lastProbeMs > 1000) {
+    if (changed.has('snapshot') && this.located && !this.hidden && !this.probing && performance.now() - this.lastProbeMs > 1000) {
       void this.probe(this.located.key);
     }
   }
@@ -100,11 +102,14 @@ export class RingView extends LitElement {
     this.lastProbeMs = performance.now();
     const backend = this.backend;
     if (!backend || key.length === 0) return;
+    this.probing = true;
     try {
       this.located = { key, where: await backend.locate(key) };
       this.error = '';
     } catch (error) {
       this.error = `could not locate ${key}: ${(error as Error).message}`;
+    } finally {
+      this.probing = false;
     }
   }
 
