@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     createTransport: (client) => createWebRtcTransport({ self: me.nodeId, signaling: client, iceServers: me.iceServers.map((s) => ({ ...s })) }),
     openStore: () => idbStore.open({ nodeId: me.nodeId, room: me.room, requestPersistence: true }),
     random: () => (crypto.getRandomValues(new Uint32Array(1))[0] ?? 1) / 2 ** 32,
-    rememberCapacity: (capacity) => { identity.setCapacity(env.local, capacity); },
+    rememberCapacity: (capacity) => { identity.setCapacity(env.session, capacity); },
     wipeStorage: async () => {
       await idbStore.wipe(me.nodeId, me.room);
       window.location.reload(); // sessionStorage keeps the node id

@@ -177,7 +177,7 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
   }
   switch (request.op) {
     case 'get':
-      return read.start(state, requestId, request.key, request.r);
+      return read.start(state, requestId, request.key, request.r, request.inspect === true);
     case 'put':
     case 'delete':
       return coordinator.write(state, { kind: 'client', requestId }, request);

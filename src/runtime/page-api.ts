@@ -97,7 +97,8 @@ export interface Kv {
    * is refused, naming the allowed ones. Rejects with "configuration changed concurrently by nX: now
    * {...}; retry" when another node's concurrent change won. Teacher only.
    */
-  configure(settings: { n?: number; r?: number; w?: number; removeAfterSeconds?: number }): Promise<void>;
+  /** Room-wide (teacher): N, R, W, the partition count Q (a power of two: 16, 32, 64 suit a demo), removeAfterSeconds. */
+  configure(settings: { n?: number; r?: number; w?: number; partitions?: number; removeAfterSeconds?: number }): Promise<void>;
   /**
    * Removes another node from the ring everywhere, dead or alive; its partitions move to the others.
    * Resolves once the live members have agreed (or after the request timeout, the removal known here).
@@ -240,7 +241,7 @@ export function create(deps: PageApiDeps): Kv {
       if (typeof settings !== 'object' || settings === null) throw new TypeError(`configure takes an object of settings (${configChange.settings.join(', ')})`);
       const unknown = Object.keys(settings).filter((k) => !(configChange.settings as readonly string[]).includes(k));
       if (unknown.length > 0) throw new Error(`unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: the settings are ${configChange.settings.join(', ')}`);
-      const request: { op: 'configure'; n?: number; r?: number; w?: number; removeAfterSeconds?: number } = { op: 'configure' };
+      const request: { op: 'configure'; n?: number; r?: number; w?: number; partitions?: number; removeAfterSeconds?: number } = { op: 'configure' };
       for (const name of configChange.settings) if (settings[name] !== undefined) request[name] = settings[name];
       expectOk(await deps.request(request), 'configure');
     },

@@ -15,6 +15,7 @@ import type { ClientRequest, ClientResult } from '../core/node-io.js';
 import type { Zone } from '../core/types.js';
 import type { Clock } from './clock.js';
 import * as drainingStore from './draining-store.js';
+import { keepFaults } from './fault-keeper.js';
 import * as pageApi from './page-api.js';
 import * as runtime from './runtime.js';
 import type { SignalingClient } from './signaling-client.js';
@@ -131,6 +132,7 @@ function createNodeFactory(me: PeerIdentity, random: () => number): runtime.Node
 export function createPeer(options: PeerOptions): Peer {
   const me = options.identity;
   const signaling = options.createSignaling(me);
+  keepFaults(signaling); // the teacher's tab re-asserts the room's fault rules after a signaling restart
   const transport = options.createTransport(signaling);
   let phase: snapshot.Phase = { kind: 'starting', step: 'waiting for the signaling server' };
   let rt: runtime.Runtime<NodeSnapshot> | undefined;
