@@ -27,7 +27,9 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { limits } from '../src/core/limits.js';
 import * as faults from '../src/protocol/faults.js';
 import * as protocol from '../src/protocol/signaling.js';
+import * as timeControl from '../src/protocol/time-control.js';
 import { createAdmission } from './admission.js';
+import { createRoomWatch } from './observers.js';
 import { serveStatic } from './static.js';
 
 export interface ServerOptions {
@@ -116,6 +118,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
   const rooms = new Map<string, Room>();
   const clients = new Set<Client>();
+  // Observers (the projector view) and the rooms' time settings: observers.ts.
+  const watch = createRoomWatch<Client>((client, message) => send(client, message), roomsMax);
   const admission = createAdmission({
     allowedOrigins: opts.allowedOrigins ?? [],
     connectionsMax: opts.connectionsMax ?? defaults.connectionsMax,
@@ -196,6 +200,15 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
         for (const member of room.members.values()) send(member, { type: 'faults', from: client.nodeId as string, rules: m.rules });
         return;
       }
+      case 'time': {
+        if (client.role !== 'teacher') return send(client, { type: 'refused', command: 'time', reason: teacherOnly });
+        const problem = watch.setTime(client.room, client.nodeId as string, m.setting, rooms.get(client.room)?.members.values() ?? []);
+        if (problem !== undefined) return send(client, { type: 'refused', command: 'time', reason: problem });
+        return log(`room ${client.room}: teacher ${client.nodeId} set time: ${timeControl.describe(m.setting)}`);
+      }
+      case 'events':
+        if (watch.isObserver(client.room, client)) return reject(client, protocol.closeCodes.badMessage, 'an observer sends no events');
+        return watch.tell(client.room, { ...m, from: client.nodeId as string });
       default: {
         const never: never = m;
         return never;
@@ -203,8 +216,24 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
   }
 
+  /** An observer: welcome, the room as it is, then deltas, fault rules, time and the members' events. */
+  function observe(client: Client, m: protocol.Hello): void {
+    const problem = watch.addObserver(client.room, client);
+    if (problem !== undefined) return reject(client, protocol.closeCodes.tooManyRooms, problem);
+    clearTimeout(client.helloTimer);
+    client.nodeId = protocol.observerId;
+    client.role = opts.teacherToken !== undefined && m.teacher !== undefined && sameToken(m.teacher, opts.teacherToken) ? 'teacher' : 'student';
+    log(`room ${client.room}: an observer joined as ${client.role}`);
+    const room = rooms.get(client.room);
+    send(client, { type: 'welcome', nodeId: protocol.observerId, role: client.role });
+    for (const frame of protocol.presenceFrames([...(room?.members.keys() ?? [])].sort())) send(client, frame);
+    send(client, { type: 'faults', from: '', rules: room?.rules ?? faults.noFaults });
+    send(client, { type: 'time', from: '', setting: watch.time(client.room) });
+  }
+
   function hello(client: Client, m: protocol.Hello): void {
     if (client.nodeId !== undefined) return reject(client, protocol.closeCodes.badMessage, 'hello twice');
+    if (m.observe === true) return observe(client, m);
     const existing = rooms.get(client.room);
     if (!existing && rooms.size >= roomsMax) return reject(client, protocol.closeCodes.tooManyRooms, `server holds its maximum of ${roomsMax} rooms`);
     const room = existing ?? { members: new Map<string, Client>(), rules: faults.noFaults };
@@ -225,7 +254,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     send(client, { type: 'welcome', nodeId, role: client.role });
     for (const frame of protocol.presenceFrames([...room.members.keys()].sort())) send(client, frame);
     send(client, { type: 'faults', from: '', rules: room.rules });
+    send(client, { type: 'time', from: '', setting: watch.time(client.room) });
     if (!older) for (const member of room.members.values()) if (member !== client) send(member, { type: 'join', id: nodeId });
+    if (!older) watch.tell(client.room, { type: 'join', id: nodeId });
   }
 
   /** The first `nN` (n1, n2, ...) no socket of the room holds. */
@@ -237,11 +268,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     clients.delete(client);
     clearTimeout(client.helloTimer);
     const room = rooms.get(client.room);
+    watch.remove(client.room, client, room?.members.size ?? 0);
     if (client.nodeId === undefined || room?.members.get(client.nodeId) !== client) return;
     room.members.delete(client.nodeId);
     log(`room ${client.room}: ${client.nodeId} left (${room.members.size} present)`);
     if (room.members.size === 0) rooms.delete(client.room);
     else for (const member of room.members.values()) send(member, { type: 'leave', id: client.nodeId });
+    watch.tell(client.room, { type: 'leave', id: client.nodeId });
+    if (room.members.size === 0) watch.remove(client.room, client, 0);
   }
 
   function send(client: Client, message: protocol.ServerMessage): void {

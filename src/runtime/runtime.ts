@@ -24,6 +24,8 @@ import { systemClock, type Clock } from './clock.js';
 import * as commitBatch from './commit-batch.js';
 import * as inputQueue from './input-queue.js';
 import * as requestCheck from './request-check.js';
+import * as slowMotion from './slow-motion.js';
+import type { TimeSetting } from '../protocol/time-control.js';
 import { defaults, type NodeHandle, type Runtime, type RuntimeOptions, type RuntimeView } from './runtime-types.js';
 
 export * from './runtime-types.js';
@@ -54,7 +56,8 @@ class Loop<Snap> implements Runtime<Snap> {
   private trace: TraceEvent[] = [];
   private readonly listeners = new Set<() => void>();
   private node: NodeHandle<Snap>;
-  private readonly startMs: number;
+  /** Room-wide time control: ticks come from its virtual clock; peer messages wait in it while slowed. */
+  private readonly slow: slowMotion.SlowMotion<{ readonly from: NodeId; readonly message: Message }>;
   private readonly stopTimer: () => void;
   private tick = 0;
   private nextRequestId = 1;
@@ -86,12 +89,10 @@ class Loop<Snap> implements Runtime<Snap> {
     this.batchBytesMax = options.batchBytesMax ?? defaults.batchBytesMax;
     this.queue = inputQueue.create(options.inputQueueMax ?? defaults.inputQueueMax);
     this.counters.corruptVersions = corruptAtStart;
-    this.startMs = this.clock.nowMs();
+    this.slow = slowMotion.create(this.clock, this.tickMs, this.queue.max, options.time);
     const created = options.createNode({ stored, seeds: options.transport.presentPeers(), now: 0 });
     this.node = created.node;
-    this.stopTimer = this.clock.every(this.tickMs, () => {
-      if (this.currentTick() > this.tick && this.queue.queueTick()) this.pump();
-    });
+    this.stopTimer = this.clock.every(this.tickMs, () => this.timeMoved());
     options.transport.onMessage((from, bytes) => this.receive(from, bytes));
     options.transport.onReachability((peer, reachable) => this.enqueueInternal({ type: 'peer-reachable', peer, reachable }));
     // The node's first effects (e.g. a new epoch, its join gossip) are the first entry of the first batch:
@@ -125,6 +126,7 @@ class Loop<Snap> implements Runtime<Snap> {
       storage: this.options.store.stats(),
       ...(this.lastStorageError !== undefined ? { lastStorageError: this.lastStorageError } : {}),
       ...(this.crashed !== undefined ? { crashed: this.crashed } : {}),
+      time: { ...this.slow.setting(), heldMessages: this.slow.held() },
       queueLength: this.queue.length(), pendingRequests: this.pending.size, trace: this.trace.slice(-this.traceMax),
     };
   }
@@ -132,6 +134,11 @@ class Loop<Snap> implements Runtime<Snap> {
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  setTime(setting: TimeSetting): void {
+    this.slow.set(setting);
+    this.timeMoved();
   }
 
   setSuspended(peers: readonly NodeId[]): void {
@@ -161,7 +168,14 @@ class Loop<Snap> implements Runtime<Snap> {
   }
 
   private currentTick(): number {
-    return Math.max(this.tick, Math.floor((this.clock.nowMs() - this.startMs) / this.tickMs));
+    return Math.max(this.tick, Math.floor(this.slow.nowMs() / this.tickMs));
+  }
+
+  /** Timer or time setting: messages whose flight ended go in (before the tick, as they arrived first), then the tick. */
+  private timeMoved(): void {
+    if (this.closed || this.crashed) return;
+    for (const { from, message } of this.slow.due()) this.admit(from, message);
+    if (this.currentTick() > this.tick && this.queue.queueTick()) this.pump();
   }
 
   private resolveRequest(requestId: number, result: ClientResult): void {
@@ -369,6 +383,7 @@ class Loop<Snap> implements Runtime<Snap> {
     }
     if (this.options.transport.send(to, encoded.bytes)) {
       this.counters.messagesSent++;
+      this.options.onSend?.(to, message, encoded.bytes.length);
     } else {
       this.counters.sendsRefused++;
       this.counters.messagesDropped++;
@@ -403,7 +418,17 @@ class Loop<Snap> implements Runtime<Snap> {
       return;
     }
     this.counters.messagesReceived++;
-    if (!this.queue.pushExternal({ type: 'message', from, message: decoded.value })) {
+    const held = this.slow.hold({ from, message: decoded.value });
+    if (held === 'full') {
+      this.counters.inputsRefused++;
+      this.counters.messagesDropped++;
+    } else if (held === 'now') {
+      this.admit(from, decoded.value);
+    }
+  }
+
+  private admit(from: NodeId, message: Message): void {
+    if (!this.queue.pushExternal({ type: 'message', from, message })) {
       this.counters.inputsRefused++;
       this.counters.messagesDropped++;
       return;
