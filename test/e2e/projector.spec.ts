@@ -1,0 +1,104 @@
+// The projector view (/?view=class) and room-wide time control, with real tabs: messages drawn in flight
+// after a put, pause and single steps checked through every tab's window.kv, a Merkle repair after a wipe
+// drawn at 1/10x speed, and a class-link tab refused. Screenshots of the projector go to test-results/.
+import { expect, test, type Page } from '@playwright/test';
+import type { RunningServer } from '../../signaling/server.js';
+import type { ProjectorApi } from '../../src/projector-main.js';
+import { closeAll, openTab, put, startApp, teacherToken, waitForRing, type Tab } from './helpers.js';
+
+declare global {
+  interface Window { projector: ProjectorApi }
+}
+
+let server: RunningServer;
+let tabs: Tab[] = [];
+
+test.beforeAll(async () => { server = await startApp(); });
+test.afterAll(async () => { await server.close(); });
+test.afterEach(async () => { await closeAll(tabs); tabs = []; });
+
+const viewport = { width: 1280, height: 720 };
+const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/projector/${name}.png` });
+const timeOf = (tab: Tab) => tab.page.evaluate(() => window.kv.time());
+
+async function openProjector(page: Page, room: string): Promise<void> {
+  page.on('pageerror', (error) => { console.error(`[projector] page error: ${error.message}`); });
+  await page.goto(`${server.url}/?view=class&room=${room}#teacher=${teacherToken}`);
+  await page.waitForFunction(() => typeof window.projector?.state === 'function' && window.projector.role() === 'teacher');
+}
+
+test('the projector draws the room; the teacher pauses, steps and slows every tab; a class link cannot', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const room = 'projector';
+  const context = await browser.newContext({ viewport });
+  for (const id of ['n1', 'n2', 'n3']) tabs.push(await openTab(context, server.url, id, room));
+  await waitForRing(tabs, ['n1', 'n2', 'n3']);
+  const [n1, n2, n3] = tabs as [Tab, Tab, Tab];
+  const projector = await context.newPage();
+  await openProjector(projector, room);
+  await expect.poll(() => projector.evaluate(() => window.projector.state().nodes.sort().join(','))).toBe('n1,n2,n3');
+
+  // Messages in flight after a put (watched on every animation frame: at 1x a flight is drawn for 0.7 s).
+  const storeSeen = projector.waitForFunction(() => window.projector.state().kinds.includes('store'), undefined, { polling: 50, timeout: 20_000 });
+  await put(n1, 'apple', 'red');
+  await storeSeen;
+  // At 1/10x the same put's messages stay in the air long enough to photograph.
+  await n1.page.evaluate(() => window.kv.setSpeed(0.1));
+  for (const tab of tabs) await expect.poll(async () => (await timeOf(tab)).speed).toBe(0.1);
+  const drawn = projector.waitForFunction(() => window.projector.state().inFlight >= 2, undefined, { polling: 50, timeout: 20_000 });
+  const slowPut = put(n2, 'pear', 'green');
+  await drawn;
+  await shot(projector, 'messages-in-flight');
+  expect(await slowPut).toBeTruthy();
+
+  // A class-link tab cannot touch the room's time (and its refusal says why).
+  const student = await openTab(await browser.newContext({ viewport }), server.url, 's1', room, 'class');
+  tabs.push(student);
+  for (const call of ['window.kv.pause()', 'window.kv.setSpeed(0.5)', 'window.kv.step()']) {
+    const refused = await student.page.evaluate(async (code) => {
+      try { await (0, eval)(code); return 'resolved'; } catch (error) { return (error as Error).message; }
+    }, call);
+    expect(refused, call).toContain('teacher only');
+  }
+  expect((await timeOf(n1)).paused, 'the refused calls changed nothing').toBe(false);
+
+  // Pause: every tab stops its ticks; requests are still accepted (the put waits for time to run).
+  await n1.page.evaluate(() => window.kv.setSpeed(1));
+  await n1.page.evaluate(() => window.kv.pause());
+  const all = [n1, n2, n3, student];
+  for (const tab of all) await expect.poll(async () => (await timeOf(tab)).paused).toBe(true);
+  const pausedAt = await Promise.all(all.map(async (t) => (await timeOf(t)).tick));
+  const framesBefore = await projector.evaluate(() => window.projector.state().frames);
+  const pausedPut = n3.page.evaluate(() => window.kv.put('plum', 'purple').then(() => 'acknowledged', (e: Error) => e.message));
+  // Real time passes (two more status frames from every node, a second apart) ...
+  await projector.waitForFunction((before) => Object.entries(window.projector.state().frames)
+    .every(([id, n]) => n >= (before[id] ?? 0) + 2), framesBefore, { timeout: 30_000 });
+  // ... and no tab's tick moved.
+  expect(await Promise.all(all.map(async (t) => (await timeOf(t)).tick))).toEqual(pausedAt);
+  // Each step advances every tab by exactly one tick.
+  for (const step of [1, 2]) {
+    await n1.page.evaluate(() => window.kv.step());
+    for (const [i, tab] of all.entries()) await expect.poll(async () => (await timeOf(tab)).tick, { message: `${tab.id} step ${step}` }).toBe((pausedAt[i] ?? 0) + step);
+  }
+  await n1.page.evaluate(() => window.kv.resume());
+  expect(await pausedPut, 'the put made while paused is acknowledged once time runs').toBe('acknowledged');
+
+  // A Merkle repair at 1/10x: wipe n3, watch the projector draw the tree of a partition being repaired.
+  for (let i = 0; i < 24; i++) await put(all[i % 3] as Tab, `fruit-${i}`, `v${i}`);
+  await n1.page.evaluate(() => window.kv.setSpeed(0.1));
+  const reloaded = n3.page.waitForEvent('load');
+  await n3.page.evaluate(() => { void window.kv.wipe(); });
+  await reloaded;
+  await n3.page.waitForFunction(() => typeof window.kv?.ready === 'function');
+  expect((await timeOf(n3)).speed, 'a tab that joins later adopts the room\'s speed').toBe(0.1);
+  const repair = await projector.waitForFunction(() => {
+    const m = window.projector.state().merkle;
+    return m !== undefined && m.level1 > 0 && m.buckets > 0 && m.pushed.length > 0 ? m : undefined;
+  }, undefined, { timeout: 150_000, polling: 500 });
+  const drawing = await repair.jsonValue();
+  await shot(projector, 'merkle-repair');
+  // Each message of the descent spends one tick in flight at this speed (time-control.ts): root, two levels
+  // of buckets, the leaves and the push are at least five ticks one after the other, 5 s at 1/10x.
+  expect(drawing?.messages ?? 0).toBeGreaterThanOrEqual(5);
+  await n1.page.evaluate(() => window.kv.setSpeed(1));
+});
