@@ -64,14 +64,25 @@ export class ProjectorRing extends LitElement {
     return { ringSize, owner };
   }
 
+  /** The partitions' paths change only with ownership: kept between frames (the flights move 20 times a second). */
+  private ringCache: { key: string; paths: unknown } | undefined;
+
+  private ringPaths(ringSize: number, owner: readonly (string | undefined)[]): unknown {
+    const key = owner.join(',');
+    if (this.ringCache?.key === key) return this.ringCache.paths;
+    const paths = owner.map((o, p) => svg`<path d=${sector(ringInner, ringOuter, p / ringSize, (p + 1) / ringSize)}
+      fill=${o ? format.nodeColor(o) : '#2b3743'} fill-opacity="0.85" stroke="#0f1419" stroke-width=${ringSize > 128 ? 0.3 : 1}></path>`);
+    this.ringCache = { key, paths };
+    return paths;
+  }
+
   override render() {
     const sorted = [...this.nodes].sort((a, b) => byName(a.id, b.id));
     const where = new Map<string, [number, number]>();
     sorted.forEach((n, i) => where.set(n.id, polar(nodeOrbit, (i + 0.5) / Math.max(1, sorted.length))));
     const { ringSize, owner } = this.owners();
     return svg`<svg viewBox="0 0 ${size} ${size}" role="img" aria-label="the ring, its nodes and the messages between them">
-      ${owner.map((o, p) => svg`<path d=${sector(ringInner, ringOuter, p / ringSize, (p + 1) / ringSize)}
-        fill=${o ? format.nodeColor(o) : '#2b3743'} fill-opacity="0.85" stroke="#0f1419" stroke-width=${ringSize > 128 ? 0.3 : 1}></path>`)}
+      ${this.ringPaths(ringSize, owner)}
       <text x=${center} y=${center - 8} text-anchor="middle" class="facts">${ringSize > 0 ? `${ringSize} partitions` : 'waiting for the nodes'}</text>
       <text x=${center} y=${center + 14} text-anchor="middle" class="facts">${sorted.length} node${sorted.length === 1 ? '' : 's'}</text>
       ${this.flights.map(({ flight, progress }) => this.renderFlight(flight, progress, where))}

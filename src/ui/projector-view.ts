@@ -17,6 +17,9 @@ import './projector-ring.js';
 import './projector-merkle.js';
 import './projector-time-control.js';
 
+const frameMinMs = 50;
+const idleFrameMs = 500;
+
 @customElement('projector-view')
 export class ProjectorView extends LitElement {
   @property({ attribute: false }) state: model.ProjectorState | undefined;
@@ -47,8 +50,11 @@ export class ProjectorView extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const loop = () => {
-      this.nowMs = performance.now();
+    // At most frameMinMs apart, and only every idleFrameMs with nothing in flight: the tabs being drawn
+    // share the machine (often the same laptop) and must not be starved by the drawing.
+    const loop = (nowMs: number) => {
+      const busy = (this.state?.flights.length ?? 0) > 0;
+      if (nowMs - this.nowMs >= (busy ? frameMinMs : idleFrameMs)) this.nowMs = nowMs;
       this.frame = requestAnimationFrame(loop);
     };
     this.frame = requestAnimationFrame(loop);
