@@ -76,15 +76,16 @@ export function frameOf(status: projector.NodeStatus, buffered: readonly project
   const events: projector.WireEvent[] = [];
   let gossip = 0;
   let taken = 0;
-  let skipped = 0;
   for (const e of buffered) {
     if (events.length >= projector.eventsPerFrameMax) break;
     taken++;
-    if (e.kind === 'gossip' && ++gossip > gossipPerFrameMax) { skipped++; continue; }
+    if (e.kind === 'gossip' && ++gossip > gossipPerFrameMax) continue;
     events.push(e);
   }
   const budget = frameBytesMax - 200; // the server adds "type" and "from" (an id of at most 64 bytes)
-  let frame: projector.EventsFrame = { status, events, dropped: dropped + skipped };
+  // Gossip past the per-frame sample is left out by design (the projector hides gossip by default), not
+  // counted as dropped: "dropped" tells the class that messages it should see are missing.
+  let frame: projector.EventsFrame = { status, events, dropped };
   while (JSON.stringify(frame).length > budget && frame.events.length > 0) {
     frame = { status, events: frame.events.slice(0, -1), dropped: frame.dropped + 1 };
   }

@@ -106,7 +106,7 @@ export class ProjectorView extends LitElement {
       <td><span class="pill ${silent ? 'dead' : st?.state ?? ''}">${silent ? 'silent' : st?.state ?? 'starting'}</span></td>
       <td class="num">${st?.partitions ?? ''}</td><td class="num">${st?.primary.length ?? ''}</td>
       <td class="num" style=${st && st.hints > 0 ? 'color:var(--warn);font-weight:700' : ''}>${st?.hints ?? ''}</td>
-      <td class="num">${st?.keys ?? ''}</td><td class="num">${st?.tick ?? ''}${st && timeControl.slowed(st.time) ? ' ⏱' : ''}</td>
+      <td class="num">${st?.keys ?? ''}</td><td class="num" title=${st ? timeControl.describe(st.time) : ''}>${st?.tick ?? ''}</td>
     </tr>`;
   }
 }
