@@ -9,6 +9,13 @@
  *                                        id to this tab while a socket holds it; `teacher` is the teacher token.
  *   { type: 'signal', to, data }         relay `data` (a SignalPayload) to member `to` of the same room
  *   { type: 'faults', rules }            teacher only: set the room's fault rules; broadcast to all, sender included
+ *   { type: 'time', setting }            teacher only (a member or an observer): the room's time control
+ *                                        (protocol/time-control.ts); broadcast to members and observers
+ *   { type: 'events', status, events, dropped }
+ *                                        a member's status and compact message record (protocol/projector.ts),
+ *                                        relayed only to the room's observers, stamped with the sender
+ *   hello with `observe: true`           an observer (the projector view): not a member, holds no id, gets
+ *                                        presence, join/leave, faults, time and every member's events
  * Server -> client:
  *   { type: 'welcome', nodeId, role }    first answer to hello: the id this socket holds and its authority
  *   { type: 'presence', members, last }  the room's members (sorted) right after welcome, in chunks that each
@@ -18,11 +25,15 @@
  *                                        O(members^2) bytes per join)
  *   { type: 'signal', from, data }       `from` is stamped by the server from the sender's hello
  *   { type: 'faults', from, rules }      the room's current rules; sent after hello (from: '') and on each change
+ *   { type: 'time', from, setting }      the room's time setting; sent after hello (from: '') and on each change
+ *   { type: 'events', from, status, events, dropped }   to observers only
  *   { type: 'refused', command, reason } a command this socket may not give (e.g. faults from a student)
  *
  * Any frame that breaks the rules closes the socket with one of `closeCodes` and a reason saying why.
  */
 import * as faults from './faults.js';
+import * as projector from './projector.js';
+import * as timeControl from './time-control.js';
 
 /**
  * Largest frame, in bytes, either way. A data-channel SDP offer is ~0.5-1.5 KiB; fault rules must fit too
@@ -99,21 +110,32 @@ export interface Hello {
   readonly secret: string;
   readonly nodeId?: string;
   readonly teacher?: string;
+  /** An observer (the projector view): not a member of the room; receives the members' events. */
+  readonly observe?: true;
 }
+
+/** The id an observer's welcome names (it holds no member id). */
+export const observerId = 'observer';
 
 export type ClientMessage =
   | Hello
   | { readonly type: 'signal'; readonly to: string; readonly data: SignalPayload }
-  | { readonly type: 'faults'; readonly rules: faults.FaultRules };
+  | { readonly type: 'faults'; readonly rules: faults.FaultRules }
+  | { readonly type: 'time'; readonly setting: timeControl.TimeSetting }
+  | ({ readonly type: 'events' } & projector.EventsFrame);
+
+export type RefusableCommand = 'faults' | 'time';
 
 export type ServerMessage =
   | { readonly type: 'welcome'; readonly nodeId: string; readonly role: Role }
   | { readonly type: 'presence'; readonly members: readonly string[]; readonly last: boolean }
   | { readonly type: 'join'; readonly id: string }
   | { readonly type: 'leave'; readonly id: string }
-  | { readonly type: 'refused'; readonly command: 'faults'; readonly reason: string }
+  | { readonly type: 'refused'; readonly command: RefusableCommand; readonly reason: string }
   | { readonly type: 'signal'; readonly from: string; readonly data: SignalPayload }
-  | { readonly type: 'faults'; readonly from: string; readonly rules: faults.FaultRules };
+  | { readonly type: 'faults'; readonly from: string; readonly rules: faults.FaultRules }
+  | { readonly type: 'time'; readonly from: string; readonly setting: timeControl.TimeSetting }
+  | ({ readonly type: 'events'; readonly from: string } & projector.EventsFrame);
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
@@ -128,7 +150,8 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
   switch (m.type) {
     case 'hello': {
       const keys = Object.keys(m);
-      if (!keys.every((k) => ['type', 'secret', 'nodeId', 'teacher'].includes(k))) return bad('hello: expected { type, secret, nodeId?, teacher? }');
+      if (!keys.every((k) => ['type', 'secret', 'nodeId', 'teacher', 'observe'].includes(k))) return bad('hello: expected { type, secret, nodeId?, teacher?, observe? }');
+      if (m.observe !== undefined && (m.observe !== true || m.nodeId !== undefined)) return bad('hello: observe must be true, and an observer names no node id');
       if (!isSecret(m.secret)) return bad(`hello: secret must match [A-Za-z0-9_-]{${secretCharsMin},${tokenCharsMax}}`);
       if (m.nodeId !== undefined && !isNodeId(m.nodeId)) return bad('hello: nodeId must match [A-Za-z0-9_-]{1,64}');
       if (m.teacher !== undefined && !isTeacherToken(m.teacher)) return bad(`hello: teacher must match [A-Za-z0-9_-]{1,${tokenCharsMax}}`);
@@ -136,6 +159,7 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
         type: 'hello', secret: m.secret,
         ...(m.nodeId !== undefined ? { nodeId: m.nodeId } : {}),
         ...(m.teacher !== undefined ? { teacher: m.teacher } : {}),
+        ...(m.observe === true ? { observe: true as const } : {}),
       });
     }
     case 'signal': {
@@ -148,6 +172,16 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
       if (!exactKeys(m, ['type', 'rules'])) return bad('faults: expected { type, rules }');
       const rules = faults.validate(m.rules);
       return rules.ok ? ok({ type: 'faults', rules: rules.rules }) : bad(`faults: ${rules.reason}`);
+    }
+    case 'time': {
+      if (!exactKeys(m, ['type', 'setting'])) return bad('time: expected { type, setting }');
+      const time = timeControl.validate(m.setting);
+      return time.ok ? ok({ type: 'time', setting: time.setting }) : bad(time.reason);
+    }
+    case 'events': {
+      if (!exactKeys(m, ['type', 'status', 'events', 'dropped'])) return bad('events: expected { type, status, events, dropped }');
+      const frame = projector.validateFrame(m.status, m.events, m.dropped);
+      return frame.ok ? ok({ type: 'events', ...frame.value }) : bad(`events: ${frame.reason}`);
     }
     default:
       return bad(`unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}`);
@@ -171,7 +205,7 @@ export function parseServerMessage(text: string): Parsed<ServerMessage> {
     case 'leave':
       return isNodeId(m.id) ? ok({ type: m.type, id: m.id }) : bad(`${m.type}: bad id`);
     case 'refused':
-      return m.command === 'faults' && typeof m.reason === 'string' ? ok({ type: 'refused', command: 'faults', reason: m.reason }) : bad('refused: bad shape');
+      return (m.command === 'faults' || m.command === 'time') && typeof m.reason === 'string' ? ok({ type: 'refused', command: m.command, reason: m.reason }) : bad('refused: bad shape');
     case 'signal': {
       if (!isNodeId(m.from)) return bad('signal: bad from');
       const data = validatePayload(m.data);
@@ -181,6 +215,16 @@ export function parseServerMessage(text: string): Parsed<ServerMessage> {
       if (typeof m.from !== 'string') return bad('faults: bad from');
       const rules = faults.validate(m.rules);
       return rules.ok ? ok({ type: 'faults', from: m.from, rules: rules.rules }) : bad(`faults: ${rules.reason}`);
+    }
+    case 'time': {
+      if (typeof m.from !== 'string') return bad('time: bad from');
+      const time = timeControl.validate(m.setting);
+      return time.ok ? ok({ type: 'time', from: m.from, setting: time.setting }) : bad(time.reason);
+    }
+    case 'events': {
+      if (!isNodeId(m.from)) return bad('events: bad from');
+      const frame = projector.validateFrame(m.status, m.events, m.dropped);
+      return frame.ok ? ok({ type: 'events', from: m.from, ...frame.value }) : bad(`events: ${frame.reason}`);
     }
     default:
       return bad('unknown message type');
