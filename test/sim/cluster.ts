@@ -97,7 +97,7 @@ export class Cluster {
   readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, decodeFailures: 0, bytes: 0, steps: 0, storageFailures: 0 };
   /** Encoded bytes and message counts per message type (step hosting: from the message). */
   readonly byType = new Map<string, { messages: number; bytes: number; versions: number }>();
-  /** Messages put on the network per kind, either hosting (from the wire tag: the first byte). */
+  /** Messages put on the network per kind, either hosting (from the wire tag, after the magic and version bytes). */
   readonly sentByKind = new Map<string, number>();
   private readonly events = new Map<number, Event[]>();
   private readonly rngNet: rngModule.Rng;
