@@ -9,13 +9,9 @@
  *                                        id to this tab while a socket holds it; `teacher` is the teacher token.
  *   { type: 'signal', to, data }         relay `data` (a SignalPayload) to member `to` of the same room
  *   { type: 'faults', rules }            teacher only: set the room's fault rules; broadcast to all, sender included
- *   { type: 'time', setting }            teacher only (a member or an observer): the room's time control
- *                                        (protocol/time-control.ts); broadcast to members and observers
- *   { type: 'events', status, events, dropped }
- *                                        a member's status and compact message record (protocol/projector.ts),
- *                                        relayed only to the room's observers, stamped with the sender
- *   hello with `observe: true`           an observer (the projector view): not a member, holds no id, gets
- *                                        presence, join/leave, faults, time and every member's events
+ *   { type: 'time', setting }            teacher only: the room's time control (time-control.ts), to all
+ *   { type: 'events', status, events, dropped }   a member's record for the room's observers (projector.ts)
+ *   hello with `observe: true`           an observer (projector view): no id, gets presence, faults, time, events
  * Server -> client:
  *   { type: 'welcome', nodeId, role }    first answer to hello: the id this socket holds and its authority
  *   { type: 'presence', members, last }  the room's members (sorted) right after welcome, in chunks that each
@@ -25,15 +21,14 @@
  *                                        O(members^2) bytes per join)
  *   { type: 'signal', from, data }       `from` is stamped by the server from the sender's hello
  *   { type: 'faults', from, rules }      the room's current rules; sent after hello (from: '') and on each change
- *   { type: 'time', from, setting }      the room's time setting; sent after hello (from: '') and on each change
- *   { type: 'events', from, status, events, dropped }   to observers only
+ *   { type: 'time' | 'events', from, ... }   as above: time after hello (from: '') and on change; events to observers
  *   { type: 'refused', command, reason } a command this socket may not give (e.g. faults from a student)
  *
  * Any frame that breaks the rules closes the socket with one of `closeCodes` and a reason saying why.
  */
 import * as faults from './faults.js';
 import * as projector from './projector.js';
-import * as timeControl from './time-control.js';
+import type * as timeControl from './time-control.js';
 
 /**
  * Largest frame, in bytes, either way. A data-channel SDP offer is ~0.5-1.5 KiB; fault rules must fit too
@@ -124,14 +119,12 @@ export type ClientMessage =
   | { readonly type: 'time'; readonly setting: timeControl.TimeSetting }
   | ({ readonly type: 'events' } & projector.EventsFrame);
 
-export type RefusableCommand = 'faults' | 'time';
-
 export type ServerMessage =
   | { readonly type: 'welcome'; readonly nodeId: string; readonly role: Role }
   | { readonly type: 'presence'; readonly members: readonly string[]; readonly last: boolean }
   | { readonly type: 'join'; readonly id: string }
   | { readonly type: 'leave'; readonly id: string }
-  | { readonly type: 'refused'; readonly command: RefusableCommand; readonly reason: string }
+  | { readonly type: 'refused'; readonly command: 'faults' | 'time'; readonly reason: string }
   | { readonly type: 'signal'; readonly from: string; readonly data: SignalPayload }
   | { readonly type: 'faults'; readonly from: string; readonly rules: faults.FaultRules }
   | { readonly type: 'time'; readonly from: string; readonly setting: timeControl.TimeSetting }
@@ -173,16 +166,10 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
       const rules = faults.validate(m.rules);
       return rules.ok ? ok({ type: 'faults', rules: rules.rules }) : bad(`faults: ${rules.reason}`);
     }
-    case 'time': {
-      if (!exactKeys(m, ['type', 'setting'])) return bad('time: expected { type, setting }');
-      const time = timeControl.validate(m.setting);
-      return time.ok ? ok({ type: 'time', setting: time.setting }) : bad(time.reason);
-    }
-    case 'events': {
-      if (!exactKeys(m, ['type', 'status', 'events', 'dropped'])) return bad('events: expected { type, status, events, dropped }');
-      const frame = projector.validateFrame(m.status, m.events, m.dropped);
-      return frame.ok ? ok({ type: 'events', ...frame.value }) : bad(`events: ${frame.reason}`);
-    }
+    case 'time':
+      return exactKeys(m, ['type', 'setting']) ? projector.parseWatchFrame<ClientMessage>(m, undefined) : bad('time: expected { type, setting }');
+    case 'events':
+      return exactKeys(m, ['type', 'status', 'events', 'dropped']) ? projector.parseWatchFrame<ClientMessage>(m, undefined) : bad('events: expected { type, status, events, dropped }');
     default:
       return bad(`unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}`);
   }
@@ -216,16 +203,9 @@ export function parseServerMessage(text: string): Parsed<ServerMessage> {
       const rules = faults.validate(m.rules);
       return rules.ok ? ok({ type: 'faults', from: m.from, rules: rules.rules }) : bad(`faults: ${rules.reason}`);
     }
-    case 'time': {
-      if (typeof m.from !== 'string') return bad('time: bad from');
-      const time = timeControl.validate(m.setting);
-      return time.ok ? ok({ type: 'time', from: m.from, setting: time.setting }) : bad(time.reason);
-    }
-    case 'events': {
-      if (!isNodeId(m.from)) return bad('events: bad from');
-      const frame = projector.validateFrame(m.status, m.events, m.dropped);
-      return frame.ok ? ok({ type: 'events', from: m.from, ...frame.value }) : bad(`events: ${frame.reason}`);
-    }
+    case 'time':
+    case 'events':
+      return (m.type === 'time' ? typeof m.from === 'string' : isNodeId(m.from)) ? projector.parseWatchFrame<ServerMessage>(m, m.from as string) : bad(`${m.type}: bad from`);
     default:
       return bad('unknown message type');
   }

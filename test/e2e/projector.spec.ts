@@ -42,7 +42,7 @@ test('the projector draws the room; the teacher pauses, steps and slows every ta
   await openProjector(projector, room);
   await expect.poll(() => projector.evaluate(() => window.projector.state().nodes.sort().join(','))).toBe('n1,n2,s1');
 
-  phase('// Messages in flight after a ');
+  phase('messages in flight');
   // Messages in flight after a put (watched on every animation frame: at 1x a flight is drawn for 0.7 s).
   const storeSeen = projector.waitForFunction(() => window.projector.state().kinds.includes('store'), undefined, { polling: 50, timeout: 20_000 });
   await put(n1, 'apple', 'red');
@@ -56,7 +56,7 @@ test('the projector draws the room; the teacher pauses, steps and slows every ta
   await shot(projector, 'messages-in-flight');
   expect(await slowPut).toBeTruthy();
 
-  phase('// A class-link tab cannot');
+  phase('class link refused');
   // A class-link tab cannot touch the room's time (and its refusal says why).
   for (const call of ['window.kv.pause()', 'window.kv.setSpeed(0.5)', 'window.kv.step()']) {
     const refused = await student.page.evaluate(async (code) => {
@@ -66,7 +66,7 @@ test('the projector draws the room; the teacher pauses, steps and slows every ta
   }
   expect((await timeOf(n1)).paused, 'the refused calls changed nothing').toBe(false);
 
-  phase('// Pause: every tab');
+  phase('pause');
   // Pause: every tab stops its ticks; requests are still accepted (the put waits for time to run).
   await n1.page.evaluate(() => window.kv.setSpeed(1));
   await n1.page.evaluate(() => window.kv.pause());
@@ -80,17 +80,17 @@ test('the projector draws the room; the teacher pauses, steps and slows every ta
     .every(([id, n]) => n >= (before[id] ?? 0) + 2), framesBefore, { timeout: 30_000 });
   // ... and no tab's tick moved.
   expect(await Promise.all(all.map(async (t) => (await timeOf(t)).tick))).toEqual(pausedAt);
-  phase('// Each step advances');
+  phase('steps');
   // Each step advances every tab by exactly one tick.
   for (const step of [1, 2]) {
     await n1.page.evaluate(() => window.kv.step());
     for (const [i, tab] of all.entries()) await expect.poll(async () => (await timeOf(tab)).tick, { message: `${tab.id} step ${step}` }).toBe((pausedAt[i] ?? 0) + step);
   }
-  phase('await n1.page.evaluate(() => w');
+  phase('resume');
   await n1.page.evaluate(() => window.kv.resume());
   expect(await pausedPut, 'the put made while paused is acknowledged once time runs').toBe('acknowledged');
 
-  phase('// A Merkle repair at 1/10x');
+  phase('Merkle repair at 1/10x');
   // A Merkle repair at 1/10x: wipe n2, watch the projector draw the tree of a partition being repaired.
   // Setup data for the repair: a put that times out on this shared machine only means one key fewer to repair.
   let acknowledged = 0;
