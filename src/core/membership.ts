@@ -264,24 +264,6 @@ export function randomEpoch(state: Pick<NodeState, 'rng'>): number {
   return 1 + ((state.rng.int(2 ** 16) * 2 ** 32 + state.rng.int(2 ** 32)) % (2 ** 48 - 1));
 }
 
-/**
- * Changes this node's capacity weight: the incarnation goes up so every peer's merge takes the new view
- * (at equal incarnation a peer would keep the old capacity), the ring is rebuilt here at once and on every
- * other node as gossip arrives. Returns why it was refused, or undefined.
- */
-export function setCapacity(state: NodeState, capacity: number): string | undefined {
-  if (!(Number.isFinite(capacity) && capacity > 0 && capacity <= capacityMax)) return `capacity must be a number in (0, ${capacityMax}], got ${capacity}`;
-  if (state.left || state.leave !== undefined) return `${state.id} is leaving the ring: its capacity no longer matters`;
-  const me = selfView(state);
-  if (me.capacity === capacity) return undefined;
-  state.capacity = capacity;
-  state.members.set(state.id, { ...me, capacity, incarnation: me.incarnation + 1 });
-  fx.trace(state, 'member', () => `capacity ${me.capacity} -> ${capacity} (incarnation ${me.incarnation + 1})`);
-  refreshRing(state);
-  persistMembership(state);
-  return undefined;
-}
-
 export function adoptConfig(state: NodeState, config: ClusterConfig, version: number, by: NodeId): void {
   // Only the cluster settings: a StoredConfig's version and author live in configVersion/configBy.
   state.config = { n: config.n, r: config.r, w: config.w, partitions: config.partitions, removeAfterSeconds: config.removeAfterSeconds ?? defaultRemoveAfterSeconds };
