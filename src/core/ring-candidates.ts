@@ -139,20 +139,25 @@ export function derive(previous: Candidates | undefined, members: readonly RingM
   for (const [id, row] of reuse.rows) if (rows.get(id) !== row) dropped.add(id);
   const top: (readonly NodeId[])[] = [...reuse.top];
   const fresh = new Uint8Array(partitions); // 1 once top[p] is this index's own array (safe to change)
+  // 1 where top[p] was rescanned from every current member: it already placed the newcomers (a member whose
+  // capacity changed is dropped AND added; offering it again would list it twice).
+  const rescanned = new Uint8Array(partitions);
   if (dropped.size > 0) {
     const scores = scoresOf();
     top.forEach((old, p) => {
       if (!old.some((id) => dropped.has(id))) return;
       // A full list that lost a member does not know who comes next (a member below the cut): rescan.
-      top[p] = old.length >= listLength ? scan(members, scores, p, rows, max) : old.filter((id) => !dropped.has(id));
+      const full = old.length >= listLength;
+      top[p] = full ? scan(members, scores, p, rows, max) : old.filter((id) => !dropped.has(id));
       fresh[p] = 1;
+      rescanned[p] = full ? 1 : 0;
     });
   }
   const cut = dropped.size > 0 || max !== Math.min(listLength, reuse.rows.size) ? cutsOf(top, rows, max) : Float64Array.from(reuse.cut);
   for (const id of added) {
     const row = (rows.get(id) as ScoreRow).scores;
     for (let p = 0; p < partitions; p++) {
-      if ((row[p] as number) < (cut[p] as number)) continue;
+      if (rescanned[p] === 1 || (row[p] as number) < (cut[p] as number)) continue;
       if (fresh[p] === 0) {
         top[p] = [...(top[p] as NodeId[])];
         fresh[p] = 1;

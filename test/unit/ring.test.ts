@@ -208,4 +208,33 @@ describe('ring: derived from the previous ring (ring-candidates.ts), the same as
     const members = cluster(6);
     expect(ring.rebuild(ring.build(members, 32), members, 64)).toEqual(ring.build(members, 64));
   });
+
+  it('a ring derived through joins, leaves and capacity changes on shared hosts equals one built from nothing (seeded walk)', () => {
+    // Found a member listed twice after a capacity change (rescanned list, then offered again as a newcomer),
+    // which made nodes with different histories disagree on the ring (sim seeds 72 and 190 never converged).
+    const random = rng.create(20261201);
+    for (let walk = 0; walk < 400; walk++) {
+      const partitions = [16, 64, 256][random.int(3)] as number;
+      let members: RingMember[] = [];
+      let previous: ring.Ring | undefined;
+      for (let step = 0; step < 30; step++) {
+        const id = `n${random.int(12)}`;
+        const present = members.some((m) => m.id === id);
+        const op = [0, 0, 0, 0, 0, 1, 1, 2, 2, 2][random.int(10)] as number; // mostly joins: lists fill up (8 candidates)
+        if (op === 0 && !present) members = [...members, { id, host: `h${random.int(4)}`, capacity: 1 + random.int(3), ...(random.int(5) === 0 ? { zone: 'peer' as const } : {}) }];
+        else if (op === 1 && present) members = members.filter((m) => m.id !== id);
+        else if (op === 2 && present) members = members.map((m) => (m.id === id ? { ...m, capacity: 1 + random.int(3) } : m));
+        let built: ring.Ring;
+        try {
+          built = ring.build(members, partitions);
+        } catch {
+          previous = undefined; // a member set no ring fits (ceilings below Q): the next one starts afresh
+          continue;
+        }
+        const derived = ring.rebuild(previous, members, partitions);
+        expect(derived.owners, `walk ${walk}, step ${step}, Q ${partitions}`).toEqual(built.owners);
+        previous = derived;
+      }
+    }
+  });
 });
