@@ -74,6 +74,8 @@ export interface RuntimeCounters {
   readonly requestTimeouts: number;
   /** Times the node was recreated from storage after a failed write (node-io.ts). */
   readonly rebuilds: number;
+  /** `store` messages sent at step time, before their batch committed (runtime.ts, pipelined writes). */
+  readonly storesPipelined: number;
 }
 
 /** The loop's own, writable copy of its counters. */
@@ -82,7 +84,7 @@ export type MutableCounters = { -readonly [K in keyof RuntimeCounters]: number }
 export function zeroCounters(): MutableCounters {
   return {
     steps: 0, batches: 0, backPressureStalls: 0, messagesSent: 0, messagesReceived: 0, messagesDropped: 0, malformedMessages: 0,
-    sendsRefused: 0, inputsRefused: 0, storageErrors: 0, corruptVersions: 0, requestTimeouts: 0, rebuilds: 0,
+    sendsRefused: 0, inputsRefused: 0, storageErrors: 0, corruptVersions: 0, requestTimeouts: 0, rebuilds: 0, storesPipelined: 0,
   };
 }
 
