@@ -29,7 +29,7 @@ export function start(state: NodeState, requestId: number): void {
   }
   const queue: LeaveItem[] = [...state.index.versions.keys()].map((key) => ({ key, hintFor: undefined }));
   for (const [owner, byKey] of state.index.hints) for (const key of byKey.keys()) queue.push({ key, hintFor: owner });
-  state.leave = { pending: new Map(), queue, futureRing: ring.build(remaining, state.config.partitions), refusedBy: new Set(), requestId };
+  state.leave = { pending: new Map(), queue, futureRing: ring.rebuild(state.ring, remaining, state.config.partitions), refusedBy: new Set(), requestId };
   fx.trace(state, 'member', () => `leaving: ${queue.length} key(s) to hand over`);
 }
 
@@ -94,7 +94,7 @@ function refused(state: NodeState, leave: NonNullable<NodeState['leave']>, from:
   const remaining = state.ring.members.filter((m) => m.id !== state.id && m.id !== from && !leave.refusedBy.has(m.id));
   if (remaining.length === 0) return;
   leave.refusedBy.add(from);
-  leave.futureRing = ring.build(remaining, state.config.partitions);
+  leave.futureRing = ring.rebuild(state.ring, remaining, state.config.partitions);
   fx.trace(state, 'member', () => `leaving: ${from} refused a copy, the ring without ${state.id} goes on without it too`);
 }
 

@@ -98,7 +98,7 @@ export function refreshRing(state: NodeState): void {
   const signature = `${state.config.partitions}|${inRing.map((m) => `${m.id}/${m.host}/${m.capacity}/${m.zone ?? 'tab'}`).join(',')}`;
   if (signature === state.ringSignature) return;
   state.ringSignature = signature;
-  state.ring = ring.build(inRing.map((m) => ({ id: m.id, host: m.host, capacity: m.capacity, ...(m.zone === 'peer' ? { zone: m.zone } : {}) })), state.config.partitions);
+  state.ring = ring.rebuild(state.ring, inRing.map((m) => ({ id: m.id, host: m.host, capacity: m.capacity, ...(m.zone === 'peer' ? { zone: m.zone } : {}) })), state.config.partitions);
   fx.trace(state, 'member', () => `ring rebuilt over ${inRing.length} members`);
 }
 
@@ -193,10 +193,15 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
   // what to do (life.ts); otherwise it would wait for a gossip that rarely comes to a dead member.
   const sender = msg.members.find((m) => m.id === from);
   const view = state.members.get(from);
-  const senderStale = sender !== undefined && view !== undefined && sender.life === view.life && sender.epoch === view.epoch && view.status !== 'alive';
+  // A sender that already says it is gone, or says what this node sees, learns nothing from an answer.
+  const senderStale = sender !== undefined && view !== undefined && sender.life === view.life && sender.epoch === view.epoch && view.status !== 'alive'
+    && sender.status !== view.status && !gone(sender.status);
   // A sender that is behind about ITSELF (restarted from an old disk image after it left, say) hears
   // nobody otherwise: nobody gossips to a member that left, and its own view ignores what it never asks.
-  if (msg.wantReply || senderStale || behindSender) fx.send(state, from, gossipMessage(state, false));
+  // An answer is itself answered only when it asks: two nodes that each see the other as stale (both left,
+  // say) would otherwise answer each other's answers for ever, one more endless chain per duplicated
+  // message (the gossip storm of test/unit/gossip-storm.test.ts). The sender's next round is answered.
+  if (msg.wantReply || (msg.answer !== true && (senderStale || behindSender))) fx.send(state, from, { ...gossipMessage(state, false), answer: true });
 }
 
 /**

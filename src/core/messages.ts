@@ -76,6 +76,8 @@ export const messageSchema = s.union('type', {
     configVersion: s.uint(),
     configBy: id,
     wantReply: s.boolean(),
+    /** True on an answer to a gossip (added last; absent from older tabs): an answer is answered only if it asks. */
+    answer: s.optional(s.boolean()),
   }),
   /** A write handed to a node of the key's preference list, which coordinates it. */
   forward: s.object({

@@ -84,7 +84,7 @@ export interface Forward {
   to: NodeId;
   /** Every coordinator asked so far: a late answer from any of them settles the request. */
   readonly tried: NodeId[];
-  /** Sends to `to` so far (a silent but healthy coordinator is asked once more before a failover). */
+  /** Sends to `to` so far (a silent but healthy coordinator is asked again once per bound). */
   sendsToTarget: number;
   /** The epoch (life) of `to` when first asked, 0 if unknown: only that life may coordinate it (forward.ts). */
   readonly toEpoch: number;

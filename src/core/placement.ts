@@ -29,50 +29,103 @@ export interface PreferenceList {
 const cachedNsMax = 8;
 const cache = new WeakMap<Ring, Map<number, Array<PreferenceList | undefined>>>();
 
-/** Members in clockwise order from a partition: distinct owners as first met, then members owning nothing (by id). */
-function clockwise(ring: Ring, partition: number): NodeId[] {
-  const seen = new Set<NodeId>();
-  for (let k = 0; k < ring.partitions && seen.size < ring.members.length; k++) {
-    seen.add(ring.owners[(partition + k) % ring.partitions] as NodeId);
+/** What every list of a ring reads: each member's host, the peers, and the members by id. Cached per ring. */
+interface RingFacts {
+  readonly hostOf: ReadonlyMap<NodeId, string>;
+  readonly peers: ReadonlySet<NodeId>;
+}
+const facts = new WeakMap<Ring, RingFacts>();
+
+function factsOf(ring: Ring): RingFacts {
+  let f = facts.get(ring);
+  if (f === undefined) {
+    f = { hostOf: new Map(ring.members.map((m) => [m.id, m.host])), peers: new Set(ring.members.filter((m) => m.zone === 'peer').map((m) => m.id)) };
+    facts.set(ring, f);
   }
-  for (const m of ring.members) seen.add(m.id);
-  return [...seen];
+  return f;
+}
+
+/**
+ * Members in clockwise order from a partition: distinct owners as first met, then members owning nothing (by
+ * id). Produced on demand: a list usually needs only its first few (with S members and Q partitions the whole
+ * walk is O(Q + S), and every list of a ring walking it whole made each membership change O(Q x (Q + S))).
+ */
+class Walk {
+  readonly order: NodeId[] = [];
+  private readonly seen = new Set<NodeId>();
+  private k = 0;
+  private m = 0;
+  constructor(private readonly ring: Ring, private readonly partition: number) {}
+
+  /** The walk's i-th member, or undefined past its end. */
+  at(i: number): NodeId | undefined {
+    while (this.order.length <= i && this.grow());
+    return this.order[i];
+  }
+
+  private grow(): boolean {
+    const { ring } = this;
+    while (this.k < ring.partitions && this.seen.size < ring.members.length) {
+      const id = ring.owners[(this.partition + this.k++) % ring.partitions] as NodeId;
+      if (!this.seen.has(id)) return this.take(id);
+    }
+    while (this.m < ring.members.length) {
+      const id = (ring.members[this.m++] as { id: NodeId }).id;
+      if (!this.seen.has(id)) return this.take(id);
+    }
+    return false;
+  }
+
+  private take(id: NodeId): true {
+    this.seen.add(id);
+    this.order.push(id);
+    return true;
+  }
 }
 
 /** The first n of the walk, one node per host first, then nodes of repeated hosts (both clockwise). */
-function pickDistinctHosts(ring: Ring, walk: readonly NodeId[], n: number): NodeId[] {
-  const hostOf = new Map(ring.members.map((m) => [m.id, m.host]));
+function pickDistinctHosts(f: RingFacts, walk: Walk, n: number): NodeId[] {
   const picked: NodeId[] = [];
   const hosts = new Set<string>();
-  for (const id of walk) {
-    if (picked.length >= n) break;
-    const host = hostOf.get(id) as string;
+  for (let i = 0, id = walk.at(0); id !== undefined && picked.length < n; id = walk.at(++i)) {
+    const host = f.hostOf.get(id) as string;
     if (!hosts.has(host)) {
       hosts.add(host);
       picked.push(id);
     }
   }
-  for (const id of walk) {
-    if (picked.length >= n) break;
-    if (!picked.includes(id)) picked.push(id);
-  }
+  for (let i = 0, id = walk.at(0); id !== undefined && picked.length < n; id = walk.at(++i)) if (!picked.includes(id)) picked.push(id);
   return picked;
 }
 
 /** Step 2: when the picks hold no peer but the walk does, the last pick gives its place to the first peer. */
-function withPeer(ring: Ring, walk: readonly NodeId[], picked: NodeId[]): NodeId[] {
-  const peers = new Set(ring.members.filter((m) => m.zone === 'peer').map((m) => m.id));
-  if (peers.size === 0 || picked.some((id) => peers.has(id))) return picked;
-  const firstPeer = walk.find((id) => peers.has(id));
-  if (firstPeer === undefined || picked.length === 0) return picked;
+function withPeer(f: RingFacts, walk: Walk, picked: NodeId[]): NodeId[] {
+  if (f.peers.size === 0 || picked.some((id) => f.peers.has(id)) || picked.length === 0) return picked;
+  let firstPeer: NodeId | undefined;
+  for (let i = 0, id = walk.at(0); id !== undefined && firstPeer === undefined; id = walk.at(++i)) if (f.peers.has(id)) firstPeer = id;
+  if (firstPeer === undefined) return picked;
   return [...picked.slice(0, -1), firstPeer];
 }
 
 function computePreferenceList(ring: Ring, partition: number, n: number): PreferenceList {
   if (ring.members.length === 0) return { replicas: [], fallbacks: [] };
-  const walk = clockwise(ring, partition);
-  const picked = new Set(withPeer(ring, walk, pickDistinctHosts(ring, walk, n)));
-  return { replicas: walk.filter((id) => picked.has(id)), fallbacks: walk.filter((id) => !picked.has(id)) };
+  const f = factsOf(ring);
+  const walk = new Walk(ring, partition);
+  const picked = new Set(withPeer(f, walk, pickDistinctHosts(f, walk, n)));
+  // Every pick lies within the part of the walk already produced, so the replicas keep clockwise order.
+  const replicas = walk.order.filter((id) => picked.has(id));
+  let fallbacks: readonly NodeId[] | undefined;
+  return {
+    replicas,
+    // Fallbacks name every other member (O(S)): computed when a sloppy quorum first asks for them.
+    get fallbacks() {
+      if (fallbacks === undefined) {
+        walk.at(ring.members.length);
+        fallbacks = walk.order.filter((id) => !picked.has(id));
+      }
+      return fallbacks;
+    },
+  };
 }
 
 /**

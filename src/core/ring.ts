@@ -32,6 +32,7 @@
  * placement.ts (two zones, tabs and always-on peers).
  */
 import * as hash from './hash.js';
+import * as candidates from './ring-candidates.js';
 import type { NodeId, RingMember } from './types.js';
 
 export interface Ring {
@@ -45,22 +46,6 @@ export interface Ring {
 // Preference lists (which N members hold a partition, two zones) live in placement.ts; re-exported here so
 // callers keep reading `ring.preferenceList`.
 export { preferenceList, preferenceListForKey, replicaPartitions, type PreferenceList } from './placement.js';
-
-const twoPow32 = 4294967296;
-
-/** murmur3's 32-bit finaliser: a bijection with full avalanche. */
-function fmix32(x: number): number {
-  let h = x | 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-function idSeeds(id: NodeId): [number, number] {
-  const d = hash.md5(hash.utf8(id));
-  const word = (o: number) => (((d[o] ?? 0) << 24) | ((d[o + 1] ?? 0) << 16) | ((d[o + 2] ?? 0) << 8) | (d[o + 3] ?? 0)) >>> 0;
-  return [word(0), word(4)];
-}
 
 /** Exact capacity-proportional partition counts (largest remainder, ties by id); members sorted by id. */
 export function quotas(members: readonly RingMember[], partitions: number): readonly number[] {
@@ -109,49 +94,66 @@ export function bounds(members: readonly RingMember[], partitions: number): Boun
   };
 }
 
-/** Weighted rendezvous scores, index node * partitions + partition: capacity / -ln(u), u a hash of the pair. */
-function scoreTable(sorted: readonly RingMember[], partitions: number): Float64Array {
-  const scores = new Float64Array(partitions * sorted.length);
-  sorted.forEach((m, i) => {
-    const [h1, h2] = idSeeds(m.id);
-    for (let p = 0; p < partitions; p++) {
-      const u = (fmix32(h1 ^ fmix32((p + Math.imul(h2, 0x9e3779b1)) | 0)) + 0.5) / twoPow32;
-      scores[i * partitions + p] = m.capacity / -Math.log(u);
-    }
-  });
-  return scores;
+/** The candidate index behind each ring, so the next ring is derived from it (ring-candidates.ts). */
+const indexes = new WeakMap<Ring, candidates.Candidates>();
+
+/** Score rows by member index and each partition's candidates as member indexes: what the matching reads. */
+interface Prefs {
+  readonly rows: readonly Float64Array[];
+  readonly lists: number[][];
+  readonly full: Uint8Array;
+  readonly more: (p: number) => number[];
 }
 
-/** Pair order: higher score first, ties to the lower node index (the lower id). */
+function prefsOf(index: candidates.Candidates, sorted: readonly RingMember[]): Prefs {
+  const at = new Map(sorted.map((m, i) => [m.id, i]));
+  return {
+    rows: sorted.map((m) => (index.rows.get(m.id) as candidates.ScoreRow).scores),
+    lists: index.top.map((ids) => ids.map((id) => at.get(id) as number)),
+    full: new Uint8Array(index.partitions),
+    more: (p) => candidates.fullOrder(sorted, index.rows, p),
+  };
+}
+
+/** Pair order on member indexes (members sorted by id): higher score first, ties to the lower index. */
 const beats = (scoreA: number, nodeA: number, scoreB: number, nodeB: number) => scoreA > scoreB || (scoreA === scoreB && nodeA < nodeB);
+
+/** Partition p's next candidate (best not yet proposed to), from its list, or from every member once the list is spent. */
+function nextCandidate(prefs: Prefs, p: number, tried: number, s: number): number {
+  let list = prefs.lists[p] as number[];
+  if (tried >= list.length && prefs.full[p] === 0 && list.length < s) {
+    list = prefs.more(p);
+    prefs.lists[p] = list;
+    prefs.full[p] = 1;
+  }
+  return tried < list.length ? (list[tried] as number) : -1;
+}
 
 /**
  * The stable matching under ceilings (the same as taking pairs in descending score order, a pair assigning its
  * partition when the partition is free and its node below its ceiling), by partition-proposing deferred
  * acceptance: each partition proposes to nodes best first; a node over its ceiling rejects its worst partition.
  */
-function stableMatching(scores: Float64Array, s: number, partitions: number, hi: readonly number[]): Int32Array {
+function stableMatching(prefs: Prefs, s: number, partitions: number, hi: readonly number[]): Int32Array {
   const owner = new Int32Array(partitions).fill(-1);
   const held: number[][] = Array.from({ length: s }, () => []);
-  const proposed = new Uint8Array(partitions * s);
+  const tried = new Int32Array(partitions);
   const waiting: number[] = [];
   for (let p = partitions - 1; p >= 0; p--) waiting.push(p);
   for (let p = waiting.pop(); p !== undefined; p = waiting.pop()) {
-    let best = -1;
-    for (let i = 0; i < s; i++) {
-      if (proposed[p * s + i] === 0 && (best < 0 || beats(scores[i * partitions + p] as number, i, scores[best * partitions + p] as number, best))) best = i;
-    }
+    const best = nextCandidate(prefs, p, tried[p] as number, s);
     if (best < 0) throw new Error('ring: a partition was rejected by every member (ceilings below Q)');
-    proposed[p * s + best] = 1;
+    tried[p] = (tried[p] as number) + 1;
     const mine = held[best] as number[];
     mine.push(p);
     owner[p] = best;
     if (mine.length <= (hi[best] as number)) continue;
+    const row = prefs.rows[best] as Float64Array;
     let worst = 0;
     for (let k = 1; k < mine.length; k++) {
       const a = mine[k] as number;
       const b = mine[worst] as number;
-      if (beats(scores[best * partitions + b] as number, best, scores[best * partitions + a] as number, best) || (scores[best * partitions + a] === scores[best * partitions + b] && a > b)) worst = k;
+      if (beats(row[b] as number, best, row[a] as number, best) || (row[a] === row[b] && a > b)) worst = k;
     }
     const rejected = mine[worst] as number;
     mine.splice(worst, 1);
@@ -162,7 +164,7 @@ function stableMatching(scores: Float64Array, s: number, partitions: number, hi:
 }
 
 /** Lifts every member to its floor: the largest deficit first (ties: lower id) takes its best-scoring partition from a member above its floor. */
-function raiseToFloors(scores: Float64Array, s: number, partitions: number, owner: Int32Array, lo: readonly number[]): void {
+function raiseToFloors(rows: readonly Float64Array[], s: number, partitions: number, owner: Int32Array, lo: readonly number[]): void {
   const count = new Array<number>(s).fill(0);
   for (const i of owner) count[i] = (count[i] as number) + 1;
   const deficit = (i: number) => (lo[i] as number) - (count[i] as number);
@@ -170,11 +172,12 @@ function raiseToFloors(scores: Float64Array, s: number, partitions: number, owne
     let poorest = -1;
     for (let i = 0; i < s; i++) if (deficit(i) > 0 && (poorest < 0 || deficit(i) > deficit(poorest))) poorest = i;
     if (poorest < 0) return;
+    const row = rows[poorest] as Float64Array;
     let best = -1;
     for (let p = 0; p < partitions; p++) {
       const o = owner[p] as number;
       if (o === poorest || (count[o] as number) <= (lo[o] as number)) continue;
-      if (best < 0 || (scores[poorest * partitions + p] as number) > (scores[poorest * partitions + best] as number)) best = p;
+      if (best < 0 || (row[p] as number) > (row[best] as number)) best = p;
     }
     if (best < 0) throw new Error('ring: floors exceed Q');
     const from = owner[best] as number;
@@ -184,17 +187,33 @@ function raiseToFloors(scores: Float64Array, s: number, partitions: number, owne
   }
 }
 
-/** The ring for a member set (any order) and a partition count (a power of two). */
+function assemble(sorted: readonly RingMember[], partitions: number, index: candidates.Candidates): Ring {
+  const s = sorted.length;
+  const { lo, hi } = bounds(sorted, partitions);
+  const prefs = prefsOf(index, sorted);
+  const owner = stableMatching(prefs, s, partitions, hi);
+  raiseToFloors(prefs.rows, s, partitions, owner, lo);
+  const built: Ring = { partitions, owners: Array.from(owner, (i) => (sorted[i] as RingMember).id), members: sorted };
+  indexes.set(built, index);
+  return built;
+}
+
+/** The ring for a member set (any order) and a partition count (a power of two), computed from nothing. */
 export function build(members: readonly RingMember[], partitions: number): Ring {
+  return rebuild(undefined, members, partitions);
+}
+
+/**
+ * The same ring as `build(members, partitions)`, derived from `previous` (the ring before a membership change):
+ * a join or leave costs about O(Q x K) plus O(S) per partition whose candidates the leaver was among, instead
+ * of scoring all S x Q pairs again. With no previous ring, or one of another partition count, it builds from nothing.
+ */
+export function rebuild(previous: Ring | undefined, members: readonly RingMember[], partitions: number): Ring {
   hash.assertPartitionCount(partitions);
   const sorted = checkMembers(members);
   if (sorted.length === 0) return { partitions, owners: [], members: [] };
-  const s = sorted.length;
-  const { lo, hi } = bounds(sorted, partitions);
-  const scores = scoreTable(sorted, partitions);
-  const owner = stableMatching(scores, s, partitions, hi);
-  raiseToFloors(scores, s, partitions, owner, lo);
-  return { partitions, owners: Array.from(owner, (i) => (sorted[i] as RingMember).id), members: sorted };
+  const before = previous === undefined ? undefined : indexes.get(previous);
+  return assemble(sorted, partitions, candidates.derive(before, sorted, partitions));
 }
 
 /** How many partitions each member owns (members with none are listed with 0). */

@@ -6,7 +6,9 @@
  * (zone 'peer': placement keeps one in every preference list, and writes wait for a peer's copy).
  *
  * It prints its status as it starts and a one-line summary every --status-seconds. SIGINT or SIGTERM stops
- * it cleanly (exit 0): no new requests, the commit in flight finishes, the store closes. Acknowledged
+ * it cleanly (exit 0): it tells its peers it is going (the goodbye a tab sends on pagehide, so they stop
+ * choosing it at once instead of after the suspicion timeout), takes no new requests, lets the commit in
+ * flight finish and closes the store. Acknowledged
  * writes are on disk before they are acknowledged (one synced LevelDB batch per commit), so even SIGKILL
  * loses none of them.
  */
@@ -88,12 +90,13 @@ async function main(): Promise<void> {
     }
     stopping = true;
     if (summaryTimer) clearInterval(summaryTimer);
-    log(`${signal}: stopping (no new requests; the commit in flight finishes; closing the store)`);
+    log(`${signal}: stopping (goodbye to the peers; no new requests; the commit in flight finishes; closing the store)`);
     const force = setTimeout(() => {
       log(`stop did not finish within ${stopTimeoutMs / 1000} s: exiting`);
       process.exit(1);
     }, stopTimeoutMs);
-    peer.stop().then(() => {
+    // goodbye() sends the goodbye gossip, then stops exactly as stop() does.
+    peer.goodbye().then(() => {
       clearTimeout(force);
       log(`stopped: ${a.dataDir} closed`);
       process.exit(0);

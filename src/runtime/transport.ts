@@ -1,6 +1,8 @@
 /**
- * The transport moves opaque byte messages between nodes. The real one is WebRTC (webrtc-transport.ts);
- * tests and the simulator use in-memory twins. Encoding, validation and fault injection sit on top of it.
+ * The transport moves opaque byte messages between nodes. The real one is WebRTC (src/browser/webrtc-transport.ts:
+ * the link machine and its driver, link-transport.ts, over simple-peer); tests and the simulator use in-memory
+ * twins (memory-transport.ts). Fault injection is a decorator over any of them (fault-transport.ts); encoding
+ * and validation sit above, in the runtime.
  */
 import type { NodeId } from '../core/types.js';
 import type * as faults from '../protocol/faults.js';
@@ -30,6 +32,14 @@ export interface Transport {
 export type DropReason =
   | 'tooLarge' | 'unknownPeer' | 'queueFull' | 'closed' | 'unreachable' | 'malformed' | 'stale'
   | Exclude<faults.Verdict, 'deliver'>;
+
+/** A fresh count of zero drops per reason. */
+export function noDrops(): Record<DropReason, number> {
+  return {
+    tooLarge: 0, unknownPeer: 0, queueFull: 0, closed: 0, unreachable: 0, malformed: 0, stale: 0,
+    isolated: 0, partitioned: 0, cut: 0, lost: 0,
+  };
+}
 
 export interface TransportStats {
   readonly messagesSent: number;

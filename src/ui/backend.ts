@@ -81,7 +81,8 @@ export interface UiSnapshot {
   /** Whether this node has joined the ring and loaded its storage. */
   readonly ready: boolean;
   readonly signaling: { readonly state: SignalingState; readonly detail: string };
-  readonly config: { readonly n: number; readonly r: number; readonly w: number; readonly partitions: number };
+  /** removeAfterSeconds absent: the core's default (types.defaultRemoveAfterSeconds). */
+  readonly config: { readonly n: number; readonly r: number; readonly w: number; readonly partitions: number; readonly removeAfterSeconds?: number };
   readonly members: readonly UiMember[];
   /** Owner of each partition, index = partition number (length = config.partitions). */
   readonly owners: readonly NodeId[];
@@ -139,7 +140,7 @@ export interface UiBackend {
   get(key: string): Promise<UiReadResult>;
   delete(key: string, context?: string): Promise<{ context: string }>;
   locate(key: string): Promise<UiKeyLocation>;
-  configure(settings: { n?: number; r?: number; w?: number }): Promise<void>;
+  configure(settings: { n?: number; r?: number; w?: number; removeAfterSeconds?: number }): Promise<void>;
   /** Split into groups of node ids; nodes in no group form one more group. */
   partition(groups: NodeId[][]): Promise<void>;
   isolate(node: NodeId): Promise<void>;

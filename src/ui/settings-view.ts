@@ -1,9 +1,11 @@
 /**
  * <settings-view>: N, R and W, cluster-wide (spread by gossip). A warning stays visible whenever
- * R + W <= N, for the settings in force and for the ones being typed.
+ * R + W <= N, for the settings in force and for the ones being typed. Below them, removeAfterSeconds: how
+ * long a node may be dead before the room removes it from the ring (0 = never; kv.configure, issue 10).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { defaultRemoveAfterSeconds, removeAfterSecondsMax } from '../core/types.js';
 import type { UiBackend, UiSnapshot } from './backend.js';
 import { theme } from './theme.js';
 
@@ -21,6 +23,8 @@ export class SettingsView extends LitElement {
   @property({ attribute: false }) backend: UiBackend | undefined;
   /** What the person typed, per field; empty means "as in force". */
   @state() private draft: Partial<Record<Field, string>> = {};
+  /** What the person typed for removeAfterSeconds; empty means "as in force". */
+  @state() private removeDraft = '';
   @state() private message = '';
 
   static override styles = [theme, css`
@@ -55,7 +59,33 @@ export class SettingsView extends LitElement {
           : typed ? `If applied: R + W = ${r + w} ≤ N = ${n}, and stale reads become possible.`
             : `R + W = ${s.config.r + s.config.w} > N = ${s.config.n}: without failures, every read overlaps the last write.`}
       </div>
+      ${this.renderRemoval(s.config.removeAfterSeconds ?? defaultRemoveAfterSeconds)}
       <div class="msg" role="status">${this.message}</div>`;
+  }
+
+  private renderRemoval(inForce: number) {
+    const typed = this.removeDraft === '' ? inForce : Number(this.removeDraft);
+    return html`<p class="muted">Remove a node from the ring after it has been dead for
+        <span class="mono" data-testid="remove-after">${inForce === 0 ? 'never (0)' : `${inForce} s`}</span>
+        (its partitions move to the others; it rejoins as a new life if it comes back).</p>
+      <div class="row"><label for="removeAfterSeconds">Remove after (s, 0 = never)</label>
+        <input id="removeAfterSeconds" type="number" min="0" max=${removeAfterSecondsMax} step="1" .value=${String(typed)}
+          @input=${(e: Event) => { this.removeDraft = (e.target as HTMLInputElement).value; }}>
+        <button @click=${() => this.applyRemoval(typed)}>Apply removal delay</button></div>`;
+  }
+
+  private async applyRemoval(seconds: number): Promise<void> {
+    if (!Number.isInteger(seconds) || seconds < 0 || seconds > removeAfterSecondsMax) {
+      this.message = `Remove after must be a whole number of seconds from 0 to ${removeAfterSecondsMax}.`;
+      return;
+    }
+    try {
+      await this.backend?.configure({ removeAfterSeconds: seconds });
+      this.removeDraft = '';
+      this.message = seconds === 0 ? 'Automatic removal is off.' : `Nodes dead for ${seconds} s are now removed from the ring.`;
+    } catch (error) {
+      this.message = `Could not apply: ${(error as Error).message}`;
+    }
   }
 
   private async apply(n: number, r: number, w: number): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only B1,B3] [-- --quick]`: runs the benchmarks in real Chromium (flags from
+ * `npm run bench [-- --only B1,B3] [-- --quick] [-- --million]`: runs the benchmarks in real Chromium (flags from
  * test/chromium.ts), prints one markdown table with every figure beside its same-run baseline, writes the
  * JSON to bench-results/ and, on a full run, test/bench/results.md (the table the README shows).
  * Nothing passes or fails on speed: a bench that throws becomes a row saying so, and the run goes on.
@@ -16,29 +16,33 @@ const benches: Record<string, () => Promise<h.Bench>> = {
   B4: async () => (await import('./b4-anti-entropy.js')).bench,
   B5: async () => (await import('./b5-gossip.js')).bench,
   B6: async () => (await import('./b6-capacity.js')).bench,
+  B7: async () => (await import('./b7-versions.js')).bench,
+  B8: async () => (await import('./b8-scale.js')).bench,
 };
 
-function parseArgs(argv: readonly string[]): { only: string[]; quick: boolean } {
+function parseArgs(argv: readonly string[]): { only: string[]; quick: boolean; million: boolean } {
   let only = Object.keys(benches);
   let quick = false;
+  let million = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') quick = true;
+    else if (arg === '--million') million = true;
     else if (arg === '--only' || arg?.startsWith('--only=')) {
       const list = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
       only = (list ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
       const unknown = only.filter((id) => !(id in benches));
       if (unknown.length) throw new Error(`unknown bench ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`);
     } else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench -- [--only B1,B3] [--quick]');
+      console.log('usage: npm run bench -- [--only B1,B3] [--quick] [--million (B6 also at 1M keys: about 3 more minutes)]');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }
-  return { only, quick };
+  return { only, quick, million };
 }
 
 async function main(): Promise<void> {
-  const { only, quick } = parseArgs(process.argv.slice(2));
+  const { only, quick, million } = parseArgs(process.argv.slice(2));
   const started = performance.now();
   const log = (line: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
   h.buildApp(log);
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
       log(`${id}...`);
       try {
         const bench = await load();
-        rows.push(...await bench.run({ browser, options: { quick, log }, note: (text) => notes.push(`${id}: ${text}`) }));
+        rows.push(...await bench.run({ browser, options: { quick, million, log }, note: (text) => notes.push(`${id}: ${text}`) }));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         log(`${id} failed: ${message}`);
@@ -67,11 +71,11 @@ async function main(): Promise<void> {
     }
     const m = h.machine(browser);
     notes.push(`whole run: ${((performance.now() - started) / 1000).toFixed(0)} s${quick ? ' (--quick)' : ''}`);
-    console.log(`\n${h.resultsMarkdown(m, rows, notes, `npm run bench${quick ? ' -- --quick' : ''}`)}`);
+    console.log(`\n${h.resultsMarkdown(m, rows, notes, `npm run bench${quick ? ' -- --quick' : ''}${million ? ' -- --million' : ''}`)}`);
     log(`JSON written to ${path.relative(h.rootDir, h.writeJson(m, rows, notes))}`);
     if (only.length === Object.keys(benches).length) {
       const file = path.join(h.rootDir, 'test', 'bench', 'results.md');
-      writeFileSync(file, h.resultsMarkdown(m, rows, notes, `npm run bench${quick ? ' -- --quick' : ''}`));
+      writeFileSync(file, h.resultsMarkdown(m, rows, notes, `npm run bench${quick ? ' -- --quick' : ''}${million ? ' -- --million' : ''}`));
       log(`table written to ${path.relative(h.rootDir, file)}`);
     }
   } finally {

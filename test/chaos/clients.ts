@@ -2,8 +2,9 @@
  * Read-modify-write clients in real tabs, driven from the Playwright side through window.kv, recording
  * every request in the client-side history format (test/checker/history.ts). Each client sticks to one
  * tab (its node id) and loops until stopped: get a key, then put a globally unique value with the get's
- * context (sometimes a delete with that context), and now and then a blind put with no context. When its
- * tab is closed, reloading or wiping, the client waits for it to come back.
+ * context (sometimes a delete with that context), and now and then a blind put with no context (none in a
+ * pure read-modify-write run, where a client's blind puts would pile up siblings of its own). When its tab
+ * is closed, reloading or wiping, the client waits for it to come back.
  */
 import type { GetOp, History, Outcome, WriteOp } from '../checker/history.js';
 import type { Rng } from '../../src/core/rng.js';
@@ -14,18 +15,25 @@ import { sleep, within } from './wait.js';
 
 export const keys: readonly string[] = Array.from({ length: 12 }, (_, i) => `k${i}`);
 
-/** Shares of each request kind (the rest are read-modify-write puts). */
-const blindPutShare = 0.1;
+/** Shares of each request kind (the rest are read-modify-write puts); blind puts unless a run says otherwise. */
+export const blindPutShareDefault = 0.1;
 const deleteShare = 0.1;
 /** A request the tab has not answered in this long is recorded as indeterminate (the tab may be hung). */
 const requestBoundMs = 30_000;
 /** Pause between requests, so six clients leave CPU for the tabs' own work on two cores. */
 const thinkMsMax = 40;
 
-/** What a client saw beyond the history: the largest clock any get returned. */
+/** What clients saw beyond the history: the largest clock and the most siblings any get returned. */
 export interface ClientFigures {
   largestClockEntries: number;
   largestClock: Record<string, number>;
+  /** The most values (live siblings) one get returned, and the key it read. */
+  siblingsMax: number;
+  siblingsMaxKey: string;
+}
+
+export function emptyFigures(): ClientFigures {
+  return { largestClockEntries: 0, largestClock: {}, siblingsMax: 0, siblingsMaxKey: '' };
 }
 
 type PageReply =
@@ -75,6 +83,8 @@ export interface ClientDeps {
   readonly history: History;
   readonly figures: ClientFigures;
   readonly stopped: () => boolean;
+  /** Share of blind puts (no context) among the requests: 0 for pure read-modify-write clients. */
+  readonly blindPutShare: number;
   /** Milliseconds since the run started (client-side times in the history). */
   readonly now: () => number;
 }
@@ -90,7 +100,7 @@ export async function run(deps: ClientDeps): Promise<void> {
       continue;
     }
     const key = deps.rng.pick(keys);
-    if (deps.rng.next() < blindPutShare) {
+    if (deps.rng.next() < deps.blindPutShare) {
       await write(deps, tab, 'put', key, nextValue(), undefined, []);
     } else {
       const got = await read(deps, tab, key);
@@ -112,6 +122,10 @@ async function read(deps: ClientDeps, tab: Tab, key: string): Promise<{ values: 
     const op: GetOp = { ...base, outcome: reply.tabGone ? 'indeterminate' : 'failed', values: [], error: reply.error };
     deps.history.ops.push(op);
     return undefined;
+  }
+  if (reply.values.length > deps.figures.siblingsMax) {
+    deps.figures.siblingsMax = reply.values.length;
+    deps.figures.siblingsMaxKey = key;
   }
   for (const clock of reply.clocks) {
     if (Object.keys(clock).length > deps.figures.largestClockEntries) {

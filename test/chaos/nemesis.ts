@@ -1,9 +1,11 @@
 /**
  * The nemesis: a seeded schedule of faults, applied one at a time to the real cluster, each healed after
  * a few seconds. Network faults go through window.kv's room controls (carried to every tab by the
- * signaling server); the rest act on the tabs and the server themselves. Every schedule holds exactly one
- * tab closed and reopened under the same ?node= (its IndexedDB survives), one kv.wipe() and one signaling
- * restart on the same port; the other slots are partitions, isolations, cuts and message loss.
+ * signaling server); the rest act on the tabs and the server themselves. Every schedule holds each fault
+ * issue 9 names at least once: a partition into two groups, message loss, a one-way cut, an isolated tab,
+ * a tab closed and reopened under the same ?node= (its IndexedDB survives), exactly one kv.wipe() and one
+ * signaling restart on the same port; the other slots are seeded partitions, isolations, cuts, loss and
+ * more tabs closed and reopened.
  */
 import type { Rng } from '../../src/core/rng.js';
 import type { ChaosCluster } from './cluster.js';
@@ -33,33 +35,46 @@ const gapMsMax = 2500;
 /** Room-wide commands may reject while a tab reconnects to the signaling server: retried this often. */
 const commandAttempts = 20;
 
-function networkFault(rng: Rng, ids: readonly string[]): Fault {
+/** A seeded fault for the other slots: mostly network faults, sometimes a tab closed and reopened again. */
+function anyFault(rng: Rng, ids: readonly string[]): Fault {
   const shuffled = rng.shuffle(ids);
-  switch (rng.int(4)) {
+  switch (rng.int(5)) {
     case 0: {
       const cut = 1 + rng.int(ids.length - 1);
       return { kind: 'partition', groups: [shuffled.slice(0, cut), shuffled.slice(cut)] };
     }
     case 1: return { kind: 'isolate', id: shuffled[0]! };
     case 2: return { kind: 'cut', from: shuffled[0]!, to: shuffled[1]!, oneWay: rng.next() < 0.5 };
+    case 3: return { kind: 'reopen-tab', id: shuffled[0]! };
     default: return { kind: 'loss', rate: Math.round((0.1 + rng.next() * 0.3) * 100) / 100 };
   }
 }
 
-/** About `seconds` of faults (holds and gaps), the three special faults at seeded places among them. */
-export function plan(rng: Rng, ids: readonly string[], seconds: number): Step[] {
-  const meanStepMs = (holdMsMin + holdMsMax + gapMsMin + gapMsMax) / 2;
-  const count = Math.max(3, Math.round((seconds * 1000) / meanStepMs));
-  const specials: Fault[] = [
+/** One fault of each kind the issue lists, so even a short run covers them all. */
+function everyKind(rng: Rng, ids: readonly string[]): Fault[] {
+  const shuffled = rng.shuffle(ids);
+  const cut = 1 + rng.int(ids.length - 1);
+  return [
+    { kind: 'partition', groups: [shuffled.slice(0, cut), shuffled.slice(cut)] },
+    { kind: 'loss', rate: Math.round((0.1 + rng.next() * 0.3) * 100) / 100 },
+    { kind: 'cut', from: shuffled[0]!, to: shuffled[1]!, oneWay: true },
+    { kind: 'isolate', id: rng.pick(ids) },
     { kind: 'reopen-tab', id: rng.pick(ids) },
     { kind: 'wipe', id: rng.pick(ids) },
     { kind: 'signaling-restart' },
   ];
+}
+
+/** About `seconds` of faults (holds and gaps; at least one of each kind), the fixed ones at seeded places. */
+export function plan(rng: Rng, ids: readonly string[], seconds: number): Step[] {
+  const meanStepMs = (holdMsMin + holdMsMax + gapMsMin + gapMsMax) / 2;
+  const specials = everyKind(rng, ids);
+  const count = Math.max(specials.length, Math.round((seconds * 1000) / meanStepMs));
   const places = rng.shuffle(Array.from({ length: count }, (_, i) => i)).slice(0, specials.length);
   return Array.from({ length: count }, (_, i) => {
     const special = places.indexOf(i);
     return {
-      fault: special >= 0 ? specials[special]! : networkFault(rng, ids),
+      fault: special >= 0 ? specials[special]! : anyFault(rng, ids),
       holdMs: holdMsMin + rng.int(holdMsMax - holdMsMin + 1),
       gapMs: gapMsMin + rng.int(gapMsMax - gapMsMin + 1),
     };

@@ -1,11 +1,12 @@
 /**
  * `npm run sim -- [--seeds N] [--first N] [--seed N] [--nodes N] [--ticks N] [--intensity low|medium|high]
- *                 [--lww] [--strict] [--step] [--epoch-policy P] [--clock-policy P] [--trace] [--no-figures]`
+ *                 [--lww] [--strict] [--step] [--budget MESSAGES] [--epoch-policy P] [--clock-policy P] [--trace] [--no-figures]`
  * Runs many seeds of the mixed-fault simulation and prints a summary (every failing run prints SEED=<n>
  * and the exact command that replays it), then the figures (figures.ts). `--seed N` replays one run and
  * prints its report; with `--trace`, its full trace. --epoch-policy / --clock-policy pass a control to
  * node.create as it is (the dvv core's known-bad options). Every node runs the real runtime loop (group
- * commit, persist-before-send); --step steps the core directly instead (one step one batch).
+ * commit, persist-before-send); --step steps the core directly instead (one step one batch). --budget
+ * sets the run's message budget (run.ts messageBudget): a run that spends it fails as a runaway.
  */
 import { opsPerSecond, printGossip, printHistogram } from './figures.js';
 import type { Intensity } from './faults.js';
@@ -30,12 +31,14 @@ const clockPolicy = arg('--clock-policy');
 const controls = { ...(epochPolicy !== undefined ? { epochPolicy } : {}), ...(clockPolicy !== undefined ? { clockPolicy } : {}) };
 const nodes = num('--nodes');
 const ticks = num('--ticks');
+const budget = num('--budget');
 const base: Omit<RunOptions, 'seed'> = {
   ...(has('--lww') ? { conflictMode: 'lww' as const } : {}),
   ...(has('--strict') ? { strict: true } : {}),
   ...(has('--step') ? { host: 'step' as const } : {}),
   ...(nodes !== undefined ? { nodes } : {}),
   ...(ticks !== undefined ? { ticks } : {}),
+  ...(budget !== undefined ? { messagesMax: budget } : {}),
   ...(intensityArg !== undefined ? { intensity: intensityArg as Intensity } : {}),
   ...(Object.keys(controls).length > 0 ? { controls } : {}),
 };
@@ -84,7 +87,8 @@ if (single !== undefined) {
   console.log(`  runs failing a property: ${failedRuns}${failing.length > 0 ? ` (seeds ${failing.map((r) => r.seed).join(' ')})` : ''}`);
   const byRule: [string, (r: RunReport) => boolean][] = [
     ['(a) lost', (r) => r.verdict.lost > 0], ['(b) stale survivor', (r) => r.verdict.staleSurvivors > 0], ['(c) unknown value', (r) => r.verdict.unknownValues > 0],
-    ['(d) divergent', (r) => r.verdict.divergentKeys.length > 0], ['(e) stale read', (r) => r.verdict.staleReads > 0], ['not converged', (r) => !r.converged],
+    ['(d) divergent', (r) => r.verdict.divergentKeys.length > 0], ['(e) stale read', (r) => r.verdict.staleReads > 0],
+    ['runaway (message budget spent)', (r) => r.runaway !== undefined], ['not converged', (r) => !r.converged && r.runaway === undefined],
   ];
   for (const [rule, breaks] of byRule) {
     const list = failing.filter(breaks).map((r) => r.seed);

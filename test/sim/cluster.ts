@@ -51,6 +51,18 @@ export interface ClusterOptions {
    * the real runtime loop (runtime-host.ts); time then advances only through `advance` (async).
    */
   readonly host?: 'step' | 'runtime';
+  /**
+   * At most this many messages put on the network in the whole run: past it, nothing more is carried and
+   * the next tick throws Runaway (a message storm must fail its seed, not hang or eat the memory).
+   */
+  readonly messagesMax?: number;
+}
+
+/** A run that used up its message budget: the message names the count, the tick and the top kinds. */
+export class Runaway extends Error {
+  constructor(readonly messages: number, readonly tick: number, readonly topKinds: readonly (readonly [string, number])[]) {
+    super(`runaway: ${messages} messages by tick ${tick} (top kinds ${topKinds.map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  }
 }
 
 export interface SimNode {
@@ -82,8 +94,10 @@ export class Cluster {
   /** Directed links that drop everything: `${from}>${to}`. */
   readonly cut = new Set<string>();
   readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, decodeFailures: 0, bytes: 0, steps: 0, storageFailures: 0 };
-  /** Encoded bytes and message counts per message type. */
+  /** Encoded bytes and message counts per message type (step hosting: from the message). */
   readonly byType = new Map<string, { messages: number; bytes: number; versions: number }>();
+  /** Messages put on the network per kind, either hosting (from the wire tag: the first byte). */
+  readonly sentByKind = new Map<string, number>();
   private readonly events = new Map<number, Event[]>();
   private readonly rngNet: rngModule.Rng;
   private readonly rngNodes: rngModule.Rng;
@@ -341,10 +355,14 @@ export class Cluster {
 
   /** The faulty network: cuts, loss, duplication, delay. */
   private carry(from: NodeId, to: NodeId, bytes: Uint8Array): void {
+    const kind = messageSchema.tags[bytes[2] ?? -1] ?? 'unknown'; // after the magic and version bytes
+    this.sentByKind.set(kind, (this.sentByKind.get(kind) ?? 0) + 1);
     if (this.options.host === 'runtime') {
       this.stats.sent++;
       this.stats.bytes += bytes.length;
     }
+    // Over budget: carry nothing more (the next tick ends the run), so a storm cannot grow within a tick.
+    if (this.options.messagesMax !== undefined && this.stats.sent > this.options.messagesMax) return;
     if (this.cut.has(`${from}>${to}`) || this.rngNet.next() < this.network.lossRate) {
       this.stats.lost++;
       return;
@@ -396,6 +414,10 @@ export class Cluster {
   }
 
   private tickOnce(): void {
+    const max = this.options.messagesMax;
+    if (max !== undefined && this.stats.sent > max) {
+      throw new Runaway(this.stats.sent, this.now, [...this.sentByKind].sort((a, b) => b[1] - a[1]).slice(0, 3));
+    }
     this.now++;
     for (const sim of this.nodes.values()) {
       if (sim.runtime !== undefined) {

@@ -10,10 +10,10 @@ import * as rngModule from '../../src/core/rng.js';
 import { emptyHistory, type FinalState, type History } from '../checker/history.js';
 import { check, type Verdict } from '../checker/value-checker.js';
 import { convergence } from './checker.js';
-import { Cluster, type NetworkParams } from './cluster.js';
+import { calmNetwork, Cluster, Runaway, type NetworkParams } from './cluster.js';
 import { Nemesis, networkFor, type Intensity } from './faults.js';
 import { finalState } from './final-state.js';
-import { defaultWorkload, Workload } from './workload.js';
+import { defaultWorkload, Workload, type WorkloadOptions } from './workload.js';
 
 /**
  * Known-bad node options, passed as they are to node.create: each must make the checker fail.
@@ -44,6 +44,10 @@ export interface RunOptions {
    * core directly, one step one batch (faster to read in a trace).
    */
   readonly host?: 'step' | 'runtime';
+  /** The clients (default defaultWorkload: 4 clients, mixed operations). */
+  readonly workload?: WorkloadOptions;
+  /** The run's message budget (default messageBudget). */
+  readonly messagesMax?: number;
 }
 
 /**
@@ -51,6 +55,15 @@ export interface RunOptions {
  * medium nemesis keep every fault of the plan inside the phase (faults.ts draws them from 50 to ticks-200).
  */
 export const defaultTicks = 600;
+
+/**
+ * Every run's budget: at most 50,000 messages put on the network (time is bounded already: 90 ticks to
+ * start, the faulty phase, at most quietTicksMax to settle). A default run sends 2,000-5,000 (seeds
+ * 85-125: at most 4,473), so ten times that is no ordinary run; a seed that spends it fails with the
+ * verdict "runaway: N messages by tick T (top kinds ...)" instead of running for minutes and growing the
+ * memory (the gossip storm of test/unit/gossip-storm.test.ts once took 25,000 messages a tick).
+ */
+export const messageBudget = 50_000;
 
 export interface RunReport {
   readonly seed: number;
@@ -69,6 +82,8 @@ export interface RunReport {
   readonly siblingsPerRead: Readonly<Record<number, number>>;
   readonly messages: number;
   readonly steps: number;
+  /** Set when the run spent its message budget: the runaway verdict (the run stopped there). */
+  readonly runaway?: string;
   readonly trace: readonly string[];
   readonly history: History;
   readonly final: FinalState;
@@ -79,7 +94,7 @@ export function failed(r: RunReport): boolean {
   return !r.verdict.ok || !r.converged;
 }
 
-/** The exact command that replays this run. */
+/** The exact command that replays this run (a test's own workload option is not in it). */
 export function replayCommand(options: RunOptions): string {
   const parts = ['npm run sim --', `--seed ${options.seed}`];
   if (options.nodes !== undefined) parts.push(`--nodes ${options.nodes}`);
@@ -88,11 +103,32 @@ export function replayCommand(options: RunOptions): string {
   if (options.conflictMode === 'lww') parts.push('--lww');
   if (options.strict) parts.push('--strict');
   if (options.host === 'step') parts.push('--step');
+  if (options.messagesMax !== undefined) parts.push(`--budget ${options.messagesMax}`);
   for (const [name, value] of Object.entries(options.controls ?? {})) parts.push(`--${name === 'epochPolicy' ? 'epoch-policy' : 'clock-policy'} ${value}`);
   return parts.join(' ');
 }
 
+/** One run; a run that spends its message budget ends there, judged runaway (see messageBudget). */
 export async function runSeed(options: RunOptions): Promise<RunReport> {
+  const runs: RunSoFar = { history: emptyHistory(), nodes: 0, network: calmNetwork };
+  try {
+    return await runPhases(options, runs);
+  } catch (error) {
+    if (!(error instanceof Runaway) || runs.cluster === undefined) throw error;
+    return runawayReport(options, runs, runs.cluster, error);
+  }
+}
+
+/** What a run has built so far, for the report of a run its budget stopped. */
+interface RunSoFar {
+  cluster?: Cluster;
+  nemesis?: Nemesis;
+  readonly history: History;
+  nodes: number;
+  network: NetworkParams;
+}
+
+async function runPhases(options: RunOptions, runs: RunSoFar): Promise<RunReport> {
   const rng = rngModule.create(options.seed);
   const pick = rng.fork('parameters');
   const nodeCount = options.nodes ?? 5 + pick.int(3);
@@ -102,18 +138,21 @@ export async function runSeed(options: RunOptions): Promise<RunReport> {
   const cluster = new Cluster({
     seed: options.seed, config: { n: 3, r: 2, w: 2, partitions: 32 }, conflictMode, network: { ...network, lossRate: 0, duplicateRate: 0 },
     trace: options.trace ?? false, clocks: { local: true, driftMax: 0.05 }, seedsFromPresence: true, host: options.host ?? 'runtime',
-    ...(options.controls ? { controls: { ...options.controls } } : {}),
+    ...(options.controls ? { controls: { ...options.controls } } : {}), messagesMax: options.messagesMax ?? messageBudget,
   });
+  Object.assign(runs, { cluster, nodes: nodeCount, network });
   const ids = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
   // Tabs open one after another: each node's clock starts at its own offset.
   ids.forEach((id, i) => cluster.at(i === 0 ? 0 : pick.int(30), () => cluster.addNode(id, { clockSkewTicks: conflictMode === 'lww' ? pick.int(60) : 0 })));
   await cluster.advance(90);
   cluster.network = network;
-  const history = emptyHistory();
-  const workload = new Workload(cluster, rng.fork('workload'), history, defaultWorkload);
+  const history = runs.history;
+  const clients = options.workload ?? defaultWorkload;
+  const workload = new Workload(cluster, rng.fork('workload'), history, clients);
   workload.start();
   const ticks = options.ticks ?? defaultTicks;
   const nemesis = new Nemesis(cluster, rng.fork('faults'), history, ticks);
+  runs.nemesis = nemesis;
   if (!options.strict) nemesis.schedule(intensity, ids);
   await cluster.advance(ticks);
   workload.stop();
@@ -134,11 +173,11 @@ export async function runSeed(options: RunOptions): Promise<RunReport> {
     conv = convergence(cluster);
     if (!conv.ok) convergedAt = undefined;
     else if (convergedAt === undefined) convergedAt = cluster.now;
-    if (conv.ok && (workload.idle() || cluster.now - healTick >= defaultWorkload.clientTimeoutTicks)) break;
+    if (conv.ok && (workload.idle() || cluster.now - healTick >= clients.clientTimeoutTicks)) break;
     await cluster.advance(10);
   }
   workload.flush();
-  const keys = new Set([...defaultWorkload.keys, ...defaultWorkload.setKeys]);
+  const keys = new Set([...clients.keys, ...clients.setKeys]);
   const final = finalState(cluster, keys);
   const verdict = check(history, final, { strict: options.strict ?? false });
   const siblingsPerRead: Record<number, number> = {};
@@ -147,6 +186,23 @@ export async function runSeed(options: RunOptions): Promise<RunReport> {
     seed: options.seed, options, verdict, nodes: nodeCount, network, faults: nemesis.log,
     converged: conv.ok, convergeReason: conv.reason, ticksToConverge: (convergedAt ?? cluster.now) - healTick, hintsLeft: conv.hintsLeft, rootsEqual: conv.rootsEqual,
     storageFailures: cluster.stats.storageFailures, siblingsPerRead, messages: cluster.stats.sent, steps: cluster.stats.steps, trace: cluster.traceLines, history, final,
+  };
+}
+
+/** The report of a run stopped by its budget: failed, with the runaway verdict as its one problem. */
+function runawayReport(options: RunOptions, runs: RunSoFar, cluster: Cluster, runaway: Runaway): RunReport {
+  const { history, nodes, network } = runs;
+  const writes = history.ops.filter((op) => op.kind !== 'get');
+  const verdict: Verdict = {
+    ok: false, operations: history.ops.length, gets: history.ops.length - writes.length, writes: writes.length,
+    acknowledged: writes.filter((op) => op.outcome === 'ok').length, failed: history.ops.filter((op) => op.outcome === 'failed').length, failedByReason: {},
+    indeterminate: history.ops.filter((op) => op.outcome === 'indeterminate').length, lost: 0, staleSurvivors: 0, unknownValues: 0, divergentKeys: [], staleReads: 0,
+    problems: [runaway.message],
+  };
+  return {
+    seed: options.seed, options, verdict, nodes, network, faults: runs.nemesis?.log ?? [], converged: false, convergeReason: runaway.message, ticksToConverge: 0, hintsLeft: 0, rootsEqual: false,
+    storageFailures: cluster.stats.storageFailures, siblingsPerRead: {}, messages: cluster.stats.sent, steps: cluster.stats.steps, runaway: runaway.message,
+    trace: cluster.traceLines, history, final: { replicas: new Map() },
   };
 }
 

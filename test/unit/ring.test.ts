@@ -4,6 +4,7 @@ import * as hash from '../../src/core/hash.js';
 import * as ring from '../../src/core/ring.js';
 import * as rng from '../../src/core/rng.js';
 import type { RingMember } from '../../src/core/types.js';
+import { referenceBuild } from './ring-reference.js';
 
 const fcSeed = Number(process.env.FC_SEED ?? 20261123);
 const runs = { seed: fcSeed, numRuns: 60 };
@@ -165,5 +166,46 @@ describe('ring: movement on join and leave (bench:ring prints the full figures)'
   it('ownersChanged is 0 for the same set and refuses rings of different sizes', () => {
     expect(ring.ownersChanged(ring.build(cluster(4), 64), ring.build(cluster(4).reverse(), 64))).toBe(0);
     expect(() => ring.ownersChanged(ring.build(cluster(4), 64), ring.build(cluster(4), 32))).toThrow(RangeError);
+  });
+});
+
+describe('ring: derived from the previous ring (ring-candidates.ts), the same as built from nothing', () => {
+  /** One membership change: a join, a leave, or a capacity change of an existing member. */
+  const stepArb = fc.record({ kind: fc.constantFrom('join', 'join', 'leave', 'capacity'), id: fc.integer({ min: 0, max: 59 }), capacity: fc.integer({ min: 1, max: 4 }) });
+  // Q = 16 with up to 60 members covers both regimes: members owning several partitions and most owning none;
+  // the lists of listLength = 8 candidates run out (every member is a candidate) below 8 members.
+  const sequenceArb = fc.record({ partitions: fc.constantFrom(16, 64), start: fc.integer({ min: 0, max: 40 }), steps: fc.array(stepArb, { minLength: 1, maxLength: 25 }) });
+
+  it('over random join, leave and capacity-change sequences, every ring equals a full build and the reference algorithm', () => {
+    fc.assert(
+      fc.property(sequenceArb, ({ partitions, start, steps }) => {
+        let members = Array.from({ length: start }, (_, i) => member(`m${i}`, `h${i % 5}`, 1 + (i % 3)));
+        let current = ring.build(members, partitions);
+        for (const step of steps) {
+          const id = `m${step.id}`;
+          const present = members.some((m) => m.id === id);
+          if (step.kind === 'join' && !present) members = [...members, member(id, `h${step.id % 5}`, step.capacity)];
+          else if (step.kind === 'leave' && present) members = members.filter((m) => m.id !== id);
+          else if (step.kind === 'capacity' && present) members = members.map((m) => (m.id === id ? member(id, m.host, step.capacity) : m));
+          current = ring.rebuild(current, members, partitions);
+          expect(current).toEqual(ring.build(members, partitions));
+          if (members.length > 0) expect(current.owners).toEqual(referenceBuild(members, partitions).owners);
+        }
+      }),
+      { ...runs, numRuns: 40 },
+    );
+  });
+
+  it('a join into 300 members over 256 partitions (most own one or none) gives the full build', () => {
+    const members = cluster(300, 'big');
+    const before = ring.build(members, 256);
+    const joined = ring.rebuild(before, [...members, member('late')], 256);
+    expect(joined.owners).toEqual(referenceBuild([...members, member('late')], 256).owners);
+    expect(ring.rebuild(joined, members, 256).owners).toEqual(before.owners);
+  });
+
+  it('a previous ring of another partition count is ignored: the ring is built from nothing', () => {
+    const members = cluster(6);
+    expect(ring.rebuild(ring.build(members, 32), members, 64)).toEqual(ring.build(members, 64));
   });
 });

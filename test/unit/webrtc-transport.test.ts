@@ -1,8 +1,10 @@
 /**
- * The WebRTC transport in Node (@roamhq/wrtc, iceServers []), through a real signaling server on 127.0.0.1:
- * on-demand channels in both directions (smaller id initiates, larger asks), sizes around the chunk size up to
- * 1 MiB arriving intact and in order, fault rules dropping at sender and receiver, idle close and reopen, the
- * bounded queue, and the ring surviving a signaling server restart.
+ * The assembled WebRTC transport in Node (@roamhq/wrtc, iceServers []: simple-peer links driven by the link
+ * machine, under the fault decorator), through a real signaling server on 127.0.0.1: on-demand channels
+ * dialled by either side and a real glare, sizes around the chunk size up to 1 MiB arriving intact and in
+ * order, fault rules dropping at sender and receiver, idle close and reopen, the bounded queue, and the ring
+ * surviving a signaling server restart. The machine's own rules are specified in link-machine.test.ts and the
+ * driver's in link-transport.test.ts (virtual time); this file checks that the real WebRTC edge keeps them.
  * Waits are for events (with generous time limits so a hang fails); nothing asserts on timing.
  */
 import wrtc from '@roamhq/wrtc';
@@ -68,12 +70,12 @@ function pattern(n: number, seed: number): Uint8Array {
 const sizes = [1, 16 * 1024, 16 * 1024 + 1, 0, limits.dataChannelChunkBytes - 8, limits.messageBytesMax];
 
 describe('webrtc transport (Node, wrtc)', () => {
-  it('delivers 1 B .. 1 MiB intact and in order, both ways (initiator and requester)', async () => {
+  it('delivers 1 B .. 1 MiB intact and in order, both ways (the larger id dials first here)', async () => {
     const s = await server();
     const a = node(s, 'a');
     const b = node(s, 'b');
     await until('presence', allPresent([a, b]));
-    sizes.forEach((n, i) => expect(b.transport.send('a', pattern(n, i))).toBe(true)); // b asks a to initiate
+    sizes.forEach((n, i) => expect(b.transport.send('a', pattern(n, i))).toBe(true)); // b dials
     sizes.forEach((n, i) => expect(a.transport.send('b', pattern(n, i + 100))).toBe(true));
     await until('all messages', () => a.inbox.length === sizes.length && b.inbox.length === sizes.length, 30_000);
     a.inbox.forEach((m, i) => {
@@ -85,6 +87,19 @@ describe('webrtc transport (Node, wrtc)', () => {
     expect(a.transport.connectedPeers()).toEqual(['b']);
     expect(a.transport.stats()).toMatchObject({ messagesSent: sizes.length, messagesReceived: sizes.length, openChannels: 1 });
   }, 60_000);
+
+  it('a glare (both dial at once) leaves one open channel on each side, and both messages arrive', async () => {
+    const s = await server();
+    const a = node(s, 'a');
+    const b = node(s, 'b');
+    await until('presence', allPresent([a, b]));
+    expect([a.transport.send('b', pattern(10, 1)), b.transport.send('a', pattern(10, 2))]).toEqual([true, true]);
+    await until('both delivered', () => a.inbox.length === 1 && b.inbox.length === 1);
+    await until('b sees the link up', () => b.reach.length === 1);
+    expect([a.transport.connectedPeers(), b.transport.connectedPeers()]).toEqual([['b'], ['a']]);
+    expect([a.reach, b.reach]).toEqual([['b up'], ['a up']]);
+    expect([a.transport.stats().openChannels, b.transport.stats().openChannels]).toEqual([1, 1]);
+  }, 30_000);
 
   it('refuses at once: oneself, an absent peer, an oversize message; counts each', async () => {
     const s = await server();
