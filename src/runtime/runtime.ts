@@ -7,11 +7,9 @@
  * batchBytesMax bytes of records (back-pressure: then it stops stepping until the commit ends). When a
  * batch commits, its steps' effects are released in step order: sends, replies, then loads (which see the
  * batch's records), traces. Batches commit strictly one after the other, and a step without records is
- * released only after every earlier batch, so an acknowledgement is never ahead of the disk. The one
- * exception is pipelined: `store` messages leave at step time, before the commit (sendStoresNow).
- * If a batch's transaction fails, nothing else of its steps is sent, their replies fail with the storage
- * error (a write's as indeterminate), and `storage-failed` naming exactly the batch's persisting steps is
- * fed back before any other input.
+ * released only after every earlier batch, so an acknowledgement is never ahead of the disk (`store`s
+ * leave at once: commit-batch.ts `pipelined`). If a batch fails, nothing else of its steps is sent, their
+ * replies fail with the storage error, and `storage-failed` naming its persisting steps is fed back first.
  *
  * Time: a timer fires every tickMs, but hidden tabs clamp timers to 1 s and may throttle harder, so the
  * tick is derived from elapsed time (floor(elapsedMs / tickMs)) and fed as ONE absolute `now`: the core
@@ -28,8 +26,6 @@ import * as requestCheck from './request-check.js';
 import { defaults, zeroCounters, type NodeHandle, type Runtime, type RuntimeOptions, type RuntimeView } from './runtime-types.js';
 
 export * from './runtime-types.js';
-
-const isStoreSend = (effect: Effect) => effect.type === 'send' && effect.message.type === 'store';
 
 /** Loads the stored state, creates the node and starts the loop. */
 export async function start<Snap>(options: RuntimeOptions<Snap>): Promise<Runtime<Snap>> {
@@ -189,7 +185,9 @@ class Loop<Snap> implements Runtime<Snap> {
         return false;
       }
       this.counters.steps++;
-      commitBatch.add(this.open, this.sendStoresNow(effects));
+      const { now, afterCommit } = commitBatch.pipelined(effects); // stores leave before the commit
+      for (const effect of now) { this.out.perform(effect, undefined); this.counters.storesPipelined++; }
+      commitBatch.add(this.open, afterCommit);
       if (input.type === 'request') this.lastSteppedRequestId = input.requestId;
       if (input.type === 'storage-failed' && input.steps.length > 0) {
         // Stop feeding this node: once the batch holding its answer is out, it is recreated from storage.
@@ -228,24 +226,6 @@ class Loop<Snap> implements Runtime<Snap> {
       // Storage cannot even be read: the node cannot serve safely any more. Say so, visibly.
       this.crash(new Error(`storage failed and could not be read back: ${errorText(error)}`));
     });
-  }
-
-  /**
-   * Pipelined writes: a step's `store` messages leave NOW, before the step's batch commits; the rest of
-   * its effects wait for the commit. A `store` only asks its receiver to persist and then acknowledge
-   * (replica.ts answers `store-ack` in the step that persists), so it promises nothing about this node's
-   * disk. Everything that does (store-ack, read-reply, forward-reply, the client's reply) still waits, so a
-   * coordinator counts its own copy (coordinator.ts: `acked` starts with itself) only in a reply released
-   * after its batch committed: an ack that overtakes the commit is stepped into a later batch, released
-   * after it. If the batch fails, those stores are on the wire: the write's answer is indeterminate
-   * (coordinator.onStorageFailed, outbox `reply`), and the rebuilt node takes a new epoch (node-start.ts),
-   * so it never reissues the dots those stores carried.
-   */
-  private sendStoresNow(effects: readonly Effect[]): readonly Effect[] {
-    if (!effects.some(isStoreSend)) return effects;
-    for (const effect of effects) if (isStoreSend(effect)) this.out.perform(effect, undefined);
-    this.counters.storesPipelined += effects.filter(isStoreSend).length;
-    return effects.filter((effect) => !isStoreSend(effect));
   }
 
   /** Writes a batch's records in one transaction; when it ends, releases the batch and pumps again. */
