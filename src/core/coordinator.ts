@@ -263,7 +263,7 @@ export function dotText(v: { readonly dot: { readonly actor: string; readonly co
  * The runtime could not persist the records of step `failedStep` (named by a `storage-failed` input,
  * possibly several steps later). A write begun in that step fails: the coordinator's own copy (its dot) is
  * not durable, so it is not re-sent. Its stores may already be on the wire whatever step sent them (the
- * runtime sends `store` before the batch commits: runtime.ts, pipelined writes), so once any left the failure
+ * runtime sends `store` before the batch commits: commit-batch.ts `pipelined`), so once any left the failure
  * is indeterminate: other replicas may hold the write. The rebuilt node takes a new epoch (node-start.ts), so
  * it never reissues those dots. node.ts marks the node as needing a reload meanwhile.
  */

@@ -128,7 +128,7 @@ describe('node: an acknowledgement is never ahead of the disk', () => {
     ['whose persist failed', (put: number) => [put], [{ ok: false, indeterminate: true, error: 'storage failed at a: the write was not persisted (copies may have reached other replicas)' }]],
     ['whose persist failed with the later step', (put: number, later: number) => [put, later], [{ ok: false, indeterminate: true, error: 'storage failed at a: the write was not persisted (copies may have reached other replicas)' }]],
     ['persisted while only the later step failed', (_put: number, later: number) => [later], [{ ok: true }]],
-  // The runtime sends a step's stores before its batch commits (runtime.ts, pipelined writes), so a write
+  // The runtime sends a step's stores before its batch commits (commit-batch.ts `pipelined`), so a write
   // whose own copy failed may be held by other replicas: its failure is indeterminate.
   ] as const)("a write fails (indeterminately: its stores left before the commit), never re-sent, when %s", (_name, failed, expected) => {
     const { state } = pair();
