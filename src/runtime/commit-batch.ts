@@ -35,8 +35,8 @@ const isStoreSend = (effect: Effect) => effect.type === 'send' && effect.message
  * those stores are on the wire: the write's answer is indeterminate (coordinator.onStorageFailed, outbox
  * `reply`), and the rebuilt node takes a new epoch (node-start.ts), so it never reissues their dots.
  */
-export function pipelined(effects: readonly Effect[]): { now: readonly Effect[]; afterCommit: readonly Effect[] } {
-  if (!effects.some(isStoreSend)) return { now: [], afterCommit: effects };
+export function pipelined(effects: readonly Effect[], enabled: boolean): { now: readonly Effect[]; afterCommit: readonly Effect[] } {
+  if (!enabled || !effects.some(isStoreSend)) return { now: [], afterCommit: effects };
   return { now: effects.filter(isStoreSend), afterCommit: effects.filter((effect) => !isStoreSend(effect)) };
 }
 

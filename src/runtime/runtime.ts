@@ -185,7 +185,7 @@ class Loop<Snap> implements Runtime<Snap> {
         return false;
       }
       this.counters.steps++;
-      const { now, afterCommit } = commitBatch.pipelined(effects); // stores leave before the commit
+      const { now, afterCommit } = commitBatch.pipelined(effects, this.options.pipelineStores === true);
       for (const effect of now) { this.out.perform(effect, undefined); this.counters.storesPipelined++; }
       commitBatch.add(this.open, afterCommit);
       if (input.type === 'request') this.lastSteppedRequestId = input.requestId;

@@ -117,6 +117,7 @@ interface SetupOptions {
   readonly store?: Store;
   readonly batchStepsMax?: number;
   readonly batchBytesMax?: number;
+  readonly pipelineStores?: boolean;
 }
 
 async function setup(script?: (input: Input, step: number) => Effect[], options: SetupOptions = {}) {
@@ -128,7 +129,7 @@ async function setup(script?: (input: Input, step: number) => Effect[], options:
   const store = memoryStore(options.stored);
   const node = fakeNode(script, options.initial);
   const { clock, advance } = manualClock();
-  const bounds = { batchStepsMax: options.batchStepsMax, batchBytesMax: options.batchBytesMax };
+  const bounds = { batchStepsMax: options.batchStepsMax, batchBytesMax: options.batchBytesMax, pipelineStores: options.pipelineStores };
   const rt = await runtime.start({ nodeId: 'self', store: options.store ?? store.store, transport, createNode: node.factory, codec: jsonCodec, clock, replyTimeoutMs: 5000, ...bounds });
   await flush();
   return { network, peer, received, store, node, rt, advance };
@@ -397,7 +398,7 @@ describe('runtime: group commit', () => {
 
   it('pipelined writes: a step\'s store leaves before its batch commits; its other messages and its reply wait for the commit', async () => {
     const manual = manualStore();
-    const { rt, received } = await setup(storeStep, { store: manual.store });
+    const { rt, received } = await setup(storeStep, { store: manual.store, pipelineStores: true });
     const answers = ask(rt, ['w1', 'w2']);
     await flush();
     // Step 1 commits alone, step 2 waits in the open batch: both stores are on the wire already.
@@ -413,7 +414,7 @@ describe('runtime: group commit', () => {
 
   it('pipelined writes: when the batch fails, its stores have left but nothing else has, and the write\'s answer is indeterminate', async () => {
     const manual = manualStore();
-    const { rt, node, received } = await setup(storeStep, { store: manual.store });
+    const { rt, node, received } = await setup(storeStep, { store: manual.store, pipelineStores: true });
     const answers = ask(rt, ['w1']);
     await flush();
     manual.writes[0]?.abort(new Error('disk gone'));
