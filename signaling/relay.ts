@@ -14,12 +14,15 @@
  *   JSON, unknown shapes, invalid ids, binary frames, a second hello or a frame before hello close with 4400;
  *   a full room with 4403; more frames than the token bucket allows with 4429; no hello in time with 4408.
  * - Dead sockets: every pingIntervalMs each socket must have answered the previous ping, or it is terminated.
- * - State: each room's members and CURRENT fault rules (forgotten when the room empties or the server stops).
+ * - State: each room's members, CURRENT fault rules and time setting (forgotten when the room empties or the
+ *   server stops); observers (the projector view, observers.ts) get presence, rules, time and members' events.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import * as faults from '../src/protocol/faults.js';
 import * as protocol from '../src/protocol/signaling.js';
+import * as timeControl from '../src/protocol/time-control.js';
+import { createRoomWatch } from './observers.js';
 
 /** What a student's (or a modified tab's) teacher-only command gets back; the page API says the same. */
 export const teacherOnly = 'teacher only: open the teacher link printed by npm start';
@@ -73,6 +76,8 @@ export function createRelay(opts: RelayOptions): Relay {
   const { pingIntervalMs, helloTimeoutMs, rate, roomMembersMax, roomsMax, sendBufferBytesMax, log } = opts;
   const rooms = new Map<string, Room>();
   const clients = new Set<Client>();
+  // Observers (the projector view) and the rooms' time settings: observers.ts.
+  const watch = createRoomWatch<Client>((client, message) => send(client, message), roomsMax);
 
   function accept(ws: WebSocket, room: string): void {
     const client: Client = {
@@ -120,6 +125,15 @@ export function createRelay(opts: RelayOptions): Relay {
         for (const member of room.members.values()) send(member, { type: 'faults', from: client.nodeId as string, rules: m.rules });
         return;
       }
+      case 'time': {
+        if (client.role !== 'teacher') return send(client, { type: 'refused', command: 'time', reason: teacherOnly });
+        const problem = watch.setTime(client.room, client.nodeId as string, m.setting, rooms.get(client.room)?.members.values() ?? []);
+        if (problem !== undefined) return send(client, { type: 'refused', command: 'time', reason: problem });
+        return log(`room ${client.room}: teacher ${client.nodeId} set time: ${timeControl.describe(m.setting)}`);
+      }
+      case 'events':
+        if (watch.isObserver(client.room, client)) return reject(client, protocol.closeCodes.badMessage, 'an observer sends no events');
+        return watch.tell(client.room, { ...m, from: client.nodeId as string });
       default: {
         const never: never = m;
         return never;
@@ -127,8 +141,24 @@ export function createRelay(opts: RelayOptions): Relay {
     }
   }
 
+  /** An observer: welcome, the room as it is, then deltas, fault rules, time and the members' events. */
+  function observe(client: Client, m: protocol.Hello): void {
+    const problem = watch.addObserver(client.room, client);
+    if (problem !== undefined) return reject(client, protocol.closeCodes.tooManyRooms, problem);
+    clearTimeout(client.helloTimer);
+    client.nodeId = protocol.observerId;
+    client.role = opts.teacherToken !== undefined && m.teacher !== undefined && sameToken(m.teacher, opts.teacherToken) ? 'teacher' : 'student';
+    log(`room ${client.room}: an observer joined as ${client.role}`);
+    const room = rooms.get(client.room);
+    send(client, { type: 'welcome', nodeId: protocol.observerId, role: client.role });
+    for (const frame of protocol.presenceFrames([...(room?.members.keys() ?? [])].sort())) send(client, frame);
+    send(client, { type: 'faults', from: '', rules: room?.rules ?? faults.noFaults });
+    send(client, { type: 'time', from: '', setting: watch.time(client.room) });
+  }
+
   function hello(client: Client, m: protocol.Hello): void {
     if (client.nodeId !== undefined) return reject(client, protocol.closeCodes.badMessage, 'hello twice');
+    if (m.observe === true) return observe(client, m);
     const existing = rooms.get(client.room);
     if (!existing && rooms.size >= roomsMax) return reject(client, protocol.closeCodes.tooManyRooms, `server holds its maximum of ${roomsMax} rooms`);
     const room = existing ?? { members: new Map<string, Client>(), rules: faults.noFaults };
@@ -149,7 +179,9 @@ export function createRelay(opts: RelayOptions): Relay {
     send(client, { type: 'welcome', nodeId, role: client.role });
     for (const frame of protocol.presenceFrames([...room.members.keys()].sort())) send(client, frame);
     send(client, { type: 'faults', from: '', rules: room.rules });
+    send(client, { type: 'time', from: '', setting: watch.time(client.room) });
     if (!older) for (const member of room.members.values()) if (member !== client) send(member, { type: 'join', id: nodeId });
+    if (!older) watch.tell(client.room, { type: 'join', id: nodeId });
   }
 
   /** The first `nN` (n1, n2, ...) no socket of the room holds. */
@@ -161,11 +193,14 @@ export function createRelay(opts: RelayOptions): Relay {
     clients.delete(client);
     clearTimeout(client.helloTimer);
     const room = rooms.get(client.room);
+    watch.remove(client.room, client, room?.members.size ?? 0);
     if (client.nodeId === undefined || room?.members.get(client.nodeId) !== client) return;
     room.members.delete(client.nodeId);
     log(`room ${client.room}: ${client.nodeId} left (${room.members.size} present)`);
     if (room.members.size === 0) rooms.delete(client.room);
     else for (const member of room.members.values()) send(member, { type: 'leave', id: client.nodeId });
+    watch.tell(client.room, { type: 'leave', id: client.nodeId });
+    if (room.members.size === 0) watch.remove(client.room, client, 0);
   }
 
   function send(client: Client, message: protocol.ServerMessage): void {

@@ -13,6 +13,7 @@ import * as runtime from './runtime/runtime.js';
 import { createSignalingClient, signalUrlFor, type SignalingClient } from './runtime/signaling-client.js';
 import './ui/dynamo-app.js';
 import { createRuntimeBackend } from './ui/runtime-backend.js';
+import { mountTeacherTools } from './ui/projector-teacher-tools.js';
 
 export type TabSnapshot = PeerSnapshot;
 
@@ -92,13 +93,14 @@ async function main(): Promise<void> {
     createTransport: (client) => createWebRtcTransport({ self: me.nodeId, signaling: client, iceServers: me.iceServers.map((s) => ({ ...s })) }),
     openStore: () => idbStore.open({ nodeId: me.nodeId, room: me.room, requestPersistence: true }),
     random: () => (crypto.getRandomValues(new Uint32Array(1))[0] ?? 1) / 2 ** 32,
-    rememberCapacity: (capacity) => { identity.setCapacity(env.local, capacity); },
+    rememberCapacity: (capacity) => { identity.setCapacity(env.session, capacity); },
     wipeStorage: async () => {
       await idbStore.wipe(me.nodeId, me.room);
       window.location.reload(); // sessionStorage keeps the node id
     },
   });
   peer.view.subscribe(showStatus);
+  mountTeacherTools(signaling, peer.kv, me.room, me.teacherToken);
   pageApi.install(window as unknown as { kv?: pageApi.Kv }, peer.kv);
   mountUi(createRuntimeBackend({
     kv: peer.kv, request: peer.request, snapshot: () => peer.view.current(),
@@ -109,4 +111,9 @@ async function main(): Promise<void> {
   window.addEventListener('pagehide', () => { void peer.goodbye(); });
 }
 
-void main();
+/** `/?view=class`: the projector view, an observer of the room (projector-main.ts); anything else: a storage node. */
+if (new URLSearchParams(location.search).get('view') === 'class') {
+  void import('./projector-main.js').then((m) => m.startProjector());
+} else {
+  void main();
+}

@@ -11,7 +11,8 @@
  * - The teacher token comes from the link's fragment `#teacher=<token>` (a fragment never reaches a server
  *   or a Referer) and is kept in sessionStorage; main.ts then removes it from the address bar.
  * - The host id lives in localStorage, shared by the browser's tabs: it plays Dynamo's physical machine.
- * - The capacity weight lives in localStorage (default 1); `?capacity=` overrides it and is then stored.
+ * - The capacity weight lives in sessionStorage (default 1), like the node id: it is this tab's, so a weight
+ *   set in one tab never applies to the browser's other tabs. `?capacity=` overrides it and is then stored.
  * - The room comes from `?room=` (default "default"); ICE servers from `?ice=`, NONE by default. A link can
  *   be written by anyone, so `?ice=` takes only TURN servers with credentials (`turn:user:pass@host:port`,
  *   comma-separated): a link cannot make the tab contact an arbitrary STUN server, and a TURN URL without
@@ -159,7 +160,7 @@ export function resolve(env: Environment): Resolved {
   if (!teacher.ok) return teacher;
   const hostId = resolveStoredId(null, env.local, storageKeys.hostId, env.randomBytes, 'host id');
   if (!hostId.ok) return hostId;
-  const capacity = resolveCapacity(params.get('capacity'), env.local);
+  const capacity = resolveCapacity(params.get('capacity'), env.session);
   if (!capacity.ok) return capacity;
   const room = params.get('room') ?? defaultRoom;
   if (!isValidId(room)) return { ok: false, error: `?room= must match [A-Za-z0-9_-]{1,${limits.idBytesMax}}, got "${room}"` };
@@ -215,7 +216,7 @@ function resolveCapacity(override: string | null, storage: KeyValueStorage): { o
   return { ok: true, value: (stored !== null ? parseCapacity(stored) : undefined) ?? 1 };
 }
 
-/** Stores a new capacity weight chosen by the user (it takes effect at the next start of the node). */
+/** Stores a new capacity weight chosen in this tab (pass sessionStorage: it is the tab's, kept across reloads). */
 export function setCapacity(storage: KeyValueStorage, capacity: number): { ok: true } | { ok: false; error: string } {
   if (!(capacity > 0 && capacity <= capacityMax)) return { ok: false, error: `capacity must be in (0, ${capacityMax}], got ${capacity}` };
   storage.setItem(storageKeys.capacity, String(capacity));

@@ -18,10 +18,11 @@ import * as membership from './membership.js';
 import type { MessageOf } from './messages.js';
 import type { ClientRequest } from './node-io.js';
 import type { NodeState } from './node-state.js';
+import * as repartition from './repartition.js';
 import { defaultRemoveAfterSeconds, removeAfterSecondsMax, type ClusterConfig, type NodeId } from './types.js';
 
 /** The settings kv.configure accepts (the page API refuses any other name, naming these). */
-export const settings = ['n', 'r', 'w', 'removeAfterSeconds'] as const;
+export const settings = ['n', 'r', 'w', 'partitions', 'removeAfterSeconds'] as const;
 
 /** The config a request asks for, or why it is refused. */
 export function proposed(current: ClusterConfig, request: Extract<ClientRequest, { op: 'configure' }>): { ok: true; config: ClusterConfig } | { ok: false; error: string } {
@@ -34,7 +35,11 @@ export function proposed(current: ClusterConfig, request: Extract<ClientRequest,
   if (!(Number.isInteger(removeAfterSeconds) && removeAfterSeconds >= 0 && removeAfterSeconds <= removeAfterSecondsMax)) {
     return { ok: false, error: `removeAfterSeconds must be an integer in 0..${removeAfterSecondsMax} (0 disables automatic removal), got ${removeAfterSeconds}` };
   }
-  return { ok: true, config: { ...current, n, r, w, removeAfterSeconds } };
+  const partitions = request.partitions ?? current.partitions;
+  if (!repartition.validCount(partitions)) {
+    return { ok: false, error: `partitions must be a power of two in 1..${repartition.partitionsMax} (16, 32, 64 suit a demo), got ${partitions}` };
+  }
+  return { ok: true, config: { ...current, n, r, w, partitions, removeAfterSeconds } };
 }
 
 export function start(state: NodeState, requestId: number, request: Extract<ClientRequest, { op: 'configure' }>): void {

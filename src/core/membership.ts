@@ -28,6 +28,7 @@ import type { MemberWire, MessageOf } from './messages.js';
 import type { MemberView } from './node-io.js';
 import type { NodeState } from './node-state.js';
 import * as life from './life.js';
+import * as repartition from './repartition.js';
 import * as ring from './ring.js';
 import { defaultRemoveAfterSeconds, removeAfterSecondsMax, type ClusterConfig, type MemberStatus, type NodeId } from './types.js';
 
@@ -144,7 +145,7 @@ export function round(state: NodeState): void {
 export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'>): void {
   if (newerConfig({ version: msg.configVersion, by: msg.configBy }, { version: state.configVersion, by: state.configBy })) {
     const { n, r, w, partitions, removeAfterSeconds } = msg.config;
-    if (partitions !== state.config.partitions || n < 1 || n > limits.membersMax || r < 1 || r > n || w < 1 || w > n || (removeAfterSeconds ?? 0) > removeAfterSecondsMax) {
+    if (!repartition.validCount(partitions) || n < 1 || n > limits.membersMax || r < 1 || r > n || w < 1 || w > n || (removeAfterSeconds ?? 0) > removeAfterSecondsMax) {
       fx.dropped(state, () => `gossip from ${from} with a config this node refuses: n=${n} r=${r} w=${w} partitions=${partitions}`);
     } else {
       adoptConfig(state, msg.config, msg.configVersion, msg.configBy);
@@ -263,30 +264,15 @@ export function randomEpoch(state: Pick<NodeState, 'rng'>): number {
   return 1 + ((state.rng.int(2 ** 16) * 2 ** 32 + state.rng.int(2 ** 32)) % (2 ** 48 - 1));
 }
 
-/**
- * Changes this node's capacity weight: the incarnation goes up so every peer's merge takes the new view
- * (at equal incarnation a peer would keep the old capacity), the ring is rebuilt here at once and on every
- * other node as gossip arrives. Returns why it was refused, or undefined.
- */
-export function setCapacity(state: NodeState, capacity: number): string | undefined {
-  if (!(Number.isFinite(capacity) && capacity > 0 && capacity <= capacityMax)) return `capacity must be a number in (0, ${capacityMax}], got ${capacity}`;
-  if (state.left || state.leave !== undefined) return `${state.id} is leaving the ring: its capacity no longer matters`;
-  const me = selfView(state);
-  if (me.capacity === capacity) return undefined;
-  state.capacity = capacity;
-  state.members.set(state.id, { ...me, capacity, incarnation: me.incarnation + 1 });
-  fx.trace(state, 'member', () => `capacity ${me.capacity} -> ${capacity} (incarnation ${me.incarnation + 1})`);
-  refreshRing(state);
-  persistMembership(state);
-  return undefined;
-}
-
 export function adoptConfig(state: NodeState, config: ClusterConfig, version: number, by: NodeId): void {
   // Only the cluster settings: a StoredConfig's version and author live in configVersion/configBy.
   state.config = { n: config.n, r: config.r, w: config.w, partitions: config.partitions, removeAfterSeconds: config.removeAfterSeconds ?? defaultRemoveAfterSeconds };
   state.configVersion = version;
   state.configBy = by;
-  fx.trace(state, 'member', () => `config n=${config.n} r=${config.r} w=${config.w} removeAfterSeconds=${config.removeAfterSeconds ?? defaultRemoveAfterSeconds} (version ${version} by ${by})`);
+  fx.trace(state, 'member', () => `config n=${config.n} r=${config.r} w=${config.w} partitions=${config.partitions} removeAfterSeconds=${config.removeAfterSeconds ?? defaultRemoveAfterSeconds} (version ${version} by ${by})`);
+  // A new Q re-cuts the index and the ring; data then moves by anti-entropy (repartition.ts).
+  repartition.apply(state, config.partitions);
+  refreshRing(state);
   persistMembership(state);
 }
 

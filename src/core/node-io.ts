@@ -27,14 +27,19 @@ import type { Dot, HostId, MemberStatus, NodeId, StoredConfig, Value, Version, V
 export type Context = string;
 
 export type ClientRequest =
-  | { readonly op: 'get'; readonly key: string; readonly r?: number }
+  /**
+   * `inspect`: a read-only look at who holds the key (the UI's replica table, read.ts): asks every healthy
+   * replica and the first healthy fallbacks, waits for all (or the timeout), repairs nothing, and answers
+   * with each one's versions in `holders`.
+   */
+  | { readonly op: 'get'; readonly key: string; readonly r?: number; readonly inspect?: boolean }
   | { readonly op: 'put'; readonly key: string; readonly value: Value; readonly context?: Context; readonly w?: number }
   | { readonly op: 'delete'; readonly key: string; readonly context?: Context; readonly w?: number }
   /**
    * Change N, R, W or removeAfterSeconds cluster-wide (spread by gossip). Concurrent changes are ordered by
    * (version, proposer id); the loser's request fails naming the winner (config-change.ts).
    */
-  | { readonly op: 'configure'; readonly n?: number; readonly r?: number; readonly w?: number; readonly removeAfterSeconds?: number }
+  | { readonly op: 'configure'; readonly n?: number; readonly r?: number; readonly w?: number; readonly partitions?: number; readonly removeAfterSeconds?: number }
   /** Remove another member from the ring everywhere, dead or alive (removal.ts). */
   | { readonly op: 'remove'; readonly id: NodeId }
   /** Join the ring again after a leave or a removal, as a new life, without a restart. */
@@ -53,6 +58,14 @@ export type ClientRequest =
   | { readonly op: 'set-capacity'; readonly capacity: number };
 
 /** One version in a get's answer, with the replicas that returned it. */
+/** What one node answered to an inspecting read: every version it holds of the key (tombstones included), its own or as hints. */
+export interface HolderView {
+  readonly node: NodeId;
+  /** True for the key's N replicas; false for another node answering from its hints (or data it no longer replicates). */
+  readonly replica: boolean;
+  readonly versions: readonly ReadVersion[];
+}
+
 export interface ReadVersion {
   readonly value: Value;
   /** The sibling's causal past WITH its dot included (dvv.clockOf): what the UI shows as its clock. */
@@ -63,7 +76,7 @@ export interface ReadVersion {
 }
 
 export type ClientResult =
-  | { readonly ok: true; readonly op: 'get'; readonly versions: readonly ReadVersion[]; readonly context: Context; readonly warnings: readonly string[] }
+  | { readonly ok: true; readonly op: 'get'; readonly versions: readonly ReadVersion[]; readonly context: Context; readonly warnings: readonly string[]; readonly holders?: readonly HolderView[] }
   | { readonly ok: true; readonly op: 'put' | 'delete'; readonly context: Context; readonly warnings: readonly string[] }
   | { readonly ok: true; readonly op: 'configure' | 'leave' | 'set-capacity' | 'remove' | 'join' | 'goodbye' }
   /**

@@ -70,6 +70,8 @@ export interface ReadOp {
   readonly replies: Map<NodeId, readonly Version[]>;
   readonly warnings: readonly string[];
   replied: boolean;
+  /** A read-only inspection (read.ts): every target is waited for, nothing is repaired. */
+  readonly inspect: boolean;
 }
 
 export type Origin = { readonly kind: 'client'; readonly requestId: number } | { readonly kind: 'peer'; readonly peer: NodeId; readonly forwardId: number };

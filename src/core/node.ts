@@ -6,6 +6,7 @@
  * `create` (node-start.ts) says how a node starts from storage: its epoch and life, and the deliberately
  * broken test-only controls among its options.
  */
+import * as capacityChange from './capacity.js';
 import * as antiEntropy from './anti-entropy.js';
 import * as configChange from './config-change.js';
 import * as coordinator from './coordinator.js';
@@ -177,7 +178,7 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
   }
   switch (request.op) {
     case 'get':
-      return read.start(state, requestId, request.key, request.r);
+      return read.start(state, requestId, request.key, request.r, request.inspect === true);
     case 'put':
     case 'delete':
       return coordinator.write(state, { kind: 'client', requestId }, request);
@@ -199,7 +200,7 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
 }
 
 function setCapacity(state: NodeState, requestId: number, capacity: number): void {
-  const error = membership.setCapacity(state, capacity);
+  const error = capacityChange.set(state, capacity);
   fx.reply(state, requestId, error === undefined ? { ok: true, op: 'set-capacity' } : { ok: false, indeterminate: false, error });
 }
 

@@ -5,12 +5,16 @@
  * siblings and one context covering them, then repairs every owner that answered without some version
  * (read repair) with the WHOLE merged set, so replicas keep dvv.ts's invariant.
  * Tombstones are not returned as values, but the context covers them, so a put after a delete replaces it.
+ *
+ * An inspecting read (the UI's per-key replica table) changes no data: it asks every healthy replica and the
+ * first healthy fallbacks (hinted holders answer from their hints), at most inspectTargetsMax nodes, waits
+ * for all of them or the request timeout, repairs nothing, and answers with what each one holds.
  */
 import * as coordinator from './coordinator.js';
 import * as dvv from './dvv.js';
 import * as fx from './effects.js';
 import * as membership from './membership.js';
-import type { ReadVersion } from './node-io.js';
+import type { HolderView, ReadVersion } from './node-io.js';
 import type { NodeState, ReadOp } from './node-state.js';
 import * as quorum from './quorum.js';
 import * as siblings from './siblings.js';
@@ -18,18 +22,25 @@ import * as storeIndex from './store-index.js';
 import type { NodeId, Version } from './types.js';
 import * as version from './version.js';
 
-export function start(state: NodeState, requestId: number, key: string, rOverride: number | undefined): void {
+/** Most nodes an inspecting read asks: the N replicas and the first fallbacks, where hints go. */
+export const inspectTargetsMax = 12;
+
+export function start(state: NodeState, requestId: number, key: string, rOverride: number | undefined, inspect = false): void {
   const n = coordinator.replicaCount(state);
-  const r = rOverride ?? Math.min(state.config.r, n);
   const { replicas, fallbacks } = membership.preferenceList(state, storeIndex.partitionOf(state.index, key));
   const targets: NodeId[] = [];
-  for (const owner of replicas) {
-    const stand = membership.healthy(state, owner) ? owner : fallbacks.find((f) => membership.healthy(state, f) && !targets.includes(f));
-    targets.push(stand ?? owner);
+  if (inspect) {
+    targets.push(...[...replicas, ...fallbacks].filter((id) => membership.healthy(state, id)).slice(0, inspectTargetsMax));
+  } else {
+    for (const owner of replicas) {
+      const stand = membership.healthy(state, owner) ? owner : fallbacks.find((f) => membership.healthy(state, f) && !targets.includes(f));
+      targets.push(stand ?? owner);
+    }
   }
+  const r = inspect ? targets.length : rOverride ?? Math.min(state.config.r, n);
   const op: ReadOp = {
     kind: 'read', opId: fx.nextId(state), requestId, key, r, owners: replicas, targets, startTick: state.tick,
-    replies: new Map(), warnings: coordinator.quorumWarnings(state, r, Math.min(state.config.w, n)), replied: false,
+    replies: new Map(), warnings: coordinator.quorumWarnings(state, r, Math.min(state.config.w, n)), replied: false, inspect,
   };
   state.reads.set(op.opId, op);
   for (const target of targets) {
@@ -109,13 +120,30 @@ function answer(state: NodeState, op: ReadOp): void {
     value: v.value, clock: dvv.clockOf(v), dot: v.dot,
     replicas: [...op.replies].filter(([, vs]) => vs.some((x) => x.digest === v.digest)).map(([id]) => id).sort(),
   }));
-  fx.trace(state, 'get', () => `get ${op.key}: ${versions.length} version(s) from ${[...op.replies.keys()].sort().join(', ')}`);
-  fx.reply(state, op.requestId, { ok: true, op: 'get', versions, context: dvv.toContext(siblings.contextOf(all)), warnings: op.warnings });
+  fx.trace(state, 'get', () => `${op.inspect ? 'inspect' : 'get'} ${op.key}: ${versions.length} version(s) from ${[...op.replies.keys()].sort().join(', ')}`);
+  const holders = op.inspect ? { holders: holdersOf(op) } : {};
+  fx.reply(state, op.requestId, { ok: true, op: 'get', versions, context: dvv.toContext(siblings.contextOf(all)), warnings: op.warnings, ...holders });
+}
+
+/** Each answering node's versions, replicas first in preference order, then the other holders (non-empty only). */
+function holdersOf(op: ReadOp): HolderView[] {
+  const view = (node: NodeId, vs: readonly Version[]): HolderView => ({
+    node, replica: op.owners.includes(node),
+    versions: vs.map((v) => ({ value: v.value, clock: dvv.clockOf(v), dot: v.dot, replicas: [node] })),
+  });
+  const replicas = op.owners.filter((id) => op.replies.has(id)).map((id) => view(id, op.replies.get(id) ?? []));
+  const others = op.targets.filter((id) => !op.owners.includes(id) && (op.replies.get(id)?.length ?? 0) > 0).map((id) => view(id, op.replies.get(id) ?? []));
+  return [...replicas, ...others];
 }
 
 /** Read repair: every owner that answered without some version gets the whole merged set (dvv.ts invariant). */
 function finish(state: NodeState, op: ReadOp): void {
   state.reads.delete(op.opId);
+  if (op.inspect) {
+    // An inspection changes nothing; it answers once every target replied (or here, at the timeout).
+    if (!op.replied) answer(state, op);
+    return;
+  }
   const all = merged(state, op);
   for (const [replica, held] of op.replies) {
     // Fallbacks answered from their hints: hinted handoff, not read repair, brings those home.
@@ -138,7 +166,7 @@ function finish(state: NodeState, op: ReadOp): void {
 export function tickReads(state: NodeState): void {
   for (const op of [...state.reads.values()]) {
     if (state.tick - op.startTick < state.tuning.requestTimeoutTicks) continue;
-    if (!op.replied) {
+    if (!op.replied && !op.inspect) {
       op.replied = true;
       fx.reply(state, op.requestId, quorum.readLost(op.replies.size, op.r));
     }

@@ -25,6 +25,11 @@
  * exactly the ideal for every join (two joiners X, Y from the same set would each have to take the partitions
  * the other leaves), and replaying joins in a canonical order is far worse (8-10 x, measured).
  *
+ * Cost: the scores and each partition's best few candidates live in an index kept beside each ring
+ * (ring-candidates.ts); `rebuild(previous, members)` derives the next index from the previous ring's, so a
+ * membership change costs about O(Q x K + S) instead of O(S x Q) scores and an O(S) scan per proposal. The
+ * result is the same ring as `build` (ring.test.ts checks random join/leave sequences against it).
+ *
  * An empty member set gives a ring with `owners: []`: no partition has an owner and every preference list
  * is empty (a node alone before it has joined anything still has itself as a member, so this is rare).
  *

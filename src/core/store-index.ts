@@ -15,7 +15,8 @@ import * as version from './version.js';
 export type ConflictMode = 'dvv' | 'plain-vv' | 'lww';
 
 export interface Index {
-  readonly partitions: number;
+  /** The partition count Q the trees are cut by; changes only through repartition (kv.configure). */
+  partitions: number;
   readonly versions: Map<string, readonly VersionMeta[]>;
   readonly partitionOfKey: Map<string, number>;
   /** One Merkle tree per partition over (key, siblings.leafDigest) leaves (merkle.ts). */
@@ -29,6 +30,20 @@ export interface Index {
 
 export function create(partitions: number): Index {
   return { partitions, versions: new Map(), partitionOfKey: new Map(), trees: new Map(), hints: new Map(), versionCount: 0, hintCount: 0 };
+}
+
+/**
+ * Cuts the index by a new partition count (a room's kv.configure({ partitions })): every key keeps its
+ * versions and every hint stays; only the key -> partition map and the per-partition Merkle trees are
+ * rebuilt, O(keys). No records: nothing stored names a partition.
+ */
+export function repartition(index: Index, partitions: number): void {
+  hash.assertPartitionCount(partitions);
+  if (partitions === index.partitions) return;
+  index.partitions = partitions;
+  index.partitionOfKey.clear();
+  index.trees.clear();
+  for (const [key, metas] of index.versions) merkle.update(tree(index, partitionOf(index, key)), key, siblings.leafDigest(metas));
 }
 
 /** What the index holds, from its running counts: O(1), whatever the number of keys. */

@@ -87,7 +87,7 @@ export interface ClusterConfig {
   readonly n: number;
   readonly r: number;
   readonly w: number;
-  /** Number of equal partitions of the hash space (a power of two); fixed for the life of a cluster. */
+  /** Number of equal partitions of the hash space (a power of two); a room may change it (repartition.ts). */
   readonly partitions: number;
   /**
    * A member dead this long is removed from the ring everywhere (removal.ts); 0 disables automatic removal.

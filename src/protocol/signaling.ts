@@ -9,6 +9,9 @@
  *                                        id to this tab while a socket holds it; `teacher` is the teacher token.
  *   { type: 'signal', to, data }         relay `data` (a SignalPayload) to member `to` of the same room
  *   { type: 'faults', rules }            teacher only: set the room's fault rules; broadcast to all, sender included
+ *   { type: 'time', setting }            teacher only: the room's time control (time-control.ts), to all
+ *   { type: 'events', status, events, dropped }   a member's record for the room's observers (projector.ts)
+ *   hello with `observe: true`           an observer (projector view): no id, gets presence, faults, time, events
  * Server -> client:
  *   { type: 'welcome', nodeId, role }    first answer to hello: the id this socket holds and its authority
  *   { type: 'presence', members, last }  the room's members (sorted) right after welcome, in chunks that each
@@ -18,11 +21,14 @@
  *                                        O(members^2) bytes per join)
  *   { type: 'signal', from, data }       `from` is stamped by the server from the sender's hello
  *   { type: 'faults', from, rules }      the room's current rules; sent after hello (from: '') and on each change
+ *   { type: 'time' | 'events', from, ... }   as above: time after hello (from: '') and on change; events to observers
  *   { type: 'refused', command, reason } a command this socket may not give (e.g. faults from a student)
  *
  * Any frame that breaks the rules closes the socket with one of `closeCodes` and a reason saying why.
  */
 import * as faults from './faults.js';
+import * as projector from './projector.js';
+import type * as timeControl from './time-control.js';
 
 /**
  * Largest frame, in bytes, either way. A data-channel SDP offer is ~0.5-1.5 KiB; fault rules must fit too
@@ -99,21 +105,30 @@ export interface Hello {
   readonly secret: string;
   readonly nodeId?: string;
   readonly teacher?: string;
+  /** An observer (the projector view): not a member of the room; receives the members' events. */
+  readonly observe?: true;
 }
+
+/** The id an observer's welcome names (it holds no member id). */
+export const observerId = 'observer';
 
 export type ClientMessage =
   | Hello
   | { readonly type: 'signal'; readonly to: string; readonly data: SignalPayload }
-  | { readonly type: 'faults'; readonly rules: faults.FaultRules };
+  | { readonly type: 'faults'; readonly rules: faults.FaultRules }
+  | { readonly type: 'time'; readonly setting: timeControl.TimeSetting }
+  | ({ readonly type: 'events' } & projector.EventsFrame);
 
 export type ServerMessage =
   | { readonly type: 'welcome'; readonly nodeId: string; readonly role: Role }
   | { readonly type: 'presence'; readonly members: readonly string[]; readonly last: boolean }
   | { readonly type: 'join'; readonly id: string }
   | { readonly type: 'leave'; readonly id: string }
-  | { readonly type: 'refused'; readonly command: 'faults'; readonly reason: string }
+  | { readonly type: 'refused'; readonly command: 'faults' | 'time'; readonly reason: string }
   | { readonly type: 'signal'; readonly from: string; readonly data: SignalPayload }
-  | { readonly type: 'faults'; readonly from: string; readonly rules: faults.FaultRules };
+  | { readonly type: 'faults'; readonly from: string; readonly rules: faults.FaultRules }
+  | { readonly type: 'time'; readonly from: string; readonly setting: timeControl.TimeSetting }
+  | ({ readonly type: 'events'; readonly from: string } & projector.EventsFrame);
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
@@ -128,7 +143,8 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
   switch (m.type) {
     case 'hello': {
       const keys = Object.keys(m);
-      if (!keys.every((k) => ['type', 'secret', 'nodeId', 'teacher'].includes(k))) return bad('hello: expected { type, secret, nodeId?, teacher? }');
+      if (!keys.every((k) => ['type', 'secret', 'nodeId', 'teacher', 'observe'].includes(k))) return bad('hello: expected { type, secret, nodeId?, teacher?, observe? }');
+      if (m.observe !== undefined && (m.observe !== true || m.nodeId !== undefined)) return bad('hello: observe must be true, and an observer names no node id');
       if (!isSecret(m.secret)) return bad(`hello: secret must match [A-Za-z0-9_-]{${secretCharsMin},${tokenCharsMax}}`);
       if (m.nodeId !== undefined && !isNodeId(m.nodeId)) return bad('hello: nodeId must match [A-Za-z0-9_-]{1,64}');
       if (m.teacher !== undefined && !isTeacherToken(m.teacher)) return bad(`hello: teacher must match [A-Za-z0-9_-]{1,${tokenCharsMax}}`);
@@ -136,6 +152,7 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
         type: 'hello', secret: m.secret,
         ...(m.nodeId !== undefined ? { nodeId: m.nodeId } : {}),
         ...(m.teacher !== undefined ? { teacher: m.teacher } : {}),
+        ...(m.observe === true ? { observe: true as const } : {}),
       });
     }
     case 'signal': {
@@ -149,6 +166,10 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
       const rules = faults.validate(m.rules);
       return rules.ok ? ok({ type: 'faults', rules: rules.rules }) : bad(`faults: ${rules.reason}`);
     }
+    case 'time':
+      return exactKeys(m, ['type', 'setting']) ? projector.parseWatchFrame<ClientMessage>(m, undefined) : bad('time: expected { type, setting }');
+    case 'events':
+      return exactKeys(m, ['type', 'status', 'events', 'dropped']) ? projector.parseWatchFrame<ClientMessage>(m, undefined) : bad('events: expected { type, status, events, dropped }');
     default:
       return bad(`unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}`);
   }
@@ -171,7 +192,7 @@ export function parseServerMessage(text: string): Parsed<ServerMessage> {
     case 'leave':
       return isNodeId(m.id) ? ok({ type: m.type, id: m.id }) : bad(`${m.type}: bad id`);
     case 'refused':
-      return m.command === 'faults' && typeof m.reason === 'string' ? ok({ type: 'refused', command: 'faults', reason: m.reason }) : bad('refused: bad shape');
+      return (m.command === 'faults' || m.command === 'time') && typeof m.reason === 'string' ? ok({ type: 'refused', command: m.command, reason: m.reason }) : bad('refused: bad shape');
     case 'signal': {
       if (!isNodeId(m.from)) return bad('signal: bad from');
       const data = validatePayload(m.data);
@@ -182,6 +203,9 @@ export function parseServerMessage(text: string): Parsed<ServerMessage> {
       const rules = faults.validate(m.rules);
       return rules.ok ? ok({ type: 'faults', from: m.from, rules: rules.rules }) : bad(`faults: ${rules.reason}`);
     }
+    case 'time':
+    case 'events':
+      return (m.type === 'time' ? typeof m.from === 'string' : isNodeId(m.from)) ? projector.parseWatchFrame<ServerMessage>(m, m.from as string) : bad(`${m.type}: bad from`);
     default:
       return bad('unknown message type');
   }

@@ -43,7 +43,7 @@ export function backoffMs(config: LinkConfig, attempt: number, draw: number): nu
 export type TimerKind = 'connect' | 'retry' | 'idle';
 
 /** Where a peer's link stands. `none` with closedIdle set still counts as reachable (reopened on demand). */
-export type Phase = 'none' | 'backoff' | 'dialing' | 'accepting' | 'open';
+export type Phase = 'none' | 'backoff' | 'asking' | 'dialing' | 'accepting' | 'open';
 
 export type LinkInput =
   /** The runtime sends one whole message. Refused at once (a `refused` effect) or queued. */
@@ -68,6 +68,8 @@ export type LinkInput =
 export type LinkEffect =
   /** Create an initiating link named `link` to `peer` (its signals are relayed tagged with `link`). */
   | { readonly kind: 'dial'; readonly peer: NodeId; readonly link: string }
+  /** Ask `peer`, through signaling, to dial us (the larger id asks, so the two never dial at once). */
+  | { readonly kind: 'ask'; readonly peer: NodeId }
   /** Create an answering link named `link` (a `feed` with the offer follows). */
   | { readonly kind: 'accept'; readonly peer: NodeId; readonly link: string }
   /** Hand a signal from the far side to link `link`. */

@@ -6,10 +6,13 @@
  * - On demand: a send to a present peer with no link dials one; messages wait in a bounded queue
  *   (send-queue.ts) until it opens. An open link idle (nothing sent, received or queued) for idleCloseMs is
  *   closed; the peer stays reachable and the next send redials.
- * - Glare: either side may dial. If an offer arrives while our own dial to that peer is pending, the dial
- *   of the smaller node id survives on both sides: the smaller ignores the larger's offer, the larger drops
- *   its own dial and answers. Signals are tagged with a link name; those of an abandoned link are ignored,
- *   and an offer under a new name replaces any other link (the far side lost the old one).
+ * - Glare: when both sides want a link at once, exactly one survives, decided the same way on both sides.
+ *   The smaller id dials; the larger asks it to (a one-line `connect` signal, so two sets of ICE candidates
+ *   never cross). An ask reaching the smaller while it dials is ignored (its offer is on the way); an ask
+ *   while its link is open means the far side lost it: it redials. An offer that arrives while our own dial
+ *   is pending (a peer that dials by itself) loses if its sender is the larger id: the smaller ignores it,
+ *   the larger drops its dial and answers. Signals are tagged with a link name; those of an abandoned link
+ *   are ignored, and an offer under a new name replaces any other link (the far side lost the old one).
  * - Retry: a link not open within connectTimeoutMs, or one that closes while messages wait, is redialled
  *   after a bounded backoff with jitter; after connectAttemptsMax failures, or at once when signaling says
  *   the peer left the room, the waiting messages are dropped (counted as `unreachable`).
@@ -113,19 +116,30 @@ function newLinkName(m: LinkMachine, peer: NodeId): string {
   return `${m.config.self < peer ? 's' : 'l'}${part()}${part()}`;
 }
 
-function dial(m: LinkMachine, id: NodeId, p: PeerLinkState, nowMs: number, out: LinkEffect[]): void {
+/** We want a link: the smaller id dials, the larger asks to be dialled (unless `force`d: asked itself). */
+function dial(m: LinkMachine, id: NodeId, p: PeerLinkState, nowMs: number, out: LinkEffect[], force = false): void {
   disarm(p, 'retry', id, out);
+  disarm(p, 'connect', id, out); // asked to dial while asking ourselves: the new attempt gets its own time
   p.closedIdle = false; // from now on, failing to connect means the peer is really gone
-  p.link = newLinkName(m, id);
-  p.phase = 'dialing';
-  out.push({ kind: 'dial', peer: id, link: p.link });
+  if (m.config.self < id || force) {
+    p.link = newLinkName(m, id);
+    p.phase = 'dialing';
+    out.push({ kind: 'dial', peer: id, link: p.link });
+  } else {
+    p.phase = 'asking';
+    out.push({ kind: 'ask', peer: id });
+  }
   arm(p, 'connect', id, nowMs + m.config.connectTimeoutMs, out);
 }
 
 function signal(m: LinkMachine, id: NodeId, p: PeerLinkState, payload: SignalPayload, nowMs: number, out: LinkEffect[]): void {
   if (payload.kind === 'connect') {
-    // An older peer asking us to dial: do so unless a link is already under way.
-    if (p.phase === 'none' || p.phase === 'backoff') dial(m, id, p, nowMs, out);
+    if (p.phase === 'dialing' || p.phase === 'accepting') return; // a link is under way: its offer or answer comes
+    if (p.phase === 'open') { // the far side lost this link
+      p.closedIdle = false;
+      dropLink(m, id, p, true, out);
+    }
+    dial(m, id, p, nowMs, out, true);
     return;
   }
   if (payload.link === p.link) {
@@ -187,7 +201,7 @@ function fired(m: LinkMachine, id: NodeId, p: PeerLinkState, timer: TimerKind, n
   if (timer === 'retry') {
     if (p.phase === 'backoff') dial(m, id, p, nowMs, out);
   } else if (timer === 'connect') {
-    if (p.phase !== 'dialing' && p.phase !== 'accepting') return;
+    if (p.phase !== 'asking' && p.phase !== 'dialing' && p.phase !== 'accepting') return;
     dropLink(m, id, p, true, out);
     retry(m, id, p, nowMs, out);
   } else {

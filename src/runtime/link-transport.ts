@@ -78,10 +78,11 @@ export function createLinkTransport(opts: LinkTransportOptions): LinkTransport {
 
   function carryOut(effect: linkMachine.LinkEffect): void {
     // close() called from a handler while earlier effects still wait in line: start nothing new after it.
-    if (machine.closed && (effect.kind === 'dial' || effect.kind === 'accept' || effect.kind === 'setTimer' || effect.kind === 'watchDrain')) return;
+    if (machine.closed && (effect.kind === 'dial' || effect.kind === 'ask' || effect.kind === 'accept' || effect.kind === 'setTimer' || effect.kind === 'watchDrain')) return;
     switch (effect.kind) {
       case 'dial': return open(effect.peer, effect.link, true);
       case 'accept': return open(effect.peer, effect.link, false);
+      case 'ask': return void opts.signaling.signal(effect.peer, { kind: 'connect' } satisfies SignalPayload);
       case 'feed': return links.get(linkKey(effect.peer, effect.link))?.signal(effect.signal);
       case 'destroy': {
         const key = linkKey(effect.peer, effect.link);

@@ -15,7 +15,7 @@ export const errorText = (error: unknown) => (error instanceof Error ? error.mes
 
 export interface OutboxOptions {
   readonly nodeId: NodeId;
-  readonly io: Pick<RuntimeOptions<unknown>, 'codec' | 'transport' | 'store'>;
+  readonly io: Pick<RuntimeOptions<unknown>, 'codec' | 'transport' | 'store' | 'onSend'>;
   readonly clock: Clock;
   readonly replyTimeoutMs: number;
   readonly traceMax: number;
@@ -123,6 +123,7 @@ export class Outbox {
     }
     if (transport.send(to, encoded.bytes)) {
       this.o.counters.messagesSent++;
+      this.o.io.onSend?.(to, message, encoded.bytes.length);
     } else {
       this.o.counters.sendsRefused++;
       this.o.counters.messagesDropped++;

@@ -12,6 +12,7 @@ import * as version from '../core/version.js';
 import type { ClientRequest, ClientResult } from '../core/node-io.js';
 import { defaultRemoveAfterSeconds, type ClusterConfig, type MemberStatus, type Value } from '../core/types.js';
 import * as faults from '../protocol/faults.js';
+import * as timeApi from './time-api.js';
 import * as requestCheck from './request-check.js';
 
 export type KvValue = string | Uint8Array;
@@ -69,6 +70,10 @@ export interface PageApiDeps {
   facts(): NodeFacts;
   stats(): KvStats;
   readonly faults: FaultControl;
+  /** Room-wide time control; without it kv.pause() and friends reject (e.g. a harness without a server). */
+  readonly time?: timeApi.TimeControlChannel;
+  /** The node's current tick (undefined before it started), for kv.time(). */
+  tick?(): number | undefined;
   snapshot(): unknown;
   onChange(listener: () => void): () => void;
   /** Keeps a new capacity weight for the next start of this tab (localStorage in the app). */
@@ -79,7 +84,8 @@ export interface PageApiDeps {
   readonly faultEchoTimeoutMs?: number;
 }
 
-export interface Kv {
+/** The page API; the time control members (kv.pause() and friends) are in time-api.ts. */
+export interface Kv extends timeApi.TimeKv {
   readonly nodeId: string;
   ready(): Promise<void>;
   put(key: string, value: KvValue, options?: { context?: string; w?: number }): Promise<{ context: string }>;
@@ -97,7 +103,8 @@ export interface Kv {
    * is refused, naming the allowed ones. Rejects with "configuration changed concurrently by nX: now
    * {...}; retry" when another node's concurrent change won. Teacher only.
    */
-  configure(settings: { n?: number; r?: number; w?: number; removeAfterSeconds?: number }): Promise<void>;
+  /** Room-wide (teacher): N, R, W, the partition count Q (a power of two: 16, 32, 64 suit a demo), removeAfterSeconds. */
+  configure(settings: { n?: number; r?: number; w?: number; partitions?: number; removeAfterSeconds?: number }): Promise<void>;
   /**
    * Removes another node from the ring everywhere, dead or alive; its partitions move to the others.
    * Resolves once the live members have agreed (or after the request timeout, the removal known here).
@@ -240,7 +247,7 @@ export function create(deps: PageApiDeps): Kv {
       if (typeof settings !== 'object' || settings === null) throw new TypeError(`configure takes an object of settings (${configChange.settings.join(', ')})`);
       const unknown = Object.keys(settings).filter((k) => !(configChange.settings as readonly string[]).includes(k));
       if (unknown.length > 0) throw new Error(`unknown setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}: the settings are ${configChange.settings.join(', ')}`);
-      const request: { op: 'configure'; n?: number; r?: number; w?: number; removeAfterSeconds?: number } = { op: 'configure' };
+      const request: { op: 'configure'; n?: number; r?: number; w?: number; partitions?: number; removeAfterSeconds?: number } = { op: 'configure' };
       for (const name of configChange.settings) if (settings[name] !== undefined) request[name] = settings[name];
       expectOk(await deps.request(request), 'configure');
     },
@@ -279,6 +286,7 @@ export function create(deps: PageApiDeps): Kv {
     wipe: () => (deps.wipe ? deps.wipe() : Promise.reject(new Error('wipe is not available here'))),
     snapshot: () => deps.snapshot(),
     onChange: (listener) => deps.onChange(listener),
+    ...timeApi.create({ ...(deps.time ? { channel: deps.time } : {}), teacherProblem, echoTimeoutMs, tick: () => deps.tick?.() }),
   };
 }
 

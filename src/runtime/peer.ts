@@ -13,9 +13,12 @@ import { messageSchema } from '../core/messages.js';
 import * as node from '../core/node.js';
 import type { ClientRequest, ClientResult } from '../core/node-io.js';
 import type { Zone } from '../core/types.js';
-import type { Clock } from './clock.js';
+import type * as projector from '../protocol/projector.js';
+import { systemClock, type Clock } from './clock.js';
 import * as drainingStore from './draining-store.js';
+import { keepFaults } from './fault-keeper.js';
 import * as pageApi from './page-api.js';
+import * as projectorFeed from './projector-feed.js';
 import * as runtime from './runtime.js';
 import type { SignalingClient } from './signaling-client.js';
 import * as snapshot from './snapshot.js';
@@ -115,6 +118,19 @@ function kvStats(view: runtime.RuntimeView<NodeSnapshot> | undefined, transport:
   };
 }
 
+/** What the projector view shows of this node (protocol/projector.ts). */
+function projectorStatus(view: runtime.RuntimeView<NodeSnapshot>, zone: Zone): projector.NodeStatus {
+  const n = view.node;
+  const primary: number[] = [];
+  for (const [p, owner] of n.owners.entries()) if (owner === n.id && primary.length < 512) primary.push(p);
+  const { paused, speed, steps } = view.time;
+  return {
+    zone, state: n.left ? 'left' : n.members.find((m) => m.id === n.id)?.status ?? 'starting', ready: n.ready, tick: view.tick,
+    partitions: n.replicated.length, primary, ringSize: n.owners.length, hints: n.hints.count, keys: n.keys,
+    repairs: n.counters.repairs, time: { paused, speed, steps },
+  };
+}
+
 function createNodeFactory(me: PeerIdentity, random: () => number): runtime.NodeFactory<NodeSnapshot> {
   return (init) => {
     const created = node.create({
@@ -131,12 +147,18 @@ function createNodeFactory(me: PeerIdentity, random: () => number): runtime.Node
 export function createPeer(options: PeerOptions): Peer {
   const me = options.identity;
   const signaling = options.createSignaling(me);
+  keepFaults(signaling); // the teacher's tab re-asserts the room's fault rules after a signaling restart
   const transport = options.createTransport(signaling);
   let phase: snapshot.Phase = { kind: 'starting', step: 'waiting for the signaling server' };
   let rt: runtime.Runtime<NodeSnapshot> | undefined;
   let store: drainingStore.DrainingStore | undefined;
   let signalingDetail = '';
   let stopping: Promise<void> | undefined;
+  const feed = projectorFeed.create({
+    status: () => (rt ? projectorStatus(rt.view(), me.zone) : undefined),
+    hintedKeys: () => new Set(rt?.view().node.hints.entries.map((h) => h.key) ?? []),
+    publish: (frame) => signaling.publishEvents(frame),
+  }, options.clock ?? systemClock);
 
   const read = (): PeerSnapshot => {
     const view = rt?.view();
@@ -176,8 +198,12 @@ export function createPeer(options: PeerOptions): Peer {
     rt = await runtime.start({
       nodeId: me.nodeId, store, transport, codec: wireCodec, createNode: createNodeFactory(me, options.random),
       ...(options.clock ? { clock: options.clock } : {}), ...options.runtimeOptions,
+      time: signaling.time(), onSend: (to, message, bytes) => feed.sent(to, message, bytes),
     });
     const running = rt;
+    // The room's time control (teacher-only, through the server): this node's ticks and deliveries follow it.
+    signaling.onTime((setting) => running.setTime(setting));
+    running.setTime(signaling.time()); // a change that arrived while storage was loading
     // Fault rules suspend automatic removal of the nodes they isolate or partition (core/removal.ts); here,
     // so that tabs and headless peers alike get it. Presence changes re-run it: a partition covers newcomers.
     const suspend = () => {
@@ -200,11 +226,13 @@ export function createPeer(options: PeerOptions): Peer {
 
   async function request(clientRequest: ClientRequest): Promise<ClientResult> {
     if (stopping) return { ok: false, error: 'the node is stopping', indeterminate: false };
+    if (clientRequest.op === 'put' || clientRequest.op === 'delete' || clientRequest.op === 'get') feed.request(clientRequest.op, clientRequest.key, me.nodeId);
     return (await started).request(clientRequest);
   }
 
   function stop(): Promise<void> {
     stopping ??= (async () => {
+      feed.close();
       rt?.close(); // fails pending requests, closes the transport and (once its commit in flight ends) the store
       if (!rt) transport.close();
       signaling.close();
@@ -229,6 +257,8 @@ export function createPeer(options: PeerOptions): Peer {
     facts: () => nodeFacts(rt?.view()),
     stats: () => kvStats(rt?.view(), transport),
     faults: { current: () => signaling.faults(), publish: (rules) => signaling.publishFaults(rules), onRules: (h) => signaling.onFaults(h) },
+    time: { current: () => signaling.time(), publish: (setting) => signaling.publishTime(setting), onSetting: (h) => signaling.onTime(h) },
+    tick: () => rt?.view().tick,
     authority: () => signaling.role() ?? 'unknown',
     snapshot: read,
     onChange: (listener) => view.subscribe(() => listener()),

@@ -5,6 +5,7 @@
 import type { ClientRequest, ClientResult, Effect, Input, StoredState, TraceEvent } from '../core/node-io.js';
 import type { Message } from '../core/messages.js';
 import type { NodeId } from '../core/types.js';
+import type { TimeSetting } from '../protocol/time-control.js';
 import type { Clock } from './clock.js';
 import type { Store, StoreStats } from './store.js';
 import type { Transport } from './transport.js';
@@ -57,6 +58,10 @@ export interface RuntimeOptions<Snap> {
    * default: with it on, simulator seed 123 ends divergent (cause not yet found; see the perf branch report).
    */
   readonly pipelineStores?: boolean;
+  /** The room's time setting at start (protocol/time-control.ts); normal speed when absent. */
+  readonly time?: TimeSetting;
+  /** Told of every message handed to the transport (the projector feed summarises them; keep it cheap). */
+  readonly onSend?: (to: NodeId, message: Message, bytes: number) => void;
 }
 
 export interface RuntimeCounters {
@@ -103,6 +108,8 @@ export interface RuntimeView<Snap> {
   readonly lastStorageError?: string;
   /** Set when the core threw: the node has stopped and every request fails. */
   readonly crashed?: string;
+  /** The room's time setting as this node applies it, and the peer messages waiting out their flight. */
+  readonly time: TimeSetting & { readonly heldMessages: number };
   readonly queueLength: number;
   readonly pendingRequests: number;
   /** The most recent trace events, oldest first. */
@@ -124,6 +131,8 @@ export interface Runtime<Snap> {
    * them is removed automatically while named.
    */
   setSuspended(peers: readonly NodeId[]): void;
+  /** Adopts the room's time setting: speed, pause, single steps (protocol/time-control.ts). */
+  setTime(setting: TimeSetting): void;
   /** Stops the timer, fails pending requests, closes the transport and the store. */
   close(): void;
 }

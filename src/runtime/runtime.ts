@@ -18,11 +18,14 @@
 import { limits } from '../core/limits.js';
 import type { ClientRequest, ClientResult, Effect, Input, StoredState } from '../core/node-io.js';
 import type { NodeId } from '../core/types.js';
+import type { Message } from '../core/messages.js';
 import { systemClock, type Clock } from './clock.js';
 import * as commitBatch from './commit-batch.js';
 import * as inputQueue from './input-queue.js';
 import { errorText, Outbox } from './outbox.js';
 import * as requestCheck from './request-check.js';
+import * as slowMotion from './slow-motion.js';
+import type { TimeSetting } from '../protocol/time-control.js';
 import { defaults, zeroCounters, type NodeHandle, type Runtime, type RuntimeOptions, type RuntimeView } from './runtime-types.js';
 
 export * from './runtime-types.js';
@@ -49,7 +52,8 @@ class Loop<Snap> implements Runtime<Snap> {
   });
   private readonly listeners = new Set<() => void>();
   private node: NodeHandle<Snap>;
-  private readonly startMs = this.clock.nowMs();
+  /** Room-wide time control: ticks come from its virtual clock; peer messages wait in it while slowed. */
+  private readonly slow: slowMotion.SlowMotion<{ readonly from: NodeId; readonly message: Message }>;
   private readonly stopTimer: () => void;
   private tick = 0;
   private nextRequestId = 1;
@@ -72,11 +76,10 @@ class Loop<Snap> implements Runtime<Snap> {
 
   constructor(private readonly options: RuntimeOptions<Snap>, stored: StoredState, corruptAtStart: number) {
     this.counters.corruptVersions = corruptAtStart;
+    this.slow = slowMotion.create(this.clock, this.tickMs, this.queue.max, options.time);
     const created = options.createNode({ stored, seeds: options.transport.presentPeers(), now: 0 });
     this.node = created.node;
-    this.stopTimer = this.clock.every(this.tickMs, () => {
-      if (this.currentTick() > this.tick && this.queue.queueTick()) this.pump();
-    });
+    this.stopTimer = this.clock.every(this.tickMs, () => this.timeMoved());
     options.transport.onMessage((from, bytes) => this.receive(from, bytes));
     options.transport.onReachability((peer, reachable) => this.enqueueInternal({ type: 'peer-reachable', peer, reachable }));
     // The node's first effects (e.g. a new epoch, its join gossip) are the first entry of the first batch:
@@ -105,6 +108,7 @@ class Loop<Snap> implements Runtime<Snap> {
       storage: this.options.store.stats(),
       ...(this.out.lastStorageError !== undefined ? { lastStorageError: this.out.lastStorageError } : {}),
       ...(this.crashed !== undefined ? { crashed: this.crashed } : {}),
+      time: { ...this.slow.setting(), heldMessages: this.slow.held() },
       queueLength: this.queue.length(), pendingRequests: this.out.pendingRequests, trace: this.out.recentTrace(),
     };
   }
@@ -112,6 +116,11 @@ class Loop<Snap> implements Runtime<Snap> {
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  setTime(setting: TimeSetting): void {
+    this.slow.set(setting);
+    this.timeMoved();
   }
 
   setSuspended(peers: readonly NodeId[]): void {
@@ -130,7 +139,14 @@ class Loop<Snap> implements Runtime<Snap> {
   private changed(): void { for (const listener of this.listeners) listener(); }
 
   /** The tick from elapsed time (module comment, "Time"), never behind the last one fed. */
-  private currentTick(): number { return Math.max(this.tick, Math.floor((this.clock.nowMs() - this.startMs) / this.tickMs)); }
+  private currentTick(): number { return Math.max(this.tick, Math.floor(this.slow.nowMs() / this.tickMs)); }
+
+  /** Timer or time setting: messages whose flight ended go in (before the tick, as they arrived first), then the tick. */
+  private timeMoved(): void {
+    if (this.closed || this.crashed) return;
+    for (const { from, message } of this.slow.due()) this.admit(from, message);
+    if (this.currentTick() > this.tick && this.queue.queueTick()) this.pump();
+  }
 
   /**
    * Steps queued inputs into the open batch and starts committing it when no batch is in flight; a batch
@@ -283,7 +299,17 @@ class Loop<Snap> implements Runtime<Snap> {
       return;
     }
     this.counters.messagesReceived++;
-    if (!this.queue.pushExternal({ type: 'message', from, message: decoded.value })) {
+    const held = this.slow.hold({ from, message: decoded.value });
+    if (held === 'full') {
+      this.counters.inputsRefused++;
+      this.counters.messagesDropped++;
+    } else if (held === 'now') {
+      this.admit(from, decoded.value);
+    }
+  }
+
+  private admit(from: NodeId, message: Message): void {
+    if (!this.queue.pushExternal({ type: 'message', from, message })) {
       this.counters.inputsRefused++;
       this.counters.messagesDropped++;
       return;

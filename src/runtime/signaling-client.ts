@@ -14,7 +14,9 @@
  *   is queued (the transport retries with its own backoff).
  */
 import * as faults from '../protocol/faults.js';
+import type * as projector from '../protocol/projector.js';
 import * as protocol from '../protocol/signaling.js';
+import * as timeControl from '../protocol/time-control.js';
 
 export type SignalingState = 'connecting' | 'open' | 'closed';
 
@@ -41,6 +43,15 @@ export interface SignalingClient {
   /** Sets the room's fault rules; every member (this one included) gets them through onFaults. */
   publishFaults(rules: faults.FaultRules): boolean;
   onFaults(handler: (rules: faults.FaultRules) => void): void;
+  /** The room's time setting (normal until the server says otherwise). */
+  time(): timeControl.TimeSetting;
+  /** Sets the room's time (teacher only); every member and observer gets it through onTime. */
+  publishTime(setting: timeControl.TimeSetting): boolean;
+  onTime(handler: (setting: timeControl.TimeSetting) => void): void;
+  /** A member's status and message record for the room's observers; false if not open or too big. */
+  publishEvents(frame: projector.EventsFrame): boolean;
+  /** An observer's view of each member's frames. */
+  onEvents(handler: (from: string, frame: projector.EventsFrame) => void): void;
   /** Closes for good: no more reconnections. */
   close(): void;
 }
@@ -55,6 +66,8 @@ export interface SignalingClientOptions {
   readonly secret?: string;
   /** The teacher token (from the teacher link); without it this client is a student. */
   readonly teacherToken?: string;
+  /** An observer (the projector view): not a member, holds no id, receives the members' events. */
+  readonly observe?: boolean;
   readonly WebSocketImpl?: typeof WebSocket;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   /** In [0, 1); Math.random by default. */
@@ -83,6 +96,8 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
     signal: [] as Array<(from: string, data: protocol.SignalPayload) => void>,
     faults: [] as Array<(rules: faults.FaultRules) => void>,
     welcome: [] as Array<(nodeId: string, role: protocol.Role) => void>,
+    time: [] as Array<(setting: timeControl.TimeSetting) => void>,
+    events: [] as Array<(from: string, frame: projector.EventsFrame) => void>,
     refused: [] as Array<(reason: string) => void>,
   };
   let nodeId = opts.nodeId;
@@ -92,6 +107,7 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
   let state: SignalingState = 'connecting';
   let members: readonly string[] = [];
   let rules: faults.FaultRules = faults.noFaults;
+  let time: timeControl.TimeSetting = timeControl.normalTime;
   let socket: WebSocket | undefined;
   let attempt = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -113,6 +129,7 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
       type: 'hello', secret,
       ...(nodeId !== undefined ? { nodeId } : {}),
       ...(opts.teacherToken !== undefined ? { teacher: opts.teacherToken } : {}),
+      ...(opts.observe === true ? { observe: true as const } : {}),
     };
     ws.onopen = () => ws.send(JSON.stringify(hello satisfies protocol.ClientMessage));
     ws.onmessage = (ev: MessageEvent) => {
@@ -178,6 +195,15 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
         rules = m.rules;
         for (const h of handlers.faults) h(rules);
         return;
+      case 'time':
+        time = m.setting;
+        for (const h of handlers.time) h(time);
+        return;
+      case 'events': {
+        const { status, events, dropped } = m;
+        for (const h of handlers.events) h(m.from, { status, events, dropped });
+        return;
+      }
       default: {
         const never: never = m;
         return never;
@@ -214,6 +240,14 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
       return checked.ok && sendFrame({ type: 'faults', rules: checked.rules });
     },
     onFaults: (h) => void handlers.faults.push(h),
+    time: () => time,
+    publishTime(next) {
+      const checked = timeControl.validate(next);
+      return checked.ok && sendFrame({ type: 'time', setting: checked.setting });
+    },
+    onTime: (h) => void handlers.time.push(h),
+    publishEvents: (frame) => sendFrame({ type: 'events', ...frame }),
+    onEvents: (h) => void handlers.events.push(h),
     close() {
       stopped = true;
       clearTimeout(retryTimer);

@@ -107,6 +107,16 @@ export interface UiVersion {
   readonly clock: Readonly<Record<string, number>>;
   /** The replicas that returned this version. */
   readonly replicas: readonly NodeId[];
+  /** The write that made this version: its actor (`node@life`) and that actor's counter. */
+  readonly dot?: { readonly actor: string; readonly counter: number };
+}
+
+/** One row of a key's replica table: a node and every version it holds of the key (tombstones included). */
+export interface UiHolder {
+  readonly node: NodeId;
+  /** True for one of the key's N replicas; false for a node holding it as a hint (or not yet handed over). */
+  readonly replica: boolean;
+  readonly versions: readonly UiVersion[];
 }
 
 export interface UiReadResult {
@@ -126,6 +136,8 @@ export interface UiKeyLocation {
   readonly holders: readonly NodeId[];
   /** How `holders` was found, or why it is incomplete ("replicas that answered a read just now"). */
   readonly holdersNote?: string;
+  /** What each reachable replica and hinted holder holds (a read-only inspection through the core), when known. */
+  readonly table?: readonly UiHolder[];
 }
 
 /**
@@ -140,7 +152,8 @@ export interface UiBackend {
   get(key: string): Promise<UiReadResult>;
   delete(key: string, context?: string): Promise<{ context: string }>;
   locate(key: string): Promise<UiKeyLocation>;
-  configure(settings: { n?: number; r?: number; w?: number; removeAfterSeconds?: number }): Promise<void>;
+  /** Room-wide (teacher): N, R, W, the partition count (a power of two) and removeAfterSeconds. */
+  configure(settings: { n?: number; r?: number; w?: number; partitions?: number; removeAfterSeconds?: number }): Promise<void>;
   /** Split into groups of node ids; nodes in no group form one more group. */
   partition(groups: NodeId[][]): Promise<void>;
   isolate(node: NodeId): Promise<void>;

@@ -126,3 +126,32 @@ export function plainWords(text: string): string {
 export function shortId(id: string): string {
   return id.length <= 12 ? id : `${id.slice(0, 10)}…`;
 }
+
+const ordinal = (n: number) => `${n}${n % 100 >= 11 && n % 100 <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th'}`;
+
+/** "n2's 3rd write" for a dot (its actor is `node@life`; a one-write actor is a one-off write). */
+export function writeName(dot: { readonly actor: string; readonly counter: number }): string {
+  if (isOneWriteActor(dot.actor)) return 'a one-off write';
+  const at = dot.actor.lastIndexOf('@');
+  return `${at < 0 ? dot.actor : dot.actor.slice(0, at)}'s ${ordinal(dot.counter)} write`;
+}
+
+/** True when clock `a` has seen every write `b` has seen (a descends from b). */
+export function covers(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
+  return Object.entries(b).every(([actor, counter]) => (a[actor] ?? 0) >= counter);
+}
+
+/**
+ * One line on how two versions' clocks relate, for the replica table: "neither has seen the other's write:
+ * n2's 3rd write vs n4's 1st write" when they are concurrent (neither clock covers the other).
+ */
+export function relation(a: { readonly clock: Readonly<Record<string, number>>; readonly dot?: { readonly actor: string; readonly counter: number } },
+  b: { readonly clock: Readonly<Record<string, number>>; readonly dot?: { readonly actor: string; readonly counter: number } }): string {
+  const name = (v: typeof a) => (v.dot ? writeName(v.dot) : clock(v.clock));
+  const ab = covers(a.clock, b.clock);
+  const ba = covers(b.clock, a.clock);
+  if (ab && ba) return 'the same version';
+  if (ab) return `${name(a)} has seen ${name(b)}: it replaces it`;
+  if (ba) return `${name(b)} has seen ${name(a)}: it replaces it`;
+  return `neither has seen the other's write: ${name(a)} vs ${name(b)}`;
+}

@@ -3,12 +3,15 @@
  * a button that drives the same controls a person would (through `run`, provided by <dynamo-app>).
  * To fit a 1280x720 projector without scrolling, only the current step (the one after the last performed)
  * shows its text; the others are one line each (their button and result), their text in a tooltip.
+ * The current step names its tab by node name, its button (the control to press) pulses, and above it the
+ * previous step's outcome is checked against the live snapshot (lesson-check.ts): a tick, or what to do.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { UiSnapshot } from './backend.js';
 import { theme } from './theme.js';
 import { lessons, type Lesson, type LessonAction } from './lessons.js';
+import * as lessonCheck from './lesson-check.js';
 
 /** The open lesson survives a reload of this tab: the wipe lesson reloads the tab halfway through. */
 const openLessonKey = 'tabdynamo.openLesson';
@@ -44,6 +47,11 @@ export class LessonsView extends LitElement {
     li:not(.current) button { padding: 2px 10px; font-size: 14px; }
     .result { font-size: 13px; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
     .result.failed { color: var(--bad); }
+    .check { margin: 0 0 4px; font-size: 14px; }
+    .check.ok { color: var(--ok); }
+    .check.bad { color: var(--bad); font-weight: 600; }
+    li.current button.primary { animation: pulse 1.2s ease-in-out infinite alternate; }
+    @keyframes pulse { from { box-shadow: 0 0 0 0 var(--accent); } to { box-shadow: 0 0 0 4px var(--accent); } }
   `];
 
   override render() {
@@ -73,9 +81,13 @@ export class LessonsView extends LitElement {
         const current = i === Math.min(this.current, lesson.steps.length - 1);
         const button = html`<button class="primary" ?disabled=${this.busyStep >= 0} @click=${() => this.perform(i, step.action)}>${step.button}</button>`;
         const said = html`<span class="result ${result?.startsWith('failed') ? 'failed' : ''}" role="status" title=${result ?? ''}>${result ?? ''}</span>`;
+        const before = lesson.steps[i - 1];
+        const previous = current && before !== undefined && this.results[i - 1] !== undefined && this.snapshot
+          ? lessonCheck.check(before.action, this.results[i - 1] as string, this.snapshot) : undefined;
         return current
           ? html`<li data-testid="lesson-step" class="current"><div>
-              <span class="where">${step.where}</span>
+              ${previous ? html`<p class="check ${previous.ok ? 'ok' : 'bad'}" data-testid="lesson-check">${previous.ok ? '✓' : '✗'} Step ${i}: ${previous.text}</p>` : nothing}
+              <span class="where">${lessonCheck.where(step, this.snapshot)}</span>
               <p class="step-text">${step.text}</p>
               <div class="line">${button}${said}</div></div></li>`
           : html`<li data-testid="lesson-step" title=${`${step.where}: ${step.text}`}

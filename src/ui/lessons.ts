@@ -50,7 +50,7 @@ export const lessons: readonly Lesson[] = [
       { where: 'this tab', text: 'Find where the key lives: its partition and its preference list of N replicas.', button: 'Locate "lesson:handoff"', action: { kind: 'locate', key: 'lesson:handoff' } },
       { where: 'this tab', text: 'Cut one of its replicas (not this tab) off from everyone. The banner shows it on every tab.', button: 'Isolate a replica', action: { kind: 'isolate-replica', key: 'lesson:handoff' } },
       { where: 'this tab', text: 'Wait until the members view shows it suspect (a few seconds), then write the key. The isolated replica cannot ack, so the next healthy node stands in (sloppy quorum).', button: 'Put "lesson:handoff"', action: { kind: 'put', key: 'lesson:handoff', value: 'written while a replica was away' } },
-      { where: 'this tab', text: 'The ring lists the fallback in use; its tab shows a hint queue for the missing replica under Activity.', button: 'Show on the ring', action: { kind: 'locate', key: 'lesson:handoff' } },
+      { where: 'this tab', text: 'The ring lists the fallback in use, and its replica table shows the fallback as "hinted holder"; that tab shows a hint queue for the missing replica under Activity.', button: 'Show on the ring', action: { kind: 'locate', key: 'lesson:handoff' } },
       { where: 'any tab', text: 'Heal. The fallback hands the version back and its hint queue empties.', button: 'Heal', action: { kind: 'heal' } },
       { where: 'any tab', text: 'Locate again: the copies are back on the preference list, no fallback in use.', button: 'Locate again', action: { kind: 'locate', key: 'lesson:handoff' } },
     ],
@@ -88,7 +88,7 @@ export const lessons: readonly Lesson[] = [
     summary: 'Membership changes move only the partitions they must; capacity decides how many a node owns.',
     steps: [
       { where: 'any tab', text: 'Start with 3 tabs. Look at the ring: each partition is colored by its owner; this tab is outlined.', button: 'Show the ring', action: { kind: 'show', view: 'ring' } },
-      { where: 'a new tab', text: 'Open one more tab on this address (a new ?node=): it joins and takes partitions from the others, and only those.', button: 'Show members', action: { kind: 'show', view: 'members' } },
+      { where: 'a new tab', text: 'Open one more tab on this address (the server names it, e.g. n4): it joins and takes partitions from the others, and only those. The ring flashes them: "k of Q moved".', button: 'Show members', action: { kind: 'show', view: 'members' } },
       { where: 'the new tab', text: 'Double its capacity: it now owns about twice as many partitions as each other node.', button: 'Capacity 2', action: { kind: 'capacity', capacity: 2 } },
       { where: 'one tab', text: 'Leave the ring: its partitions move to the other nodes, and it stops serving.', button: 'Leave', action: { kind: 'leave' } },
       { where: 'any tab', text: 'Compare partitions owned per node.', button: 'Show members', action: { kind: 'show', view: 'members' } },

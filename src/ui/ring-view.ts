@@ -9,6 +9,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { UiBackend, UiKeyLocation, UiSnapshot } from './backend.js';
 import { theme } from './theme.js';
 import * as format from './format.js';
+import './replica-table.js';
 
 const size = 440;
 const center = size / 2;
@@ -57,6 +58,8 @@ export class RingView extends LitElement {
   `];
 
   private lastProbeMs = 0;
+  /** True while a locate (and its inspection) is in flight: the refresh never stacks a second one. */
+  private probing = false;
   /** The owners array of the previous snapshot this view was given, to diff against the next one. */
   private previousOwners: readonly string[] = [];
   /** Partitions whose owner changed in the last membership change (they flash), and the sentence about it. */
@@ -79,7 +82,8 @@ export class RingView extends LitElement {
     const nodesAfter = new Set(owners).size;
     const larger = Math.max(nodesBefore, nodesAfter);
     const q = owners.length;
-    const ideal = nodesBefore === nodesAfter ? '' : ` (ideal ${q}/${larger} = ${Math.round(q / larger)})`;
+    // S nodes before a join (or after a leave): consistent hashing ideally moves Q/(S+1) partitions.
+    const ideal = nodesBefore === nodesAfter ? '' : ` (ideal Q/(S+1) = ${q}/${larger} = ${Math.round(q / larger)})`;
     this.moved = moved;
     this.movedText = `${moved.size} of ${q} moved${ideal}`;
   }
@@ -87,7 +91,7 @@ export class RingView extends LitElement {
   /** The located key's holders and fallbacks change with the cluster: refresh them about once a second. */
   override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('snapshot') && this.snapshot) this.diffOwners(this.snapshot.owners);
-    if (changed.has('snapshot') && this.located && !this.hidden && performance.now() - this.lastProbeMs > 1000) {
+    if (changed.has('snapshot') && this.located && !this.hidden && !this.probing && performance.now() - this.lastProbeMs > 1000) {
       void this.probe(this.located.key);
     }
   }
@@ -98,11 +102,14 @@ export class RingView extends LitElement {
     this.lastProbeMs = performance.now();
     const backend = this.backend;
     if (!backend || key.length === 0) return;
+    this.probing = true;
     try {
       this.located = { key, where: await backend.locate(key) };
       this.error = '';
     } catch (error) {
       this.error = `could not locate ${key}: ${(error as Error).message}`;
+    } finally {
+      this.probing = false;
     }
   }
 
@@ -126,8 +133,41 @@ export class RingView extends LitElement {
       </div>`;
   }
 
+  /**
+   * The located key's preference list as an arc inside the ring: clockwise from the key's partition to the first partition of
+   * its last replica, with each replica's first partition numbered as in the list. Read from the owners array
+   * and the list the backend gave (no ring logic here).
+   */
+  private renderArc(s: UiSnapshot, q: number) {
+    const where = this.located?.where;
+    if (where === undefined || s.owners.length !== q || where.replicas.length === 0) return nothing;
+    const firstOf = new Map<string, number>();
+    let span = 0;
+    for (let k = 0; k < q && firstOf.size < where.replicas.length; k++) {
+      const owner = s.owners[(where.partition + k) % q] as string;
+      if (where.replicas.includes(owner) && !firstOf.has(owner)) firstOf.set(owner, k);
+      span = k + 1;
+    }
+    const a = where.partition / q;
+    const b = Math.min(a + span / q, a + 0.999);
+    const r = inner - 12; // inside the ring: the outer edge carries this tab's band and the key's marker
+    const [x0, y0] = polar(r, a);
+    const [x1, y1] = polar(r, b);
+    return svg`<g data-testid="preference-arc">
+      <path d=${`M${x0} ${y0} A${r} ${r} 0 ${b - a > 0.5 ? 1 : 0} 1 ${x1} ${y1}`} fill="none" stroke="#ffd866" stroke-width="4" stroke-linecap="round"></path>
+      ${where.replicas.map((id, i) => {
+        const k = firstOf.get(id);
+        if (k === undefined) return nothing;
+        const [cx, cy] = polar(r, (where.partition + k + 0.5) / q);
+        return svg`<circle cx=${cx} cy=${cy} r="9" fill=${format.nodeColor(id)} stroke="#0f1419" stroke-width="2"></circle>
+          <text x=${cx} y=${cy} fill="#0f1419" font-size="12" font-weight="700" text-anchor="middle" dominant-baseline="central">${i + 1}</text>`;
+      })}</g>`;
+  }
+
   private renderRing(s: UiSnapshot) {
     const q = s.owners.length || 1;
+    // At demo sizes (Q <= 32) each slice is wide enough for its number.
+    const labels = q <= 32;
     const reachable = new Set(s.members.filter((m) => m.connected && m.status === 'alive').map((m) => m.id));
     const probe = this.located?.where.partition;
     const color = format.colorsOf(s);
@@ -139,6 +179,11 @@ export class RingView extends LitElement {
         stroke="#0f1419" stroke-width="1"><title>partition ${p}: ${owner}</title></path>`)}
       ${s.owners.map((owner, p) => owner === s.self.id
         ? svg`<path d=${sector(outer + 3, outer + 9, p / q, (p + 1) / q)} fill="#ffffff"></path>` : nothing)}
+      ${labels ? s.owners.map((_o, p) => {
+        const [tx, ty] = polar((inner + outer) / 2, (p + 0.5) / q);
+        return svg`<text x=${tx} y=${ty} fill="#0f1419" font-size="13" text-anchor="middle" dominant-baseline="central">${p}</text>`;
+      }) : nothing}
+      ${this.renderArc(s, q)}
       ${probe === undefined ? nothing : svg`<line x1=${center} y1=${center} x2=${px} y2=${py} stroke="#ffd866" stroke-width="3"></line>
         <circle cx=${px} cy=${py} r="7" fill="#ffd866"></circle>
         <text x=${lx} y=${ly} fill="#ffd866" font-size="15" text-anchor="middle" dominant-baseline="middle">${probe}</text>`}
@@ -157,7 +202,8 @@ export class RingView extends LitElement {
       <dt>fallbacks in use</dt><dd class="chips" data-testid="fallbacks">${chips(where.fallbacks, 'none')}</dd>
       <dt>holding a copy</dt><dd class="chips" data-testid="holders">${chips(where.holders, 'nobody that answered')}</dd>
       ${where.holdersNote ? html`<dt></dt><dd class="muted note" data-testid="holders-note">${where.holdersNote}</dd>` : nothing}
-    </dl>`;
+    </dl>
+    ${where.table ? html`<replica-table .rows=${where.table} .replicas=${where.replicas} .self=${this.snapshot?.self.id ?? ''}></replica-table>` : nothing}`;
   }
 
   private renderLegend(s: UiSnapshot) {

@@ -4,7 +4,7 @@
  * which window.kv's get leaves out), everything else through window.kv. Only plain snapshot data is read;
  * the core's state is never touched.
  */
-import type { ClientRequest, ClientResult } from '../core/node-io.js';
+import type { ClientRequest, ClientResult, ReadVersion } from '../core/node-io.js';
 import type { NodeSnapshot } from '../core/node.js';
 import type { Value } from '../core/types.js';
 import * as hash from '../core/hash.js';
@@ -12,7 +12,7 @@ import * as ring from '../core/ring.js';
 import * as faults from '../protocol/faults.js';
 import type { Kv } from '../runtime/page-api.js';
 import type { AppSnapshot } from '../runtime/snapshot.js';
-import type { UiBackend, UiKeyLocation, UiMember, UiReadResult, UiSnapshot, UiTrace } from './backend.js';
+import type { UiBackend, UiHolder, UiKeyLocation, UiMember, UiReadResult, UiSnapshot, UiTrace, UiVersion } from './backend.js';
 
 export type TabSnapshot = AppSnapshot<NodeSnapshot>;
 
@@ -42,6 +42,11 @@ function text(value: Value): string | undefined {
     }
   }
 }
+
+const uiVersion = (v: ReadVersion): UiVersion => ({
+  text: text(v.value), kind: v.value.kind, clock: Object.fromEntries(v.clock.map((e) => [e.actor, e.counter])),
+  replicas: v.replicas, dot: { actor: v.dot.actor, counter: v.dot.counter },
+});
 
 /**
  * The fault rules in words for the banner: faults.describe, except that a partition names only the groups
@@ -140,11 +145,16 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
     return {
       context: result.context,
       warnings: result.warnings,
-      versions: result.versions.map((v) => ({
-        text: text(v.value), kind: v.value.kind,
-        clock: Object.fromEntries(v.clock.map((e) => [e.actor, e.counter])), replicas: v.replicas,
-      })),
+      versions: result.versions.map(uiVersion),
     };
+  };
+  /** A read-only look through the core at what every reachable replica and hinted holder holds (read.ts). */
+  const inspect = async (key: string): Promise<readonly UiHolder[]> => {
+    const result = await deps.request?.({ op: 'get', key, inspect: true });
+    if (result === undefined) return [];
+    if (!result.ok) throw new Error(result.error);
+    if (result.op !== 'get') throw new Error(`unexpected reply to an inspection: ${result.op}`);
+    return (result.holders ?? []).map((h) => ({ node: h.node, replica: h.replica, versions: h.versions.map(uiVersion) }));
   };
   return {
     subscribe: (listener) => deps.subscribe((s) => listener(toUiSnapshot(s, deps.tickMs, Date.now()))),
@@ -171,9 +181,9 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
         return { partition, replicas: list.replicas, fallbacks, holders: hinted, holdersNote: 'other tabs: unknown (this runtime does not say which replicas answer a read)' };
       }
       try {
-        const answered = (await read(key)).versions.flatMap((v) => v.replicas);
-        const holders = [...new Set([...answered, ...hinted])];
-        return { partition, replicas: list.replicas, fallbacks, holders, holdersNote: 'replicas that answered a read just now (R of them at least)' };
+        const table = await inspect(key);
+        const holders = table.filter((h) => h.versions.length > 0).map((h) => h.node);
+        return { partition, replicas: list.replicas, fallbacks, holders, table, holdersNote: 'every reachable replica and hinted holder, asked just now (read-only)' };
       } catch (error) {
         return { partition, replicas: list.replicas, fallbacks, holders: hinted, holdersNote: `other tabs: unknown (the read failed: ${(error as Error).message})` };
       }

@@ -1,7 +1,8 @@
 /**
  * <settings-view>: N, R and W, cluster-wide (spread by gossip). A warning stays visible whenever
- * R + W <= N, for the settings in force and for the ones being typed. Below them, removeAfterSeconds: how
- * long a node may be dead before the room removes it from the ring (0 = never; kv.configure, issue 10).
+ * R + W <= N, for the settings in force and for the ones being typed. Also the room's partition count Q
+ * (16-64 make a ring a class can read; changing it re-cuts the ring and anti-entropy moves the data) and
+ * removeAfterSeconds: how long a node may be dead before the room removes it from the ring (0 = never).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -10,6 +11,9 @@ import type { UiBackend, UiSnapshot } from './backend.js';
 import { theme } from './theme.js';
 
 type Field = 'n' | 'r' | 'w';
+
+/** Partition counts offered (powers of two; kv.configure accepts any power of two up to 65536). */
+const partitionChoices = [16, 32, 64, 128, 256];
 
 const explain: Record<Field, string> = {
   n: 'replicas of each key',
@@ -26,6 +30,8 @@ export class SettingsView extends LitElement {
   /** What the person typed for removeAfterSeconds; empty means "as in force". */
   @state() private removeDraft = '';
   @state() private message = '';
+  /** The partition count picked in the select, until applied. */
+  @state() private partitions: number | undefined;
 
   static override styles = [theme, css`
     :host { display: block; max-width: 760px; }
@@ -35,6 +41,8 @@ export class SettingsView extends LitElement {
     .warn { border: 2px solid var(--warn); color: var(--warn); border-radius: 8px; padding: 10px 14px; margin: 12px 0; min-height: 48px; }
     .fine { border: 2px solid transparent; color: var(--muted); padding: 10px 14px; margin: 12px 0; min-height: 48px; }
     .msg { min-height: 24px; }
+    .partitions { margin: 12px 0; }
+    .partitions label { font-weight: 700; }
   `];
 
   override render() {
@@ -59,8 +67,26 @@ export class SettingsView extends LitElement {
           : typed ? `If applied: R + W = ${r + w} ≤ N = ${n}, and stale reads become possible.`
             : `R + W = ${s.config.r + s.config.w} > N = ${s.config.n}: without failures, every read overlaps the last write.`}
       </div>
+      <div class="row partitions">
+        <label for="partitions">Partitions</label>
+        <select id="partitions" aria-label="partitions" @change=${(e: Event) => { this.partitions = Number((e.target as HTMLSelectElement).value); }}>
+          ${[...new Set([...partitionChoices, s.config.partitions])].sort((a, b) => a - b).map((q) => html`<option value=${q} ?selected=${q === (this.partitions ?? s.config.partitions)}>${q}</option>`)}
+        </select>
+        <button @click=${() => this.applyPartitions(this.partitions ?? s.config.partitions)}>Apply partitions</button>
+        <span class="muted">16-64 suit a demo; the data moves to the new owners by itself.</span>
+      </div>
       ${this.renderRemoval(s.config.removeAfterSeconds ?? defaultRemoveAfterSeconds)}
-      <div class="msg" role="status">${this.message}</div>`;
+      <div class="msg" role="status" data-testid="settings-message">${this.message}</div>`;
+  }
+
+  private async applyPartitions(partitions: number): Promise<void> {
+    try {
+      await this.backend?.configure({ partitions });
+      this.partitions = undefined;
+      this.message = `Applied ${partitions} partitions; the ring is re-cut and anti-entropy moves each key to its new replicas.`;
+    } catch (error) {
+      this.message = `Could not apply: ${(error as Error).message}`;
+    }
   }
 
   private renderRemoval(inForce: number) {

@@ -105,7 +105,7 @@ export const bench: h.Bench = {
         ratio: rounds / modelRounds(n), goal: 'within 2x the model', verdict: rounds <= 2 * modelRounds(n) ? 'met' : 'missed', data: { n, ...r },
       });
     }
-    env.note('simulated clusters start already settled (membership record in storage, then restart); CPU profile of letting 150 nodes discover each other from one seed: ~70 % in ring.ts (computePreferenceList, clockwise, stableMatching) because every membership change rebuilds the ring on every node (O(n^3) over a discovery); a settled 500-node cluster still spends ~30 ms per ring rebuild per node when one node joins.');
+    env.note('simulated clusters start already settled (membership record in storage, then restart). Before ring-candidates.ts, ~70 % of a 150-node discovery went to full ring rebuilds on every membership change (O(n^3) over a discovery) and a settled 500-node ring cost ~30 ms per rebuild per node; B8 prints the per-change cost now beside the full rebuild.');
     return rows;
   },
 };

@@ -25,6 +25,7 @@ const roundTicks = defaultTuning.gossipIntervalTicks;
 const roundMs = roundTicks * tickMs;
 const fanout = defaultTuning.gossipFanout;
 const modelRounds = (n: number) => (2 * Math.log(n)) / fanout;
+const openAtOnce = 2;
 
 /** Bytes of one gossip message carrying `ids` as members (host strings as long as a tab's). */
 function gossipBytes(ids: readonly string[]): number {
@@ -39,13 +40,19 @@ function gossipBytes(ids: readonly string[]): number {
 async function realTabs(env: h.BenchEnv, count: number): Promise<h.Row[]> {
   const server = await h.startApp();
   const contexts = await Promise.all(Array.from({ length: count }, () => h.newContext(env.browser)));
+  // Twenty renderers on two shared cores: a page load can take longer than Playwright's default 30 s.
+  for (const context of contexts) context.setDefaultNavigationTimeout(120_000);
   const opened = performance.now();
   let lastReady = 0;
-  const tabs = await Promise.all(contexts.map(async (context, i) => {
-    const tab = await h.openTab(context, server.url, `b8n${i + 1}`, 'bench-b8');
-    lastReady = Math.max(lastReady, performance.now());
-    return tab;
-  }));
+  // A few at a time: twenty page loads at once on two shared cores time out (page.goto's 30 s).
+  const tabs: h.Tab[] = [];
+  for (let i = 0; i < count; i += openAtOnce) {
+    tabs.push(...await Promise.all(contexts.slice(i, i + openAtOnce).map(async (context, k) => {
+      const tab = await h.openTab(context, server.url, `b8n${i + k + 1}`, 'bench-b8');
+      lastReady = Math.max(lastReady, performance.now());
+      return tab;
+    })));
+  }
   try {
     await h.waitForRing(tabs, 240_000);
     const formed = performance.now();
@@ -68,7 +75,7 @@ async function realTabs(env: h.BenchEnv, count: number): Promise<h.Row[]> {
     return [
       {
         id: 'B8', what: `${count} real tabs open at once in one room: until every tab sees every other alive`,
-        ours: `${rounds.toFixed(1)} rounds = ${h.ms(formed - lastReady)} after the last kv.ready() (${h.ms(formed - opened)} from opening; opening all took ${h.ms(lastReady - opened)})`,
+        ours: `${rounds.toFixed(1)} rounds = ${h.ms(formed - lastReady)} after the last kv.ready() (${h.ms(formed - opened)} from opening the first; opening all, ${openAtOnce} at a time, took ${h.ms(lastReady - opened)})`,
         baseline: `model 2 ln(${count})/${fanout} = ${modelRounds(count).toFixed(2)} rounds (1 round = ${roundMs} ms)`,
         ratio: rounds / modelRounds(count), goal: 'within 2x the model', verdict: rounds <= 2 * modelRounds(count) ? 'met' : 'missed',
         data: { count, openMs: lastReady - opened, afterReadyMs: formed - lastReady },
@@ -132,7 +139,14 @@ export const bench: h.Bench = {
   id: 'B8',
   async run(env) {
     const rows: h.Row[] = [];
-    rows.push(...await realTabs(env, 20));
+    try {
+      rows.push(...await realTabs(env, 20));
+    } catch (error) {
+      // The simulated rows below do not depend on the tabs: report the failure as a row and go on.
+      const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+      env.options.log(`B8 real tabs failed: ${message}`);
+      rows.push({ id: 'B8', what: '20 real tabs in one room', ours: `did not run: ${message}`, baseline: '-', ratio: undefined, goal: '-', verdict: 'n/a', data: { error: message } });
+    }
     for (const s of [150, 500, 1000]) {
       const c = ringChangeCost(s, env.options.quick ? 3 : 7);
       env.options.log(`B8 ring S=${s}: join ${h.ms(c.beforeJoin)} -> ${h.ms(c.afterJoin)}, leave ${h.ms(c.beforeLeave)} -> ${h.ms(c.afterLeave)}`);

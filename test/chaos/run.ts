@@ -83,7 +83,7 @@ export async function run(options: ChaosOptions): Promise<ChaosReport> {
       stopped = true;
       await Promise.all(running);
     }
-    log(`chaos: [${(now() / 1000).toFixed(1)} s] faults healed, clients stopped after ${history.ops.length} operations; waiting for quiet`);
+    log(`chaos: [${(now() / 1000).toFixed(1)} s] ${faulty ? 'faults healed, ' : ''}clients stopped after ${history.ops.length} operations; waiting for quiet`);
     const quiet = await settle.waitForQuiet(c);
     log(`chaos: [${(now() / 1000).toFixed(1)} s] ${quiet.quiet ? 'quiet' : `NOT quiet: ${quiet.reason}`}; reading every key with r = N from ${settle.readers(c).join(', ')}`);
     const reads = await settle.readFinal(c, clients.keys);

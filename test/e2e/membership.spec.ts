@@ -60,7 +60,7 @@ test('a tab closed for good leaves the ring after removeAfterSeconds, its keys r
   tabs = await openTabs(browser, server.url, 'member-remove', 5, true);
   await waitForRing(tabs, ['n1', 'n2', 'n3', 'n4', 'n5']);
   const [n1, n2, n3] = tabs as [Tab, Tab, Tab];
-  expect(await failure(n1, 'window.kv.configure({ noSuchSetting: 1 })')).toBe('unknown setting noSuchSetting: the settings are n, r, w, removeAfterSeconds');
+  expect(await failure(n1, 'window.kv.configure({ noSuchSetting: 1 })')).toBe('unknown setting noSuchSetting: the settings are n, r, w, partitions, removeAfterSeconds');
   // Set through the Settings view, which shows the setting in force on every tab.
   await n1.page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Settings', exact: true }).click();
   await expect(n1.page.getByTestId('remove-after')).toHaveText('120 s');

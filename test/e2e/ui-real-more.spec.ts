@@ -216,7 +216,7 @@ test('a join, a capacity change and a leave move partitions, from the lessons pa
   const moved = n1.page.getByTestId('moved');
   // Every partition n4 now owns moved; the assignment (a function of the member set) may also pass a few
   // between the others, so k is at least n4's share, and the ring flashes exactly those k.
-  await expect(moved).toHaveText(new RegExp(`^\\d+ of ${partitions} moved \\(ideal ${partitions}/4 = ${Math.round(partitions / 4)}\\)$`));
+  await expect(moved).toHaveText(new RegExp(`^\\d+ of ${partitions} moved \\(ideal Q/\\(S\\+1\\) = ${partitions}/4 = ${Math.round(partitions / 4)}\\)$`));
   const k = Number(((await moved.textContent()) ?? '').split(' ')[0]);
   expect(k).toBeGreaterThanOrEqual(joined.n4 ?? Infinity);
   await expect(n1.page.locator('ring-view path.moved')).toHaveCount(k);

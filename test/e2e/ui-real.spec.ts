@@ -126,6 +126,11 @@ test('sloppy quorum and hinted handoff, across real tabs', async ({ browser }) =
   await locate(n1, key);
   await expect(n1.page.getByTestId('fallbacks').locator('.chip')).toHaveText([standIn], { timeout: reactTimeoutMs });
   await expect(n1.page.getByTestId('holders')).not.toContainText(victim);
+  // The replica table names the fallback as the hinted holder of the new version (read-only inspection).
+  const table = n1.page.getByTestId('replica-table');
+  await expect(table.locator(`tr[data-node="${standIn}"]`)).toContainText('hinted holder', { timeout: reactTimeoutMs });
+  await expect(table.locator(`tr[data-node="${standIn}"]`)).toContainText('written while a replica');
+  await expect(table.locator(`tr[data-node="${victim}"]`)).toHaveCount(0);
   await shot(n1, 'handoff-5-fallback-on-ring');
 
   // On the fallback's tab, the activity view's hinted-handoff queue waits for the isolated replica.
@@ -147,6 +152,7 @@ test('sloppy quorum and hinted handoff, across real tabs', async ({ browser }) =
   await locate(n1, key);
   await expect(n1.page.getByTestId('fallbacks')).toHaveText('none', { timeout: reactTimeoutMs });
   await expect(n1.page.getByTestId('holders')).toContainText(victim, { timeout: reactTimeoutMs });
+  await expect(n1.page.getByTestId('replica-table').locator(`tr[data-node="${victim}"]`)).toContainText('written while a replica', { timeout: reactTimeoutMs });
   await shot(n1, 'handoff-8-back-home');
   // And the returned replica's own key console reads the value.
   const back = byId.get(victim)!;

@@ -15,6 +15,7 @@ import * as node from '../../src/core/node.js';
 import type { ClientRequest, ClientResult, Effect, Input } from '../../src/core/node-io.js';
 import * as rngModule from '../../src/core/rng.js';
 import type { ClusterConfig, NodeId } from '../../src/core/types.js';
+import * as timeControl from '../../src/protocol/time-control.js';
 import { MemoryStore } from './memory-store.js';
 import * as nodeClock from './node-clock.js';
 import { RuntimeHost, type HostWorld } from './runtime-host.js';
@@ -96,7 +97,7 @@ export class Cluster {
   readonly stats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, decodeFailures: 0, bytes: 0, steps: 0, storageFailures: 0 };
   /** Encoded bytes and message counts per message type (step hosting: from the message). */
   readonly byType = new Map<string, { messages: number; bytes: number; versions: number }>();
-  /** Messages put on the network per kind, either hosting (from the wire tag: the first byte). */
+  /** Messages put on the network per kind, either hosting (from the wire tag, after the magic and version bytes). */
   readonly sentByKind = new Map<string, number>();
   private readonly events = new Map<number, Event[]>();
   private readonly rngNet: rngModule.Rng;
@@ -109,6 +110,8 @@ export class Cluster {
   onPersist: ((id: NodeId, count: number) => void) | undefined;
   /** Called for each message sent (the fuzz test collects real messages to mutate). */
   onSend: ((from: NodeId, to: NodeId, message: Message) => void) | undefined;
+  /** The room's time control (runtime hosting only): every runtime follows it, as tabs do (time-control.ts). */
+  private time: timeControl.TimeSetting = timeControl.normalTime;
 
   constructor(readonly options: ClusterOptions) {
     const root = rngModule.create(options.seed);
@@ -117,6 +120,12 @@ export class Cluster {
     this.rngClocks = root.fork('clocks');
     this.clockModel = options.clocks ?? nodeClock.globalClock;
     this.network = options.network ?? calmNetwork;
+  }
+
+  /** Sets the room's time (pause, speed, steps) for every runtime-hosted node, now and at each later start. */
+  setTime(setting: timeControl.TimeSetting): void {
+    this.time = setting;
+    for (const sim of this.nodes.values()) sim.runtime?.runtime?.setTime(setting);
   }
 
   log(line: string): void {
@@ -156,6 +165,7 @@ export class Cluster {
   private create(sim: SimNode): void {
     if (this.options.host === 'runtime') {
       const host: RuntimeHost = new RuntimeHost(this.world(), {
+        time: () => this.time,
         id: sim.id, store: sim.store, clock: sim.clock, create: (stored, seeds, now) => this.make(sim, stored, seeds, now),
         onState: (state) => {
           if (sim.runtime === host) sim.state = state;

@@ -21,6 +21,7 @@ import type { Clock } from '../../src/runtime/clock.js';
 import * as runtime from '../../src/runtime/runtime.js';
 import type { Store } from '../../src/runtime/store.js';
 import type { Transport } from '../../src/runtime/transport.js';
+import type { TimeSetting } from '../../src/protocol/time-control.js';
 import type { MemoryStore } from './memory-store.js';
 import * as nodeClock from './node-clock.js';
 
@@ -56,6 +57,8 @@ export interface HostOptions {
   readonly clock: nodeClock.NodeClock;
   /** Makes the node from storage: node.create's options but for stored, seeds and now. */
   readonly create: (stored: ReturnType<MemoryStore['stored']>, seeds: readonly NodeId[], now: number) => { state: node.NodeState; effects: Effect[] };
+  /** The room's time setting when the runtime starts (protocol/time-control.ts). */
+  readonly time?: () => TimeSetting;
   /** Told of each new node state (the checker's convergence reads it). */
   readonly onState: (state: node.NodeState) => void;
 }
@@ -74,10 +77,14 @@ export class RuntimeHost {
   start(): void {
     void runtime.start({
       nodeId: this.options.id, store: this.store(), transport: this.transport(), codec: wireCodec, clock: this.clock(), tickMs,
-      createNode: (init) => this.createNode(init),
+      createNode: (init) => this.createNode(init), ...(this.options.time ? { time: this.options.time() } : {}),
     }).then((rt) => {
-      if (this.closed) rt.close();
-      else this.runtime = rt;
+      if (this.closed) {
+        rt.close();
+        return;
+      }
+      this.runtime = rt;
+      if (this.options.time) rt.setTime(this.options.time()); // a change made while storage was loading
     });
   }
 

@@ -1,5 +1,6 @@
 /**
- * A small driver for scenario transcripts (raft style): each command is written as `> command`, followed
+ * A small synchronous driver for scripted stories on a stepped cluster (test/unit/capacity.test.ts uses it;
+ * the transcripts have their own interpreter, transcript-runner.ts): each command is written as `> command`, followed
  * by the trace lines the cluster produced while it ran and the client's answer as `= ...`. Puts and gets
  * are also recorded as a client history (test/checker/history.ts), so a scenario can be judged by the
  * value checker: `final()` reads what the replicas' storage holds.

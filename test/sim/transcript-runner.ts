@@ -6,15 +6,14 @@
  * Puts and gets are recorded as a client history, so `check` judges the run by what clients saw.
  */
 import type { ClientRequest, ClientResult } from '../../src/core/node-io.js';
-import * as hash from '../../src/core/hash.js';
 import * as ring from '../../src/core/ring.js';
 import type { NodeId } from '../../src/core/types.js';
 import * as version from '../../src/core/version.js';
 import { emptyHistory, type Outcome } from '../checker/history.js';
-import { check as checkValues } from '../checker/value-checker.js';
 import { convergence } from './checker.js';
 import { Cluster } from './cluster.js';
-import { finalState, liveStrings } from './final-state.js';
+import { liveStrings } from './final-state.js';
+import * as views from './transcript-views.js';
 
 /** Trace categories shown unless a `trace` command changes them (gossip chatter and drops are left out). */
 const defaultCategories = ['put', 'ack', 'get', 'hint', 'handoff', 'repair', 'ae', 'replicate', 'error'];
@@ -99,13 +98,13 @@ export class Transcript {
       case 'tick': await this.advance(count(word(args, 0, 'a number of ticks'))); break;
       case 'join': c.addNode(word(args, 0, 'a node'), { seeds: [this.node(args.opts.get('seed') ?? 'n1')] }); break;
       case 'leave': await this.request(this.node(word(args, 0, 'a node')), { op: 'leave' }); break;
-      case 'node': this.print(this.describeNode(this.node(word(args, 0, 'a node')))); break;
-      case 'key': this.showKey(word(args, 0, 'a key')); break;
-      case 'hints': this.showHints(); break;
+      case 'node': this.print(views.node(c, this.node(word(args, 0, 'a node')))); break;
+      case 'key': this.print(views.key(c, word(args, 0, 'a key'))); break;
+      case 'hints': this.print(views.hints(c)); break;
       case 'ring': this.showRing(); break;
       case 'converged': this.print(convergence(c).reason); break;
-      case 'replicated': this.showReplicated(); break;
-      case 'check': this.showCheck(); break;
+      case 'replicated': this.print(views.replicated(c, this.firstRing(), this.firstConfigN(), this.written)); break;
+      case 'check': this.print(views.verdict(this.history, c, this.written)); break;
       default:
         throw new Error(`unknown command "${command}" (see test/sim/transcripts/README.md)`);
     }
@@ -231,7 +230,7 @@ export class Transcript {
     let result: ClientResult | undefined;
     this.c.request(at, request, (r) => { result = r; });
     for (let i = 0; i < answerTicksMax && result === undefined; i++) await this.advance(1);
-    this.print(`= ${describe(result)}`);
+    this.print(`= ${views.answer(result)}`);
     return result;
   }
 
@@ -301,65 +300,11 @@ export class Transcript {
     this.out.push(`= ${ok} of ${Number(to) - Number(from) + 1} ok`);
   }
 
-  private describeNode(id: NodeId): string {
-    const sim = this.c.get(id);
-    const s = sim.state;
-    if (s === undefined) return `${id}: down`;
-    return `${id}: epoch ${s.epoch}, life ${s.life}${s.left ? ', left' : ''}; storage holds ${sim.store.allVersions().size} key(s), ${sim.store.hintCount()} hint(s)`;
-  }
-
-  /** What each node's STORAGE holds of `key`: its live values (tombstones as <deleted>), and hints. */
-  private showKey(key: string): void {
-    const lines: string[] = [];
-    for (const sim of this.c.nodes.values()) {
-      const versions = [...(sim.store.allVersions().get(key)?.values() ?? [])];
-      if (versions.length > 0) lines.push(`${sim.id}: ${versions.map((v) => (v.value.kind === 'tombstone' ? '<deleted>' : JSON.stringify(hash.fromUtf8(v.value.bytes)))).sort().join(' | ')}`);
-      for (const h of sim.store.allHints().filter((x) => x.key === key)) lines.push(`${sim.id}: hint for ${h.owner}: ${JSON.stringify(liveStrings([h.version.value])[0] ?? '<deleted>')}`);
-    }
-    this.print(lines.length === 0 ? `${key}: held nowhere` : lines.join('\n'));
-  }
-
-  private showHints(): void {
-    const lines = [...this.c.nodes.values()].flatMap((sim) => sim.store.allHints().map((h) => `${sim.id}: hint for ${h.owner}: ${h.key}`));
-    this.print(lines.length === 0 ? 'no hints' : lines.join('\n'));
-  }
-
   /** The ring's size, and how many partitions changed owner since the previous `ring`. */
   private showRing(): void {
     const now = this.firstRing();
     const moved = this.lastRing === undefined ? '' : `; ${ring.ownersChanged(this.lastRing, now)} changed owner since the last ring`;
     this.lastRing = now;
     this.print(`${now.partitions} partitions over ${now.members.length} members${moved}`);
-  }
-
-  /** Every key the transcript wrote: held, one version, by each of its current replicas? */
-  private showReplicated(): void {
-    const r = this.firstRing();
-    const short: string[] = [];
-    for (const key of this.written) {
-      const reps = ring.preferenceListForKey(r, key, this.firstConfigN()).replicas;
-      if (!reps.every((id) => (this.c.get(id).store.allVersions().get(key)?.size ?? 0) === 1)) short.push(key);
-    }
-    this.print(`${this.written.size - short.length} of ${this.written.size} written keys have exactly one version on each replica${short.length ? `; not: ${short.join(' ')}` : ''}`);
-  }
-
-  /** The value checker's verdict on what the clients saw against what the replicas' storage holds. */
-  private showCheck(): void {
-    const verdict = checkValues(this.history, finalState(this.c, this.written));
-    this.print(verdict.ok ? `ok: ${verdict.writes} write(s), ${verdict.gets} get(s), nothing lost` : verdict.problems.join('\n'));
-  }
-}
-
-function describe(result: ClientResult | undefined): string {
-  if (result === undefined) return 'no answer';
-  if (!result.ok) return `error: ${result.error}${result.indeterminate ? ' (indeterminate)' : ''}`;
-  switch (result.op) {
-    case 'get':
-      return `ok ${result.versions.length === 0 ? 'not found' : result.versions.map((v) => `${JSON.stringify(hash.fromUtf8(v.value.bytes))} from ${v.replicas.join(',')}`).join(' | ')}${result.warnings.length ? ` (${result.warnings.join('; ')})` : ''}`;
-    case 'put':
-    case 'delete':
-      return `ok${result.warnings.length ? ` (${result.warnings.join('; ')})` : ''}`;
-    default:
-      return 'ok';
   }
 }

@@ -85,10 +85,20 @@ describe('identity.resolve', () => {
     expect({ capacity: got.capacity, room: got.room, iceServers: got.iceServers }).toEqual(expected);
   });
 
-  it('remembers ?capacity= in localStorage', () => {
+  it('remembers ?capacity= per tab (sessionStorage): the reloaded tab keeps it, another tab of the browser does not', () => {
     const local = memoryStorage();
-    resolved(env('?capacity=3', memoryStorage(), local));
-    expect(resolved(env('', memoryStorage(), local)).capacity).toBe(3);
+    const session = memoryStorage();
+    resolved(env('?capacity=3', session, local));
+    expect(resolved(env('', session, local)).capacity).toBe(3);
+    expect(resolved(env('', memoryStorage(), local)).capacity).toBe(1);
+  });
+
+  it('a capacity chosen in one tab (setCapacity) stays in that tab', () => {
+    const local = memoryStorage();
+    const session = memoryStorage();
+    expect(identity.setCapacity(session, 4)).toEqual({ ok: true });
+    expect(resolved(env('', session, local)).capacity).toBe(4);
+    expect(resolved(env('', memoryStorage(), local)).capacity).toBe(1);
   });
 
   it.each([

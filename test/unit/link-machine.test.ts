@@ -72,7 +72,13 @@ const rows: readonly Row[] = [
   { start: 'dialing', event: 'opened (old link)', input: () => ({ kind: 'opened', peer: 'b', link: 'old' }), phase: 'dialing', effects: [] },
   { start: 'dialing', event: 'answer fed', input: (l) => ({ kind: 'signal', peer: 'b', payload: { kind: 'rtc', link: l as string, signal: { type: 'answer', sdp: 'x' } } }), phase: 'dialing', effects: ['feed'] },
   { self: 'a', start: 'dialing', event: 'glare: offer, we are smaller', input: () => offer('theirs'), phase: 'dialing', effects: [] },
-  { self: 'c', start: 'dialing', event: 'glare: offer, we are larger', input: () => offer('theirs'), phase: 'accepting', effects: ['destroy', 'cancelTimer connect', 'accept', 'feed', 'setTimer connect'] },
+  { self: 'c', start: 'none', event: 'send, we are larger', input: () => ({ kind: 'send', peer: 'b', bytes: msg() }), phase: 'asking', effects: ['ask', 'setTimer connect'] },
+  { self: 'c', start: 'dialing', event: 'offer while asking', input: () => offer('theirs'), phase: 'accepting', effects: ['cancelTimer connect', 'accept', 'feed', 'setTimer connect'] },
+  { self: 'c', start: 'dialing', event: 'ask timeout', input: () => ({ kind: 'timer', peer: 'b', timer: 'connect' }), dt: 1000, phase: 'backoff', effects: ['setTimer retry'] },
+  { self: 'c', start: 'dialing', event: 'asked while asking (both ask)', input: () => ({ kind: 'signal', peer: 'b', payload: { kind: 'connect' } }), phase: 'dialing', effects: ['cancelTimer connect', 'dial', 'setTimer connect'] },
+  { start: 'none', event: 'asked to dial', input: () => ({ kind: 'signal', peer: 'b', payload: { kind: 'connect' } }), phase: 'dialing', effects: ['dial', 'setTimer connect'] },
+  { start: 'dialing', event: 'glare: asked while dialing', input: () => ({ kind: 'signal', peer: 'b', payload: { kind: 'connect' } }), phase: 'dialing', effects: [] },
+  { start: 'open', event: 'asked while open (the far side lost it)', input: () => ({ kind: 'signal', peer: 'b', payload: { kind: 'connect' } }), phase: 'dialing', effects: ['destroy', 'cancelTimer idle', 'reachable down', 'dial', 'setTimer connect'] },
   { start: 'dialing', event: 'connect timeout', input: () => ({ kind: 'timer', peer: 'b', timer: 'connect' }), dt: 1000, phase: 'backoff', effects: ['destroy', 'setTimer retry'] },
   { start: 'dialing', event: 'link fails', input: (l) => ({ kind: 'closed', peer: 'b', link: l as string, reason: 'x' }), phase: 'backoff', effects: ['cancelTimer connect', 'setTimer retry'] },
   { start: 'backoff', event: 'retry timer', input: () => ({ kind: 'timer', peer: 'b', timer: 'retry' }), dt: 200, phase: 'dialing', effects: ['dial', 'setTimer connect'] },
@@ -219,7 +225,7 @@ describe('link machine: seeded event sequences keep the invariants', () => {
     for (const seed of seeds.slice(0, Math.ceil(seeds.length / 4))) run(seed, ['a', 'b', 'c']);
   }, 120_000);
 
-  it('a glare (both sides dial at once) leaves exactly one link, the smaller id\'s, on both sides', () => {
+  it('a glare (both sides want a link at once) leaves exactly one link, the smaller id\'s, on both sides', () => {
     const w = new World(1, config, ['a', 'b']);
     w.send('a', 'b', 10);
     w.send('b', 'a', 10);

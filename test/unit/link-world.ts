@@ -39,7 +39,7 @@ export class World {
   private readonly lastSignalAt = new Map<string, number>();
   private readonly lastFrameAt = new Map<string, number>();
   signalLoss = 0;
-  /** Dials made while the far side's own dial to us was pending: glares the run exercised. */
+  /** Dials or asks made while the far side's own dial or ask was pending: glares the run exercised. */
   glares = 0;
   private sent = 0;
 
@@ -133,6 +133,11 @@ export class World {
     });
   }
 
+  private countGlare(self: string, peer: string): void {
+    const far = this.nodes.get(peer)?.m.peers.get(self)?.phase;
+    if (far === 'dialing' || far === 'asking') this.glares += 1;
+  }
+
   private isAlive(self: string, peer: string, link: string): boolean {
     return this.node(self).alive.get(peer)?.has(link) ?? false;
   }
@@ -147,10 +152,15 @@ export class World {
         node.alive.set(e.peer, set);
         if (set.size > 1) this.fail(`${self} holds ${set.size} live links to ${e.peer}`);
         if (e.kind !== 'dial') return;
-        if (this.nodes.get(e.peer)?.m.peers.get(self)?.phase === 'dialing') this.glares += 1;
+        this.countGlare(self, e.peer);
         this.signal(self, e.peer, { link: e.link, type: 'offer' });
         return;
       }
+      case 'ask':
+        this.countGlare(self, e.peer);
+        if (this.r.next() < this.signalLoss) return;
+        this.ordered(this.lastSignalAt, `${self}>${e.peer}`, () => this.input(e.peer, { kind: 'signal', peer: self, payload: { kind: 'connect' } }));
+        return;
       case 'feed': {
         if (!this.isAlive(self, e.peer, e.link)) this.fail(`${self} fed a signal to a link it does not hold`);
         if (e.signal.type === 'offer') return this.signal(self, e.peer, { link: e.link, type: 'answer' });

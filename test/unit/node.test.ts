@@ -159,6 +159,7 @@ describe('node: wrong peer messages are dropped and counted, never thrown', () =
     ['a forward-reply for no forward', { type: 'forward-reply', forwardId: 3, ok: true, context: '', warnings: [], error: '', indeterminate: false }],
     ['a member with capacity 0', { type: 'gossip', members: [{ id: 'c', host: 'h', capacity: 0, epoch: 1, life: 0, incarnation: 0, heartbeat: 1, status: 'alive' }], config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply: false }],
     ['a newer config with r > n', { type: 'gossip', members: [], config: { n: 2, r: 3, w: 1, partitions: 8 }, configVersion: 9, configBy: 'b', wantReply: false }],
+    ['a newer config with a partition count that is not a power of two', { type: 'gossip', members: [], config: { n: 3, r: 2, w: 2, partitions: 24 }, configVersion: 9, configBy: 'b', wantReply: false }],
   ];
   it.each(cases)('%s', (_name, message) => {
     const { state } = pair();

@@ -32,8 +32,8 @@ const ok = (op: 'configure' | 'remove' | 'join') => (): ClientResult => ({ ok: t
 
 describe('window.kv: membership and configuration', () => {
   it.each([
-    [{ noSuchSetting: 1 }, 'unknown setting noSuchSetting: the settings are n, r, w, removeAfterSeconds'],
-    [{ w: 1, partitions: 64, bogus: true }, 'unknown settings partitions, bogus: the settings are n, r, w, removeAfterSeconds'],
+    [{ noSuchSetting: 1 }, 'unknown setting noSuchSetting: the settings are n, r, w, partitions, removeAfterSeconds'],
+    [{ w: 1, quorum: 64, bogus: true }, 'unknown settings quorum, bogus: the settings are n, r, w, partitions, removeAfterSeconds'],
   ])('configure(%j) rejects naming the allowed settings, and the node never sees it', async (settings, error) => {
     const { kv, requests } = setup(ok('configure'));
     await expect(kv.configure(settings as never)).rejects.toThrow(error);

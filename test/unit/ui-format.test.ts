@@ -55,3 +55,20 @@ describe('labels', () => {
     expect(format.plainWords('refuted being suspect: incarnation 3')).toBe('refuted being suspect: life update 3');
   });
 });
+
+describe('format.relation: one line on how two versions relate (the replica table)', () => {
+  const v = (clock: Record<string, number>, actor: string, counter: number) => ({ clock, dot: { actor, counter } });
+  it.each([
+    [v({ 'n2@11': 3, 'n1@5': 1 }, 'n2@11', 3), v({ 'n4@7': 1, 'n1@5': 1 }, 'n4@7', 1), "neither has seen the other's write: n2's 3rd write vs n4's 1st write"],
+    [v({ 'n2@11': 2 }, 'n2@11', 2), v({ 'n2@11': 1 }, 'n2@11', 1), "n2's 2nd write has seen n2's 1st write: it replaces it"],
+    [v({ 'n3@1': 1 }, 'n3@1', 1), v({ 'n3@1': 12 }, 'n3@1', 12), "n3's 12th write has seen n3's 1st write: it replaces it"],
+    [v({ 'n3@1': 1 }, 'n3@1', 1), v({ 'n3@1': 1 }, 'n3@1', 1), 'the same version'],
+  ])('%j vs %j', (a, b, line) => {
+    expect(format.relation(a, b)).toBe(line);
+  });
+
+  it('ordinals: 1st 2nd 3rd 4th 11th 12th 13th 21st 22nd 101st', () => {
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101].map((n) => format.writeName({ actor: 'n1@9', counter: n }).replace("n1's ", '').replace(' write', '')))
+      .toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st']);
+  });
+});

@@ -88,7 +88,7 @@ describe('webrtc transport (Node, wrtc)', () => {
     expect(a.transport.stats()).toMatchObject({ messagesSent: sizes.length, messagesReceived: sizes.length, openChannels: 1 });
   }, 60_000);
 
-  it('a glare (both dial at once) leaves one open channel on each side, and both messages arrive', async () => {
+  it('a glare (both want a link at once) leaves one open channel on each side, and both messages arrive', async () => {
     const s = await server();
     const a = node(s, 'a');
     const b = node(s, 'b');

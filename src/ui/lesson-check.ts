@@ -1,0 +1,86 @@
+/**
+ * What a lesson step should have changed on screen, checked against the live snapshot (so the verdict
+ * follows the room as it changes), and what to do when it did not happen. Also names the tab a step
+ * speaks of by its node name ("this tab (n1)", "another tab: n3").
+ */
+import type { UiSnapshot } from './backend.js';
+import type { LessonAction, LessonStep } from './lessons.js';
+
+export interface Verdict {
+  readonly ok: boolean;
+  readonly text: string;
+}
+
+const alive = (s: UiSnapshot) => s.members.filter((m) => m.status === 'alive').map((m) => m.id).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+const said = (result: string, start: string) => result.startsWith(start);
+
+/**
+ * The verdict on a performed step, from what it said (`result`) and the snapshot now; undefined when there
+ * is nothing to check beyond its sentence.
+ */
+export function check(action: LessonAction, result: string, s: UiSnapshot): Verdict | undefined {
+  if (result.startsWith('failed')) return { ok: false, text: `Did not happen: ${result.slice('failed: '.length)}. Check the banner and the members, then press the button again.` };
+  switch (action.kind) {
+    case 'locate':
+      return { ok: true, text: 'On the ring: the arc and the numbered dots are the preference list; the table says what each replica holds.' };
+    case 'put':
+      return said(result, 'Stored') ? { ok: true, text: `The outcome line says "${result}"` }
+        : { ok: false, text: `Not stored: ${result} Wait until the members view shows the replica suspect, then press again.` };
+    case 'get':
+      return said(result, 'Read') || result.endsWith('not found.') ? { ok: true, text: `The key console shows the answer: "${result}"` }
+        : { ok: false, text: `${result} Press again once the banner shows the network you expect.` };
+    case 'put-many':
+      return { ok: true, text: result };
+    case 'split-halves':
+      return s.faults.groups.length > 0 ? { ok: true, text: `The banner shows the split: ${s.faultsText}` }
+        : { ok: false, text: 'No split in force yet (the banner would show it). Is this the teacher\'s tab? Press again.' };
+    case 'isolate-replica':
+    case 'isolate-self':
+      return s.faults.isolated.length > 0 ? { ok: true, text: `The banner shows it: ${s.faultsText}` }
+        : { ok: false, text: 'Nothing is isolated (the banner would say so). Use the teacher\'s tab and press again.' };
+    case 'heal':
+      return s.faultsText === '' ? { ok: true, text: 'Healed: the banner is back to "Network healthy".' }
+        : { ok: false, text: `Still in force: ${s.faultsText}. Press Heal again from the teacher's tab.` };
+    case 'configure': {
+      const want = { n: action.n ?? s.config.n, r: action.r ?? s.config.r, w: action.w ?? s.config.w };
+      const ok = want.n === s.config.n && want.r === s.config.r && want.w === s.config.w;
+      return ok ? { ok: true, text: `Settings in force: N=${s.config.n} R=${s.config.r} W=${s.config.w}.` }
+        : { ok: false, text: `Settings still N=${s.config.n} R=${s.config.r} W=${s.config.w}: press again from the teacher's tab.` };
+    }
+    case 'capacity':
+      return s.self.capacity === action.capacity ? { ok: true, text: `This tab's capacity is ${action.capacity}: the members view shows its share.` }
+        : { ok: false, text: `Capacity is still ${s.self.capacity}: press again.` };
+    case 'leave':
+      return s.members.find((m) => m.id === s.self.id)?.status === 'left' ? { ok: true, text: 'This tab left: the ring no longer colors it.' }
+        : { ok: false, text: 'This tab has not left yet: wait a few seconds; if nothing changes, press Leave again.' };
+    case 'join':
+      return alive(s).includes(s.self.id) ? { ok: true, text: 'This tab is a member again: it owns partitions on the ring.' }
+        : { ok: false, text: 'Not back yet: wait a few seconds; if nothing changes, press Join again.' };
+    case 'wipe':
+      return s.storage.keys > 0 ? { ok: true, text: `Repaired: this tab holds ${s.storage.keys} keys again.` }
+        : { ok: false, text: 'This tab holds no keys yet: anti-entropy needs a few seconds. If it stays at 0, check that other tabs are up.' };
+    case 'show':
+      return undefined;
+    default: {
+      const never: never = action;
+      throw new Error(`unknown lesson action ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The step's "where", with node names: "this tab (n1)", "another tab: n3", "a tab on the other side: n4". */
+export function where(step: LessonStep, s: UiSnapshot | undefined): string {
+  if (!s) return step.where;
+  const me = s.self.id;
+  const others = alive(s).filter((id) => id !== me);
+  const grouped = s.faults.groups.flat();
+  const mySide = s.faults.groups.find((g) => g.includes(me)) ?? alive(s).filter((id) => !grouped.includes(id));
+  const otherSide = alive(s).filter((id) => !mySide.includes(id));
+  switch (step.where) {
+    case 'this tab': return `this tab (${me})`;
+    case 'another tab': return others.length > 0 ? `another tab: ${others[0]}` : 'another tab (open one)';
+    case 'a tab on the other side': return otherSide.length > 0 ? `a tab on the other side: ${otherSide.join(' or ')}` : step.where;
+    case 'the new tab': return others.length > 0 ? `the new tab: ${alive(s).at(-1)}` : step.where;
+    default: return step.where;
+  }
+}

@@ -1,0 +1,115 @@
+// The projector view (/?view=class) and room-wide time control, with real tabs: messages drawn in flight
+// after a put, pause and single steps checked through every tab's window.kv, a Merkle repair after a wipe
+// drawn at 1/10x speed, and a class-link tab refused. Screenshots of the projector go to test-results/.
+import { expect, test, type Page } from '@playwright/test';
+import type { RunningServer } from '../../signaling/server.js';
+import type { ProjectorApi } from '../../src/projector-main.js';
+import { closeAll, openTab, put, startApp, teacherToken, waitForRing, type Tab } from './helpers.js';
+
+declare global {
+  interface Window { projector: ProjectorApi }
+}
+
+let server: RunningServer;
+let tabs: Tab[] = [];
+
+test.beforeAll(async () => { server = await startApp(); });
+test.afterAll(async () => { await server.close(); });
+test.afterEach(async () => { await closeAll(tabs); tabs = []; });
+
+const viewport = { width: 1280, height: 720 };
+const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/projector/${name}.png` });
+const timeOf = (tab: Tab) => tab.page.evaluate(() => window.kv.time());
+
+async function openProjector(page: Page, room: string): Promise<void> {
+  page.on('pageerror', (error) => { console.error(`[projector] page error: ${error.message}`); });
+  await page.goto(`${server.url}/?view=class&room=${room}#teacher=${teacherToken}`);
+  await page.waitForFunction(() => typeof window.projector?.state === 'function' && window.projector.role() === 'teacher');
+}
+
+test('the projector draws the room; the teacher pauses, steps and slows every tab; a class link cannot', async ({ browser }) => {
+  test.setTimeout(600_000); // a shared 2-core machine: opening tabs alone has taken minutes
+  const room = 'projector';
+  const t0 = Date.now();
+  const phase = (name: string) => console.log(`projector.spec: ${name} at ${Math.round((Date.now() - t0) / 1000)} s`);
+  const context = await browser.newContext({ viewport });
+  // Two teacher tabs and one class-link tab (a student's): three storage nodes, so N = 3 replicas everywhere.
+  for (const id of ['n1', 'n2']) tabs.push(await openTab(context, server.url, id, room));
+  tabs.push(await openTab(context, server.url, 's1', room, 'class'));
+  await waitForRing(tabs, ['n1', 'n2', 's1']);
+  const [n1, n2, student] = tabs as [Tab, Tab, Tab];
+  const projector = await context.newPage();
+  await openProjector(projector, room);
+  await expect.poll(() => projector.evaluate(() => window.projector.state().nodes.sort().join(','))).toBe('n1,n2,s1');
+
+  phase('messages in flight');
+  // Messages in flight after a put (watched on every animation frame: at 1x a flight is drawn for 0.7 s).
+  const storeSeen = projector.waitForFunction(() => window.projector.state().kinds.includes('store'), undefined, { polling: 50, timeout: 20_000 });
+  await put(n1, 'apple', 'red');
+  await storeSeen;
+  // At 1/10x the same put's messages stay in the air long enough to photograph.
+  await n1.page.evaluate(() => window.kv.setSpeed(0.1));
+  for (const tab of tabs) await expect.poll(async () => (await timeOf(tab)).speed).toBe(0.1);
+  const drawn = projector.waitForFunction(() => window.projector.state().inFlight >= 2, undefined, { polling: 50, timeout: 20_000 });
+  const slowPut = put(n2, 'pear', 'green');
+  await drawn;
+  await shot(projector, 'messages-in-flight');
+  expect(await slowPut).toBeTruthy();
+
+  phase('class link refused');
+  // A class-link tab cannot touch the room's time (and its refusal says why).
+  for (const call of ['window.kv.pause()', 'window.kv.setSpeed(0.5)', 'window.kv.step()']) {
+    const refused = await student.page.evaluate(async (code) => {
+      try { await (0, eval)(code); return 'resolved'; } catch (error) { return (error as Error).message; }
+    }, call);
+    expect(refused, call).toContain('teacher only');
+  }
+  expect((await timeOf(n1)).paused, 'the refused calls changed nothing').toBe(false);
+
+  phase('pause');
+  // Pause: every tab stops its ticks; requests are still accepted (the put waits for time to run).
+  await n1.page.evaluate(() => window.kv.setSpeed(1));
+  await n1.page.evaluate(() => window.kv.pause());
+  const all = [n1, n2, student];
+  for (const tab of all) await expect.poll(async () => (await timeOf(tab)).paused).toBe(true);
+  const pausedAt = await Promise.all(all.map(async (t) => (await timeOf(t)).tick));
+  const framesBefore = await projector.evaluate(() => window.projector.state().frames);
+  const pausedPut = student.page.evaluate(() => window.kv.put('plum', 'purple').then(() => 'acknowledged', (e: Error) => e.message));
+  // Real time passes (two more status frames from every node, a second apart) ...
+  await projector.waitForFunction((before) => Object.entries(window.projector.state().frames)
+    .every(([id, n]) => n >= (before[id] ?? 0) + 2), framesBefore, { timeout: 30_000 });
+  // ... and no tab's tick moved.
+  expect(await Promise.all(all.map(async (t) => (await timeOf(t)).tick))).toEqual(pausedAt);
+  phase('steps');
+  // Each step advances every tab by exactly one tick.
+  for (const step of [1, 2]) {
+    await n1.page.evaluate(() => window.kv.step());
+    for (const [i, tab] of all.entries()) await expect.poll(async () => (await timeOf(tab)).tick, { message: `${tab.id} step ${step}` }).toBe((pausedAt[i] ?? 0) + step);
+  }
+  phase('resume');
+  await n1.page.evaluate(() => window.kv.resume());
+  expect(await pausedPut, 'the put made while paused is acknowledged once time runs').toBe('acknowledged');
+
+  phase('Merkle repair at 1/10x');
+  // A Merkle repair at 1/10x: wipe n2, watch the projector draw the tree of a partition being repaired.
+  // Setup data for the repair: a put that times out on this shared machine only means one key fewer to repair.
+  let acknowledged = 0;
+  for (let i = 0; i < 12; i++) acknowledged += await put(all[i % 3] as Tab, `fruit-${i}`, `v${i}`).then(() => 1, () => 0);
+  expect(acknowledged).toBeGreaterThan(0);
+  await n1.page.evaluate(() => window.kv.setSpeed(0.1));
+  const reloaded = n2.page.waitForEvent('load');
+  await n2.page.evaluate(() => { void window.kv.wipe(); });
+  await reloaded;
+  await n2.page.waitForFunction(() => typeof window.kv?.ready === 'function');
+  expect((await timeOf(n2)).speed, 'a tab that joins later adopts the room\'s speed').toBe(0.1);
+  const repair = await projector.waitForFunction(() => {
+    const m = window.projector.state().merkle;
+    return m !== undefined && m.level1 > 0 && m.buckets > 0 && m.pushed.length > 0 ? m : undefined;
+  }, undefined, { timeout: 150_000, polling: 500 });
+  const drawing = await repair.jsonValue();
+  await shot(projector, 'merkle-repair');
+  // Each message of the descent spends one tick in flight at this speed (time-control.ts): root, two levels
+  // of buckets, the leaves and the push are at least five ticks one after the other, 5 s at 1/10x.
+  expect(drawing?.messages ?? 0).toBeGreaterThanOrEqual(5);
+  await n1.page.evaluate(() => window.kv.setSpeed(1));
+});
