@@ -262,16 +262,17 @@ export function dotText(v: { readonly dot: { readonly actor: string; readonly co
 /**
  * The runtime could not persist the records of step `failedStep` (named by a `storage-failed` input,
  * possibly several steps later). A write begun in that step fails: the coordinator's own copy (its dot) is
- * not durable, and re-sending it to the other replicas would let them hold a dot this node could issue
- * again after it reloads (dvv.ts). The runtime sent nothing of that step, so the failure is determinate
- * unless the stores left in a later step. node.ts marks the node as needing a reload meanwhile.
+ * not durable, so it is not re-sent. Its stores may already be on the wire whatever step sent them (the
+ * runtime sends `store` before the batch commits: commit-batch.ts `pipelined`), so once any left the failure
+ * is indeterminate: other replicas may hold the write. The rebuilt node takes a new epoch (node-start.ts), so
+ * it never reissues those dots. node.ts marks the node as needing a reload meanwhile.
  */
 export function onStorageFailed(state: NodeState, failedStep: number): void {
   for (const op of [...state.writes.values()]) {
     if (op.createdStep !== failedStep) continue;
     state.writes.delete(op.opId);
     if (op.replied) continue;
-    const left = op.sentStep !== undefined && op.sentStep !== failedStep;
+    const left = op.sentStep !== undefined;
     answer(state, op.origin, { ok: false, indeterminate: left, error: `storage failed at ${state.id}: the write was not persisted${left ? ' (copies may have reached other replicas)' : ''}` });
   }
 }

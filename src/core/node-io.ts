@@ -6,8 +6,10 @@
  *   1. every `persist` of the step, durably (the runtime may group the records of consecutive steps into
  *      one transaction, and may keep stepping while it commits);
  *   2. only once they are durable, the step's `send`s, `reply`s and `load`s, in step order (so an
- *      acknowledgement is never ahead of the disk).
- * If the persist fails, the runtime sends nothing of that step, fails its replies with the storage error,
+ *      acknowledgement is never ahead of the disk). Except `store` sends: a store only asks its receiver
+ *      to persist before it acknowledges, so the runtime may send it before the step's persist is durable
+ *      (pipelined writes, runtime/commit-batch.ts `pipelined`); the core treats a write whose persist failed as possibly sent.
+ * If the persist fails, the runtime sends nothing else of that step, fails its replies with the storage error,
  * and feeds `storage-failed` back with the failed steps' numbers (the `step` of their `persist` effects),
  * possibly after it has fed later inputs: the core must account for exactly those steps.
  *

@@ -23,6 +23,23 @@ export function create(): Batch {
   return { steps: [], records: [], persistSteps: [], bytes: 0, stalled: false };
 }
 
+const isStoreSend = (effect: Effect) => effect.type === 'send' && effect.message.type === 'store';
+
+/**
+ * Pipelined writes: a step's `store` messages leave NOW, before the step's batch commits; the rest of its
+ * effects wait for the commit. A `store` only asks its receiver to persist and then acknowledge (replica.ts
+ * answers `store-ack` in the step that persists), so it promises nothing about this node's disk. All that
+ * does (store-ack, read-reply, forward-reply, the client's reply) still waits, so a coordinator counts its
+ * own copy (coordinator.ts: `acked` starts with itself) only in a reply released after its batch committed:
+ * an ack that overtakes the commit is stepped into a later batch, released after it. If the batch fails,
+ * those stores are on the wire: the write's answer is indeterminate (coordinator.onStorageFailed, outbox
+ * `reply`), and the rebuilt node takes a new epoch (node-start.ts), so it never reissues their dots.
+ */
+export function pipelined(effects: readonly Effect[], enabled: boolean): { now: readonly Effect[]; afterCommit: readonly Effect[] } {
+  if (!enabled || !effects.some(isStoreSend)) return { now: [], afterCommit: effects };
+  return { now: effects.filter(isStoreSend), afterCommit: effects.filter((effect) => !isStoreSend(effect)) };
+}
+
 /** Appends one step's effects. */
 export function add(batch: Batch, effects: readonly Effect[]): void {
   batch.steps.push(effects);

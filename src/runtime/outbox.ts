@@ -1,5 +1,6 @@
 /**
- * Where the node's released effects go (runtime.ts releases them after their batch commits, in step order):
+ * Where the node's released effects go (runtime.ts releases them after their batch commits, in step order;
+ * `store` sends it performs at step time, before the commit: commit-batch.ts `pipelined`):
  * replies to the client requests waiting for them, messages to peers (through the codec and the transport,
  * or back into the node's own queue), loads from storage, and trace events for the activity timeline.
  * Also holds the waiting requests, each with a safety-net timeout, and the recent trace.

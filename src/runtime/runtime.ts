@@ -7,10 +7,9 @@
  * batchBytesMax bytes of records (back-pressure: then it stops stepping until the commit ends). When a
  * batch commits, its steps' effects are released in step order: sends, replies, then loads (which see the
  * batch's records), traces. Batches commit strictly one after the other, and a step without records is
- * released only after every earlier batch, so sends leave in step order and an acknowledgement is never
- * ahead of the disk.
- * If a batch's transaction fails, nothing of its steps is sent, their replies fail with the storage error,
- * and `storage-failed` naming exactly the batch's persisting steps is fed back before any other input.
+ * released only after every earlier batch, so an acknowledgement is never ahead of the disk (`store`s
+ * leave at once: commit-batch.ts `pipelined`). If a batch fails, nothing else of its steps is sent, their
+ * replies fail with the storage error, and `storage-failed` naming its persisting steps is fed back first.
  *
  * Time: a timer fires every tickMs, but hidden tabs clamp timers to 1 s and may throttle harder, so the
  * tick is derived from elapsed time (floor(elapsedMs / tickMs)) and fed as ONE absolute `now`: the core
@@ -202,7 +201,9 @@ class Loop<Snap> implements Runtime<Snap> {
         return false;
       }
       this.counters.steps++;
-      commitBatch.add(this.open, effects);
+      const { now, afterCommit } = commitBatch.pipelined(effects, this.options.pipelineStores === true);
+      for (const effect of now) { this.out.perform(effect, undefined); this.counters.storesPipelined++; }
+      commitBatch.add(this.open, afterCommit);
       if (input.type === 'request') this.lastSteppedRequestId = input.requestId;
       if (input.type === 'storage-failed' && input.steps.length > 0) {
         // Stop feeding this node: once the batch holding its answer is out, it is recreated from storage.

@@ -3,7 +3,9 @@
  * peers): verified versions per key in an LRU bounded by bytes. Contract:
  * - a load that raced a committed write never fills the cache with what it read (a write generation);
  * - a damaged version is never cached, so a repair written later is read from disk;
- * - `committed(records)` forgets every key a committed batch changed.
+ * - `committed(records)` brings every cached key a committed batch changed up to date (the batch's
+ *   put-version / drop-version records applied to the cached set, in digest order as both stores read
+ *   them), so a get right after a put is served from memory and equals what a disk read would return.
  */
 import type { StoreRecord } from '../core/node-io.js';
 import type { Version } from '../core/types.js';
@@ -44,9 +46,17 @@ export function create(bytesMax: number): ValueCache {
     },
     committed(records) {
       writeGeneration++;
+      const changed = new Map<string, Version[]>();
       for (const record of records) {
-        if (record.kind === 'put-version' || record.kind === 'drop-version') cache.delete(record.key);
+        if (record.kind !== 'put-version' && record.kind !== 'drop-version') continue;
+        const versions = changed.get(record.key) ?? cache.get(record.key);
+        if (versions === undefined) continue; // not cached: nothing to keep current
+        const digest = record.kind === 'put-version' ? record.version.digest : record.digest;
+        const kept = versions.filter((v) => v.digest !== digest);
+        if (record.kind === 'put-version') kept.push(record.version);
+        changed.set(record.key, kept.sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0)));
       }
+      for (const [key, versions] of changed) cache.set(key, versions, costBytes(versions));
     },
     stats: () => ({ cacheHits: hits, cacheMisses: misses, cacheBytes: cache.bytes(), cacheEntries: cache.size() }),
   };

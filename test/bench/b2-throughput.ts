@@ -1,7 +1,8 @@
 /**
  * B2: sustained puts/s and gets/s with 5 tabs writing (then reading) at once, each tab keeping
  * `inFlight` requests outstanding for a fixed time, beside raw batched IndexedDB puts/s (and gets/s) in
- * one of those tabs (100 records per transaction, same value size).
+ * one of those tabs (100 records per transaction, same value size). The put goal is >= 50 % of that raw
+ * rate divided by N, since every put is written N times (issue 13).
  */
 import type { Page } from '@playwright/test';
 import * as h from './harness.js';
@@ -10,6 +11,8 @@ import * as raw from './raw.js';
 
 const valueBytes = 100;
 const inFlight = 16;
+/** N of the cluster the bench runs (the default config): every put is stored this many times. */
+const replicas = 3;
 
 /** In-page: `workers` loops issuing puts (or gets of the keys it put) until `durationMs` has passed. */
 async function sustained(page: Page, op: 'put' | 'get', prefix: string, durationMs: number, workers: number, keysWritten: number): Promise<{ done: number; failed: number; firstError: string; ms: number }> {
@@ -75,9 +78,11 @@ export const bench: h.Bench = {
       const common = `5 tabs at once, ${inFlight} in flight per tab, ${durationMs / 1000} s, ${valueBytes} B values`;
       return [
         {
-          id: 'B2', what: `sustained puts/s, N=3 W=2, ${common}`, ours: `${h.perSecond(putRate)} (${failures(puts)} failed)`,
-          baseline: `raw idb puts, 100 per tx, one tab: ${h.perSecond(base.putsPerSecond)}`, ratio: putRate / base.putsPerSecond,
-          goal: '>= 50 % of raw', verdict: putRate >= 0.5 * base.putsPerSecond ? 'met' : 'missed', data: { puts, base, perPhase: c1, txCeiling },
+          // Every put is stored N times (issue 13): the fair ceiling is one tab's raw batched puts/s / N.
+          id: 'B2', what: `sustained puts/s, N=${replicas} W=2, ${common}`, ours: `${h.perSecond(putRate)} (${failures(puts)} failed)`,
+          baseline: `raw idb puts, 100 per tx, one tab: ${h.perSecond(base.putsPerSecond)} / N=${replicas} = ${h.perSecond(base.putsPerSecond / replicas)}`,
+          ratio: putRate / (base.putsPerSecond / replicas),
+          goal: '>= 50 % of (raw / N)', verdict: putRate >= 0.5 * (base.putsPerSecond / replicas) ? 'met' : 'missed', data: { puts, base, perPhase: c1, txCeiling },
         },
         {
           id: 'B2', what: `sustained gets/s, R=2, ${common}`, ours: `${h.perSecond(getRate)} (${failures(gets)} failed)`,

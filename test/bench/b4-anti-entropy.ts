@@ -115,8 +115,8 @@ export const bench: h.Bench = {
         id: 'B4', what: `anti-entropy repair, ${fraction * 100} % of ${keys} keys missing on one of 3 replicas (${r.divergentKeys} keys; simulator, real core + codec)`,
         ours: `${h.kib(r.aeBytes)} in ${r.aeMessages} msgs; ${r.converged ? '' : 'NOT converged after '}${r.ticks} ticks = ${(r.ticks * tickMs / 1000).toFixed(0)} s at 100 ms/tick (sim CPU ${h.ms(r.wallMs)})`,
         baseline: `every key sent once (one store message each): ${h.kib(full)}`,
-        ratio, goal: '<= 10 % of full at 1 %',
-        verdict: fraction === 0.01 ? (ratio <= 0.1 && r.converged ? 'met' : 'missed') : 'n/a',
+        ratio, goal: '<= 2 % of full at 1 % (issue 13; the differing data itself is 1 %)',
+        verdict: fraction === 0.01 ? (ratio <= 0.02 && r.converged ? 'met' : 'missed') : 'n/a',
         data: { ...r, fullBytes: full, keys },
       });
     }

@@ -143,7 +143,7 @@ describe('level-store', () => {
     expect((await reopened.loadAll()).corrupt).toBe(1);
   });
 
-  it('serves repeated loads from its cache, and a write invalidates it', async () => {
+  it('serves repeated loads from its cache, and a committed write keeps it current', async () => {
     const store = await openAt(await tempDir());
     await store.apply([{ kind: 'put-version', key: 'k', version: v('one') }]);
     await store.load('k');
@@ -151,6 +151,7 @@ describe('level-store', () => {
     expect(store.stats().cacheHits).toBe(1);
     await store.apply([{ kind: 'put-version', key: 'k', version: v('two', 'b@1') }]);
     expect((await store.load('k')).versions).toHaveLength(2);
+    expect(store.stats()).toMatchObject({ cacheHits: 2, cacheMisses: 1 });
   });
 
   it('locks its directory: a second open fails with a message naming it', async () => {

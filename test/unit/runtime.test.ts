@@ -117,6 +117,7 @@ interface SetupOptions {
   readonly store?: Store;
   readonly batchStepsMax?: number;
   readonly batchBytesMax?: number;
+  readonly pipelineStores?: boolean;
 }
 
 async function setup(script?: (input: Input, step: number) => Effect[], options: SetupOptions = {}) {
@@ -128,7 +129,7 @@ async function setup(script?: (input: Input, step: number) => Effect[], options:
   const store = memoryStore(options.stored);
   const node = fakeNode(script, options.initial);
   const { clock, advance } = manualClock();
-  const bounds = { batchStepsMax: options.batchStepsMax, batchBytesMax: options.batchBytesMax };
+  const bounds = { batchStepsMax: options.batchStepsMax, batchBytesMax: options.batchBytesMax, pipelineStores: options.pipelineStores };
   const rt = await runtime.start({ nodeId: 'self', store: options.store ?? store.store, transport, createNode: node.factory, codec: jsonCodec, clock, replyTimeoutMs: 5000, ...bounds });
   await flush();
   return { network, peer, received, store, node, rt, advance };
@@ -384,6 +385,43 @@ describe('runtime: group commit', () => {
     expect(node.inputs.slice(5)).toEqual([{ type: 'storage-failed', error: 'storage full: QuotaExceededError', steps: [2, 4, 5] }]);
     expect(manual.writes.map((w) => epochs(w.records))).toEqual([[1], [2, 4]]);
     expect(rt.view().counters.storageErrors).toBe(1);
+  });
+
+  /** A coordinator's put: persist, a `store` to the peer and another message, and the reply (W = 1). */
+  const storeStep = (input: Input, step: number): Effect[] => input.type !== 'request' ? [] : [
+    { type: 'persist', records: [{ kind: 'epoch', epoch: step }], step },
+    { type: 'send', to: 'peer', message: msg({ type: 'store', step }) },
+    { type: 'send', to: 'peer', message: msg({ type: 'store-ack', step }) },
+    { type: 'reply', requestId: input.requestId, result: { ok: true, op: 'put', context: `${step}`, warnings: [] } },
+  ];
+  const typesSent = (received: unknown[]) => received.map((m) => `${(m as { type: string }).type} ${(m as { step: number }).step}`);
+
+  it('pipelined writes: a step\'s store leaves before its batch commits; its other messages and its reply wait for the commit', async () => {
+    const manual = manualStore();
+    const { rt, received } = await setup(storeStep, { store: manual.store, pipelineStores: true });
+    const answers = ask(rt, ['w1', 'w2']);
+    await flush();
+    // Step 1 commits alone, step 2 waits in the open batch: both stores are on the wire already.
+    expect([manual.writes.length, typesSent(received), answers.filter(Boolean).length]).toEqual([1, ['store 1', 'store 2'], 0]);
+    manual.writes[0]?.commit();
+    await flush();
+    expect([typesSent(received), answers.map((a) => a?.ok)]).toEqual([['store 1', 'store 2', 'store-ack 1'], [true, undefined]]);
+    manual.writes[1]?.commit();
+    await flush();
+    expect([typesSent(received), answers.map((a) => a?.ok)]).toEqual([['store 1', 'store 2', 'store-ack 1', 'store-ack 2'], [true, true]]);
+    expect(rt.view().counters).toMatchObject({ storesPipelined: 2, messagesSent: 4 });
+  });
+
+  it('pipelined writes: when the batch fails, its stores have left but nothing else has, and the write\'s answer is indeterminate', async () => {
+    const manual = manualStore();
+    const { rt, node, received } = await setup(storeStep, { store: manual.store, pipelineStores: true });
+    const answers = ask(rt, ['w1']);
+    await flush();
+    manual.writes[0]?.abort(new Error('disk gone'));
+    await flush();
+    expect(typesSent(received)).toEqual(['store 1']);
+    expect(answers).toEqual([{ ok: false, error: 'disk gone', indeterminate: true }]);
+    expect(node.inputs[1]).toEqual({ type: 'storage-failed', error: 'disk gone', steps: [1] });
   });
 
   it.each([
