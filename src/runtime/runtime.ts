@@ -18,9 +18,9 @@
 import { limits } from '../core/limits.js';
 import type { ClientRequest, ClientResult, Effect, Input, StoredState } from '../core/node-io.js';
 import type { NodeId } from '../core/types.js';
-import type { Message } from '../core/messages.js';
 import { systemClock, type Clock } from './clock.js';
 import * as commitBatch from './commit-batch.js';
+import { createInbox, type HeldMessage, type Inbox } from './inbox.js';
 import * as inputQueue from './input-queue.js';
 import { errorText, Outbox } from './outbox.js';
 import * as requestCheck from './request-check.js';
@@ -53,7 +53,9 @@ class Loop<Snap> implements Runtime<Snap> {
   private readonly listeners = new Set<() => void>();
   private node: NodeHandle<Snap>;
   /** Room-wide time control: ticks come from its virtual clock; peer messages wait in it while slowed. */
-  private readonly slow: slowMotion.SlowMotion<{ readonly from: NodeId; readonly message: Message }>;
+  private readonly slow: slowMotion.SlowMotion<HeldMessage>;
+  /** Peer messages: decoded, held while time is slowed, then queued (inbox.ts). */
+  private readonly inbox: Inbox;
   private readonly stopTimer: () => void;
   private tick = 0;
   private nextRequestId = 1;
@@ -77,10 +79,14 @@ class Loop<Snap> implements Runtime<Snap> {
   constructor(private readonly options: RuntimeOptions<Snap>, stored: StoredState, corruptAtStart: number) {
     this.counters.corruptVersions = corruptAtStart;
     this.slow = slowMotion.create(this.clock, this.tickMs, this.queue.max, options.time);
+    this.inbox = createInbox({
+      codec: options.codec, counters: this.counters, slow: this.slow, queue: this.queue, pump: () => this.pump(),
+      malformed: (text) => { this.out.note('error', text); this.changed(); },
+    });
     const created = options.createNode({ stored, seeds: options.transport.presentPeers(), now: 0 });
     this.node = created.node;
     this.stopTimer = this.clock.every(this.tickMs, () => this.timeMoved());
-    options.transport.onMessage((from, bytes) => this.receive(from, bytes));
+    options.transport.onMessage((from, bytes) => { if (!this.closed && !this.crashed) this.inbox.receive(from, bytes); });
     options.transport.onReachability((peer, reachable) => this.enqueueInternal({ type: 'peer-reachable', peer, reachable }));
     // The node's first effects (e.g. a new epoch, its join gossip) are the first entry of the first batch:
     // everything a later step does is released after them.
@@ -113,15 +119,10 @@ class Loop<Snap> implements Runtime<Snap> {
     };
   }
 
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
+  onChange(listener: () => void): () => void { this.listeners.add(listener); return () => this.listeners.delete(listener); }
 
-  setTime(setting: TimeSetting): void {
-    this.slow.set(setting);
-    this.timeMoved();
-  }
+  /** The room's time setting (protocol/time-control.ts): ticks and held messages follow it at once. */
+  setTime(setting: TimeSetting): void { this.slow.set(setting); this.timeMoved(); }
 
   setSuspended(peers: readonly NodeId[]): void {
     this.enqueueInternal({ type: 'suspended', peers: [...peers] });
@@ -144,7 +145,7 @@ class Loop<Snap> implements Runtime<Snap> {
   /** Timer or time setting: messages whose flight ended go in (before the tick, as they arrived first), then the tick. */
   private timeMoved(): void {
     if (this.closed || this.crashed) return;
-    for (const { from, message } of this.slow.due()) this.admit(from, message);
+    this.inbox.releaseDue();
     if (this.currentTick() > this.tick && this.queue.queueTick()) this.pump();
   }
 
@@ -286,35 +287,6 @@ class Loop<Snap> implements Runtime<Snap> {
   private release(batch: commitBatch.Batch, persistError: Error | undefined): void {
     this.counters.batches++;
     for (const effects of batch.steps) for (const effect of effects) this.out.perform(effect, persistError);
-  }
-
-  private receive(from: NodeId, bytes: Uint8Array): void {
-    if (this.closed || this.crashed) return;
-    const decoded = this.options.codec.decode(bytes);
-    if (!decoded.ok) {
-      this.counters.malformedMessages++;
-      this.counters.messagesDropped++;
-      this.out.note('error', `dropped a malformed message from ${from}: ${decoded.reason}`);
-      this.changed();
-      return;
-    }
-    this.counters.messagesReceived++;
-    const held = this.slow.hold({ from, message: decoded.value });
-    if (held === 'full') {
-      this.counters.inputsRefused++;
-      this.counters.messagesDropped++;
-    } else if (held === 'now') {
-      this.admit(from, decoded.value);
-    }
-  }
-
-  private admit(from: NodeId, message: Message): void {
-    if (!this.queue.pushExternal({ type: 'message', from, message })) {
-      this.counters.inputsRefused++;
-      this.counters.messagesDropped++;
-      return;
-    }
-    this.pump();
   }
 
   /** Inputs that answer the node's own effects or report the transport: never refused. */
