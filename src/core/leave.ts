@@ -33,12 +33,29 @@ export function start(state: NodeState, requestId: number): void {
   fx.trace(state, 'member', () => `leaving: ${queue.length} key(s) to hand over`);
 }
 
-function targetsOf(state: NodeState, key: string): NodeId[] {
+/**
+ * Where a key goes: each of its replicas in the ring without this node, or, for a replica that is not
+ * healthy now, the next healthy fallback keeping a hint for it (sloppy quorum, as a write does). Sending
+ * only to the healthy replicas let a leave during a partition end with the key on fewer nodes than N, and
+ * one wipe later it was gone (sim seed 379 lost an acknowledged write that way). onLoaded also waits for at
+ * least W places.
+ */
+function targetsOf(state: NodeState, key: string): { to: NodeId; hintFor: NodeId | null }[] {
   const leave = state.leave;
   if (leave === undefined) return [];
   const n = Math.min(state.config.n, leave.futureRing.members.length);
-  const { replicas } = ring.preferenceList(leave.futureRing, storeIndex.partitionOf(state.index, key), n);
-  return replicas.filter((r) => r !== state.id && membership.healthy(state, r));
+  const { replicas, fallbacks } = ring.preferenceList(leave.futureRing, storeIndex.partitionOf(state.index, key), n);
+  const spare = fallbacks.filter((f) => f !== state.id && membership.healthy(state, f));
+  const targets: { to: NodeId; hintFor: NodeId | null }[] = [];
+  for (const r of replicas) {
+    if (r === state.id) continue;
+    if (membership.healthy(state, r)) targets.push({ to: r, hintFor: null });
+    else {
+      const fallback = spare.shift();
+      if (fallback !== undefined) targets.push({ to: fallback, hintFor: r });
+    }
+  }
+  return targets;
 }
 
 export function tick(state: NodeState): void {
@@ -65,13 +82,15 @@ export function onLoaded(state: NodeState, item: LeaveItem, versions: readonly V
   const leave = state.leave;
   if (leave === undefined || versions.length === 0) return;
   const targets = targetsOf(state, item.key);
-  if (targets.length === 0) {
+  // Fewer places than a write quorum (replicas down and no healthy fallback): handing the key over now would
+  // leave it on fewer nodes than an acknowledged write had; try again later.
+  if (targets.length < Math.min(state.config.w, leave.futureRing.members.length)) {
     leave.queue.push(item);
     return;
   }
   const opId = fx.nextId(state);
-  leave.pending.set(opId, { item, targets, acked: new Set(), sentTick: state.tick });
-  for (const to of targets) fx.sendStore(state, to, opId, item.key, versions);
+  leave.pending.set(opId, { item, targets: targets.map((t) => t.to), acked: new Set(), sentTick: state.tick });
+  for (const { to, hintFor } of targets) fx.sendStore(state, to, opId, item.key, versions, hintFor);
 }
 
 export function onStoreAck(state: NodeState, from: NodeId, msg: { opId: number; key: string; ok: boolean }): boolean {
