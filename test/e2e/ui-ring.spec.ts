@@ -48,7 +48,9 @@ test('16 partitions from Settings: data stays readable, the ring is numbered, th
   await expect(n1.page.getByTestId('preference-arc').locator('circle')).toHaveCount(3);
   const table = n1.page.getByTestId('replica-table');
   await expect(table.locator('tbody tr').filter({ hasText: /replica \d/ })).toHaveCount(3, { timeout: reactTimeoutMs });
-  await expect(table.locator('tbody tr').filter({ hasText: 'hello class' })).toHaveCount(3);
+  // Each replica holds the value; a hinted holder may hold it too (a store that was slow to be acknowledged
+  // leaves a hint on a fallback, the writing tab included): the table lists it as such, which is the truth.
+  await expect(table.locator('tbody tr').filter({ hasText: /replica \d/ }).filter({ hasText: 'hello class' })).toHaveCount(3);
   await shot(n1, 'ring-2-located-arc-and-replica-table');
 
   // Two concurrent writes (a split, one write on each side): the table says why both stay.
