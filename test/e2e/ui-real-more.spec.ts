@@ -68,7 +68,11 @@ test('a wiped node repaired by anti-entropy, from the lessons panel', async ({ b
   await shot(n2, `wipe-1-before-${before}-keys`);
 
   // Wipe n2 from the lesson: the tab reloads under the same id, with an empty store at first.
+  // Wait for the reload itself: the URL already names n2, and the old page's kv answers until it unloads
+  // (evaluating then raced the navigation: "Execution context was destroyed").
+  const reloaded = n2.page.waitForEvent('load', { timeout: reactTimeoutMs });
   await n2.page.getByRole('button', { name: 'Wipe this tab', exact: true }).click();
+  await reloaded;
   await n2.page.waitForURL(/node=n2/);
   await n2.page.waitForFunction(() => typeof (window as { kv?: { ready?: unknown } }).kv?.ready === 'function', undefined, { timeout: reactTimeoutMs });
   await n2.page.evaluate(() => (window as unknown as { kv: { ready(): Promise<void> } }).kv.ready());
