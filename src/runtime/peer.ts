@@ -155,8 +155,10 @@ export function createPeer(options: PeerOptions): Peer {
   let signalingDetail = '';
   let stopping: Promise<void> | undefined;
   const feed = projectorFeed.create({
-    status: () => (rt ? projectorStatus(rt.view(), me.zone) : undefined),
-    hintedKeys: () => new Set(rt?.view().node.hints.entries.map((h) => h.key) ?? []),
+    observe: () => {
+      const view = rt?.view(); // one node snapshot per frame
+      return view && { status: projectorStatus(view, me.zone), hintedKeys: new Set(view.node.hints.entries.map((h) => h.key)) };
+    },
     publish: (frame) => signaling.publishEvents(frame),
   }, options.clock ?? systemClock);
 

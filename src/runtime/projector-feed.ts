@@ -22,10 +22,11 @@ export const gossipPerFrameMax = 4;
 const antiEntropyWindowMs = 3000;
 
 export interface FeedSource {
-  /** The node's status now, or undefined before it has started. */
-  status(): projector.NodeStatus | undefined;
-  /** Keys this node holds hints for now (a store of one of them to its owner is a handoff). */
-  hintedKeys(): ReadonlySet<string>;
+  /**
+   * The node's status now and the keys it holds hints for (a store of one of them to its owner is a
+   * handoff), read from one view of the node; undefined before it has started.
+   */
+  observe(): { readonly status: projector.NodeStatus; readonly hintedKeys: ReadonlySet<string> } | undefined;
   /** Sends a frame; false when the signaling server is not connected (the frame is dropped). */
   publish(frame: projector.EventsFrame): boolean;
 }
@@ -107,10 +108,10 @@ export function create(source: FeedSource, clock: Clock): ProjectorFeed {
   function flush(): void {
     const nowMs = clock.nowMs();
     if (buffered.length === 0 && nowMs - lastFrameMs < statusEveryMs) return;
-    const status = source.status();
-    if (status === undefined) return;
-    hinted = source.hintedKeys();
-    const { frame, taken } = frameOf(status, buffered, dropped);
+    const seen = source.observe();
+    if (seen === undefined) return;
+    hinted = seen.hintedKeys;
+    const { frame, taken } = frameOf(seen.status, buffered, dropped);
     buffered = buffered.slice(taken);
     dropped = 0;
     lastFrameMs = nowMs;

@@ -9,6 +9,7 @@ import { customElement, property } from 'lit/decorators.js';
 import type { Flight, NodeView } from './projector-model.js';
 import { kindStyles } from './projector-kinds.js';
 import * as format from './format.js';
+import { ringGeometry } from './ring-geometry.js';
 
 const size = 640;
 const center = size / 2;
@@ -17,19 +18,7 @@ const ringInner = 180;
 const nodeOrbit = 262;
 const nodeRadius = 36;
 
-function polar(radius: number, turn: number): [number, number] {
-  const angle = turn * 2 * Math.PI - Math.PI / 2;
-  return [center + radius * Math.cos(angle), center + radius * Math.sin(angle)];
-}
-
-function sector(r0: number, r1: number, a: number, b: number): string {
-  const [x0, y0] = polar(r1, a);
-  const [x1, y1] = polar(r1, b);
-  const [x2, y2] = polar(r0, b);
-  const [x3, y3] = polar(r0, a);
-  const large = b - a > 0.5 ? 1 : 0;
-  return `M${x0} ${y0} A${r1} ${r1} 0 ${large} 1 ${x1} ${y1} L${x2} ${y2} A${r0} ${r0} 0 ${large} 0 ${x3} ${y3} Z`;
-}
+const { polar, sector } = ringGeometry(center);
 
 /** n2 before n10: names compare by their digits as numbers. */
 export function byName(a: string, b: string): number {

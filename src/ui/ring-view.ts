@@ -9,6 +9,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { UiBackend, UiKeyLocation, UiSnapshot } from './backend.js';
 import { theme } from './theme.js';
 import * as format from './format.js';
+import { ringGeometry } from './ring-geometry.js';
 import './replica-table.js';
 
 const size = 440;
@@ -16,20 +17,7 @@ const center = size / 2;
 const outer = 200;
 const inner = 140;
 
-function polar(radius: number, turn: number): [number, number] {
-  const angle = turn * 2 * Math.PI - Math.PI / 2;
-  return [center + radius * Math.cos(angle), center + radius * Math.sin(angle)];
-}
-
-/** An annular sector from turn a to turn b (fractions of the circle). */
-function sector(r0: number, r1: number, a: number, b: number): string {
-  const [x0, y0] = polar(r1, a);
-  const [x1, y1] = polar(r1, b);
-  const [x2, y2] = polar(r0, b);
-  const [x3, y3] = polar(r0, a);
-  const large = b - a > 0.5 ? 1 : 0;
-  return `M${x0} ${y0} A${r1} ${r1} 0 ${large} 1 ${x1} ${y1} L${x2} ${y2} A${r0} ${r0} 0 ${large} 0 ${x3} ${y3} Z`;
-}
+const { polar, sector } = ringGeometry(center);
 
 @customElement('ring-view')
 export class RingView extends LitElement {

@@ -4,14 +4,36 @@
  * window.kv is used for one thing: waiting until a tab's node is ready.
  */
 import { mkdirSync } from 'node:fs';
-import { expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
-import { appUrl } from './helpers.js';
+import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import type { RunningServer } from '../../signaling/server.js';
+import { appUrl, startApp } from './helpers.js';
 
 /** Where the step screenshots go, for review. */
 export const shotDir = 'test-results/ui-real';
 
 /** Generous bound for the cluster to react (failure detection, handoff, anti-entropy) on 2 shared cores. */
 export const reactTimeoutMs = 30_000;
+
+/**
+ * One app server for the spec file (started before its tests, stopped after them) and the browser contexts a
+ * test opens, closed after each test. Call once at the top of a spec.
+ */
+export function useApp(): { readonly url: () => string; readonly contexts: BrowserContext[] } {
+  let server: RunningServer | undefined;
+  const contexts: BrowserContext[] = [];
+  test.beforeAll(async () => { server = await startApp(); });
+  test.afterAll(async () => { await server?.close(); });
+  test.afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+  });
+  return {
+    url: () => {
+      if (server === undefined) throw new Error('useApp: the server starts in beforeAll');
+      return server.url;
+    },
+    contexts,
+  };
+}
 
 export interface UiTab {
   readonly id: string;

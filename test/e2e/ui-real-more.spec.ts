@@ -4,23 +4,13 @@
  * a wiped node repaired by anti-entropy, and R/W tuning with a stale read. Each step asserts what the
  * person sees and saves a screenshot under test-results/ui-real/.
  */
-import { expect, test, type BrowserContext } from '@playwright/test';
-import type { RunningServer } from '../../signaling/server.js';
-import { startApp } from './helpers.js';
+import { expect, test } from '@playwright/test';
 import {
   banner, consoleGet, consolePut, healthyText, locate, openCluster, openUiTab, outcome, reactTimeoutMs, shot, view,
-  waitForMembers, type UiTab,
+  waitForMembers, type UiTab, useApp,
 } from './ui-real-helpers.js';
 
-let server: RunningServer;
-let contexts: BrowserContext[] = [];
-
-test.beforeAll(async () => { server = await startApp(); });
-test.afterAll(async () => { await server.close(); });
-test.afterEach(async () => {
-  for (const context of contexts) await context.close();
-  contexts = [];
-});
+const app = useApp();
 
 /** Opens a lesson from the lessons panel by its title. */
 async function openLesson(tab: UiTab, title: RegExp): Promise<void> {
@@ -46,7 +36,7 @@ async function keysStored(tab: UiTab): Promise<number> {
 }
 
 test('a wiped node repaired by anti-entropy, from the lessons panel', async ({ browser }) => {
-  const tabs = await openCluster(browser, server.url, 'ui-wipe', contexts);
+  const tabs = await openCluster(browser, app.url(), 'ui-wipe', app.contexts);
   const [n1, n2] = tabs as [UiTab, UiTab, UiTab, UiTab];
 
   // A key written from n1's key console, before anything else.
@@ -96,7 +86,7 @@ test('a wiped node repaired by anti-entropy, from the lessons panel', async ({ b
 });
 
 test('R/W tuning and a stale read, from the lessons panel', async ({ browser }) => {
-  const tabs = await openCluster(browser, server.url, 'ui-stale', contexts);
+  const tabs = await openCluster(browser, app.url(), 'ui-stale', app.contexts);
   const [n1, , n3, n4] = tabs as [UiTab, UiTab, UiTab, UiTab];
 
   // Open the lesson on n1 and set R = 1, W = 1: the settings warn on every tab.
@@ -177,12 +167,12 @@ test('a join, a capacity change and a leave move partitions, from the lessons pa
   // under load this needs more than the default budget (a bound on the test, not on the store).
   test.slow();
   const shared = await browser.newContext();
-  contexts = [shared];
-  const n1 = await openUiTab(shared, server.url, 'n1', 'ui-join');
-  const n2 = await openUiTab(shared, server.url, 'n2', 'ui-join');
+  app.contexts.push(shared);
+  const n1 = await openUiTab(shared, app.url(), 'n1', 'ui-join');
+  const n2 = await openUiTab(shared, app.url(), 'n2', 'ui-join');
   const own = await browser.newContext();
-  contexts.push(own);
-  const n3 = await openUiTab(own, server.url, 'n3', 'ui-join');
+  app.contexts.push(own);
+  const n3 = await openUiTab(own, app.url(), 'n3', 'ui-join');
   for (const tab of [n1, n2, n3]) await waitForMembers(tab, 3);
 
   // Three tabs: the ring, and the partitions each owns.
@@ -204,8 +194,8 @@ test('a join, a capacity change and a leave move partitions, from the lessons pa
 
   // A fourth tab opens: it joins, and takes partitions from the others, only those (nobody else gains any).
   const other = await browser.newContext();
-  contexts.push(other);
-  const n4 = await openUiTab(other, server.url, 'n4', 'ui-join');
+  app.contexts.push(other);
+  const n4 = await openUiTab(other, app.url(), 'n4', 'ui-join');
   await waitForMembers(n1, 4);
   await expect.poll(async () => (await owned(n1)).n4 ?? 0, { timeout: reactTimeoutMs, message: 'n1 sees n4 owning partitions' }).toBeGreaterThan(0);
   const joined = await owned(n1);

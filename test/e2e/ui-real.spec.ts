@@ -4,26 +4,16 @@
  * as a person would, through two lessons: partition -> siblings -> reconciliation, and sloppy quorum +
  * hinted handoff. Each step asserts what the person sees and saves a screenshot under test-results/ui-real/.
  */
-import { expect, test, type BrowserContext } from '@playwright/test';
-import type { RunningServer } from '../../signaling/server.js';
-import { startApp } from './helpers.js';
+import { expect, test } from '@playwright/test';
 import {
   banner, chipIds, consoleGet, consolePut, getUntilVersions, healthyText, locate, openCluster, outcome, reactTimeoutMs,
-  shot, view, waitForSuspect, type UiTab,
+  shot, view, waitForSuspect, type UiTab, useApp,
 } from './ui-real-helpers.js';
 
-let server: RunningServer;
-let contexts: BrowserContext[] = [];
-
-test.beforeAll(async () => { server = await startApp(); });
-test.afterAll(async () => { await server.close(); });
-test.afterEach(async () => {
-  for (const context of contexts) await context.close();
-  contexts = [];
-});
+const app = useApp();
 
 test('partition -> siblings -> reconcile, across real tabs', async ({ browser }) => {
-  const tabs = await openCluster(browser, server.url, 'ui-siblings', contexts);
+  const tabs = await openCluster(browser, app.url(), 'ui-siblings', app.contexts);
   const [n1, n2, n3, n4] = tabs as [UiTab, UiTab, UiTab, UiTab];
   await shot(n1, 'siblings-0-members');
 
@@ -90,7 +80,7 @@ test('partition -> siblings -> reconcile, across real tabs', async ({ browser })
 });
 
 test('sloppy quorum and hinted handoff, across real tabs', async ({ browser }) => {
-  const tabs = await openCluster(browser, server.url, 'ui-handoff', contexts);
+  const tabs = await openCluster(browser, app.url(), 'ui-handoff', app.contexts);
   const [n1] = tabs as [UiTab, UiTab, UiTab, UiTab];
   const byId = new Map(tabs.map((t) => [t.id, t]));
   const key = 'lesson:handoff';

@@ -5,24 +5,14 @@
  * are concurrent. Also: a capacity chosen in one tab stays in that tab. Screenshots at 1280x720 under
  * test-results/ui-real/.
  */
-import { expect, test, type BrowserContext } from '@playwright/test';
-import type { RunningServer } from '../../signaling/server.js';
-import { startApp } from './helpers.js';
-import { consolePut, locate, openCluster, outcome, reactTimeoutMs, shot, view, type UiTab } from './ui-real-helpers.js';
+import { expect, test } from '@playwright/test';
+import { consolePut, locate, openCluster, outcome, reactTimeoutMs, shot, view, type UiTab, useApp } from './ui-real-helpers.js';
 
-let server: RunningServer;
-let contexts: BrowserContext[] = [];
-
-test.beforeAll(async () => { server = await startApp(); });
-test.afterAll(async () => { await server.close(); });
-test.afterEach(async () => {
-  for (const context of contexts) await context.close();
-  contexts = [];
-});
+const app = useApp();
 
 test('16 partitions from Settings: data stays readable, the ring is numbered, the key\'s replicas drawn and tabled', async ({ browser }) => {
   test.slow(); // four real tabs on two shared cores
-  const tabs = await openCluster(browser, server.url, 'ui-ring', contexts);
+  const tabs = await openCluster(browser, app.url(), 'ui-ring', app.contexts);
   const [n1, n2, n3] = tabs as [UiTab, UiTab, UiTab, UiTab];
   const keys = Array.from({ length: 20 }, (_, i) => `q:${i}`);
   for (const key of keys) await n2.page.evaluate(async (k) => { await window.kv.put(k, `v-${k}`); }, key);
@@ -65,7 +55,7 @@ test('16 partitions from Settings: data stays readable, the ring is numbered, th
 
 test('a capacity set in one tab stays in that tab (n1 and n2 share a browser)', async ({ browser }) => {
   test.slow(); // four real tabs on two shared cores
-  const tabs = await openCluster(browser, server.url, 'ui-capacity', contexts);
+  const tabs = await openCluster(browser, app.url(), 'ui-capacity', app.contexts);
   const [n1, n2] = tabs as [UiTab, UiTab, UiTab, UiTab];
   await n2.page.evaluate(() => window.kv.setCapacity(2));
   await n1.page.reload();

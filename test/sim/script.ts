@@ -14,6 +14,7 @@ import * as version from '../../src/core/version.js';
 import { emptyHistory, type Outcome } from '../checker/history.js';
 import { Cluster } from './cluster.js';
 import { finalState, liveStrings } from './final-state.js';
+import { answer } from './transcript-views.js';
 
 /** Trace categories worth reading in a transcript (gossip chatter and drops are left out). */
 const shown = new Set(['put', 'ack', 'get', 'hint', 'handoff', 'repair', 'ae', 'member', 'replicate', 'error']);
@@ -83,7 +84,7 @@ export class Script {
     });
     for (let i = 0; i < 400 && result === undefined; i++) this.cluster.run(1);
     this.flush();
-    this.lines.push(`= ${describe(result)}`);
+    this.lines.push(`= ${answer(result)}`);
     return result;
   }
 
@@ -141,26 +142,5 @@ export class Script {
   text(): string {
     this.flush();
     return `${this.lines.join('\n')}\n`;
-  }
-}
-
-function describe(result: ClientResult | undefined): string {
-  if (result === undefined) return 'no answer';
-  if (!result.ok) return `error: ${result.error}${result.indeterminate ? ' (indeterminate)' : ''}`;
-  switch (result.op) {
-    case 'get':
-      return `ok ${result.versions.length === 0 ? 'not found' : result.versions.map((v) => `${JSON.stringify(hash.fromUtf8(v.value.bytes))} from ${v.replicas.join(',')}`).join(' | ')}${result.warnings.length ? ` (${result.warnings.join('; ')})` : ''}`;
-    case 'put':
-    case 'delete':
-      return `ok${result.warnings.length ? ` (${result.warnings.join('; ')})` : ''}`;
-    case 'configure':
-    case 'leave':
-    case 'set-capacity':
-    case 'remove':
-    case 'join':
-    case 'goodbye':
-      return 'ok';
-    default:
-      return JSON.stringify(result satisfies never);
   }
 }

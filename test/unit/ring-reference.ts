@@ -4,67 +4,21 @@
  * faster ring can never silently become a different ring.
  */
 import * as hash from '../../src/core/hash.js';
-import type { Ring } from '../../src/core/ring.js';
+import * as candidates from '../../src/core/ring-candidates.js';
+import { bounds, type Ring } from '../../src/core/ring.js';
 import type { RingMember } from '../../src/core/types.js';
 
-const twoPow32 = 4294967296;
-
-/** murmur3's 32-bit finaliser: a bijection with full avalanche. */
-function fmix32(x: number): number {
-  let h = x | 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-function idSeeds(id: string): [number, number] {
-  const d = hash.md5(hash.utf8(id));
-  const word = (o: number) => (((d[o] ?? 0) << 24) | ((d[o + 1] ?? 0) << 16) | ((d[o + 2] ?? 0) << 8) | (d[o + 3] ?? 0)) >>> 0;
-  return [word(0), word(4)];
-}
-
-function checkMembers(members: readonly RingMember[]): RingMember[] {
-  const sorted = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  sorted.forEach((m, i) => {
-    if (!(Number.isFinite(m.capacity) && m.capacity > 0)) throw new RangeError(`ring: member ${m.id} has capacity ${m.capacity}`);
-    if (i > 0 && sorted[i - 1]?.id === m.id) throw new RangeError(`ring: member ${m.id} listed twice`);
-  });
-  return sorted;
-}
-
-/** A member may own down to this share of its exact share: the slack that lets most join chains end at once. */
-const floorFraction = 0.75;
-/** ... and up to this share (or the exact share rounded up, if larger): the load-balance bound. */
-const ceilingFraction = 1.05;
-
-interface Bounds {
-  readonly lo: readonly number[];
-  readonly hi: readonly number[];
-}
+/** Members sorted by id (the order every ring uses; the property test only passes valid member sets). */
+const byId = (members: readonly RingMember[]) => [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 /**
- * The partition counts `build` keeps every member within (members sorted by id): with share = Q * capacity /
- * totalCapacity, lo = floor(share * floorFraction) and hi = max(ceil(share), floor(share * ceilingFraction)).
+ * Weighted rendezvous scores, index node * partitions + partition. The score and the bounds are the ring's
+ * definition (shared with ring.ts through candidates.scoreRow and ring.bounds); what this file keeps is the
+ * old way of matching partitions to members under them.
  */
-function bounds(members: readonly RingMember[], partitions: number): Bounds {
-  const total = members.reduce((sum, m) => sum + m.capacity, 0);
-  const shares = members.map((m) => (partitions * m.capacity) / total);
-  return {
-    lo: shares.map((x) => Math.floor(x * floorFraction)),
-    hi: shares.map((x) => Math.max(Math.ceil(x), Math.floor(x * ceilingFraction))),
-  };
-}
-
-/** Weighted rendezvous scores, index node * partitions + partition: capacity / -ln(u), u a hash of the pair. */
 function scoreTable(sorted: readonly RingMember[], partitions: number): Float64Array {
   const scores = new Float64Array(partitions * sorted.length);
-  sorted.forEach((m, i) => {
-    const [h1, h2] = idSeeds(m.id);
-    for (let p = 0; p < partitions; p++) {
-      const u = (fmix32(h1 ^ fmix32((p + Math.imul(h2, 0x9e3779b1)) | 0)) + 0.5) / twoPow32;
-      scores[i * partitions + p] = m.capacity / -Math.log(u);
-    }
-  });
+  sorted.forEach((m, i) => scores.set(candidates.scoreRow(m, partitions).scores, i * partitions));
   return scores;
 }
 
@@ -133,7 +87,7 @@ function raiseToFloors(scores: Float64Array, s: number, partitions: number, owne
 /** The ring for a member set (any order) and a partition count (a power of two). */
 export function referenceBuild(members: readonly RingMember[], partitions: number): Ring {
   hash.assertPartitionCount(partitions);
-  const sorted = checkMembers(members);
+  const sorted = byId(members);
   if (sorted.length === 0) return { partitions, owners: [], members: [] };
   const s = sorted.length;
   const { lo, hi } = bounds(sorted, partitions);
