@@ -53,17 +53,21 @@ export function quorumWarnings(state: NodeState, r: number, w: number): string[]
 }
 
 function answer(state: NodeState, origin: Origin, result: ClientResult): void {
-  if (origin.kind === 'client') fx.reply(state, origin.requestId, result);
+  if (origin.kind === 'client' && origin.triedElsewhere === true && !result.ok) fx.reply(state, origin.requestId, { ...result, indeterminate: true });
+  else if (origin.kind === 'client') fx.reply(state, origin.requestId, result);
   else forward.answer(state, origin, result);
 }
 
-/** Routes a write: coordinate it here when this node is one of the key's replicas, else forward it. */
-export function write(state: NodeState, origin: Origin, request: WriteRequest): void {
+/**
+ * Routes a write: coordinate it here when this node is one of the key's replicas, else forward it. `opId`
+ * is a forwarded write's operation id (forward.ts), recorded in its version.
+ */
+export function write(state: NodeState, origin: Origin, request: WriteRequest, opId?: string): void {
   const partition = storeIndex.partitionOf(state.index, request.key);
   const { replicas } = membership.preferenceList(state, partition);
   const forwarded = origin.kind === 'peer';
   if (state.ready && !state.leave && (forwarded || replicas.includes(state.id))) {
-    coordinate(state, origin, request);
+    coordinate(state, origin, request, opId);
     return;
   }
   const to = replicas.find((r) => r !== state.id && membership.healthy(state, r));
@@ -71,7 +75,7 @@ export function write(state: NodeState, origin: Origin, request: WriteRequest): 
     // No owner is reachable: coordinate here anyway (Dynamo's "always writeable"). This node's copy is
     // data of a partition it does not replicate, which anti-entropy pushes to the owners; fallbacks keep
     // hints for them.
-    coordinate(state, origin, request);
+    coordinate(state, origin, request, opId);
     return;
   }
   if (to === undefined || origin.kind === 'peer') {
@@ -82,8 +86,8 @@ export function write(state: NodeState, origin: Origin, request: WriteRequest): 
 }
 
 /** Coordinates a write here whatever the preference list says (a forward's last resort: forward.ts). */
-export function coordinateHere(state: NodeState, origin: Origin, request: WriteRequest): void {
-  coordinate(state, origin, request);
+export function coordinateHere(state: NodeState, origin: Origin, request: WriteRequest, opId: string): void {
+  coordinate(state, origin, request, opId);
 }
 
 function parseContext(text: Context | undefined): { ok: true; vv: VV } | { ok: false; reason: string } {
@@ -92,18 +96,20 @@ function parseContext(text: Context | undefined): { ok: true; vv: VV } | { ok: f
 }
 
 /** The new version of a write from `context` (see the module comment); past pruned to limits.clockEntriesMax. */
-export function newVersion(state: NodeState, key: string, context: VV, value: Value): Version {
+export function newVersion(state: NodeState, key: string, context: VV, value: Value, opId?: string): Version {
   const dot = dvv.nextDot(dvv.actor(state.id, state.epoch), storeIndex.get(state.index, key), context);
   const timestamp = Math.max(0, state.tick + (state.conflictMode === 'lww' ? state.clockSkewTicks : 0));
-  return version.make({ dot, past: dvv.prune(context, limits.clockEntriesMax), value, timestamp });
+  return version.make({ dot, past: dvv.prune(context, limits.clockEntriesMax), value, timestamp, op: opId });
 }
 
 /** The context a put returns: the new version's clock when that is exact, else its past (module comment). */
 export function contextAfterWrite(v: Version): VV {
-  return dvv.get(v.past, v.dot.actor) === v.dot.counter - 1 ? dvv.clockOf(v) : v.past;
+  const exact = dvv.get(v.past, v.dot.actor) === v.dot.counter - 1 ? dvv.clockOf(v) : v.past;
+  // A forwarded write's own marker: the client's next put replaces this write's twins too (dvv.markerOf).
+  return v.op === undefined ? exact : dvv.join(exact, [dvv.markerOf(v.op)]);
 }
 
-function coordinate(state: NodeState, origin: Origin, request: WriteRequest): void {
+function coordinate(state: NodeState, origin: Origin, request: WriteRequest, opId: string | undefined): void {
   if (state.needsRebuild) {
     answer(state, origin, { ok: false, indeterminate: false, error: `${state.id} lost a storage write and coordinates no write until it reloads from storage; retry (another replica can coordinate)` });
     return;
@@ -119,7 +125,17 @@ function coordinate(state: NodeState, origin: Origin, request: WriteRequest): vo
   }
   const value = request.op === 'put' ? request.value : version.tombstone();
   const local = storeIndex.get(state.index, request.key);
-  const v = newVersion(state, request.key, context.vv, value);
+  const twin = opId === undefined ? undefined : local.find((m) => m.op === opId);
+  if (twin !== undefined) {
+    // A failover's retry of a write this node already holds (it coordinated it, or a store of the first
+    // coordinator reached it): no new dot, the held version is replicated again and W counted for it.
+    const op = start(state, origin, request, { ...twin, value: { kind: twin.kind, bytes: new Uint8Array(0) } }, []);
+    op.heldTwin = true;
+    fx.trace(state, 'put', () => `${request.op} ${request.key} (op ${opId}) already held as ${dotText(twin)}: replicating it again, no new dot`);
+    loadThenDispatch(state, op);
+    return;
+  }
+  const v = newVersion(state, request.key, context.vv, value, opId);
   if (state.conflictMode !== 'lww' && !local.some((m) => siblings.obsoletes(v, m, state.conflictMode === 'plain-vv' ? 'plain-vv' : 'dvv'))) {
     const bytes = local.reduce((sum, m) => sum + siblings.sizeOf(m), siblings.sizeOf(version.meta(v)));
     const problem = siblings.growthProblem(request.key, local.length, bytes);
@@ -132,31 +148,48 @@ function coordinate(state: NodeState, origin: Origin, request: WriteRequest): vo
   if (applied.outcome === 'overflow') throw new Error(`coordinator: unbounded apply overflowed on ${request.key}`);
   state.counters.dotClashes += applied.clashes;
   for (const record of applied.records) fx.persist(state, record);
-  const n = replicaCount(state);
-  const w = request.w ?? Math.min(state.config.w, n);
-  const opId = fx.nextId(state);
-  const warnings = quorumWarnings(state, Math.min(state.config.r, n), w);
-  if (applied.versions.length >= limits.siblingsWarn) warnings.push(`${request.key} has ${applied.versions.length} siblings: read it and write back with its context to merge them`);
-  const op: WriteOp = {
-    kind: 'write', opId, origin, op: request.op, key: request.key, version: v, versions: undefined, w, n, startTick: state.tick, createdStep: state.steps,
-    sentStep: undefined, sentTo: new Map(), acked: new Set([state.id]), replaced: new Set(), timedOut: new Set(), warnings, replied: false,
-  };
-  state.writes.set(opId, op);
-  fx.trace(state, 'put', () => `coordinate ${request.op} ${request.key} = ${describe(v.value)} dot ${dotText(v)} past ${clockText(v.past)} (w=${w})`);
+  const op = start(state, origin, request, v, applied.versions.length >= limits.siblingsWarn ? [`${request.key} has ${applied.versions.length} siblings: read it and write back with its context to merge them`] : []);
+  fx.trace(state, 'put', () => `coordinate ${request.op} ${request.key} = ${describe(v.value)} dot ${dotText(v)} past ${clockText(v.past)} (w=${op.w})`);
   if (applied.versions.every((m) => m.digest === v.digest)) {
     dispatch(state, op, [v]);
     return;
   }
   // Other siblings stay: their values are in storage, and the whole set travels (dvv.ts invariant).
-  const loadId = fx.nextId(state);
-  state.loads.set(loadId, { key: request.key, hintFor: undefined, purpose: { kind: 'write', opId } });
-  state.out.push({ type: 'load', loadId, key: request.key });
+  loadThenDispatch(state, op);
 }
 
-/** The key's versions, loaded for a write whose set has other siblings: now the stores go out. */
+/** Registers a write in progress, its own copy counted (persisted in this step, or held already). */
+function start(state: NodeState, origin: Origin, request: WriteRequest, v: Version, extraWarnings: readonly string[]): WriteOp {
+  const n = replicaCount(state);
+  const w = request.w ?? Math.min(state.config.w, n);
+  const warnings = [...quorumWarnings(state, Math.min(state.config.r, n), w), ...extraWarnings];
+  const op: WriteOp = {
+    kind: 'write', opId: fx.nextId(state), origin, op: request.op, key: request.key, version: v, versions: undefined, w, n, startTick: state.tick, createdStep: state.steps,
+    sentStep: undefined, sentTo: new Map(), acked: new Set([state.id]), replaced: new Set(), timedOut: new Set(), warnings, replied: false,
+  };
+  state.writes.set(op.opId, op);
+  return op;
+}
+
+function loadThenDispatch(state: NodeState, op: WriteOp): void {
+  const loadId = fx.nextId(state);
+  state.loads.set(loadId, { key: op.key, hintFor: undefined, purpose: { kind: 'write', opId: op.opId } });
+  state.out.push({ type: 'load', loadId, key: op.key });
+}
+
+/** The key's versions, loaded for a write whose set has other siblings (or a retry's held twin): now the stores go out. */
 export function onLoaded(state: NodeState, opId: number, loaded: readonly Version[]): void {
   const op = state.writes.get(opId);
   if (op === undefined || op.versions !== undefined) return;
+  const own = loaded.find((x) => x.digest === op.version.digest);
+  if (own === undefined && op.heldTwin === true) {
+    // A retry's twin, replaced by a later write between the lookup and the load: the client write took
+    // effect and was since overwritten by one that saw it, so it is acknowledged as done.
+    state.writes.delete(opId);
+    answer(state, op.origin, { ok: true, op: op.op, context: dvv.toContext(contextAfterWrite(op.version)), warnings: op.warnings });
+    return;
+  }
+  op.version = own ?? op.version;
   dispatch(state, op, [op.version, ...loaded.filter((x) => x.digest !== op.version.digest)]);
 }
 

@@ -38,10 +38,11 @@ import type { Actor, Dot, NodeId, VV, VvEntry } from './types.js';
 
 export type Order = 'before' | 'after' | 'equal' | 'concurrent';
 
-/** Anything with a dot and a past: Version, VersionMeta. */
+/** Anything with a dot and a past: Version, VersionMeta; `op` is a forwarded write's operation id (see below). */
 export interface Dotted {
   readonly dot: Dot;
   readonly past: VV;
+  readonly op?: string | undefined;
 }
 
 /** Largest counter accepted anywhere (a write adds one; far below 2^53). */
@@ -85,9 +86,38 @@ export function covers(vv: VV, dot: Dot): boolean {
   return get(vv, dot.actor) >= dot.counter;
 }
 
-/** Y obsoletes X: Y's writer had seen X (Y.past covers X.dot). */
+/**
+ * The marker of a client write's operation id: an entry `~<16 hex>@0` with counter 1 that a context (and
+ * so the past of the next write) carries for every version it covers that has an op id. One client write
+ * retried on a second coordinator (forward.ts) may exist as two versions with two dots, twins; a writer
+ * that saw either twin has the marker, so its write replaces BOTH wherever they meet, even a twin it never
+ * saw. The '~' makes markers sort after node actors, so pruning (lowest counters, then larger actors,
+ * first) drops markers before any node's entry; the UI's clock summary hides them (ui/format.ts).
+ */
+export function markerOf(op: string): VvEntry {
+  let actorText = markers.get(op);
+  if (actorText === undefined) {
+    actorText = `~${hash.md5Hex(op).slice(0, 16)}@0`;
+    if (markers.size >= markersCachedMax) markers.clear(); // a memo only: recomputing is always correct
+    markers.set(op, actorText);
+  }
+  return { actor: actorText, counter: 1 };
+}
+const markersCachedMax = 4096;
+const markers = new Map<string, string>();
+
+/** True when a VV has seen version x: its dot, or (x has an op id) its write's marker (markerOf). */
+export function saw(vv: VV, x: Dotted): boolean {
+  return covers(vv, x.dot) || (x.op !== undefined && covers(vv, markerOf(x.op)));
+}
+
+/**
+ * Y obsoletes X: Y's writer had seen X (Y.past covers X.dot, or X's write through its marker). Twins (one
+ * op id) never obsolete each other through the marker: they are one write, shown once by a get (read.ts).
+ */
 export function obsoletes(y: Dotted, x: Dotted): boolean {
-  return covers(y.past, x.dot);
+  if (x.op !== undefined && x.op === y.op) return covers(y.past, x.dot);
+  return saw(y.past, x);
 }
 
 /**
@@ -122,6 +152,12 @@ export function join(a: VV, b: VV): VV {
 /** A version's whole causal history as a VV: its past with its dot added. What a get shows as `clock`. */
 export function clockOf(v: Dotted): VV {
   return join(v.past, [v.dot]);
+}
+
+/** What a context must hold to have seen v: its clock, plus its write's marker when it has an op id. */
+export function seenOf(v: Dotted): VV {
+  const clock = clockOf(v);
+  return v.op === undefined ? clock : join(clock, [markerOf(v.op)]);
 }
 
 /** How VV a relates to VV b: 'before' means b strictly descends a. */

@@ -1,8 +1,6 @@
 /**
  * Forwarded writes and their failover (Dynamo section 4.5: a node outside the key's preference list hands
- * the write to one inside it). A coordinator that does not answer is asked again (never applying the write
- * twice) for as long as it looks healthy; once it does not, the client is told the write may or may not have
- * taken effect.
+ * the write to one inside it, and "if the first node is down, the request goes to the next one").
  *
  * Bound. Each peer has a smoothed round-trip time in ticks (`srttTicks`, TCP's estimator with gain 1/8),
  * fed by request/reply pairs the node already has: store -> store-ack, read -> read-reply and
@@ -11,32 +9,39 @@
  * ticks is overdue: the margin is replicaTimeoutTicks because a coordinator may itself wait that long for
  * a silent replica before its fallback acknowledges. Unknown peers start at srtt = 1 tick.
  *
- * Failover. The coordinator is chosen when the write arrives: the first HEALTHY node of the preference list
- * (a closed tab says goodbye and its channel closing marks it unreachable at once, so a closed replica is
- * passed over before anything is sent). An overdue forward whose coordinator still looks healthy (alive in
- * gossip, channel open) is sent again to the same coordinator, once per bound (a lost message is resent;
- * a duplicate costs nothing, see below). It is not given up while the coordinator looks healthy, because a
- * live coordinator on a loaded machine (a busy tab, a slow IndexedDB commit, timers firing late) may well
- * take longer than a few bounds and then answer ok: handoff.spec.ts failed 2 of 3 runs beside a simulator
- * run when the forward was answered indeterminate after the second bound (issue 10, "Done when"). The
- * forward is answered indeterminate at once when the coordinator becomes unhealthy (its channel closed, it
- * said goodbye, gossip suspects it), and in any case after 2 x requestTimeoutTicks (a coordinator that is
- * cut off one way but still gossips to us). Either way it is NOT handed to another coordinator, because the
- * first may have applied it (its tab closed mid-write), and a second coordinator would apply it again
- * under another dot, so that a value a later write replaced could come back. The simulator found exactly
- * that; a client that gets "may or may not have taken effect" reads the key and retries.
+ * Failover. The coordinator is the first HEALTHY node of the preference list (a closed tab says goodbye and
+ * its channel closing marks it unreachable at once, so a closed replica is passed over before anything is
+ * sent). An overdue forward to a coordinator that still looks healthy is sent to it once more (a lost
+ * message costs one bound). A coordinator that becomes unhealthy (channel closed, goodbye, suspected), that
+ * is overdue a second time, or whose new life refuses the forward, is replaced: the write goes to the next
+ * healthy node of the preference list not yet tried, and when none is left it is coordinated here. A late
+ * answer from any coordinator tried settles the request. Only when nothing answers for
+ * 2 x requestTimeoutTicks is the client told that the write may or may not have taken effect.
  *
- * Duplicates, exactly. The operation id is (origin node id, forwardId): every retry of one client write
- * carries the same forwardId, and the origin is the sender of the `forward` message. Each coordinator keeps
- * the ids of the last coordinatedMax forwarded operations it accepted (an LRU, oldest evicted first): a
- * `forward` whose id is there is not coordinated again; while the first is in flight it is ignored (the
- * first one's answer goes to the same origin and forwardId), once answered the remembered answer is sent
- * again. Two DIFFERENT coordinators never see one operation (see Failover).
+ * Duplicates. Every attempt carries the same operation id, `${origin}@${originEpoch}/${forwardId}` (the
+ * origin's random epoch makes it unique across its lives), and the coordinator records it in the version
+ * it makes (types.Version.op). So a client write is applied at most once per coordinator, and two
+ * coordinators' copies are recognisable as one write:
+ *   - one coordinator: it keeps the ids of the last coordinatedMax forwarded operations it accepted (an LRU):
+ *     a repeated `forward` is ignored while the first is in flight and answered from memory once answered;
+ *   - another coordinator (or a later life) that already holds a version with the op id (a store of the
+ *     first coordinator reached it) makes no new dot: it replicates the held version again and counts W
+ *     for it (coordinator.ts);
+ *   - otherwise the second coordinator makes a second dot with the same op id, a twin. Twins are the same
+ *     value; a get shows one value per op id, and its context covers every twin, so the next put replaces
+ *     them all (read.ts). A peer may only use op ids of its own (`${from}@...`), so no tab can make another's
+ *     write look done.
+ * What is left: a write whose context covered only one twin (its get saw one, the other was on a node cut
+ * off at the time) leaves the other as a sibling, an old value back beside the new one, as for any write
+ * concurrent with it; never a lost write. Before op ids, the forward was never handed to a second
+ * coordinator and the client was told "indeterminate" instead (issue 10: a put failed whenever the
+ * coordinator's tab closed mid-request).
  */
 import * as coordinator from './coordinator.js';
 import * as fx from './effects.js';
 import { limits } from './limits.js';
 import * as membership from './membership.js';
+import * as storeIndex from './store-index.js';
 import type { MessageOf } from './messages.js';
 import type { ClientResult } from './node-io.js';
 import type { Forward, ForwardReplyFields, NodeState, Origin } from './node-state.js';
@@ -68,9 +73,10 @@ export function timeoutTicks(state: NodeState, peer: NodeId): number {
 export function start(state: NodeState, requestId: number, request: coordinator.WriteRequest, to: NodeId): void {
   const forwardId = fx.nextId(state);
   const toEpoch = state.members.get(to)?.epoch ?? 0;
-  const f: Forward = { requestId, op: request.op, request, to, tried: [to], sendsToTarget: 0, toEpoch, sentTick: state.tick, startTick: state.tick };
+  const opId = `${state.id}@${state.epoch}/${forwardId}`;
+  const f: Forward = { requestId, op: request.op, request, to, tried: [to], sendsToTarget: 0, toEpoch, sentTick: state.tick, startTick: state.tick, opId };
   state.forwards.set(forwardId, f);
-  fx.trace(state, 'put', () => `forward ${request.op} ${request.key} to ${to}`);
+  fx.trace(state, 'put', () => `forward ${request.op} ${request.key} to ${to} (op ${opId})`);
   sendForward(state, forwardId, f);
 }
 
@@ -81,7 +87,7 @@ function sendForward(state: NodeState, forwardId: number, f: Forward): void {
   fx.send(state, f.to, {
     type: 'forward', forwardId, op: request.op, key: request.key,
     value: request.op === 'put' ? request.value : null, context: request.context ?? null, w: request.w ?? null,
-    epoch: f.toEpoch,
+    epoch: f.toEpoch, opId: f.opId,
   });
 }
 
@@ -96,33 +102,60 @@ export function tick(state: NodeState): void {
     const healthy = membership.healthy(state, f.to);
     const overdue = state.tick - f.sentTick >= timeoutTicks(state, f.to);
     if (healthy && !overdue) continue;
-    if (healthy) {
-      // Overdue but healthy: slow, or a message was lost. Asking again is free (duplicates, module comment).
-      fx.trace(state, 'put', () => `forward of ${f.request.key} to ${f.to} overdue: asking it again (send ${f.sendsToTarget + 1})`);
+    if (healthy && f.sendsToTarget < 2) {
+      // Overdue but healthy: a message may have been lost. Asking again is free (duplicates, module comment).
+      fx.trace(state, 'put', () => `forward of ${f.request.key} to ${f.to} overdue: asking it again`);
       sendForward(state, forwardId, f);
       continue;
     }
-    // The coordinator may have received and applied the write. Handing it to another coordinator could
-    // apply it twice, under two dots: a value a later write replaced could then come back (the simulator's
-    // value checker caught exactly that). So the client is told the truth, promptly, instead.
-    state.forwards.delete(forwardId);
-    fx.trace(state, 'put', () => `forward of ${f.request.key}: ${f.to} became unreachable; answering indeterminate`);
-    fx.reply(state, f.requestId, { ok: false, indeterminate: true, error: `forwarded to ${f.to}, which became unreachable: the ${f.op} may or may not have taken effect; read the key and retry` });
+    failOver(state, forwardId, f, healthy ? `did not answer twice within ${timeoutTicks(state, f.to)} ticks` : 'became unreachable');
   }
+}
+
+/** The write goes to the next healthy replica not yet tried, else is coordinated here (module comment). */
+function failOver(state: NodeState, forwardId: number, f: Forward, why: string): void {
+  const { replicas } = membership.preferenceList(state, storeIndex.partitionOf(state.index, f.request.key));
+  const next = replicas.find((r) => r !== state.id && !f.tried.includes(r) && membership.healthy(state, r));
+  if (next !== undefined) {
+    fx.trace(state, 'put', () => `forward of ${f.request.key}: ${f.to} ${why}; trying ${next} (op ${f.opId})`);
+    f.to = next;
+    f.tried.push(next);
+    f.sendsToTarget = 0;
+    f.toEpoch = state.members.get(next)?.epoch ?? 0;
+    sendForward(state, forwardId, f);
+    return;
+  }
+  if (!state.ready || state.leave !== undefined || state.needsRebuild) {
+    // Nowhere else to go: keep waiting for an answer from the coordinators tried (or the deadline).
+    if (membership.healthy(state, f.to)) sendForward(state, forwardId, f);
+    return;
+  }
+  fx.trace(state, 'put', () => `forward of ${f.request.key}: ${f.to} ${why}; no other replica to try, coordinating here (op ${f.opId})`);
+  state.forwards.delete(forwardId);
+  coordinator.coordinateHere(state, { kind: 'client', requestId: f.requestId, triedElsewhere: true }, f.request, f.opId);
 }
 
 /** A coordinator's answer; false when it matches no forward in progress (or comes from a node never asked). */
 export function onReply(state: NodeState, from: NodeId, msg: MessageOf<'forward-reply'>): boolean {
   const f = state.forwards.get(msg.forwardId);
   if (f === undefined || !f.tried.includes(from)) return false;
+  if (!msg.ok && msg.error.startsWith(otherLifeError)) {
+    // That life did not coordinate it (an earlier one may have: op ids make that safe), so the next one is tried.
+    if (from === f.to) failOver(state, msg.forwardId, f, 'restarted as another life');
+    return true;
+  }
   // Karn's rule: after a resend, the reply may answer either send, so it is no round-trip sample.
   if (from === f.to && f.sendsToTarget === 1) observeRtt(state, from, state.tick - f.sentTick);
   state.forwards.delete(msg.forwardId);
-  fx.reply(state, f.requestId, msg.ok ? { ok: true, op: f.op, context: msg.context, warnings: msg.warnings } : { ok: false, error: msg.error, indeterminate: msg.indeterminate });
+  // A refusal from one coordinator says nothing of another tried before it, which may have applied the write.
+  const indeterminate = msg.indeterminate || f.tried.length > 1;
+  fx.reply(state, f.requestId, msg.ok ? { ok: true, op: f.op, context: msg.context, warnings: msg.warnings } : { ok: false, error: msg.error, indeterminate });
   return true;
 }
 
 const opKey = (origin: NodeId, forwardId: number) => `${origin}/${forwardId}`;
+/** How a coordinator's later life refuses a forward meant for an earlier one; the forwarder fails over on it. */
+const otherLifeError = 'forwarded to another life of ';
 
 /** A peer's forwarded write: coordinated here unless its operation id was seen already (module comment). */
 export function onForward(state: NodeState, from: NodeId, msg: MessageOf<'forward'>): void {
@@ -133,7 +166,7 @@ export function onForward(state: NodeState, from: NodeId, msg: MessageOf<'forwar
     fx.trace(state, 'put', () => `forward ${msg.forwardId} from ${from} was for epoch ${msg.epoch}, not this life's ${state.epoch}: refused`);
     fx.send(state, from, {
       type: 'forward-reply', forwardId: msg.forwardId, ok: false, context: '', warnings: [], indeterminate: true,
-      error: `forwarded to another life of ${state.id}: the write may or may not have taken effect; read the key and retry`,
+      error: `${otherLifeError}${state.id}: the write may or may not have taken effect; read the key and retry`,
     });
     return;
   }
@@ -153,12 +186,15 @@ export function onForward(state: NodeState, from: NodeId, msg: MessageOf<'forwar
     ? { op: 'put', key: msg.key, value: msg.value ?? { kind: 'string', bytes: new Uint8Array() }, ...(msg.context !== null ? { context: msg.context } : {}), ...(msg.w !== null ? { w: msg.w } : {}) }
     : { op: 'delete', key: msg.key, ...(msg.context !== null ? { context: msg.context } : {}), ...(msg.w !== null ? { w: msg.w } : {}) };
   const origin: Origin = { kind: 'peer', peer: from, forwardId: msg.forwardId };
-  const problem = msg.op === 'put' && msg.value === null ? 'forwarded put without a value' : coordinator.invalid(state, request);
+  const opId = msg.opId;
+  const problem = msg.op === 'put' && msg.value === null ? 'forwarded put without a value'
+    : opId !== undefined && !opId.startsWith(`${from}@`) ? `operation id ${JSON.stringify(opId.slice(0, 80))} is not one of ${from}'s`
+    : coordinator.invalid(state, request);
   if (problem !== undefined) {
     answer(state, origin, { ok: false, error: problem, indeterminate: false });
     return;
   }
-  coordinator.write(state, origin, request);
+  coordinator.write(state, origin, request, opId);
 }
 
 function remember(state: NodeState, key: string, entry: Parameters<NodeState['coordinated']['set']>[1]): void {

@@ -24,6 +24,8 @@ const merkleHash = s.bytes({ maxBytes: 16 });
 /** An actor is `${nodeId}@${epoch}` (dvv.ts); its format is checked by dvv.validate after decoding. */
 const actor = s.string({ maxBytes: limits.idBytesMax + 16 });
 const errorText = s.string({ maxBytes: 1024 });
+/** An operation id is `${origin}@${originEpoch}/${forwardId}` (forward.ts). */
+export const opIdBytesMax = limits.idBytesMax + 40;
 
 /** A dot or version-vector entry; counters 1..dvv.counterMax, checked with the VV's order by validVersion. */
 export const dotSchema = s.object({ actor, counter: s.uint() });
@@ -37,6 +39,8 @@ export const versionSchema = s.object({
   valueHash: hex,
   digest: hex,
   timestamp: s.uint(),
+  /** The client write's operation id (types.Version.op); added last, so stored rows without it still decode (level-store). */
+  op: s.optional(s.string({ maxBytes: opIdBytesMax })),
 });
 
 /** The versions of one key, as a replica holds them (siblings, up to the hard ceiling of siblings.ts). */
@@ -89,6 +93,8 @@ export const messageSchema = s.union('type', {
     w: s.nullable(s.uint()),
     /** The coordinator's epoch when the forwarder first asked it; another life refuses (forward.ts). */
     epoch: s.uint(),
+    /** The write's operation id, the same on every coordinator it is tried on (forward.ts); added last. */
+    opId: s.optional(s.string({ maxBytes: opIdBytesMax })),
   }),
   /** The coordinator's answer to a forward. */
   'forward-reply': s.object({

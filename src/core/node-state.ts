@@ -33,7 +33,11 @@ export interface WriteOp {
   readonly origin: Origin;
   readonly op: 'put' | 'delete';
   readonly key: string;
-  readonly version: Version;
+  /**
+   * The version W counts acks for: the new one, or (a failover's retry, forward.ts) the one this node already
+   * held with the write's op id, whose value is swapped in when the key's set is loaded (coordinator.onLoaded).
+   */
+  version: Version;
   /** The key's whole sibling set sent to the replicas (the new version first among equals), once known. */
   versions: readonly Version[] | undefined;
   readonly w: number;
@@ -53,6 +57,8 @@ export interface WriteOp {
   readonly timedOut: Set<NodeId>;
   readonly warnings: readonly string[];
   replied: boolean;
+  /** True while `version` is a held twin's metadata, its value not yet loaded (coordinator.ts). */
+  heldTwin?: boolean;
 }
 
 export interface ReadOp {
@@ -64,7 +70,9 @@ export interface ReadOp {
   /** The key's N owners (read repair goes only to them). */
   readonly owners: readonly NodeId[];
   /** Who is asked: each healthy owner, or in its place the next healthy fallback (sloppy quorum). */
-  readonly targets: readonly NodeId[];
+  targets: NodeId[];
+  /** Targets that became unhealthy before answering and were replaced by a fallback (read.ts, once each). */
+  readonly replacedTargets: Set<NodeId>;
   readonly startTick: number;
   /** Replies so far: replica -> the versions it holds. */
   readonly replies: Map<NodeId, readonly Version[]>;
@@ -74,9 +82,13 @@ export interface ReadOp {
   readonly inspect: boolean;
 }
 
-export type Origin = { readonly kind: 'client'; readonly requestId: number } | { readonly kind: 'peer'; readonly peer: NodeId; readonly forwardId: number };
+/**
+ * Where a write's answer goes. `triedElsewhere`: the write was forwarded to other coordinators first
+ * (forward.ts failover), so a failure here cannot say that nothing was written: it is indeterminate.
+ */
+export type Origin = { readonly kind: 'client'; readonly requestId: number; readonly triedElsewhere?: boolean } | { readonly kind: 'peer'; readonly peer: NodeId; readonly forwardId: number };
 
-/** A client write this node forwarded to a coordinator (forward.ts); its forwardId is the operation id. */
+/** A client write this node forwarded to a coordinator (forward.ts). */
 export interface Forward {
   readonly requestId: number;
   readonly op: 'put' | 'delete';
@@ -89,7 +101,9 @@ export interface Forward {
   /** Sends to `to` so far (a silent but healthy coordinator is asked again once per bound). */
   sendsToTarget: number;
   /** The epoch (life) of `to` when first asked, 0 if unknown: only that life may coordinate it (forward.ts). */
-  readonly toEpoch: number;
+  toEpoch: number;
+  /** The operation id `${this node}@${epoch}/${forwardId}`, the same on every coordinator tried (forward.ts). */
+  readonly opId: string;
   sentTick: number;
   readonly startTick: number;
 }

@@ -39,7 +39,7 @@ export function start(state: NodeState, requestId: number, key: string, rOverrid
   }
   const r = inspect ? targets.length : rOverride ?? Math.min(state.config.r, n);
   const op: ReadOp = {
-    kind: 'read', opId: fx.nextId(state), requestId, key, r, owners: replicas, targets, startTick: state.tick,
+    kind: 'read', opId: fx.nextId(state), requestId, key, r, owners: replicas, targets, replacedTargets: new Set(), startTick: state.tick,
     replies: new Map(), warnings: coordinator.quorumWarnings(state, r, Math.min(state.config.w, n)), replied: false, inspect,
   };
   state.reads.set(op.opId, op);
@@ -116,13 +116,37 @@ function answer(state: NodeState, op: ReadOp): void {
   op.replied = true;
   state.counters.readsServed++;
   const all = merged(state, op);
-  const versions: ReadVersion[] = siblings.live(all).map((v) => ({
-    value: v.value, clock: dvv.clockOf(v), dot: v.dot,
-    replicas: [...op.replies].filter(([, vs]) => vs.some((x) => x.digest === v.digest)).map(([id]) => id).sort(),
-  }));
+  const versions: ReadVersion[] = oneValuePerWrite(siblings.live(all)).map((twins) => {
+    const v = twins[0] as Version;
+    const digests = new Set(twins.map((x) => x.digest));
+    return {
+      value: v.value, clock: dvv.clockOf(v), dot: v.dot,
+      replicas: [...op.replies].filter(([, vs]) => vs.some((x) => digests.has(x.digest))).map(([id]) => id).sort(),
+    };
+  });
   fx.trace(state, 'get', () => `${op.inspect ? 'inspect' : 'get'} ${op.key}: ${versions.length} version(s) from ${[...op.replies.keys()].sort().join(', ')}`);
   const holders = op.inspect ? { holders: holdersOf(op) } : {};
   fx.reply(state, op.requestId, { ok: true, op: 'get', versions, context: dvv.toContext(siblings.contextOf(all)), warnings: op.warnings, ...holders });
+}
+
+/**
+ * The live versions grouped by client write: twins (one op id, coordinated twice by a failover: forward.ts)
+ * are one value, shown once; the context still covers all of them (contextOf(all)), so the next put
+ * replaces every twin. Order is kept; versions without an op id are each their own write.
+ */
+function oneValuePerWrite(live: readonly Version[]): Version[][] {
+  const groups: Version[][] = [];
+  const byOp = new Map<string, Version[]>();
+  for (const v of live) {
+    const group = v.op === undefined ? undefined : byOp.get(v.op);
+    if (group !== undefined) group.push(v);
+    else {
+      const fresh = [v];
+      groups.push(fresh);
+      if (v.op !== undefined) byOp.set(v.op, fresh);
+    }
+  }
+  return groups;
 }
 
 /** Each answering node's versions, replicas first in preference order, then the other holders (non-empty only). */
@@ -165,11 +189,31 @@ function finish(state: NodeState, op: ReadOp): void {
 
 export function tickReads(state: NodeState): void {
   for (const op of [...state.reads.values()]) {
+    if (!op.replied && !op.inspect) replaceDeadTargets(state, op);
     if (state.tick - op.startTick < state.tuning.requestTimeoutTicks) continue;
     if (!op.replied && !op.inspect) {
       op.replied = true;
       fx.reply(state, op.requestId, quorum.readLost(op.replies.size, op.r));
     }
     finish(state, op);
+  }
+}
+
+/**
+ * A target that becomes unhealthy before answering (its tab closed mid-read) is replaced by the next
+ * healthy fallback, as a write's silent replica is: a get fails only when fewer than R nodes can answer.
+ * Reads change nothing, so asking one more node is always safe.
+ */
+function replaceDeadTargets(state: NodeState, op: ReadOp): void {
+  for (const target of [...op.targets]) {
+    if (op.replies.has(target) || op.replacedTargets.has(target) || membership.healthy(state, target)) continue;
+    op.replacedTargets.add(target);
+    const { fallbacks } = membership.preferenceList(state, storeIndex.partitionOf(state.index, op.key));
+    const stand = [...op.owners, ...fallbacks].find((id) => !op.targets.includes(id) && membership.healthy(state, id));
+    if (stand === undefined) continue;
+    fx.trace(state, 'get', () => `get ${op.key}: ${target} became unreachable before answering; asking ${stand}`);
+    op.targets.push(stand);
+    if (stand === state.id) gather(state, op.key, undefined, op.opId);
+    else fx.send(state, stand, { type: 'read', opId: op.opId, key: op.key });
   }
 }

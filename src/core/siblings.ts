@@ -92,7 +92,7 @@ export function mergeAll<V extends Versioned>(a: readonly V[], b: readonly V[], 
 /** The context a client gets for these versions: the join of their clocks (past with dot). */
 export function contextOf(versions: readonly dvv.Dotted[]): VV {
   let vv = dvv.fresh();
-  for (const v of versions) vv = dvv.join(vv, dvv.clockOf(v));
+  for (const v of versions) vv = dvv.join(vv, dvv.seenOf(v));
   return vv;
 }
 
@@ -105,7 +105,7 @@ export function closed<V extends Versioned>(chosen: readonly V[], omitted: reado
   let keep = [...chosen];
   let out = [...omitted];
   for (;;) {
-    const bad = keep.filter((v) => out.some((o) => o.digest !== v.digest && dvv.covers(dvv.clockOf(v), o.dot)));
+    const bad = keep.filter((v) => out.some((o) => o.digest !== v.digest && dvv.saw(dvv.clockOf(v), o)));
     if (bad.length === 0) return keep;
     keep = keep.filter((v) => !bad.includes(v));
     out = [...out, ...bad];

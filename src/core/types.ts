@@ -53,6 +53,12 @@ export interface Version {
   readonly digest: string;
   /** Coordinator's (possibly skewed) logical timestamp; used only by the last-write-wins control mode. */
   readonly timestamp: number;
+  /**
+   * The operation id of the client write that made it, for a forwarded write (forward.ts): two versions with
+   * one op id are the same client write coordinated twice (a failover), shown by a get as one value. Absent
+   * on local writes and on versions stored before op ids existed.
+   */
+  readonly op?: string;
 }
 
 /** What the core keeps in memory of a version: everything but the value bytes (they live in storage). */

@@ -8,6 +8,8 @@
  *   digest    = hex MD5( utf8( "v2|" + dotActorLength ":" dotActor ":" dotCounter
  *                               + "|" + for each past entry in actor order: actorLength ":" actor ":" counter ";"
  *                               + "|" + valueHash ) )
+ *               + ( "|op:" + opLength ":" op )   only when the version has an op id (forward.ts), so a version
+ *                                                  stored before op ids existed keeps its digest
  *   (lengths count UTF-16 code units, counters in decimal; the length prefixes make the text unambiguous.)
  * The timestamp is left out of the digest: it describes when, not what (it is used by the 'lww' control only).
  */
@@ -40,27 +42,31 @@ export function valueHashOf(value: Value): string {
 }
 
 /** Hex MD5 over the canonical encoding of a dot, a past and a value hash (see the module comment). */
-export function digestOf(dot: Dot, past: VV, valueHash: string): string {
+export function digestOf(dot: Dot, past: VV, valueHash: string, op?: string): string {
   let text = `v2|${dot.actor.length}:${dot.actor}:${dot.counter}|`;
   for (const e of past) text += `${e.actor.length}:${e.actor}:${e.counter};`;
-  return hash.md5Hex(`${text}|${valueHash}`);
+  return hash.md5Hex(`${text}|${valueHash}${op === undefined ? '' : `|op:${op.length}:${op}`}`);
 }
 
 /** A version with its value hash and digest computed. */
-export function make(args: { dot: Dot; past: VV; value: Value; timestamp: number }): Version {
+export function make(args: { dot: Dot; past: VV; value: Value; timestamp: number; op?: string | undefined }): Version {
   const valueHash = valueHashOf(args.value);
-  return { dot: args.dot, past: args.past, value: args.value, valueHash, digest: digestOf(args.dot, args.past, valueHash), timestamp: args.timestamp };
+  const digest = digestOf(args.dot, args.past, valueHash, args.op);
+  return { dot: args.dot, past: args.past, value: args.value, valueHash, digest, timestamp: args.timestamp, ...(args.op === undefined ? {} : { op: args.op }) };
 }
 
 /** The integrity check: the value hash matches the value and the digest matches dot, past and value hash. */
 export function verify(v: Version): boolean {
   const valueHash = valueHashOf(v.value);
-  return valueHash === v.valueHash && digestOf(v.dot, v.past, valueHash) === v.digest;
+  return valueHash === v.valueHash && digestOf(v.dot, v.past, valueHash, v.op) === v.digest;
 }
 
 /** What the core keeps in memory of a version: everything but the bytes. */
 export function meta(v: Version): VersionMeta {
-  return { dot: v.dot, past: v.past, valueHash: v.valueHash, digest: v.digest, timestamp: v.timestamp, kind: v.value.kind, sizeBytes: v.value.bytes.length };
+  return {
+    dot: v.dot, past: v.past, valueHash: v.valueHash, digest: v.digest, timestamp: v.timestamp, kind: v.value.kind, sizeBytes: v.value.bytes.length,
+    ...(v.op === undefined ? {} : { op: v.op }),
+  };
 }
 
 /** The kind of a version or of its metadata. */

@@ -29,6 +29,11 @@ export const defaultCacheBytesMax = 32 * 1024 * 1024;
 
 const rowSchema = s.object({ key: s.string({ maxBytes: limits.keyBytesMax }), version: versionSchema });
 const hintSchema = s.object({ owner: s.string({ maxBytes: limits.idBytesMax }), key: s.string({ maxBytes: limits.keyBytesMax }), version: versionSchema });
+// Rows written before versions had an op id end without its presence byte: read them with the old shape.
+const { op: _op, ...legacyVersionShape } = versionSchema.shape;
+const legacyVersionSchema = s.object(legacyVersionShape);
+const legacyRowSchema = s.object({ key: rowSchema.shape.key, version: legacyVersionSchema });
+const legacyHintSchema = s.object({ owner: hintSchema.shape.owner, key: hintSchema.shape.key, version: legacyVersionSchema });
 
 export const rowKeys = {
   versionsOf: (key: string) => `v${JSON.stringify(key)}`,
@@ -55,14 +60,16 @@ const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes a version row; undefined when damaged: undecodable, filed under another key, or failing its hash. */
 function versionRow(rowKey: string, bytes: Uint8Array): { key: string; version: Version } | undefined {
-  const decoded = codec.decode(rowSchema, bytes);
+  const current = codec.decode(rowSchema, bytes);
+  const decoded = current.ok ? current : codec.decode(legacyRowSchema, bytes);
   if (!decoded.ok) return undefined;
   const { key, version: v } = decoded.value;
   return rowKey === rowKeys.version(key, v.digest) && version.verify(v) ? { key, version: v } : undefined;
 }
 
 function hintRow(rowKey: string, bytes: Uint8Array): { owner: NodeId; key: string; version: Version } | undefined {
-  const decoded = codec.decode(hintSchema, bytes);
+  const current = codec.decode(hintSchema, bytes);
+  const decoded = current.ok ? current : codec.decode(legacyHintSchema, bytes);
   if (!decoded.ok) return undefined;
   const { owner, key, version: v } = decoded.value;
   return rowKey === rowKeys.hint(owner, key, v.digest) && version.verify(v) ? { owner, key, version: v } : undefined;

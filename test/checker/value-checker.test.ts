@@ -28,7 +28,7 @@ function history(...ops: Op[]): History {
   return { ops };
 }
 
-type Count = 'lost' | 'staleSurvivors' | 'unknownValues' | 'staleReads' | 'divergent';
+type Count = 'lost' | 'staleSurvivors' | 'unknownValues' | 'staleReads' | 'duplicateReads' | 'divergent';
 interface Case {
   readonly name: string;
   readonly history: History;
@@ -67,6 +67,9 @@ const cases: Case[] = [
   { name: '(e) a get may be empty after a delete that observed the put', history: history(put('k', 'a', 'ok', [], [1, 2]), del('k', 'ok', ['a'], [3, 4]), get('k', [], [5, 6])), final: everywhere({ k: [] }), options: { strict: true } },
   { name: '(e) without strict, a stale read is not judged', history: history(put('k', 'a', 'ok', [], [1, 2]), put('k', 'b', 'ok', ['a'], [3, 4]), get('k', ['a'], [5, 6])), final: everywhere({ k: ['b'] }) },
   { name: '(e) a get after an acknowledged put returns an older value', history: history(put('k', 'a', 'ok', [], [1, 2]), put('k', 'b', 'ok', ['a'], [3, 4]), get('k', ['a'], [5, 6])), final: everywhere({ k: ['b'] }), options: { strict: true }, breaks: 'staleReads' },
+  // (f) one put shown twice
+  { name: '(f) a get returns two different siblings', history: history(put('k', 'a', 'ok', [], [1, 2]), put('k', 'b', 'ok', [], [1, 2]), get('k', ['a', 'b'], [3, 4])), final: everywhere({ k: ['a', 'b'] }) },
+  { name: '(f) a get returns one value twice (a retried put applied twice)', history: history(put('k', 'a', 'ok', [], [1, 2]), get('k', ['a', 'a'], [3, 4])), final: everywhere({ k: ['a'] }), breaks: 'duplicateReads' },
   { name: '(e) a get after an acknowledged put returns nothing', history: history(put('k', 'a', 'ok', [], [1, 2]), get('k', [], [3, 4])), final: everywhere({ k: ['a'] }), options: { strict: true }, breaks: 'staleReads' },
 ];
 

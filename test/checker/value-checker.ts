@@ -14,7 +14,9 @@
  *   (d) divergence: the replicas of a key hold different live values;
  *   (e) strict runs only (R + W > N, no faults): a get that started after a put was acknowledged returns
  *       that value or a value written by a write that (transitively) observed it; an empty answer is
- *       allowed only if a delete in that line of descent may have taken effect before the get ended.
+ *       allowed only if a delete in that line of descent may have taken effect before the get ended;
+ *   (f) duplicate: a get returned one value twice, as two siblings (one put applied twice as the client
+ *       sees it: a failover's retry coordinated on a second node must show as one value, forward.ts).
  */
 import type { FinalState, GetOp, History, Op, WriteOp } from './history.js';
 
@@ -46,6 +48,8 @@ export interface Verdict {
   readonly divergentKeys: readonly string[];
   /** Rule (e), strict runs only. */
   readonly staleReads: number;
+  /** Rule (f): gets that returned a value twice. */
+  readonly duplicateReads: number;
   readonly problems: readonly string[];
 }
 
@@ -193,6 +197,14 @@ export function check(history: History, final: FinalState, options: CheckOptions
     }
   }
 
+  // (f) one write shown twice.
+  let duplicateReads = 0;
+  for (const g of gets) {
+    if (g.outcome !== 'ok' || new Set(g.values).size === g.values.length) continue;
+    duplicateReads++;
+    problem(`DUPLICATE ${g.key}: ${describe(g)} returned [${g.values.join(', ')}], one value twice`);
+  }
+
   const failedByReason: Record<string, number> = {};
   for (const op of history.ops) {
     if (op.outcome === 'ok') continue;
@@ -200,7 +212,7 @@ export function check(history: History, final: FinalState, options: CheckOptions
     failedByReason[reason] = (failedByReason[reason] ?? 0) + 1;
   }
   return {
-    ok: lost + staleSurvivors + unknownValues + divergentKeys.length + staleReads === 0,
+    ok: lost + staleSurvivors + unknownValues + divergentKeys.length + staleReads + duplicateReads === 0,
     operations: history.ops.length,
     gets: gets.length,
     writes: writes.length,
@@ -208,6 +220,6 @@ export function check(history: History, final: FinalState, options: CheckOptions
     failed: history.ops.filter((op) => op.outcome === 'failed').length,
     failedByReason,
     indeterminate: history.ops.filter((op) => op.outcome === 'indeterminate').length,
-    lost, staleSurvivors, unknownValues, divergentKeys, staleReads, problems,
+    lost, staleSurvivors, unknownValues, divergentKeys, staleReads, duplicateReads, problems,
   };
 }

@@ -4,7 +4,8 @@
  * while the node can hear only a stale peer (isolated, then linked to a peer that was down meanwhile and
  * so still knows the node's old life), a restart from a stale disk image (an older epoch and older data),
  * storage failures (a batch not written), configuration changes (N/R/W) in the middle of it all, nodes
- * that die for good, and several joins and graceful leaves.
+ * that die for good, several joins and graceful leaves, and a coordinator that crashes while it coordinates
+ * a forwarded write (issue 10: the origin must fail over, and the write must not show up twice).
  *
  * Destructive faults (wipe, stale image, death) destroy copies. N = 3 and W = 2 promise to survive one
  * lost copy, not two at once: before one runs, the guard checks that every acknowledged value the node
@@ -116,6 +117,31 @@ export class Nemesis {
       this.destroy(at, id, 'death', () => this.cluster.kill(id));
     }
     this.churn(plan, ids);
+    this.coordinatorDiesMidForward(this.rng.fork('coordinator dies mid-forward'));
+  }
+
+  /**
+   * From a drawn time on, the first node found coordinating a forwarded write (it applied it and waits for
+   * acks, answer not yet sent) crashes on the spot, and restarts later: its copy may or may not have left.
+   * Drawn from its own fork, so the rest of the schedule is what it was before this fault existed.
+   */
+  private coordinatorDiesMidForward(rng: Rng): void {
+    const from = this.start + 50 + rng.int(Math.max(1, this.ticks - 300));
+    const duration = 30 + rng.int(300);
+    this.note(from, `the next coordinator of a forwarded write crashes mid-request, for ${duration}`);
+    const look = (at: number): void => this.cluster.at(at, () => {
+      for (const sim of this.cluster.nodes.values()) {
+        const coordinating = sim.state !== undefined && [...sim.state.coordinated.values()].some((c) => c.state === 'in-flight');
+        if (!coordinating) continue;
+        this.log.push(`${sim.id} crashed while coordinating a forwarded write at ${this.cluster.now - this.start}`);
+        this.cluster.crash(sim.id);
+        this.cluster.at(this.cluster.now + duration, () => this.restart(sim.id));
+        return;
+      }
+      if (this.cluster.now + 1 < this.end - 200) look(this.cluster.now + 1);
+      else this.log.push('no forwarded write was being coordinated: no coordinator crashed mid-forward');
+    });
+    look(from);
   }
 
   private partition(ids: readonly NodeId[]): void {

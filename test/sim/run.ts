@@ -196,7 +196,7 @@ function runawayReport(options: RunOptions, runs: RunSoFar, cluster: Cluster, ru
   const verdict: Verdict = {
     ok: false, operations: history.ops.length, gets: history.ops.length - writes.length, writes: writes.length,
     acknowledged: writes.filter((op) => op.outcome === 'ok').length, failed: history.ops.filter((op) => op.outcome === 'failed').length, failedByReason: {},
-    indeterminate: history.ops.filter((op) => op.outcome === 'indeterminate').length, lost: 0, staleSurvivors: 0, unknownValues: 0, divergentKeys: [], staleReads: 0,
+    indeterminate: history.ops.filter((op) => op.outcome === 'indeterminate').length, lost: 0, staleSurvivors: 0, unknownValues: 0, divergentKeys: [], staleReads: 0, duplicateReads: 0,
     problems: [runaway.message],
   };
   return {
