@@ -44,8 +44,10 @@ describe('simulated tabs under mixed faults (N=3, R=2, W=2, 5-7 nodes, medium in
     const failingSeeds: number[] = [];
     const knownStillFailing: number[] = [];
     const knownNowPassing: number[] = [];
+    let coordinatorCrashes = 0;
     for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
       const r = await runSeed({ seed });
+      if (r.faults.some((f) => f.includes('crashed while coordinating a forwarded write'))) coordinatorCrashes++;
       acknowledged += r.verdict.acknowledged;
       indeterminate += r.verdict.indeterminate;
       const known = knownOpen[seed] !== undefined;
@@ -64,6 +66,8 @@ describe('simulated tabs under mixed faults (N=3, R=2, W=2, 5-7 nodes, medium in
     console.log(`sim: ${seeds} seeds, ${acknowledged} acknowledged writes, ${indeterminate} indeterminate, ${failingSeeds.length} failing${failingSeeds.length ? `: ${failingSeeds.join(' ')}` : ''}; known open: ${knownStillFailing.join(' ') || 'none'}`);
     expect(failures.join('\n\n')).toBe('');
     expect(knownNowPassing, 'a known-open seed passes now: is its bug fixed? take it off knownOpen').toEqual([]);
+    // Issue 10 item 5: most runs crash a coordinator while it coordinates a forwarded write (faults.ts).
+    expect(coordinatorCrashes).toBeGreaterThan(seeds / 2);
     // Its own timeout: the issue's bound for the whole suite (20 minutes), not the project's 10 per test,
     // since a machine shared by many runs stretches the wall time (never a pass/fail figure here).
   }, 1_200_000);
