@@ -125,6 +125,12 @@ function coordinate(state: NodeState, origin: Origin, request: WriteRequest, opI
   }
   const value = request.op === 'put' ? request.value : version.tombstone();
   const local = storeIndex.get(state.index, request.key);
+  if (opId !== undefined && local.some((m) => m.op !== opId && dvv.sawOp(m.past, opId))) {
+    // A retry of a write that took effect and was since replaced by one that saw it: done, nothing to add.
+    fx.trace(state, 'put', () => `${request.op} ${request.key} (op ${opId}) was already replaced by a later write: acknowledged, no new dot`);
+    answer(state, origin, { ok: true, op: request.op, context: dvv.toContext(dvv.join(context.vv, [dvv.markerOf(opId)])), warnings: [] });
+    return;
+  }
   const twin = opId === undefined ? undefined : local.find((m) => m.op === opId);
   if (twin !== undefined) {
     // A failover's retry of a write this node already holds (it coordinated it, or a store of the first

@@ -88,11 +88,15 @@ export function covers(vv: VV, dot: Dot): boolean {
 
 /**
  * The marker of a client write's operation id: an entry `~<16 hex>@0` with counter 1 that a context (and
- * so the past of the next write) carries for every version it covers that has an op id. One client write
+ * so the past of the next write) carries for every version with an op id it covers. One client write
  * retried on a second coordinator (forward.ts) may exist as two versions with two dots, twins; a writer
- * that saw either twin has the marker, so its write replaces BOTH wherever they meet, even a twin it never
- * saw. The '~' makes markers sort after node actors, so pruning (lowest counters, then larger actors,
- * first) drops markers before any node's entry; the UI's clock summary hides them (ui/format.ts).
+ * that saw either twin carries the marker, and a get hides every twin of an op that another version's
+ * past marks as seen (siblings.visible), so the old value never shows again beside the write that replaced
+ * it, even where that write's context missed the twin's dot. The twin itself is dropped only by a write
+ * whose past covers its DOT (the next write with a get's context: contexts cover hidden versions too):
+ * markers never make anything obsolete, so a node never loses the record of a dot it issued and never
+ * reissues it. The '~' makes markers sort after node actors, so pruning (lowest counters, then larger
+ * actors, first) drops markers before any node's entry; the UI's clock summary hides them (ui/format.ts).
  */
 export function markerOf(op: string): VvEntry {
   let actorText = markers.get(op);
@@ -106,18 +110,14 @@ export function markerOf(op: string): VvEntry {
 const markersCachedMax = 4096;
 const markers = new Map<string, string>();
 
-/** True when a VV has seen version x: its dot, or (x has an op id) its write's marker (markerOf). */
-export function saw(vv: VV, x: Dotted): boolean {
-  return covers(vv, x.dot) || (x.op !== undefined && covers(vv, markerOf(x.op)));
+/** True when a past marks the client write of op id `op` as seen (markerOf). */
+export function sawOp(vv: VV, op: string): boolean {
+  return covers(vv, markerOf(op));
 }
 
-/**
- * Y obsoletes X: Y's writer had seen X (Y.past covers X.dot, or X's write through its marker). Twins (one
- * op id) never obsolete each other through the marker: they are one write, shown once by a get (read.ts).
- */
+/** Y obsoletes X: Y's writer had seen X (Y.past covers X.dot). */
 export function obsoletes(y: Dotted, x: Dotted): boolean {
-  if (x.op !== undefined && x.op === y.op) return covers(y.past, x.dot);
-  return saw(y.past, x);
+  return covers(y.past, x.dot);
 }
 
 /**

@@ -116,7 +116,7 @@ function answer(state: NodeState, op: ReadOp): void {
   op.replied = true;
   state.counters.readsServed++;
   const all = merged(state, op);
-  const versions: ReadVersion[] = oneValuePerWrite(siblings.live(all)).map((twins) => {
+  const versions: ReadVersion[] = siblings.visible(all).filter((twins) => siblings.live(twins).length > 0).map((twins) => {
     const v = twins[0] as Version;
     const digests = new Set(twins.map((x) => x.digest));
     return {
@@ -127,26 +127,6 @@ function answer(state: NodeState, op: ReadOp): void {
   fx.trace(state, 'get', () => `${op.inspect ? 'inspect' : 'get'} ${op.key}: ${versions.length} version(s) from ${[...op.replies.keys()].sort().join(', ')}`);
   const holders = op.inspect ? { holders: holdersOf(op) } : {};
   fx.reply(state, op.requestId, { ok: true, op: 'get', versions, context: dvv.toContext(siblings.contextOf(all)), warnings: op.warnings, ...holders });
-}
-
-/**
- * The live versions grouped by client write: twins (one op id, coordinated twice by a failover: forward.ts)
- * are one value, shown once; the context still covers all of them (contextOf(all)), so the next put
- * replaces every twin. Order is kept; versions without an op id are each their own write.
- */
-function oneValuePerWrite(live: readonly Version[]): Version[][] {
-  const groups: Version[][] = [];
-  const byOp = new Map<string, Version[]>();
-  for (const v of live) {
-    const group = v.op === undefined ? undefined : byOp.get(v.op);
-    if (group !== undefined) group.push(v);
-    else {
-      const fresh = [v];
-      groups.push(fresh);
-      if (v.op !== undefined) byOp.set(v.op, fresh);
-    }
-  }
-  return groups;
 }
 
 /** Each answering node's versions, replicas first in preference order, then the other holders (non-empty only). */

@@ -89,6 +89,30 @@ export function mergeAll<V extends Versioned>(a: readonly V[], b: readonly V[], 
   return all.filter((x) => !all.some((y) => obsoletes(y, x, policy))).sort(byDigest);
 }
 
+/**
+ * The versions a client is shown, grouped by client write (dvv.markerOf): a version with an op id is
+ * hidden when another version's past marks its op as seen (a write that saw one twin replaced the write);
+ * twins (one op id) are one write, shown once (the first of them). Versions without an op id are each
+ * their own write. Order is kept. Everything stays in the set: contexts still cover all of it (contextOf).
+ */
+export function visible<V extends dvv.Dotted>(versions: readonly V[]): V[][] {
+  const groups: V[][] = [];
+  const byOp = new Map<string, V[]>();
+  for (const v of versions) {
+    const op = v.op;
+    if (op !== undefined && versions.some((o) => o.op !== op && dvv.sawOp(o.past, op))) continue;
+    const group = op === undefined ? undefined : byOp.get(op);
+    if (group !== undefined) {
+      group.push(v);
+      continue;
+    }
+    const fresh = [v];
+    groups.push(fresh);
+    if (op !== undefined) byOp.set(op, fresh);
+  }
+  return groups;
+}
+
 /** The context a client gets for these versions: the join of their clocks (past with dot). */
 export function contextOf(versions: readonly dvv.Dotted[]): VV {
   let vv = dvv.fresh();
@@ -105,7 +129,7 @@ export function closed<V extends Versioned>(chosen: readonly V[], omitted: reado
   let keep = [...chosen];
   let out = [...omitted];
   for (;;) {
-    const bad = keep.filter((v) => out.some((o) => o.digest !== v.digest && dvv.saw(dvv.clockOf(v), o)));
+    const bad = keep.filter((v) => out.some((o) => o.digest !== v.digest && dvv.covers(dvv.clockOf(v), o.dot)));
     if (bad.length === 0) return keep;
     keep = keep.filter((v) => !bad.includes(v));
     out = [...out, ...bad];

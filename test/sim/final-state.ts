@@ -2,10 +2,13 @@
  * What the cluster holds at the end, read the way the checker must see it: from each replica's STORAGE
  * (its MemoryStore), never from a node's in-memory index, with tombstones left out. A node's index can
  * believe it holds a version its storage never wrote (a failed batch) or the reverse; only storage
- * survives a tab's reload.
+ * survives a tab's reload. The versions are shown as a get shows them (siblings.visible, the core's one
+ * definition): a retried write's twins as one value, and a twin whose write a later write saw (through its
+ * op marker, dvv.markerOf) not at all. A replica that held such a twin would never return it to a client.
  */
 import * as hash from '../../src/core/hash.js';
 import * as ring from '../../src/core/ring.js';
+import * as siblings from '../../src/core/siblings.js';
 import type { NodeId, Value } from '../../src/core/types.js';
 import type { FinalState } from '../checker/history.js';
 import type { Cluster, SimNode } from './cluster.js';
@@ -37,7 +40,8 @@ export function finalState(cluster: Cluster, keys: Iterable<string>): FinalState
     for (const id of ring.preferenceListForKey(first.ring, key, n).replicas) {
       const sim = byId.get(id);
       if (sim === undefined) continue;
-      held.set(id, liveStrings([...(sim.store.allVersions().get(key)?.values() ?? [])].map((v) => v.value)));
+      const shown = siblings.visible([...(sim.store.allVersions().get(key)?.values() ?? [])]).map((twins) => twins[0]);
+      held.set(id, liveStrings(shown.flatMap((v) => (v === undefined ? [] : [v.value]))));
     }
     replicas.set(key, held);
   }

@@ -88,3 +88,36 @@ describe('siblings: leafDigest and tombstones', () => {
     expect(siblings.live([dead, alive])).toEqual([alive]);
   });
 });
+
+describe('siblings.visible: one client write retried on two coordinators (forward.ts) shows once', () => {
+  const op = 'n1@5/7';
+  const twinA = version.make({ dot: { actor: 'a@1', counter: 3 }, past: [], value: version.stringValue('x'), timestamp: 0, op });
+  const twinB = version.make({ dot: { actor: 'b@2', counter: 1 }, past: [], value: version.stringValue('x'), timestamp: 0, op });
+  const other = version.make({ dot: { actor: 'c@3', counter: 1 }, past: [], value: version.stringValue('z'), timestamp: 0 });
+  // A write whose get saw only twin A: its past covers A's dot and the op's marker, not B's dot.
+  const after = version.make({ dot: { actor: 'c@3', counter: 2 }, past: siblings.contextOf([twinA]), value: version.stringValue('y'), timestamp: 0 });
+
+  it('the op id is part of the digest only when present, and twins differ only by dot', () => {
+    expect(version.verify(twinA)).toBe(true);
+    expect(twinA.digest).not.toBe(version.make({ dot: twinA.dot, past: [], value: twinA.value, timestamp: 0 }).digest);
+    expect(version.digestOf(other.dot, other.past, other.valueHash)).toBe(other.digest);
+  });
+
+  it('twins are one group; a version without an op id is its own', () => {
+    expect(siblings.visible([twinA, other, twinB])).toEqual([[twinA, twinB], [other]]);
+  });
+
+  it('a context covers the op marker of every version it saw', () => {
+    expect(dvv.sawOp(siblings.contextOf([twinA]), op)).toBe(true);
+    expect(dvv.sawOp(siblings.contextOf([other]), op)).toBe(false);
+  });
+
+  it('a twin the replacing write never saw is hidden, yet kept: its dot is not covered, so it is not obsolete', () => {
+    expect(siblings.visible([twinB, after])).toEqual([[after]]);
+    expect(dvv.obsoletes(after, twinB)).toBe(false);
+    expect(dvv.obsoletes(after, twinA)).toBe(true);
+    // The next write with a get's context covers the hidden twin's dot too, and replaces it for good.
+    const next = version.make({ dot: { actor: 'c@3', counter: 3 }, past: siblings.contextOf([twinB, after]), value: version.stringValue('w'), timestamp: 0 });
+    expect(dvv.obsoletes(next, twinB)).toBe(true);
+  });
+});
