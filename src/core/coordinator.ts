@@ -105,7 +105,7 @@ export function newVersion(state: NodeState, key: string, context: VV, value: Va
 /** The context a put returns: the new version's clock when that is exact, else its past (module comment). */
 export function contextAfterWrite(v: Version): VV {
   const exact = dvv.get(v.past, v.dot.actor) === v.dot.counter - 1 ? dvv.clockOf(v) : v.past;
-  // A forwarded write's own marker: the client's next put replaces this write's twins too (dvv.markerOf).
+  // A forwarded write's own marker: a twin of it that the client's next put does not cover stays hidden (dvv.markerOf).
   return v.op === undefined ? exact : dvv.join(exact, [dvv.markerOf(v.op)]);
 }
 
