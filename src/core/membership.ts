@@ -135,7 +135,9 @@ export function round(state: NodeState): void {
   const others = [...state.members.values()].filter((m) => m.id !== state.id && !gone(m.status));
   const live = others.filter((m) => m.status !== 'dead').map((m) => m.id);
   const dead = others.filter((m) => m.status === 'dead').map((m) => m.id);
-  const pool = others.length > 0 ? live : state.seeds.filter((s) => s !== state.id);
+  // With no live member known, the seeds are asked: a newcomer, or a node whose only contact died (sim
+  // seed 1240: j1 joined through n5 alone, n5 died for good, and nobody else had heard of j1).
+  const pool = live.length > 0 ? live : state.seeds.filter((s) => s !== state.id);
   const targets = state.rng.shuffle(pool).slice(0, state.tuning.gossipFanout);
   if (dead.length > 0 && (live.length === 0 || state.rng.int(4) === 0)) targets.push(state.rng.pick(dead));
   for (const to of targets) fx.send(state, to, gossipMessage(state, !state.ready || others.length === 0));

@@ -361,3 +361,18 @@ describe('node: a node that left stays out when it learns a later life number', 
     expect(node.snapshot(state).members.find((m) => m.id === 'a')?.status).toBe('left');
   });
 });
+
+describe('node: a node whose only known member died asks its seeds', () => {
+  // Sim seed 1240: j1 joined through n5 alone (the only member it had heard of), n5 then died for good,
+  // and nobody else had heard of j1. Gossip went only to live members, plus now and then to the dead n5,
+  // so j1 stayed outside the room for ever. With no live member it now gossips to its seeds as well.
+  it('gossips to a seed once every member it knows is dead', () => {
+    const j1 = node.create({ id: 'j1', host: 'h-j1', capacity: 1, seeds: ['n5', 'n1', 'n2'], rngSeed: 5, now: 0, stored: { ...empty, epoch: 3, members: [member('n5')] }, config: { n: 3, r: 2, w: 2, partitions: 8 } }).state;
+    const targets = new Set<string>();
+    for (let t = 1; t <= 600; t++) {
+      for (const e of node.step(j1, { type: 'tick', now: t })) if (e.type === 'send' && e.message.type === 'gossip') targets.add(e.to);
+    }
+    expect(j1.members.get('n5')?.status).toBe('dead');
+    expect([...targets].filter((to) => to === 'n1' || to === 'n2').length).toBeGreaterThan(0);
+  });
+});
