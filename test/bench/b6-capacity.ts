@@ -68,6 +68,15 @@ async function rendererPssBytes(page: Page): Promise<{ bytes: number; processes:
   }
 }
 
+/** Where start-up went, from the page's clock: until the store's read, the read (idb-store's measure), after it. */
+async function startPhases(page: Page): Promise<string> {
+  const p = await page.evaluate(() => {
+    const read = performance.getEntriesByName('tabdynamo:loadAll')[0];
+    return read ? { before: read.startTime, read: read.duration, after: performance.now() - read.startTime - read.duration } : undefined;
+  });
+  return p ? `page and boot ${h.ms(p.before)}, storage read ${h.ms(p.read)}, then until ready ${h.ms(p.after)}` : 'no loadAll measure';
+}
+
 async function jsHeapBytes(page: Page): Promise<number> {
   const cdp = await page.context().newCDPSession(page);
   try {
@@ -133,12 +142,13 @@ export const bench: h.Bench = {
         const s0 = performance.now();
         tab = await h.openTab(context, server.url, nodeId, room);
         const startMs = performance.now() - s0;
+        const phases = await startPhases(tab.page);
         const heap = await jsHeapBytes(tab.page);
         const pss = await rendererPssBytes(tab.page);
         const held = await tab.page.evaluate(() => (window.kv.snapshot() as { runtime?: { node?: { keys?: number } } }).runtime?.node?.keys ?? 0);
         const get = h.percentiles(await getSamples(tab.page, size, env.options.quick ? 300 : 1000));
         p50s.push(get.p50);
-        env.options.log(`B6 ${size}: bulk write ${h.ms(writeMs)}, start ${h.ms(startMs)}, heap ${h.kib(heap)}, renderer PSS ${pss ? h.kib(pss.bytes) : '?'}, held ${held}, get p50 ${h.ms(get.p50)}`);
+        env.options.log(`B6 ${size}: bulk write ${h.ms(writeMs)}, start ${h.ms(startMs)} (${phases}), heap ${h.kib(heap)}, renderer PSS ${pss ? h.kib(pss.bytes) : '?'}, held ${held}, get p50 ${h.ms(get.p50)}`);
         const flat = get.p50 <= 2 * (p50s[0] ?? get.p50);
         if (size === sizes[sizes.length - 1]) {
           const cpu = await profile.cpuProfile(tab.page, async () => { await getSamples(tab.page, size, 200); });
