@@ -9,29 +9,43 @@
  * - every read checks each version's integrity (version.verify); a version that fails is left out and
  *   counted, as if this replica did not hold it: anti-entropy and read repair bring it back.
  * - `load(key)` goes through the value cache (runtime/value-cache.ts): verified versions, bounded by bytes.
+ * - `loadAll()` (start-up) reads no values: every version has a metadata row (idb-rows.ts MetaRow) in
+ *   `metas`, put and deleted in the same transaction as its `versions` row, and start-up reads those in
+ *   key-range batches of loadBatchRows. A metadata row's clock is checked against its digest; the value
+ *   hash is checked when the value is read, as always (a damaged value is found by `load`, not by start-up).
  */
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import * as version from '../core/version.js';
-import type { ClusterConfig, NodeId, Version } from '../core/types.js';
+import type { ClusterConfig, NodeId, VersionMeta } from '../core/types.js';
 import type { MemberView, StoreRecord, StoredState } from '../core/node-io.js';
 import * as valueCache from '../runtime/value-cache.js';
 import type { Loaded, Store } from '../runtime/store.js';
+import { describeError, intact, intactMeta, isVersionShape, metaRow, type HintRow, type MetaRow, type VersionRow } from './idb-rows.js';
 
 export type { Loaded, Store, StoreStats } from '../runtime/store.js';
+export { describeError, isVersionShape } from './idb-rows.js';
 
-/** Bumped whenever the object stores change; `upgrade` migrates from every older version. */
-export const schemaVersion = 1;
+/**
+ * Bumped whenever the object stores change; `upgrade` migrates from every older version.
+ * 1: versions, hints, meta. 2: + metas (built from the versions rows on upgrade).
+ */
+export const schemaVersion = 2;
 export const defaultCacheBytesMax = 8 * 1024 * 1024;
+/**
+ * Metadata rows per getAll at start-up: a million rows in one getAll would be one huge result to clone
+ * and hold at once; batches bound that, and in one readonly transaction they still read one snapshot.
+ */
+export const loadBatchRows = 20_000;
 
-interface VersionRow { readonly key: string; readonly digest: string; readonly version: Version }
-interface HintRow { readonly owner: NodeId; readonly key: string; readonly digest: string; readonly version: Version }
 interface MembershipRow { readonly members: readonly MemberView[]; readonly config: ClusterConfig }
 
 interface Schema extends DBSchema {
   versions: { key: [string, string]; value: VersionRow };
+  metas: { key: [string, string]; value: MetaRow };
   hints: { key: [string, string, string]; value: HintRow };
   meta: { key: string; value: number | MembershipRow };
 }
+
+type UpgradeTx = IDBPTransaction<Schema, ('versions' | 'metas' | 'hints' | 'meta')[], 'versionchange'>;
 
 /**
  * `tabdynamo-<room>.<nodeId>` ('.' is in no id, so room "a-b" with node "c" and room "a" with node "b-c" never
@@ -45,34 +59,20 @@ export function databaseName(nodeId: NodeId, room: string = defaultRoom): string
 
 const defaultRoom = 'default';
 
-/** Turns a storage failure into an Error whose message says what happened. */
-export function describeError(error: unknown, doing: string): Error {
-  const name = error instanceof Error || isDomExceptionLike(error) ? error.name : 'Error';
-  const message = error instanceof Error || isDomExceptionLike(error) ? error.message : String(error);
-  if (name === 'QuotaExceededError') return new Error(`storage full: QuotaExceededError while ${doing}: ${message}`);
-  if (name === 'AbortError') return new Error(`storage transaction aborted while ${doing}: ${message || 'no reason given'}`);
-  return new Error(`storage error (${name}) while ${doing}: ${message}`);
-}
-
-function isDomExceptionLike(x: unknown): x is { name: string; message: string } {
-  return typeof x === 'object' && x !== null && typeof (x as { name?: unknown }).name === 'string'
-    && typeof (x as { message?: unknown }).message === 'string';
-}
-
-/** Shape check before the integrity check: a damaged row may hold anything. */
-export function isVersionShape(x: unknown): x is Version {
-  if (typeof x !== 'object' || x === null) return false;
-  const v = x as Partial<Version>;
-  const entry = (e: unknown): boolean => typeof e === 'object' && e !== null && typeof (e as { actor?: unknown }).actor === 'string' && typeof (e as { counter?: unknown }).counter === 'number';
-  return entry(v.dot) && Array.isArray(v.past) && typeof v.valueHash === 'string' && typeof v.digest === 'string'
-    && typeof v.timestamp === 'number' && typeof v.value === 'object' && v.value !== null
-    && typeof v.value.kind === 'string' && v.value.bytes instanceof Uint8Array
-    && v.past.every(entry);
-}
-
-/** True when the row's version is well formed, intact, and filed under its own digest. */
-function intact(row: { digest: string; version: unknown }): boolean {
-  return isVersionShape(row.version) && row.version.digest === row.digest && version.verify(row.version);
+/**
+ * Schema 1 -> 2: one metadata row per version row, inside the upgrade's transaction (all or nothing: an
+ * interrupted upgrade leaves schema 1, and the next open runs it again). A row of the wrong shape or filed
+ * under another digest gets none: start-up then does not index it, as if this replica did not hold it
+ * (the corrupt count it would have added at start is lost; `load` still counts such rows). A row whose
+ * value is damaged gets one: `load` finds the damage, as it would have before.
+ */
+async function buildMetas(tx: UpgradeTx): Promise<void> {
+  const metas = tx.objectStore('metas');
+  for (let cursor = await tx.objectStore('versions').openCursor(); cursor; cursor = await cursor.continue()) {
+    const row: unknown = cursor.value;
+    const { key, digest, version: v } = row as Partial<VersionRow>;
+    if (typeof key === 'string' && isVersionShape(v) && v.digest === digest) void metas.put(metaRow(key, v));
+  }
 }
 
 export interface OpenOptions {
@@ -80,6 +80,8 @@ export interface OpenOptions {
   /** The signaling room (part of the database name); "default" when omitted. */
   readonly room?: string;
   readonly cacheBytesMax?: number;
+  /** Metadata rows per getAll at start-up; loadBatchRows when omitted (tests make it small). */
+  readonly loadBatchRows?: number;
   /** Asks the browser to keep this origin's storage under pressure (navigator.storage.persist), once. */
   readonly requestPersistence?: boolean;
 }
@@ -89,11 +91,15 @@ export async function open(options: OpenOptions): Promise<Store> {
   let closedBecause: string | undefined;
   try {
     db = await openDB<Schema>(databaseName(options.nodeId, options.room), schemaVersion, {
-      upgrade(database, oldVersion) {
+      async upgrade(database, oldVersion, _newVersion, tx) {
         if (oldVersion < 1) {
           database.createObjectStore('versions', { keyPath: ['key', 'digest'] });
           database.createObjectStore('hints', { keyPath: ['owner', 'key', 'digest'] });
           database.createObjectStore('meta');
+        }
+        if (oldVersion < 2) {
+          database.createObjectStore('metas', { keyPath: ['key', 'digest'] });
+          if (oldVersion >= 1) await buildMetas(tx);
         }
       },
       // Another connection (a wipe, or a newer schema in another tab) needs the database: let it go, and
@@ -135,7 +141,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     if (records.length === 0) return;
     let tx: WriteTx;
     try {
-      tx = db.transaction(['versions', 'hints', 'meta'], 'readwrite');
+      tx = db.transaction(['versions', 'metas', 'hints', 'meta'], 'readwrite');
     } catch (error) {
       throw fail(error, `writing ${records.length} records`);
     }
@@ -187,18 +193,36 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     return { versions, corrupt: rows.length - versions.length };
   }
 
+  /** Every metadata row, in key order, in batches of loadBatchRows within the caller's transaction. */
+  async function allMetas(tx: ReadTx): Promise<MetaRow[]> {
+    const store = tx.objectStore('metas');
+    const rows: MetaRow[] = [];
+    const batchRows = options.loadBatchRows ?? loadBatchRows;
+    for (let after: [string, string] | undefined; ;) {
+      const batch = await store.getAll(after === undefined ? null : IDBKeyRange.lowerBound(after, true), batchRows);
+      for (const row of batch) rows.push(row);
+      const last = batch[batch.length - 1];
+      if (batch.length < batchRows || last === undefined) return rows;
+      after = [last.key, last.digest];
+    }
+  }
+
   async function loadAll(): Promise<{ state: StoredState; corrupt: number }> {
+    // A performance entry, so a benchmark (B6) can split start-up into page load, this read, and the rest.
+    const startedMs = typeof performance === 'undefined' ? undefined : performance.now();
     try {
-      const tx = db.transaction(['versions', 'hints', 'meta'], 'readonly');
-      const [versionRows, hintRows, epoch, membership] = await Promise.all([
-        tx.objectStore('versions').getAll(), tx.objectStore('hints').getAll(),
+      const tx = db.transaction(['metas', 'hints', 'meta'], 'readonly');
+      const [metaRows, hintRows, epoch, membership] = await Promise.all([
+        allMetas(tx), tx.objectStore('hints').getAll(),
         tx.objectStore('meta').get('epoch'), tx.objectStore('meta').get('membership'), tx.done,
       ]);
       counters.reads++;
-      const versions = versionRows.filter(intact).map(({ key, version: v }) => ({ key, version: v }));
+      const versions: { key: string; version: VersionMeta }[] = [];
+      for (const row of metaRows) if (intactMeta(row)) versions.push({ key: row.key, version: row.meta });
       const hints = hintRows.filter(intact).map(({ owner, key, version: v }) => ({ owner, key, version: v }));
-      const corrupt = versionRows.length - versions.length + hintRows.length - hints.length;
+      const corrupt = metaRows.length - versions.length + hintRows.length - hints.length;
       counters.corrupt += corrupt;
+      if (startedMs !== undefined) performance.measure('tabdynamo:loadAll', { start: startedMs, detail: { rows: metaRows.length } });
       const row = typeof membership === 'object' ? membership : undefined;
       const state: StoredState = {
         ...(typeof epoch === 'number' ? { epoch } : {}),
@@ -218,14 +242,19 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
   };
 }
 
-type WriteTx = IDBPTransaction<Schema, ('versions' | 'hints' | 'meta')[], 'readwrite'>;
+type WriteTx = IDBPTransaction<Schema, ('versions' | 'metas' | 'hints' | 'meta')[], 'readwrite'>;
+type ReadTx = IDBPTransaction<Schema, ('metas' | 'hints' | 'meta')[], 'readonly'>;
 
+/** The requests of one record; a version's two rows (value and metadata) always go together. */
 function write(tx: WriteTx, record: StoreRecord): Promise<unknown> {
   switch (record.kind) {
     case 'put-version':
-      return tx.objectStore('versions').put({ key: record.key, digest: record.version.digest, version: record.version });
+      return Promise.all([
+        tx.objectStore('versions').put({ key: record.key, digest: record.version.digest, version: record.version }),
+        tx.objectStore('metas').put(metaRow(record.key, record.version)),
+      ]);
     case 'drop-version':
-      return tx.objectStore('versions').delete([record.key, record.digest]);
+      return Promise.all([tx.objectStore('versions').delete([record.key, record.digest]), tx.objectStore('metas').delete([record.key, record.digest])]);
     case 'put-hint':
       return tx.objectStore('hints').put({ owner: record.owner, key: record.key, digest: record.version.digest, version: record.version });
     case 'drop-hint':

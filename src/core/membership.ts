@@ -135,7 +135,9 @@ export function round(state: NodeState): void {
   const others = [...state.members.values()].filter((m) => m.id !== state.id && !gone(m.status));
   const live = others.filter((m) => m.status !== 'dead').map((m) => m.id);
   const dead = others.filter((m) => m.status === 'dead').map((m) => m.id);
-  const pool = others.length > 0 ? live : state.seeds.filter((s) => s !== state.id);
+  // With no live member known, the seeds are asked: a newcomer, or a node whose only contact died (sim
+  // seed 1240: j1 joined through n5 alone, n5 died for good, and nobody else had heard of j1).
+  const pool = live.length > 0 ? live : state.seeds.filter((s) => s !== state.id);
   const targets = state.rng.shuffle(pool).slice(0, state.tuning.gossipFanout);
   if (dead.length > 0 && (live.length === 0 || state.rng.int(4) === 0)) targets.push(state.rng.pick(dead));
   for (const to of targets) fx.send(state, to, gossipMessage(state, !state.ready || others.length === 0));
@@ -206,13 +208,16 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
 }
 
 /**
- * True when this node's entry for a member is a later state than what the member says of itself: a later
- * life, or at its life and epoch the 'left' it does not claim or a higher incarnation. Only a member whose
- * storage went back in time says less of itself than others know.
+ * True when this node's entry for a member is a later state (in mergeMember's order) than what the member
+ * says of itself: a later life; at its life, a higher epoch (another life that took the same life number:
+ * a wiped node that joined through a newcomer knowing nothing of its id took life 0 again, while the room
+ * saw the earlier life 0 leave and so never gossiped to it; sim seed 266); or at its life and epoch the
+ * 'left' it does not claim or a higher incarnation. Only a member whose storage went back in time, or who
+ * never heard of its id's earlier life, says less of itself than others know: the answer makes it refute.
  */
 export function knowsLaterSelf(local: MemberView, self: MemberWire): boolean {
   if (local.life !== self.life) return local.life > self.life;
-  if (local.epoch !== self.epoch) return false;
+  if (local.epoch !== self.epoch) return local.epoch > self.epoch;
   return (local.status === 'left' && self.status !== 'left') || local.incarnation > self.incarnation;
 }
 

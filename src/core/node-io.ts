@@ -21,7 +21,7 @@
  * replica.ts) starts a new one, the only times a node drops data it held.
  */
 import type { Message } from './messages.js';
-import type { Dot, HostId, MemberStatus, NodeId, StoredConfig, Value, Version, VV, Zone } from './types.js';
+import type { Dot, HostId, MemberStatus, NodeId, StoredConfig, Value, Version, VersionMeta, VV, Zone } from './types.js';
 
 /** Opaque to clients: an encoded version vector joining the clocks of the versions a get returned (dvv.ts, `c2.`). */
 export type Context = string;
@@ -89,8 +89,11 @@ export type ClientResult =
 export interface StoredState {
   /** The epoch last persisted under this node id, or undefined when the storage is empty. */
   readonly epoch?: number;
-  /** Every version this node stores as a replica. */
-  readonly versions: ReadonlyArray<{ readonly key: string; readonly version: Version }>;
+  /**
+   * Every version this node stores as a replica: its metadata is enough (a store reads values on demand,
+   * through `load` effects); a full Version is accepted too. Best in key order (store-index.restoreAll).
+   */
+  readonly versions: ReadonlyArray<{ readonly key: string; readonly version: Version | VersionMeta }>;
   /** Every hinted version this node keeps for an unreachable owner. */
   readonly hints: ReadonlyArray<{ readonly owner: NodeId; readonly key: string; readonly version: Version }>;
   /** Last persisted membership view and cluster config (with its version, which orders it against gossip), if any. */

@@ -121,10 +121,54 @@ function setVersions(index: Index, key: string, metas: readonly VersionMeta[]): 
   merkle.update(tree(index, partitionOf(index, key)), key, siblings.leafDigest(metas));
 }
 
-/** Loads what storage holds at start (no records: it is already durable). */
-export function restore(index: Index, key: string, v: Version): void {
-  const r = siblings.reconcile(get(index, key), version.meta(v), { max: Number.POSITIVE_INFINITY });
+/** Loads one version storage holds (no records: it is already durable). */
+export function restore(index: Index, key: string, v: Version | VersionMeta): void {
+  const r = siblings.reconcile(get(index, key), metaOf(v), { max: Number.POSITIVE_INFINITY });
   if (r.outcome !== 'overflow') setVersions(index, key, r.versions);
+}
+
+const metaOf = (v: Version | VersionMeta): VersionMeta => ('value' in v ? version.meta(v) : v);
+
+/**
+ * Loads everything storage holds at start: the same index as `restore` row by row, built for a million
+ * keys. A key's rows usually come together (stores read them in key order) and a key with one version
+ * and no earlier entry needs no reconcile; the key's ring position is hashed once for its partition and
+ * bucket, and each Merkle bucket's path once for all its keys (merkle.updateMany). Rows of a key that
+ * come apart, or several versions of a key, are reconciled as `restore` does.
+ */
+export function restoreAll(index: Index, rows: Iterable<{ readonly key: string; readonly version: Version | VersionMeta }>): void {
+  const leaves = new Map<number, { key: string; bucket: number; leafDigest: string | undefined }[]>();
+  let runKey: string | undefined;
+  let run: VersionMeta[] = [];
+  const flush = (): void => {
+    if (runKey === undefined) return;
+    const key = runKey;
+    const current = get(index, key);
+    let metas: readonly VersionMeta[] = run;
+    if (current.length > 0 || run.length > 1) {
+      const r = reconcileAll('dvv', current, run, Number.POSITIVE_INFINITY);
+      if (!r.ok) return;
+      metas = r.versions;
+    }
+    index.versionCount += metas.length - current.length;
+    index.versions.set(key, metas);
+    const position = hash.keyPosition(key);
+    const partition = hash.partitionOfPosition(position, index.partitions);
+    index.partitionOfKey.set(key, partition);
+    let list = leaves.get(partition);
+    if (list === undefined) leaves.set(partition, list = []);
+    list.push({ key, bucket: merkle.bucketOfPosition(position), leafDigest: siblings.leafDigest(metas) });
+  };
+  for (const { key, version: v } of rows) {
+    if (key !== runKey) {
+      flush();
+      runKey = key;
+      run = [];
+    }
+    run.push(metaOf(v));
+  }
+  flush();
+  for (const [partition, list] of leaves) merkle.updateMany(tree(index, partition), list);
 }
 
 export type Applied =

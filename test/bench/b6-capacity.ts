@@ -3,8 +3,9 @@
  * time, and get p50 (R = 1: a lone tab is its own only replica).
  *
  * Bulk load (there is no bulk-load API): between sizes the tab is closed and rows are written straight
- * into its IndexedDB database (`tabdynamo-<room>.<id>`, object store `versions`, rows {key, digest, version}, the
- * layout of src/runtime/idb-store.ts), 10,000 per transaction, from a page of the same origin; the tab is
+ * into its IndexedDB database (`tabdynamo-<room>.<id>`, object stores `versions` {key, digest, version} and
+ * `metas` {key, digest, meta}, the layout of src/browser/idb-store.ts and idb-rows.ts, schema 2), 10,000 keys
+ * per transaction, from a page of the same origin; the tab is
  * then reopened and loads them like any restart. Every row holds one version made by src/core/version.make
  * (same clock and value for every key, so one digest), so the integrity check passes. Loading 1M keys
  * through kv.put would take far longer than the 15-minute budget (see the measured put rate in the notes).
@@ -19,7 +20,7 @@ const valueBytes = 100;
 const nodeId = 'b6n1';
 const room = 'bench-b6';
 
-async function bulkWrite(page: Page, from: number, to: number, row: { digest: string; version: unknown }): Promise<void> {
+async function bulkWrite(page: Page, from: number, to: number, row: { digest: string; version: unknown; meta: unknown }): Promise<void> {
   await page.evaluate(async ([start, end, template, dbName]) => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const req = indexedDB.open(dbName);
@@ -30,9 +31,13 @@ async function bulkWrite(page: Page, from: number, to: number, row: { digest: st
     const version = { ...v, value: { kind: v.value.kind, bytes: new Uint8Array(v.value.bytes) } };
     for (let i = start; i < end; i += 10_000) {
       await new Promise<void>((resolve, reject) => {
-        const tx = db.transaction('versions', 'readwrite');
+        const tx = db.transaction(['versions', 'metas'], 'readwrite');
         const store = tx.objectStore('versions');
-        for (let j = i; j < Math.min(end, i + 10_000); j++) store.put({ key: `k${j}`, digest: template.digest, version });
+        const metas = tx.objectStore('metas');
+        for (let j = i; j < Math.min(end, i + 10_000); j++) {
+          store.put({ key: `k${j}`, digest: template.digest, version });
+          metas.put({ key: `k${j}`, digest: template.digest, meta: template.meta });
+        }
         tx.oncomplete = () => resolve();
         tx.onerror = () => reject(tx.error ?? new Error('bulk write failed'));
       });
@@ -61,6 +66,15 @@ async function rendererPssBytes(page: Page): Promise<{ bytes: number; processes:
   } finally {
     await cdp.detach();
   }
+}
+
+/** Where start-up went, from the page's clock: until the store's read, the read (idb-store's measure), after it. */
+async function startPhases(page: Page): Promise<string> {
+  const p = await page.evaluate(() => {
+    const read = performance.getEntriesByName('tabdynamo:loadAll')[0];
+    return read ? { before: read.startTime, read: read.duration, after: performance.now() - read.startTime - read.duration } : undefined;
+  });
+  return p ? `page and boot ${h.ms(p.before)}, storage read ${h.ms(p.read)}, then until ready ${h.ms(p.after)}` : 'no loadAll measure';
 }
 
 async function jsHeapBytes(page: Page): Promise<number> {
@@ -108,7 +122,7 @@ export const bench: h.Bench = {
     const server = await h.startApp();
     const context = await h.newContext(env.browser);
     const row = version.make({ dot: { actor: 'bulk@1', counter: 1 }, past: [], value: version.stringValue('v'.repeat(valueBytes)), timestamp: 1 });
-    const rowJson = { digest: row.digest, version: { ...row, value: { kind: row.value.kind, bytes: [...row.value.bytes] } } };
+    const rowJson = { digest: row.digest, version: { ...row, value: { kind: row.value.kind, bytes: [...row.value.bytes] } }, meta: version.meta(row) };
     const rows: h.Row[] = [];
     try {
       let tab = await h.openTab(context, server.url, nodeId, room);
@@ -128,12 +142,13 @@ export const bench: h.Bench = {
         const s0 = performance.now();
         tab = await h.openTab(context, server.url, nodeId, room);
         const startMs = performance.now() - s0;
+        const phases = await startPhases(tab.page);
         const heap = await jsHeapBytes(tab.page);
         const pss = await rendererPssBytes(tab.page);
         const held = await tab.page.evaluate(() => (window.kv.snapshot() as { runtime?: { node?: { keys?: number } } }).runtime?.node?.keys ?? 0);
         const get = h.percentiles(await getSamples(tab.page, size, env.options.quick ? 300 : 1000));
         p50s.push(get.p50);
-        env.options.log(`B6 ${size}: bulk write ${h.ms(writeMs)}, start ${h.ms(startMs)}, heap ${h.kib(heap)}, renderer PSS ${pss ? h.kib(pss.bytes) : '?'}, held ${held}, get p50 ${h.ms(get.p50)}`);
+        env.options.log(`B6 ${size}: bulk write ${h.ms(writeMs)}, start ${h.ms(startMs)} (${phases}), heap ${h.kib(heap)}, renderer PSS ${pss ? h.kib(pss.bytes) : '?'}, held ${held}, get p50 ${h.ms(get.p50)}`);
         const flat = get.p50 <= 2 * (p50s[0] ?? get.p50);
         if (size === sizes[sizes.length - 1]) {
           const cpu = await profile.cpuProfile(tab.page, async () => { await getSamples(tab.page, size, 200); });

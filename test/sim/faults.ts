@@ -16,7 +16,7 @@
 import type { Rng } from '../../src/core/rng.js';
 import type { NodeId } from '../../src/core/types.js';
 import type { History } from '../checker/history.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster, SimNode } from './cluster.js';
 import { liveStrings } from './final-state.js';
 import type { MemoryStore } from './memory-store.js';
 
@@ -238,12 +238,22 @@ export class Nemesis {
     const mine = valuesIn(this.cluster.get(id).store, () => true);
     const elsewhere = new Set<string>();
     for (const other of this.cluster.nodes.values()) {
-      if (other.id === id || other.dead) continue;
+      // A node that left the ring stays out (it serves nothing until a kv.join() the nemesis never makes):
+      // its disk still holds copies, but no read, repair or handoff will ever reach them.
+      if (other.id === id || other.dead || hasLeft(other)) continue;
       for (const v of valuesIn(other.store, (owner) => !this.cluster.get(owner).dead && !(forGood && owner === id))) elsewhere.add(v);
     }
     for (const v of mine) if (needed.has(v) && !elsewhere.has(v)) return JSON.stringify(v);
     return undefined;
   }
+}
+
+/** True for a node that left the ring: by its running state, or for a node that is down, by its persisted view of itself. */
+function hasLeft(sim: SimNode): boolean {
+  if (sim.state !== undefined) return sim.state.left;
+  const stored = sim.store.stored();
+  const self = stored.members?.find((m) => m.id === sim.id);
+  return self !== undefined && self.epoch === stored.epoch && self.status === 'left';
 }
 
 /** The live values a store holds as versions, and as hints for owners that `hintOk` accepts. */

@@ -319,6 +319,26 @@ describe('node: a node restarted from an old disk image learns what became of it
     const answer = out.flatMap((e) => (e.type === 'send' && e.to === 'b' && e.message.type === 'gossip' ? [e.message] : []))[0];
     expect(answer?.members.find((m) => m.id === 'b')?.status).toBe('left');
   });
+
+  it('a member that knows another life of the sender under the same life number answers it, and the sender orders itself after', () => {
+    // Seed 266: b left (life 0), was wiped, and joined again through a newcomer that knew nothing
+    // of b, so it took life 0 again under a new epoch. The room saw "b left" and never gossiped to it, and
+    // b asked nobody: it stayed outside every other ring for ever (was: no answer for another epoch).
+    const b = node.create({ id: 'b', host: 'h-b', capacity: 1, seeds: [], rngSeed: 2, now: 0, stored: empty, config: { n: 3, r: 2, w: 2, partitions: 8 } }).state;
+    const earlier = b.epoch + 1; // the earlier life's epoch wins the merge at the same life (mergeMember)
+    const { state } = pair();
+    node.step(state, { type: 'message', from: 'b', message: gossip([{ ...member('b', earlier), incarnation: 1, status: 'left' }]) });
+    const newcomer = { ...member('b', b.epoch), life: b.life };
+    const out = node.step(state, { type: 'message', from: 'b', message: gossip([newcomer]) });
+    const answer = out.flatMap((e) => (e.type === 'send' && e.to === 'b' && e.message.type === 'gossip' ? [e.message] : []))[0];
+    expect(answer?.members.find((m) => m.id === 'b')).toMatchObject({ epoch: earlier, life: 0, status: 'left' });
+    expect(answer?.answer).toBe(true);
+    // b, hearing of its id's earlier life, takes life 1; a gossip from it at life 1 is accepted as alive.
+    node.step(b, { type: 'message', from: 'a', message: answer as Message });
+    expect(b.life).toBe(1);
+    node.step(state, { type: 'message', from: 'b', message: gossip([{ ...member('b', b.epoch), life: b.life }]) });
+    expect(node.snapshot(state).members.find((m) => m.id === 'b')?.status).toBe('alive');
+  });
 });
 
 describe('node: a node that left stays out when it learns a later life number', () => {
@@ -339,5 +359,20 @@ describe('node: a node that left stays out when it learns a later life number', 
     node.step(state, { type: 'message', from: 'b', message: { type: 'gossip', members: [wireB, wireOld], config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply: false } });
     expect(state.life).toBe(oldLife.life + 1);
     expect(node.snapshot(state).members.find((m) => m.id === 'a')?.status).toBe('left');
+  });
+});
+
+describe('node: a node whose only known member died asks its seeds', () => {
+  // Sim seed 1240: j1 joined through n5 alone (the only member it had heard of), n5 then died for good,
+  // and nobody else had heard of j1. Gossip went only to live members, plus now and then to the dead n5,
+  // so j1 stayed outside the room for ever. With no live member it now gossips to its seeds as well.
+  it('gossips to a seed once every member it knows is dead', () => {
+    const j1 = node.create({ id: 'j1', host: 'h-j1', capacity: 1, seeds: ['n5', 'n1', 'n2'], rngSeed: 5, now: 0, stored: { ...empty, epoch: 3, members: [member('n5')] }, config: { n: 3, r: 2, w: 2, partitions: 8 } }).state;
+    const targets = new Set<string>();
+    for (let t = 1; t <= 600; t++) {
+      for (const e of node.step(j1, { type: 'tick', now: t })) if (e.type === 'send' && e.message.type === 'gossip') targets.add(e.to);
+    }
+    expect(j1.members.get('n5')?.status).toBe('dead');
+    expect([...targets].filter((to) => to === 'n1' || to === 'n2').length).toBeGreaterThan(0);
   });
 });

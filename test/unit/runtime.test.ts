@@ -55,7 +55,7 @@ function memoryStore(stored: StoredState = { versions: [], hints: [] }) {
       if (failWith) throw failWith;
       applied.push([...records]);
     },
-    load: async (key): Promise<Loaded> => ({ versions: stored.versions.filter((x) => x.key === key).map((x) => x.version), corrupt: 1 }),
+    load: async (key): Promise<Loaded> => ({ versions: stored.versions.filter((x) => x.key === key).flatMap((x) => ('value' in x.version ? [x.version] : [])), corrupt: 1 }),
     loadHints: async () => ({ versions: [], corrupt: 0 }),
     loadAll: async () => ({ state: stored, corrupt: 2 }),
     stats: () => ({ transactions: applied.length }) as unknown as StoreStats,

@@ -1,0 +1,72 @@
+/**
+ * The rows of the IndexedDB store (idb-store.ts) and their checks, and its error texts. A row read back may
+ * hold anything (a damaged disk, another version of the app), so every check starts with the shape.
+ */
+import * as version from '../core/version.js';
+import type { NodeId, Version, VersionMeta } from '../core/types.js';
+
+/** One version a node holds as a replica, value included: read on demand (load), verified then. */
+export interface VersionRow { readonly key: string; readonly digest: string; readonly version: Version }
+/**
+ * The same version without its value bytes (version.meta), written in the same transaction as its
+ * VersionRow and deleted with it: all that start-up reads to rebuild the index.
+ */
+export interface MetaRow { readonly key: string; readonly digest: string; readonly meta: VersionMeta }
+export interface HintRow { readonly owner: NodeId; readonly key: string; readonly digest: string; readonly version: Version }
+
+/** Turns a storage failure into an Error whose message says what happened. */
+export function describeError(error: unknown, doing: string): Error {
+  const name = error instanceof Error || isDomExceptionLike(error) ? error.name : 'Error';
+  const message = error instanceof Error || isDomExceptionLike(error) ? error.message : String(error);
+  if (name === 'QuotaExceededError') return new Error(`storage full: QuotaExceededError while ${doing}: ${message}`);
+  if (name === 'AbortError') return new Error(`storage transaction aborted while ${doing}: ${message || 'no reason given'}`);
+  return new Error(`storage error (${name}) while ${doing}: ${message}`);
+}
+
+function isDomExceptionLike(x: unknown): x is { name: string; message: string } {
+  return typeof x === 'object' && x !== null && typeof (x as { name?: unknown }).name === 'string'
+    && typeof (x as { message?: unknown }).message === 'string';
+}
+
+const isEntry = (e: unknown): boolean => typeof e === 'object' && e !== null
+  && typeof (e as { actor?: unknown }).actor === 'string' && typeof (e as { counter?: unknown }).counter === 'number';
+
+/** The fields a version and its metadata share: dot, past, value hash, digest, timestamp. */
+function isClockShape(x: unknown): x is Omit<Version, 'value'> {
+  if (typeof x !== 'object' || x === null) return false;
+  const v = x as Partial<Version>;
+  return isEntry(v.dot) && Array.isArray(v.past) && typeof v.valueHash === 'string' && typeof v.digest === 'string'
+    && typeof v.timestamp === 'number' && v.past.every(isEntry);
+}
+
+/** Shape check before the integrity check: a damaged row may hold anything. */
+export function isVersionShape(x: unknown): x is Version {
+  if (!isClockShape(x)) return false;
+  const { value } = x as Partial<Version>;
+  return typeof value === 'object' && value !== null && typeof value.kind === 'string' && value.bytes instanceof Uint8Array;
+}
+
+function isMetaShape(x: unknown): x is VersionMeta {
+  if (!isClockShape(x)) return false;
+  const m = x as Partial<VersionMeta>;
+  return typeof m.kind === 'string' && typeof m.sizeBytes === 'number';
+}
+
+/** True when the row's version is well formed, intact, and filed under its own digest. */
+export function intact(row: { digest: string; version: unknown }): boolean {
+  return isVersionShape(row.version) && row.version.digest === row.digest && version.verify(row.version);
+}
+
+/**
+ * True when the metadata row is well formed, filed under its own digest, and that digest is the hash of
+ * its dot, past and value hash (a damaged clock would mislead reconciliation). The value hash itself is
+ * checked only with the value, when the key is read (intact).
+ */
+export function intactMeta(row: { digest: string; meta: unknown }): boolean {
+  return isMetaShape(row.meta) && row.meta.digest === row.digest && version.digestOf(row.meta.dot, row.meta.past, row.meta.valueHash) === row.digest;
+}
+
+/** The metadata row of a version row (the schema 1 -> 2 migration, and every put-version). */
+export function metaRow(key: string, v: Version): MetaRow {
+  return { key, digest: v.digest, meta: version.meta(v) };
+}
