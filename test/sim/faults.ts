@@ -13,7 +13,8 @@
  * it is skipped and the report says so. The guard looks only at storage and the history, never at clocks.
  */
 import type { Rng } from '../../src/core/rng.js';
-import type { NodeId } from '../../src/core/types.js';
+import * as dvv from '../../src/core/dvv.js';
+import type { Dot, NodeId, Version, VV } from '../../src/core/types.js';
 import type { History } from '../checker/history.js';
 import type { Cluster } from './cluster.js';
 import { liveStrings } from './final-state.js';
@@ -203,27 +204,41 @@ export class Nemesis {
   /**
    * An acknowledged, not replaced value whose only copy that will come back is on `id`, if any. A hint
    * for `id` itself counts unless `id` dies for good (its fallback hands it back to the new life).
+   * A version whose past covers the value's dot stands for it (a write in flight that replaced it in that
+   * storage: seed 85 with pipelined writes let a coordinator die for good holding the only successor of an
+   * acknowledged value whose other copies were wiped, and an older value came back as a stale survivor).
    */
   private soleCopy(id: NodeId, forGood: boolean): string | undefined {
     const replaced = new Set<string>();
     for (const op of this.history.ops) if (op.kind !== 'get' && op.outcome === 'ok') for (const v of op.observed) replaced.add(v);
     const needed = new Set<string>();
     for (const op of this.history.ops) if (op.kind === 'put' && op.outcome === 'ok' && op.value !== undefined && !replaced.has(op.value)) needed.add(op.value);
-    const mine = valuesIn(this.cluster.get(id).store, () => true);
-    const elsewhere = new Set<string>();
+    const mine = heldIn(this.cluster.get(id).store, () => true);
+    const elsewhere: Held = { values: new Set(), pasts: [] };
     for (const other of this.cluster.nodes.values()) {
       if (other.id === id || other.dead) continue;
-      for (const v of valuesIn(other.store, (owner) => !this.cluster.get(owner).dead && !(forGood && owner === id))) elsewhere.add(v);
+      const held = heldIn(other.store, (owner) => !this.cluster.get(owner).dead && !(forGood && owner === id));
+      for (const v of held.values) elsewhere.values.add(v);
+      elsewhere.pasts.push(...held.pasts);
     }
-    for (const v of mine) if (needed.has(v) && !elsewhere.has(v)) return JSON.stringify(v);
+    const dots = this.cluster.writtenDots;
+    for (const v of needed) if (stands(mine, v, dots.get(v)) && !stands(elsewhere, v, dots.get(v))) return JSON.stringify(v);
     return undefined;
   }
 }
 
-/** The live values a store holds as versions, and as hints for owners that `hintOk` accepts. */
-function valuesIn(store: MemoryStore, hintOk: (owner: NodeId) => boolean): Set<string> {
-  const out = new Set<string>();
-  for (const byDigest of store.allVersions().values()) for (const v of liveStrings([...byDigest.values()].map((x) => x.value))) out.add(v);
-  for (const h of store.allHints()) if (hintOk(h.owner)) for (const v of liveStrings([h.version.value])) out.add(v);
-  return out;
+/** What a store holds: its live values, and the past of every version (tombstones too). */
+interface Held { readonly values: Set<string>; readonly pasts: VV[] }
+
+/** True when `held` holds `value` or a version whose past covers its dot. */
+function stands(held: Held, value: string, dot: Dot | undefined): boolean {
+  return held.values.has(value) || (dot !== undefined && held.pasts.some((past) => dvv.covers(past, dot)));
+}
+
+/** A store's versions, and its hints for owners that `hintOk` accepts. */
+function heldIn(store: MemoryStore, hintOk: (owner: NodeId) => boolean): Held {
+  const versions: Version[] = [];
+  for (const byDigest of store.allVersions().values()) versions.push(...byDigest.values());
+  for (const h of store.allHints()) if (hintOk(h.owner)) versions.push(h.version);
+  return { values: new Set(liveStrings(versions.map((v) => v.value))), pasts: versions.map((v) => v.past) };
 }
