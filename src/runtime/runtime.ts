@@ -48,7 +48,7 @@ class Loop<Snap> implements Runtime<Snap> {
   private readonly out = new Outbox({
     nodeId: this.nodeId, io: this.options, clock: this.clock, counters: this.counters, tick: () => this.tick,
     replyTimeoutMs: this.options.replyTimeoutMs ?? defaults.replyTimeoutMs, traceMax: this.options.traceMax ?? defaults.traceMax,
-    enqueueInternal: (input) => this.enqueueInternal(input),
+    enqueueInternal: (input) => this.enqueueInternal(input), batchStores: this.options.batchStores ?? defaults.batchStores,
   });
   private readonly listeners = new Set<() => void>();
   private node: NodeHandle<Snap>;
@@ -177,6 +177,7 @@ class Loop<Snap> implements Runtime<Snap> {
       }
     } finally {
       this.pumping = false;
+      if (!this.closed) this.out.flush(); // this run's stores and acks, batched per peer (store-coalescer.ts)
     }
     if (released) this.changed();
   }
@@ -202,7 +203,7 @@ class Loop<Snap> implements Runtime<Snap> {
         return false;
       }
       this.counters.steps++;
-      const { now, afterCommit } = commitBatch.pipelined(effects, this.options.pipelineStores === true);
+      const { now, afterCommit } = commitBatch.pipelined(effects, this.options.pipelineStores ?? defaults.pipelineStores);
       for (const effect of now) { this.out.perform(effect, undefined); this.counters.storesPipelined++; }
       commitBatch.add(this.open, afterCommit);
       if (input.type === 'request') this.lastSteppedRequestId = input.requestId;
