@@ -147,5 +147,5 @@ export interface Runtime<Snap> {
 
 export const defaults = {
   tickMs: 100, inputQueueMax: 10_000, traceMax: 500, replyTimeoutMs: 30_000, batchStepsMax: 256, batchBytesMax: 4 * 1024 * 1024,
-  pipelineStores: false, batchStores: true,
+  pipelineStores: true, batchStores: true,
 } as const;

@@ -54,6 +54,8 @@ export interface ClusterOptions {
   readonly host?: 'step' | 'runtime';
   /** 'runtime' hosting: RuntimeOptions.pipelineStores (stores leave before the coordinator's commit). */
   readonly pipelineStores?: boolean;
+  /** 'runtime' hosting: RuntimeOptions.batchStores (stores to one peer in one run of the loop leave as one message). */
+  readonly batchStores?: boolean;
   /**
    * At most this many messages put on the network in the whole run: past it, nothing more is carried and
    * the next tick throws Runaway (a message storm must fail its seed, not hang or eat the memory).
@@ -101,8 +103,8 @@ export class Cluster {
   readonly byType = new Map<string, { messages: number; bytes: number; versions: number }>();
   /** Messages put on the network per kind, either hosting (from the wire tag, after the magic and version bytes). */
   readonly sentByKind = new Map<string, number>();
-  /** The dot of every string value any node's storage ever wrote (memory-store.ts; the nemesis's guard reads it). */
-  readonly writtenDots = new Map<string, Dot>();
+  /** The key and dot of every string value any node's storage ever wrote (memory-store.ts; the nemesis's guard reads it). */
+  readonly writtenDots = new Map<string, { key: string; dot: Dot }>();
   private readonly events = new Map<number, Event[]>();
   private readonly rngNet: rngModule.Rng;
   private readonly rngNodes: rngModule.Rng;
@@ -170,6 +172,7 @@ export class Cluster {
     if (this.options.host === 'runtime') {
       const host: RuntimeHost = new RuntimeHost(this.world(), {
         time: () => this.time, ...(this.options.pipelineStores !== undefined ? { pipelineStores: this.options.pipelineStores } : {}),
+        ...(this.options.batchStores !== undefined ? { batchStores: this.options.batchStores } : {}),
         id: sim.id, store: sim.store, clock: sim.clock, create: (stored, seeds, now) => this.make(sim, stored, seeds, now),
         onState: (state) => {
           if (sim.runtime === host) sim.state = state;

@@ -204,7 +204,7 @@ export class Nemesis {
   /**
    * An acknowledged, not replaced value whose only copy that will come back is on `id`, if any. A hint
    * for `id` itself counts unless `id` dies for good (its fallback hands it back to the new life).
-   * A version whose past covers the value's dot stands for it (a write in flight that replaced it in that
+   * Copies on nodes leaving or gone from the ring do not count. A version whose past covers the value's dot stands for it (a write in flight that replaced it in that
    * storage: seed 85 with pipelined writes let a coordinator die for good holding the only successor of an
    * acknowledged value whose other copies were wiped, and an older value came back as a stale survivor).
    */
@@ -214,31 +214,38 @@ export class Nemesis {
     const needed = new Set<string>();
     for (const op of this.history.ops) if (op.kind === 'put' && op.outcome === 'ok' && op.value !== undefined && !replaced.has(op.value)) needed.add(op.value);
     const mine = heldIn(this.cluster.get(id).store, () => true);
-    const elsewhere: Held = { values: new Set(), pasts: [] };
+    const elsewhere: Held = { values: new Set(), pasts: new Map() };
     for (const other of this.cluster.nodes.values()) {
-      if (other.id === id || other.dead) continue;
+      // A node leaving or gone from the ring: once it handed a key over, its copy never comes back by itself.
+      if (other.id === id || other.dead || other.state?.left === true || other.state?.leave !== undefined) continue;
       const held = heldIn(other.store, (owner) => !this.cluster.get(owner).dead && !(forGood && owner === id));
       for (const v of held.values) elsewhere.values.add(v);
-      elsewhere.pasts.push(...held.pasts);
+      for (const [key, pasts] of held.pasts) elsewhere.pasts.set(key, [...(elsewhere.pasts.get(key) ?? []), ...pasts]);
     }
-    const dots = this.cluster.writtenDots;
-    for (const v of needed) if (stands(mine, v, dots.get(v)) && !stands(elsewhere, v, dots.get(v))) return JSON.stringify(v);
+    const written = this.cluster.writtenDots;
+    for (const v of needed) if (stands(mine, v, written.get(v)) && !stands(elsewhere, v, written.get(v))) return JSON.stringify(v);
     return undefined;
   }
 }
 
-/** What a store holds: its live values, and the past of every version (tombstones too). */
-interface Held { readonly values: Set<string>; readonly pasts: VV[] }
+/** What a store holds: its live values, and by key the past of every version (tombstones too). */
+interface Held { readonly values: Set<string>; readonly pasts: Map<string, VV[]> }
 
-/** True when `held` holds `value` or a version whose past covers its dot. */
-function stands(held: Held, value: string, dot: Dot | undefined): boolean {
-  return held.values.has(value) || (dot !== undefined && held.pasts.some((past) => dvv.covers(past, dot)));
+/** True when `held` holds `value` or a version of the same key whose past covers its dot (dots are per key). */
+function stands(held: Held, value: string, written: { key: string; dot: Dot } | undefined): boolean {
+  if (held.values.has(value)) return true;
+  return written !== undefined && (held.pasts.get(written.key) ?? []).some((past) => dvv.covers(past, written.dot));
 }
 
 /** A store's versions, and its hints for owners that `hintOk` accepts. */
 function heldIn(store: MemoryStore, hintOk: (owner: NodeId) => boolean): Held {
-  const versions: Version[] = [];
-  for (const byDigest of store.allVersions().values()) versions.push(...byDigest.values());
-  for (const h of store.allHints()) if (hintOk(h.owner)) versions.push(h.version);
-  return { values: new Set(liveStrings(versions.map((v) => v.value))), pasts: versions.map((v) => v.past) };
+  const values = new Set<string>();
+  const pasts = new Map<string, VV[]>();
+  const add = (key: string, v: Version) => {
+    for (const text of liveStrings([v.value])) values.add(text);
+    pasts.set(key, [...(pasts.get(key) ?? []), v.past]);
+  };
+  for (const [key, byDigest] of store.allVersions()) for (const v of byDigest.values()) add(key, v);
+  for (const h of store.allHints()) if (hintOk(h.owner)) add(h.key, h.version);
+  return { values, pasts };
 }

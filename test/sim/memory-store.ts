@@ -23,10 +23,10 @@ export class MemoryStore {
   failNextApplies = 0;
 
   /**
-   * @param written the dot of every string value ever written to a store sharing this map (the cluster's:
+   * @param written the key and dot of every string value ever written to a store sharing this map (the cluster's:
    * faults.ts soleCopy finds the successors of a value by it, even once no store holds the value itself).
    */
-  constructor(private readonly written?: Map<string, Dot>) {}
+  constructor(private readonly written?: Map<string, { key: string; dot: Dot }>) {}
 
   /** Applies one batch in order, all or nothing; throws (writing nothing) when a failure was injected. */
   apply(records: readonly StoreRecord[]): void {
@@ -38,7 +38,7 @@ export class MemoryStore {
       switch (r.kind) {
         case 'put-version':
           this.slot(this.versions, r.key).set(r.version.digest, r.version);
-          this.remember(r.version);
+          this.remember(r.key, r.version);
           break;
         case 'drop-version':
           this.versions.get(r.key)?.delete(r.digest);
@@ -46,7 +46,7 @@ export class MemoryStore {
           break;
         case 'put-hint':
           this.slot(this.hints, hintKey(r.owner, r.key)).set(r.version.digest, r.version);
-          this.remember(r.version);
+          this.remember(r.key, r.version);
           break;
         case 'drop-hint':
           this.hints.get(hintKey(r.owner, r.key))?.delete(r.digest);
@@ -65,8 +65,8 @@ export class MemoryStore {
     }
   }
 
-  private remember(v: Version): void {
-    if (this.written !== undefined && v.value.kind === 'string') this.written.set(hash.fromUtf8(v.value.bytes), v.dot);
+  private remember(key: string, v: Version): void {
+    if (this.written !== undefined && v.value.kind === 'string') this.written.set(hash.fromUtf8(v.value.bytes), { key, dot: v.dot });
   }
 
   private slot(map: Map<string, Map<string, Version>>, key: string): Map<string, Version> {

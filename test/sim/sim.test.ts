@@ -24,13 +24,18 @@ const firstSeed = Number(process.env.SIM_FIRST_SEED ?? 1);
  * Seeds that expose bugs still OPEN, found when npm test first ran all 1,000 seeds (2026-12-01), each with
  * what it shows. They are not hidden: the test prints their verdicts, fails if any OTHER seed fails, and
  * fails if one of these passes (then the bug is fixed or masked: find out which and take it off the list).
- * Replay one with `npm run sim -- --seed N --trace`.
+ * Replay one with `npm run sim -- --seed N --trace --no-pipeline --no-batch`: they were found with every send
+ * behind the commit and one message per store, and run pinned to that (knownOpenRuntime) so the bugs stay
+ * exposed; with pipelined writes and store batching on (the defaults since the perf branch) the schedules
+ * change and 266 and 969 pass by timing, 497 still fails. Each also runs with the defaults, where it may
+ * pass or fail (printed either way).
  */
 const knownOpen: Readonly<Record<number, string>> = {
   266: 'not converged: n3 left, was wiped, joined again through j2 alone; once j2 died it knew no live member, and nobody gossips to a node it saw leave',
   497: 'LOST k1="vc3.19" (and on older main k3="vc3.11"): acknowledged, then no replica holds it; present since before this session (fails on 19fec06 too)',
   969: 'LOST k1="vc2.18": acknowledged, then no replica holds it; present since before this session (fails on 19fec06 too)',
 };
+const knownOpenRuntime = { pipelineStores: false, batchStores: false } as const;
 
 function lossesOf(reports: readonly RunReport[]): number {
   return reports.reduce((n, r) => n + r.verdict.lost + r.verdict.staleSurvivors + r.verdict.unknownValues, 0);
@@ -45,10 +50,14 @@ describe('simulated tabs under mixed faults (N=3, R=2, W=2, 5-7 nodes, medium in
     const knownStillFailing: number[] = [];
     const knownNowPassing: number[] = [];
     for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
-      const r = await runSeed({ seed });
+      const known = knownOpen[seed] !== undefined;
+      if (known) {
+        const withDefaults = await runSeed({ seed });
+        console.log(`sim: known-open seed ${seed} with the default runtime: ${failed(withDefaults) ? `fails\n${explain(withDefaults)}` : 'passes'}`);
+      }
+      const r = await runSeed({ seed, ...(known ? knownOpenRuntime : {}) });
       acknowledged += r.verdict.acknowledged;
       indeterminate += r.verdict.indeterminate;
-      const known = knownOpen[seed] !== undefined;
       if (!failed(r)) {
         if (known) knownNowPassing.push(seed);
         continue;
