@@ -206,13 +206,16 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
 }
 
 /**
- * True when this node's entry for a member is a later state than what the member says of itself: a later
- * life, or at its life and epoch the 'left' it does not claim or a higher incarnation. Only a member whose
- * storage went back in time says less of itself than others know.
+ * True when this node's entry for a member is a later state (in mergeMember's order) than what the member
+ * says of itself: a later life; at its life, a higher epoch (another life that took the same life number:
+ * a wiped node that joined through a newcomer knowing nothing of its id took life 0 again, while the room
+ * saw the earlier life 0 leave and so never gossiped to it; sim seed 266); or at its life and epoch the
+ * 'left' it does not claim or a higher incarnation. Only a member whose storage went back in time, or who
+ * never heard of its id's earlier life, says less of itself than others know: the answer makes it refute.
  */
 export function knowsLaterSelf(local: MemberView, self: MemberWire): boolean {
   if (local.life !== self.life) return local.life > self.life;
-  if (local.epoch !== self.epoch) return false;
+  if (local.epoch !== self.epoch) return local.epoch > self.epoch;
   return (local.status === 'left' && self.status !== 'left') || local.incarnation > self.incarnation;
 }
 

@@ -48,6 +48,8 @@ export class RingView extends LitElement {
   private lastProbeMs = 0;
   /** True while a locate (and its inspection) is in flight: the refresh never stacks a second one. */
   private probing = false;
+  /** Counts locate requests: only the newest one's answer is shown. */
+  private probeRequests = 0;
   /** The owners array of the previous snapshot this view was given, to diff against the next one. */
   private previousOwners: readonly string[] = [];
   /** Partitions whose owner changed in the last membership change (they flash), and the sentence about it. */
@@ -80,24 +82,36 @@ export class RingView extends LitElement {
   override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('snapshot') && this.snapshot) this.diffOwners(this.snapshot.owners);
     if (changed.has('snapshot') && this.located && !this.hidden && !this.probing && performance.now() - this.lastProbeMs > 1000) {
-      void this.probe(this.located.key);
+      void this.locate(this.located.key);
     }
   }
 
   /** Shows where `key` lives (used by the lessons, as if the person typed it). */
   async probe(key: string): Promise<void> {
     this.key = key;
+    await this.locate(key);
+  }
+
+  /**
+   * Locates `key` without touching the text field: the periodic refresh must not overwrite what the person
+   * is typing (it did: a refresh of the last key reset the field while the next key was being typed).
+   * Only the newest request's answer is shown, so a slow refresh cannot replace a newer key's location.
+   */
+  private async locate(key: string): Promise<void> {
     this.lastProbeMs = performance.now();
     const backend = this.backend;
     if (!backend || key.length === 0) return;
+    const request = ++this.probeRequests;
     this.probing = true;
     try {
-      this.located = { key, where: await backend.locate(key) };
+      const where = await backend.locate(key);
+      if (request !== this.probeRequests) return;
+      this.located = { key, where };
       this.error = '';
     } catch (error) {
-      this.error = `could not locate ${key}: ${(error as Error).message}`;
+      if (request === this.probeRequests) this.error = `could not locate ${key}: ${(error as Error).message}`;
     } finally {
-      this.probing = false;
+      if (request === this.probeRequests) this.probing = false;
     }
   }
 

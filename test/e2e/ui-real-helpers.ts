@@ -23,6 +23,9 @@ export function useApp(): { readonly url: () => string; readonly contexts: Brows
   const contexts: BrowserContext[] = [];
   test.beforeAll(async () => { server = await startApp(); });
   test.afterAll(async () => { await server?.close(); });
+  // Every test of these specs drives four or more real tabs through many steps: on a busy two-core machine
+  // that takes longer than the default bound (a hang detector, not a speed check), so each gets three times it.
+  test.beforeEach(() => { test.slow(); });
   test.afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
   });

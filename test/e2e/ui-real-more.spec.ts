@@ -163,9 +163,7 @@ async function owned(tab: UiTab): Promise<Record<string, number>> {
 const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
 test('a join, a capacity change and a leave move partitions, from the lessons panel', async ({ browser }) => {
-  // Four tabs in three contexts opened one after the other, and every view checked: on two shared cores
-  // under load this needs more than the default budget (a bound on the test, not on the store).
-  test.slow();
+  // Four tabs in three contexts opened one after the other, and every view checked.
   const shared = await browser.newContext();
   app.contexts.push(shared);
   const n1 = await openUiTab(shared, app.url(), 'n1', 'ui-join');

@@ -22,12 +22,14 @@ export interface Convergence {
 
 /**
  * True when every serving node agrees on the ring, every partition's serving replicas agree on their
- * Merkle roots, and no stored hint is left except for nodes dead for good (no one can hand those back).
+ * Merkle roots, and no stored hint is left (those held for nodes dead for good included: the run removes such nodes,
+ * and removal sends their hints to the keys' new replicas).
  */
 export function convergence(cluster: Cluster): Convergence {
   const nodes = serving(cluster);
   const deadForGood = new Set([...cluster.nodes.values()].filter((s) => s.dead).map((s) => s.id));
-  const hintsLeft = nodes.reduce((sum, s) => sum + s.store.allHints().filter((h) => !deadForGood.has(h.owner)).length, 0);
+  // Hints for the dead count too: the run removes them (run.ts removeTheDead), which sends their hints on.
+  const hintsLeft = nodes.reduce((sum, s) => sum + s.store.allHints().length, 0);
   const first = nodes[0]?.state;
   if (first === undefined) return { ok: false, reason: 'no live node', hintsLeft, rootsEqual: false };
   const owners = first.ring.owners.join(',');

@@ -16,7 +16,7 @@ import type { Rng } from '../../src/core/rng.js';
 import * as dvv from '../../src/core/dvv.js';
 import type { Dot, NodeId, Version, VV } from '../../src/core/types.js';
 import type { History } from '../checker/history.js';
-import type { Cluster } from './cluster.js';
+import type { Cluster, SimNode } from './cluster.js';
 import { liveStrings } from './final-state.js';
 import type { MemoryStore } from './memory-store.js';
 
@@ -204,9 +204,10 @@ export class Nemesis {
   /**
    * An acknowledged, not replaced value whose only copy that will come back is on `id`, if any. A hint
    * for `id` itself counts unless `id` dies for good (its fallback hands it back to the new life).
-   * Copies on nodes leaving or gone from the ring do not count. A version whose past covers the value's dot stands for it (a write in flight that replaced it in that
-   * storage: seed 85 with pipelined writes let a coordinator die for good holding the only successor of an
-   * acknowledged value whose other copies were wiped, and an older value came back as a stale survivor).
+   * Copies on nodes leaving or gone from the ring do not count. A version of the key whose past covers
+   * the value's dot stands for it (a write in flight that replaced it in that storage: seed 85 with
+   * pipelined writes let a coordinator die for good holding the only successor of an acknowledged value
+   * whose other copies were wiped, and an older value came back as a stale survivor).
    */
   private soleCopy(id: NodeId, forGood: boolean): string | undefined {
     const replaced = new Set<string>();
@@ -216,8 +217,10 @@ export class Nemesis {
     const mine = heldIn(this.cluster.get(id).store, () => true);
     const elsewhere: Held = { values: new Set(), pasts: new Map() };
     for (const other of this.cluster.nodes.values()) {
-      // A node leaving or gone from the ring: once it handed a key over, its copy never comes back by itself.
-      if (other.id === id || other.dead || other.state?.left === true || other.state?.leave !== undefined) continue;
+      // A node that left the ring stays out (it serves nothing until a kv.join() the nemesis never makes):
+      // its disk still holds copies, but no read, repair or handoff will ever reach them. Nor does one that
+      // is leaving: once it handed a key over, its copy never comes back by itself.
+      if (other.id === id || other.dead || hasLeft(other) || other.state?.leave !== undefined) continue;
       const held = heldIn(other.store, (owner) => !this.cluster.get(owner).dead && !(forGood && owner === id));
       for (const v of held.values) elsewhere.values.add(v);
       for (const [key, pasts] of held.pasts) elsewhere.pasts.set(key, [...(elsewhere.pasts.get(key) ?? []), ...pasts]);
@@ -226,6 +229,14 @@ export class Nemesis {
     for (const v of needed) if (stands(mine, v, written.get(v)) && !stands(elsewhere, v, written.get(v))) return JSON.stringify(v);
     return undefined;
   }
+}
+
+/** True for a node that left the ring: by its running state, or for a node that is down, by its persisted view of itself. */
+function hasLeft(sim: SimNode): boolean {
+  if (sim.state !== undefined) return sim.state.left;
+  const stored = sim.store.stored();
+  const self = stored.members?.find((m) => m.id === sim.id);
+  return self !== undefined && self.epoch === stored.epoch && self.status === 'left';
 }
 
 /** What a store holds: its live values, and by key the past of every version (tombstones too). */

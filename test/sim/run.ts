@@ -12,7 +12,7 @@ import { check, type Verdict } from '../checker/value-checker.js';
 import { convergence } from './checker.js';
 import { calmNetwork, Cluster, Runaway, type NetworkParams } from './cluster.js';
 import { Nemesis, networkFor, type Intensity } from './faults.js';
-import { finalState } from './final-state.js';
+import { finalState, serving } from './final-state.js';
 import { defaultWorkload, Workload, type WorkloadOptions } from './workload.js';
 
 /**
@@ -134,6 +134,28 @@ interface RunSoFar {
   network: NetworkParams;
 }
 
+/**
+ * What an operator does after the storm (Riak's `cluster force-remove`; the Members view's Remove button):
+ * kv.remove each node that died for good, one after another, at a serving node. Until then the dead node
+ * keeps its place in the ring, and a hint held for it may be the only copy of an acknowledged write
+ * (seed 969): removal sends such hints to the key's new replicas, and the convergence check then requires
+ * every hint to be handed over, those for the dead included.
+ */
+function removeTheDead(cluster: Cluster): void {
+  const dead = [...cluster.nodes.values()].filter((s) => s.dead).map((s) => s.id);
+  const next = (attempt: number): void => {
+    const id = dead[0];
+    const at = serving(cluster)[0];
+    if (id === undefined || at === undefined) return;
+    cluster.request(at.id, { op: 'remove', id }, (result) => {
+      if (result.ok) dead.shift();
+      // A refusal (another removal still being confirmed, a node not ready) is asked again a little later.
+      if (result.ok || attempt < 20) cluster.at(cluster.now + 10, () => next(result.ok ? 0 : attempt + 1));
+    });
+  };
+  next(0);
+}
+
 async function runPhases(options: RunOptions, runs: RunSoFar): Promise<RunReport> {
   const rng = rngModule.create(options.seed);
   const pick = rng.fork('parameters');
@@ -170,6 +192,7 @@ async function runPhases(options: RunOptions, runs: RunSoFar): Promise<RunReport
     if (!cluster.up(sim.id) && !sim.dead) cluster.restart(sim.id);
   }
   cluster.network = { ...network, lossRate: 0, duplicateRate: 0 };
+  removeTheDead(cluster);
   const healTick = cluster.now;
   const quietMax = options.quietTicksMax ?? 3000;
   // Step in small slices: note when the cluster first converged, and keep going until clients finished

@@ -319,6 +319,26 @@ describe('node: a node restarted from an old disk image learns what became of it
     const answer = out.flatMap((e) => (e.type === 'send' && e.to === 'b' && e.message.type === 'gossip' ? [e.message] : []))[0];
     expect(answer?.members.find((m) => m.id === 'b')?.status).toBe('left');
   });
+
+  it('a member that knows another life of the sender under the same life number answers it, and the sender orders itself after', () => {
+    // Seed 266: b left (life 0), was wiped, and joined again through a newcomer that knew nothing
+    // of b, so it took life 0 again under a new epoch. The room saw "b left" and never gossiped to it, and
+    // b asked nobody: it stayed outside every other ring for ever (was: no answer for another epoch).
+    const b = node.create({ id: 'b', host: 'h-b', capacity: 1, seeds: [], rngSeed: 2, now: 0, stored: empty, config: { n: 3, r: 2, w: 2, partitions: 8 } }).state;
+    const earlier = b.epoch + 1; // the earlier life's epoch wins the merge at the same life (mergeMember)
+    const { state } = pair();
+    node.step(state, { type: 'message', from: 'b', message: gossip([{ ...member('b', earlier), incarnation: 1, status: 'left' }]) });
+    const newcomer = { ...member('b', b.epoch), life: b.life };
+    const out = node.step(state, { type: 'message', from: 'b', message: gossip([newcomer]) });
+    const answer = out.flatMap((e) => (e.type === 'send' && e.to === 'b' && e.message.type === 'gossip' ? [e.message] : []))[0];
+    expect(answer?.members.find((m) => m.id === 'b')).toMatchObject({ epoch: earlier, life: 0, status: 'left' });
+    expect(answer?.answer).toBe(true);
+    // b, hearing of its id's earlier life, takes life 1; a gossip from it at life 1 is accepted as alive.
+    node.step(b, { type: 'message', from: 'a', message: answer as Message });
+    expect(b.life).toBe(1);
+    node.step(state, { type: 'message', from: 'b', message: gossip([{ ...member('b', b.epoch), life: b.life }]) });
+    expect(node.snapshot(state).members.find((m) => m.id === 'b')?.status).toBe('alive');
+  });
 });
 
 describe('node: a node that left stays out when it learns a later life number', () => {
