@@ -366,6 +366,7 @@ export class Cluster {
     tally.messages++;
     tally.bytes += bytes.length;
     if (message.type === 'store' || message.type === 'ae-push' || message.type === 'read-reply') tally.versions += message.versions.length;
+    if (message.type === 'store-batch') for (const store of message.stores) tally.versions += store.versions.length;
     this.byType.set(message.type, tally);
     this.carry(from, to, bytes);
   }
