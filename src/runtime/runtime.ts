@@ -7,8 +7,8 @@
  * batchBytesMax bytes of records (back-pressure: then it stops stepping until the commit ends). When a
  * batch commits, its steps' effects are released in step order: sends, replies, then loads (which see the
  * batch's records), traces. Batches commit strictly one after the other, and a step without records is
- * released only after every earlier batch, so an acknowledgement is never ahead of the disk (`store`s
- * leave at once: commit-batch.ts `pipelined`). If a batch fails, nothing else of its steps is sent, their
+ * released only after every earlier batch, so an acknowledgement is never ahead of the disk (with
+ * pipelineStores, `store`s leave at once: commit-batch.ts `pipelined`). If a batch fails, nothing else of its steps is sent, their
  * replies fail with the storage error, and `storage-failed` naming its persisting steps is fed back first.
  *
  * Time: a timer fires every tickMs, but hidden tabs clamp timers to 1 s and may throttle harder, so the
