@@ -71,6 +71,14 @@ export const leavesPerMessageMax = 4096;
  * each, a full summary is about 18 KiB, far under limits.messageBytesMax.
  */
 export const summaryPartitionsMax = 1024;
+/**
+ * Stores (or acks) one `store-batch` (`store-ack-batch`) may carry. The runtime also keeps a batch's
+ * encoded size under limits.messageBytesMax (runtime/store-coalescer.ts).
+ */
+export const storesPerMessageMax = 256;
+
+const storeFields = { opId: s.uint(), key, versions, hintFor: s.nullable(id) };
+const storeAckFields = { opId: s.uint(), key, digests: s.array(hex, { max: siblingsHardMax }), ok: s.boolean(), error: errorText };
 
 export const messageSchema = s.union('type', {
   /** Push-pull gossip: the sender's member list and cluster config; `wantReply` asks for the receiver's. */
@@ -109,9 +117,9 @@ export const messageSchema = s.union('type', {
    * Store these versions of a key (replication, read repair, hinted handoff, anti-entropy, leave).
    * `hintFor` names the intended owner when the receiver is a fallback keeping a hint. opId 0: no ack wanted.
    */
-  store: s.object({ opId: s.uint(), key, versions, hintFor: s.nullable(id) }),
+  store: s.object(storeFields),
   /** Sent after the store is durable: `digests` are the versions now held (stored or already covered). */
-  'store-ack': s.object({ opId: s.uint(), key, digests: s.array(hex, { max: siblingsHardMax }), ok: s.boolean(), error: errorText }),
+  'store-ack': s.object(storeAckFields),
   /** Ask a replica for every version it holds of a key. */
   read: s.object({ opId: s.uint(), key }),
   'read-reply': s.object({ opId: s.uint(), key, versions }),
@@ -156,6 +164,14 @@ export const messageSchema = s.union('type', {
   }),
   /** The answer to an ae-summary: the partitions whose roots differ here; the initiator descends into them (ae-root...). */
   'ae-summary-reply': s.object({ summaryId: s.uint(), differing: s.array(s.uint(), { max: summaryPartitionsMax }) }),
+  /**
+   * Several `store`s from one sender, in order, handled in ONE step of the receiver (its acks, one per
+   * store as a single store would get, leave together as a `store-ack-batch` once that step is durable).
+   * The runtime sends a lone store as a plain `store`, so older tabs still read it.
+   */
+  'store-batch': s.object({ stores: s.array(s.object(storeFields), { max: storesPerMessageMax }) }),
+  /** Several `store-ack`s to one coordinator, in order. */
+  'store-ack-batch': s.object({ acks: s.array(s.object(storeAckFields), { max: storesPerMessageMax }) }),
 });
 
 export type Message = s.Infer<typeof messageSchema>;
@@ -176,8 +192,19 @@ export function versionProblem(v: { readonly dot: { readonly actor: string; read
  * node.step drops and counts a message with a problem before it touches any state.
  */
 export function problem(msg: Message): string | undefined {
+  if (msg.type === 'store-batch') {
+    for (const [i, store] of msg.stores.entries()) {
+      const p = versionsProblem(store.versions);
+      if (p !== undefined) return `stores[${i}].${p}`;
+    }
+    return undefined;
+  }
   if (msg.type !== 'store' && msg.type !== 'read-reply' && msg.type !== 'ae-push') return undefined;
-  for (const [i, v] of msg.versions.entries()) {
+  return versionsProblem(msg.versions);
+}
+
+function versionsProblem(versions: readonly s.Infer<typeof versionSchema>[]): string | undefined {
+  for (const [i, v] of versions.entries()) {
     const p = versionProblem(v);
     if (p !== undefined) return `versions[${i}].${p}`;
   }

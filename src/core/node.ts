@@ -18,7 +18,7 @@ import * as life from './life.js';
 import { limits } from './limits.js';
 import * as membership from './membership.js';
 import * as messages from './messages.js';
-import type { Message } from './messages.js';
+import type { Message, MessageOf } from './messages.js';
 import type { ClientRequest, Effect, Input } from './node-io.js';
 import type { NodeState } from './node-state.js';
 import * as read from './read.js';
@@ -129,14 +129,16 @@ function onMessage(state: NodeState, from: NodeId, msg: Message): void {
       return;
     case 'store':
       return replica.onStore(state, from, msg);
-    case 'store-ack': {
-      const sent = state.writes.get(msg.opId)?.sentTo.get(from);
-      if (sent !== undefined && msg.key === state.writes.get(msg.opId)?.key) forward.observeRtt(state, from, state.tick - sent.sentTick);
-      if (!coordinator.onStoreAck(state, from, msg) && !handoff.onStoreAck(state, from, msg) && !leave.onStoreAck(state, from, msg)) {
-        fx.dropped(state, () => `store-ack ${msg.opId} from ${from} matches nothing in progress`);
-      }
+    case 'store-batch':
+      // One step for the lot: each store persists and answers as it would alone, so its ack still leaves
+      // only once this step is durable (the runtime carries the acks back together).
+      for (const store of msg.stores) replica.onStore(state, from, { type: 'store', ...store });
       return;
-    }
+    case 'store-ack':
+      return onStoreAck(state, from, msg);
+    case 'store-ack-batch':
+      for (const ack of msg.acks) onStoreAck(state, from, { type: 'store-ack', ...ack });
+      return;
     case 'read':
       return replica.onRead(state, from, msg);
     case 'read-reply': {
@@ -162,6 +164,14 @@ function onMessage(state: NodeState, from: NodeId, msg: Message): void {
       return antiEntropy.onSummaryReply(state, from, msg);
     default:
       fx.dropped(state, () => `unknown message from ${from}: ${JSON.stringify((msg satisfies never as { type?: unknown }).type)}`);
+  }
+}
+
+function onStoreAck(state: NodeState, from: NodeId, msg: MessageOf<'store-ack'>): void {
+  const sent = state.writes.get(msg.opId)?.sentTo.get(from);
+  if (sent !== undefined && msg.key === state.writes.get(msg.opId)?.key) forward.observeRtt(state, from, state.tick - sent.sentTick);
+  if (!coordinator.onStoreAck(state, from, msg) && !handoff.onStoreAck(state, from, msg) && !leave.onStoreAck(state, from, msg)) {
+    fx.dropped(state, () => `store-ack ${msg.opId} from ${from} matches nothing in progress`);
   }
 }
 

@@ -10,6 +10,7 @@ import type { Message } from '../core/messages.js';
 import type { NodeId } from '../core/types.js';
 import type { Clock } from './clock.js';
 import type { MutableCounters, RuntimeOptions } from './runtime-types.js';
+import { isBatchable, StoreCoalescer } from './store-coalescer.js';
 
 export const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -25,12 +26,15 @@ export interface OutboxOptions {
   readonly tick: () => number;
   /** Feeds an input that answers the node's own effects (a load's result, a message to itself). */
   readonly enqueueInternal: (input: Input) => void;
+  /** Store batching (store-coalescer.ts): stores and acks to peers wait for `flush`. */
+  readonly batchStores: boolean;
 }
 
 export class Outbox {
   private readonly pending = new Map<number, { resolve: (result: ClientResult) => void; cancelTimer: () => void }>();
   /** Trace events, oldest first; trimmed to traceMax only once it doubles, so recording is O(1) amortised. */
   private trace: TraceEvent[] = [];
+  private readonly coalescer = new StoreCoalescer();
   lastStorageError: string | undefined;
 
   constructor(private readonly o: OutboxOptions) {}
@@ -105,7 +109,7 @@ export class Outbox {
   }
 
   private send(to: NodeId, message: Message): void {
-    const { codec, transport } = this.o.io;
+    const { codec } = this.o.io;
     const encoded = codec.encode(message);
     if (!encoded.ok) {
       // The core produced a message its own schema refuses: a programmer error, made visible, not thrown.
@@ -121,9 +125,30 @@ export class Outbox {
       else this.note('error', `could not decode a message to itself: ${decoded.reason}`);
       return;
     }
-    if (transport.send(to, encoded.bytes)) {
+    if (this.o.batchStores && isBatchable(message)) {
+      this.coalescer.add(to, message, encoded.bytes);
+      return;
+    }
+    this.toTransport(to, message, encoded.bytes);
+  }
+
+  /**
+   * Sends the stores and acks queued since the last flush (store-coalescer.ts). The loop calls it at the
+   * end of every synchronous run that may have queued some (runtime.ts pump), so none waits for a timer.
+   */
+  flush(): void {
+    if (this.coalescer.size === 0) return;
+    this.coalescer.flush((message) => this.o.io.codec.encode(message), (to, message, bytes) => {
+      if (message.type === 'store-batch') this.o.counters.storesBatched += message.stores.length;
+      if (message.type === 'store-ack-batch') this.o.counters.storesBatched += message.acks.length;
+      this.toTransport(to, message, bytes);
+    });
+  }
+
+  private toTransport(to: NodeId, message: Message, bytes: Uint8Array): void {
+    if (this.o.io.transport.send(to, bytes)) {
       this.o.counters.messagesSent++;
-      this.o.io.onSend?.(to, message, encoded.bytes.length);
+      this.o.io.onSend?.(to, message, bytes.length);
     } else {
       this.o.counters.sendsRefused++;
       this.o.counters.messagesDropped++;

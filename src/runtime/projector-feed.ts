@@ -56,6 +56,9 @@ export function summarise(to: NodeId, message: Message, bytes: number, hinted: R
       return { kind, ...base, key: short(message.key), count: message.versions.length };
     }
     case 'store-ack': return { kind: 'store-ack', ...base, key: short(message.key) };
+    // A batch is drawn as one arrow of its first entry's kind, counting its entries.
+    case 'store-batch': return { ...summarise(to, { type: 'store', ...message.stores[0] ?? { opId: 0, key: '', versions: [], hintFor: null } }, bytes, hinted, recentAntiEntropy), count: message.stores.length };
+    case 'store-ack-batch': return { kind: 'store-ack', ...base, key: short(message.acks[0]?.key ?? ''), count: message.acks.length };
     case 'read': return { kind: 'read', ...base, key: short(message.key) };
     case 'read-reply': return { kind: 'read-reply', ...base, key: short(message.key), count: message.versions.length };
     case 'ae-summary': return { kind: 'ae-summary', ...base, count: message.partitions.length };

@@ -7,8 +7,8 @@
  * batchBytesMax bytes of records (back-pressure: then it stops stepping until the commit ends). When a
  * batch commits, its steps' effects are released in step order: sends, replies, then loads (which see the
  * batch's records), traces. Batches commit strictly one after the other, and a step without records is
- * released only after every earlier batch, so an acknowledgement is never ahead of the disk (`store`s
- * leave at once: commit-batch.ts `pipelined`). If a batch fails, nothing else of its steps is sent, their
+ * released only after every earlier batch, so an acknowledgement is never ahead of the disk (with
+ * pipelineStores, `store`s leave at once: commit-batch.ts `pipelined`). If a batch fails, nothing else of its steps is sent, their
  * replies fail with the storage error, and `storage-failed` naming its persisting steps is fed back first.
  *
  * Time: a timer fires every tickMs, but hidden tabs clamp timers to 1 s and may throttle harder, so the
@@ -48,7 +48,7 @@ class Loop<Snap> implements Runtime<Snap> {
   private readonly out = new Outbox({
     nodeId: this.nodeId, io: this.options, clock: this.clock, counters: this.counters, tick: () => this.tick,
     replyTimeoutMs: this.options.replyTimeoutMs ?? defaults.replyTimeoutMs, traceMax: this.options.traceMax ?? defaults.traceMax,
-    enqueueInternal: (input) => this.enqueueInternal(input),
+    enqueueInternal: (input) => this.enqueueInternal(input), batchStores: this.options.batchStores ?? defaults.batchStores,
   });
   private readonly listeners = new Set<() => void>();
   private node: NodeHandle<Snap>;
@@ -177,6 +177,7 @@ class Loop<Snap> implements Runtime<Snap> {
       }
     } finally {
       this.pumping = false;
+      if (!this.closed) this.out.flush(); // this run's stores and acks, batched per peer (store-coalescer.ts)
     }
     if (released) this.changed();
   }
@@ -202,7 +203,7 @@ class Loop<Snap> implements Runtime<Snap> {
         return false;
       }
       this.counters.steps++;
-      const { now, afterCommit } = commitBatch.pipelined(effects, this.options.pipelineStores === true);
+      const { now, afterCommit } = commitBatch.pipelined(effects, this.options.pipelineStores ?? defaults.pipelineStores);
       for (const effect of now) { this.out.perform(effect, undefined); this.counters.storesPipelined++; }
       commitBatch.add(this.open, afterCommit);
       if (input.type === 'request') this.lastSteppedRequestId = input.requestId;

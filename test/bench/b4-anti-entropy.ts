@@ -92,7 +92,7 @@ function repair(data: readonly { key: string; version: Version }[], fraction: nu
   let aeMessages = 0;
   let otherBytes = 0;
   for (const [type, t] of byType) {
-    if (type.startsWith('ae-') || type === 'store' || type === 'store-ack') { aeBytes += t.bytes; aeMessages += t.count; } else otherBytes += t.bytes;
+    if (type.startsWith('ae-') || type.startsWith('store')) { aeBytes += t.bytes; aeMessages += t.count; } else otherBytes += t.bytes;
   }
   return { fraction, divergentKeys, ticks, aeBytes, aeMessages, otherBytes, wallMs: performance.now() - t0, converged, byType: Object.fromEntries(byType) };
 }

@@ -1,11 +1,13 @@
 /**
  * `npm run sim -- [--seeds N] [--first N] [--seed N] [--nodes N] [--ticks N] [--intensity low|medium|high]
- *                 [--lww] [--strict] [--step] [--budget MESSAGES] [--epoch-policy P] [--clock-policy P] [--trace] [--no-figures]`
+ *                 [--lww] [--strict] [--step] [--pipeline | --no-pipeline] [--batch | --no-batch] [--budget MESSAGES] [--epoch-policy P] [--clock-policy P] [--trace] [--no-figures]`
  * Runs many seeds of the mixed-fault simulation and prints a summary (every failing run prints SEED=<n>
  * and the exact command that replays it), then the figures (figures.ts). `--seed N` replays one run and
  * prints its report; with `--trace`, its full trace. --epoch-policy / --clock-policy pass a control to
  * node.create as it is (the dvv core's known-bad options). Every node runs the real runtime loop (group
- * commit, persist-before-send); --step steps the core directly instead (one step one batch). --budget
+ * commit, persist-before-send); --step steps the core directly instead (one step one batch); --pipeline / --no-pipeline and --batch / --no-batch
+ * set the runtime's pipelined writes and store batching (RuntimeOptions.pipelineStores, batchStores)
+ * instead of its defaults. --budget
  * sets the run's message budget (run.ts messageBudget): a run that spends it fails as a runaway.
  */
 import { opsPerSecond, printGossip, printHistogram } from './figures.js';
@@ -36,6 +38,8 @@ const base: Omit<RunOptions, 'seed'> = {
   ...(has('--lww') ? { conflictMode: 'lww' as const } : {}),
   ...(has('--strict') ? { strict: true } : {}),
   ...(has('--step') ? { host: 'step' as const } : {}),
+  ...(has('--pipeline') ? { pipelineStores: true } : has('--no-pipeline') ? { pipelineStores: false } : {}),
+  ...(has('--batch') ? { batchStores: true } : has('--no-batch') ? { batchStores: false } : {}),
   ...(nodes !== undefined ? { nodes } : {}),
   ...(ticks !== undefined ? { ticks } : {}),
   ...(budget !== undefined ? { messagesMax: budget } : {}),

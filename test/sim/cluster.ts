@@ -14,7 +14,7 @@ import { messageSchema, type Message } from '../../src/core/messages.js';
 import * as node from '../../src/core/node.js';
 import type { ClientRequest, ClientResult, Effect, Input } from '../../src/core/node-io.js';
 import * as rngModule from '../../src/core/rng.js';
-import type { ClusterConfig, NodeId } from '../../src/core/types.js';
+import type { ClusterConfig, Dot, NodeId } from '../../src/core/types.js';
 import * as timeControl from '../../src/protocol/time-control.js';
 import { MemoryStore } from './memory-store.js';
 import * as nodeClock from './node-clock.js';
@@ -52,6 +52,10 @@ export interface ClusterOptions {
    * the real runtime loop (runtime-host.ts); time then advances only through `advance` (async).
    */
   readonly host?: 'step' | 'runtime';
+  /** 'runtime' hosting: RuntimeOptions.pipelineStores (stores leave before the coordinator's commit). */
+  readonly pipelineStores?: boolean;
+  /** 'runtime' hosting: RuntimeOptions.batchStores (stores to one peer in one run of the loop leave as one message). */
+  readonly batchStores?: boolean;
   /**
    * At most this many messages put on the network in the whole run: past it, nothing more is carried and
    * the next tick throws Runaway (a message storm must fail its seed, not hang or eat the memory).
@@ -99,6 +103,8 @@ export class Cluster {
   readonly byType = new Map<string, { messages: number; bytes: number; versions: number }>();
   /** Messages put on the network per kind, either hosting (from the wire tag, after the magic and version bytes). */
   readonly sentByKind = new Map<string, number>();
+  /** The key and dot of every string value any node's storage ever wrote (memory-store.ts; the nemesis's guard reads it). */
+  readonly writtenDots = new Map<string, { key: string; dot: Dot }>();
   private readonly events = new Map<number, Event[]>();
   private readonly rngNet: rngModule.Rng;
   private readonly rngNodes: rngModule.Rng;
@@ -144,7 +150,7 @@ export class Cluster {
 
   addNode(id: NodeId, options: { host?: string; seeds?: readonly NodeId[]; clockSkewTicks?: number; store?: MemoryStore } = {}): SimNode {
     const sim: SimNode = {
-      id, host: options.host ?? `host-${id}`, store: options.store ?? new MemoryStore(), state: undefined, lives: 0, seeds: options.seeds ?? [],
+      id, host: options.host ?? `host-${id}`, store: options.store ?? new MemoryStore(this.writtenDots), state: undefined, lives: 0, seeds: options.seeds ?? [],
       clockSkewTicks: options.clockSkewTicks ?? 0, clock: nodeClock.start(nodeClock.globalClock, 0, this.rngClocks), lastTick: 0, dead: false, runtime: undefined,
     };
     this.nodes.set(id, sim);
@@ -165,7 +171,8 @@ export class Cluster {
   private create(sim: SimNode): void {
     if (this.options.host === 'runtime') {
       const host: RuntimeHost = new RuntimeHost(this.world(), {
-        time: () => this.time,
+        time: () => this.time, ...(this.options.pipelineStores !== undefined ? { pipelineStores: this.options.pipelineStores } : {}),
+        ...(this.options.batchStores !== undefined ? { batchStores: this.options.batchStores } : {}),
         id: sim.id, store: sim.store, clock: sim.clock, create: (stored, seeds, now) => this.make(sim, stored, seeds, now),
         onState: (state) => {
           if (sim.runtime === host) sim.state = state;
@@ -221,7 +228,7 @@ export class Cluster {
     const sim = this.get(id);
     this.crash(id);
     sim.dead = true;
-    sim.store = new MemoryStore();
+    sim.store = new MemoryStore(this.writtenDots);
     this.log(`${this.now} ${id} DEAD for good`);
   }
 
@@ -251,7 +258,7 @@ export class Cluster {
     this.crash(id);
     if (options.wipe) {
       const epoch = sim.store.stored().epoch;
-      sim.store = new MemoryStore();
+      sim.store = new MemoryStore(this.writtenDots);
       if (options.keepEpoch && epoch !== undefined) sim.store.apply([{ kind: 'epoch', epoch }]);
     }
     this.log(`${this.now} ${id} RESTART${options.wipe ? ' with wiped storage' : ''}`);
@@ -359,6 +366,7 @@ export class Cluster {
     tally.messages++;
     tally.bytes += bytes.length;
     if (message.type === 'store' || message.type === 'ae-push' || message.type === 'read-reply') tally.versions += message.versions.length;
+    if (message.type === 'store-batch') for (const store of message.stores) tally.versions += store.versions.length;
     this.byType.set(message.type, tally);
     this.carry(from, to, bytes);
   }

@@ -14,7 +14,8 @@
  * it is skipped and the report says so. The guard looks only at storage and the history, never at clocks.
  */
 import type { Rng } from '../../src/core/rng.js';
-import type { NodeId } from '../../src/core/types.js';
+import * as dvv from '../../src/core/dvv.js';
+import type { Dot, NodeId, Version, VV } from '../../src/core/types.js';
 import type { History } from '../checker/history.js';
 import type { Cluster, SimNode } from './cluster.js';
 import { liveStrings } from './final-state.js';
@@ -229,21 +230,29 @@ export class Nemesis {
   /**
    * An acknowledged, not replaced value whose only copy that will come back is on `id`, if any. A hint
    * for `id` itself counts unless `id` dies for good (its fallback hands it back to the new life).
+   * Copies on nodes leaving or gone from the ring do not count. A version of the key whose past covers
+   * the value's dot stands for it (a write in flight that replaced it in that storage: seed 85 with
+   * pipelined writes let a coordinator die for good holding the only successor of an acknowledged value
+   * whose other copies were wiped, and an older value came back as a stale survivor).
    */
   private soleCopy(id: NodeId, forGood: boolean): string | undefined {
     const replaced = new Set<string>();
     for (const op of this.history.ops) if (op.kind !== 'get' && op.outcome === 'ok') for (const v of op.observed) replaced.add(v);
     const needed = new Set<string>();
     for (const op of this.history.ops) if (op.kind === 'put' && op.outcome === 'ok' && op.value !== undefined && !replaced.has(op.value)) needed.add(op.value);
-    const mine = valuesIn(this.cluster.get(id).store, () => true);
-    const elsewhere = new Set<string>();
+    const mine = heldIn(this.cluster.get(id).store, () => true);
+    const elsewhere: Held = { values: new Set(), pasts: new Map() };
     for (const other of this.cluster.nodes.values()) {
       // A node that left the ring stays out (it serves nothing until a kv.join() the nemesis never makes):
-      // its disk still holds copies, but no read, repair or handoff will ever reach them.
-      if (other.id === id || other.dead || hasLeft(other)) continue;
-      for (const v of valuesIn(other.store, (owner) => !this.cluster.get(owner).dead && !(forGood && owner === id))) elsewhere.add(v);
+      // its disk still holds copies, but no read, repair or handoff will ever reach them. Nor does one that
+      // is leaving: once it handed a key over, its copy never comes back by itself.
+      if (other.id === id || other.dead || hasLeft(other) || other.state?.leave !== undefined) continue;
+      const held = heldIn(other.store, (owner) => !this.cluster.get(owner).dead && !(forGood && owner === id));
+      for (const v of held.values) elsewhere.values.add(v);
+      for (const [key, pasts] of held.pasts) elsewhere.pasts.set(key, [...(elsewhere.pasts.get(key) ?? []), ...pasts]);
     }
-    for (const v of mine) if (needed.has(v) && !elsewhere.has(v)) return JSON.stringify(v);
+    const written = this.cluster.writtenDots;
+    for (const v of needed) if (stands(mine, v, written.get(v)) && !stands(elsewhere, v, written.get(v))) return JSON.stringify(v);
     return undefined;
   }
 }
@@ -256,10 +265,24 @@ function hasLeft(sim: SimNode): boolean {
   return self !== undefined && self.epoch === stored.epoch && self.status === 'left';
 }
 
-/** The live values a store holds as versions, and as hints for owners that `hintOk` accepts. */
-function valuesIn(store: MemoryStore, hintOk: (owner: NodeId) => boolean): Set<string> {
-  const out = new Set<string>();
-  for (const byDigest of store.allVersions().values()) for (const v of liveStrings([...byDigest.values()].map((x) => x.value))) out.add(v);
-  for (const h of store.allHints()) if (hintOk(h.owner)) for (const v of liveStrings([h.version.value])) out.add(v);
-  return out;
+/** What a store holds: its live values, and by key the past of every version (tombstones too). */
+interface Held { readonly values: Set<string>; readonly pasts: Map<string, VV[]> }
+
+/** True when `held` holds `value` or a version of the same key whose past covers its dot (dots are per key). */
+function stands(held: Held, value: string, written: { key: string; dot: Dot } | undefined): boolean {
+  if (held.values.has(value)) return true;
+  return written !== undefined && (held.pasts.get(written.key) ?? []).some((past) => dvv.covers(past, written.dot));
+}
+
+/** A store's versions, and its hints for owners that `hintOk` accepts. */
+function heldIn(store: MemoryStore, hintOk: (owner: NodeId) => boolean): Held {
+  const values = new Set<string>();
+  const pasts = new Map<string, VV[]>();
+  const add = (key: string, v: Version) => {
+    for (const text of liveStrings([v.value])) values.add(text);
+    pasts.set(key, [...(pasts.get(key) ?? []), v.past]);
+  };
+  for (const [key, byDigest] of store.allVersions()) for (const v of byDigest.values()) add(key, v);
+  for (const h of store.allHints()) if (hintOk(h.owner)) add(h.key, h.version);
+  return { values, pasts };
 }

@@ -7,7 +7,8 @@
  * transaction does: nothing of the batch is written.
  */
 import type { MemberView, StoreRecord, StoredState } from '../../src/core/node-io.js';
-import type { ClusterConfig, NodeId, Version } from '../../src/core/types.js';
+import type { ClusterConfig, Dot, NodeId, Version } from '../../src/core/types.js';
+import * as hash from '../../src/core/hash.js';
 import * as version from '../../src/core/version.js';
 
 export class MemoryStore {
@@ -21,6 +22,12 @@ export class MemoryStore {
   /** The next this many `apply` calls throw and write nothing (an injected storage failure). */
   failNextApplies = 0;
 
+  /**
+   * @param written the key and dot of every string value ever written to a store sharing this map (the cluster's:
+   * faults.ts soleCopy finds the successors of a value by it, even once no store holds the value itself).
+   */
+  constructor(private readonly written?: Map<string, { key: string; dot: Dot }>) {}
+
   /** Applies one batch in order, all or nothing; throws (writing nothing) when a failure was injected. */
   apply(records: readonly StoreRecord[]): void {
     if (this.failNextApplies > 0) {
@@ -31,6 +38,7 @@ export class MemoryStore {
       switch (r.kind) {
         case 'put-version':
           this.slot(this.versions, r.key).set(r.version.digest, r.version);
+          this.remember(r.key, r.version);
           break;
         case 'drop-version':
           this.versions.get(r.key)?.delete(r.digest);
@@ -38,6 +46,7 @@ export class MemoryStore {
           break;
         case 'put-hint':
           this.slot(this.hints, hintKey(r.owner, r.key)).set(r.version.digest, r.version);
+          this.remember(r.key, r.version);
           break;
         case 'drop-hint':
           this.hints.get(hintKey(r.owner, r.key))?.delete(r.digest);
@@ -54,6 +63,10 @@ export class MemoryStore {
           throw new Error(`memory-store: unknown record ${JSON.stringify(r satisfies never)}`);
       }
     }
+  }
+
+  private remember(key: string, v: Version): void {
+    if (this.written !== undefined && v.value.kind === 'string') this.written.set(hash.fromUtf8(v.value.bytes), { key, dot: v.dot });
   }
 
   private slot(map: Map<string, Map<string, Version>>, key: string): Map<string, Version> {
@@ -85,7 +98,7 @@ export class MemoryStore {
 
   /** A deep copy (versions are immutable, so copying the maps suffices): a disk image to restart from later. */
   clone(): MemoryStore {
-    const copy = new MemoryStore();
+    const copy = new MemoryStore(this.written);
     copy.epoch = this.epoch;
     for (const [k, m] of this.versions) copy.versions.set(k, new Map(m));
     for (const [k, m] of this.hints) copy.hints.set(k, new Map(m));

@@ -44,6 +44,10 @@ export interface RunOptions {
    * core directly, one step one batch (faster to read in a trace).
    */
   readonly host?: 'step' | 'runtime';
+  /** Pipelined writes in the runtime loop (RuntimeOptions.pipelineStores); the runtime's default when absent. */
+  readonly pipelineStores?: boolean;
+  /** Store batching in the runtime loop (RuntimeOptions.batchStores); the runtime's default when absent. */
+  readonly batchStores?: boolean;
   /** The clients (default defaultWorkload: 4 clients, mixed operations). */
   readonly workload?: WorkloadOptions;
   /** The run's message budget (default messageBudget). */
@@ -103,6 +107,8 @@ export function replayCommand(options: RunOptions): string {
   if (options.conflictMode === 'lww') parts.push('--lww');
   if (options.strict) parts.push('--strict');
   if (options.host === 'step') parts.push('--step');
+  if (options.pipelineStores !== undefined) parts.push(options.pipelineStores ? '--pipeline' : '--no-pipeline');
+  if (options.batchStores !== undefined) parts.push(options.batchStores ? '--batch' : '--no-batch');
   if (options.messagesMax !== undefined) parts.push(`--budget ${options.messagesMax}`);
   for (const [name, value] of Object.entries(options.controls ?? {})) parts.push(`--${name === 'epochPolicy' ? 'epoch-policy' : 'clock-policy'} ${value}`);
   return parts.join(' ');
@@ -160,6 +166,8 @@ async function runPhases(options: RunOptions, runs: RunSoFar): Promise<RunReport
   const cluster = new Cluster({
     seed: options.seed, config: { n: 3, r: 2, w: 2, partitions: 32 }, conflictMode, network: { ...network, lossRate: 0, duplicateRate: 0 },
     trace: options.trace ?? false, clocks: { local: true, driftMax: 0.05 }, seedsFromPresence: true, host: options.host ?? 'runtime',
+    ...(options.pipelineStores !== undefined ? { pipelineStores: options.pipelineStores } : {}),
+    ...(options.batchStores !== undefined ? { batchStores: options.batchStores } : {}),
     ...(options.controls ? { controls: { ...options.controls } } : {}), messagesMax: options.messagesMax ?? messageBudget,
   });
   Object.assign(runs, { cluster, nodes: nodeCount, network });

@@ -59,6 +59,10 @@ export interface HostOptions {
   readonly create: (stored: ReturnType<MemoryStore['stored']>, seeds: readonly NodeId[], now: number) => { state: node.NodeState; effects: Effect[] };
   /** The room's time setting when the runtime starts (protocol/time-control.ts). */
   readonly time?: () => TimeSetting;
+  /** RuntimeOptions.pipelineStores (the runtime's default when absent). */
+  readonly pipelineStores?: boolean;
+  /** RuntimeOptions.batchStores (the runtime's default when absent). */
+  readonly batchStores?: boolean;
   /** Told of each new node state (the checker's convergence reads it). */
   readonly onState: (state: node.NodeState) => void;
 }
@@ -78,6 +82,8 @@ export class RuntimeHost {
     void runtime.start({
       nodeId: this.options.id, store: this.store(), transport: this.transport(), codec: wireCodec, clock: this.clock(), tickMs,
       createNode: (init) => this.createNode(init), ...(this.options.time ? { time: this.options.time() } : {}),
+      ...(this.options.pipelineStores !== undefined ? { pipelineStores: this.options.pipelineStores } : {}),
+      ...(this.options.batchStores !== undefined ? { batchStores: this.options.batchStores } : {}),
     }).then((rt) => {
       if (this.closed) {
         rt.close();

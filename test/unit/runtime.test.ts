@@ -424,6 +424,26 @@ describe('runtime: group commit', () => {
     expect(node.inputs[1]).toEqual({ type: 'storage-failed', error: 'disk gone', steps: [1] });
   });
 
+  /** A step with two stores to one peer (as a write's replica copy and a hint can be). */
+  const twoStoresStep = (input: Input, step: number): Effect[] => input.type !== 'request' ? [] : [
+    { type: 'persist', records: [{ kind: 'epoch', epoch: step }], step },
+    { type: 'send', to: 'peer', message: msg({ type: 'store', step, n: 1 }) },
+    { type: 'send', to: 'peer', message: msg({ type: 'store', step, n: 2 }) },
+    { type: 'reply', requestId: input.requestId, result: { ok: true, op: 'put', context: `${step}`, warnings: [] } },
+  ];
+
+  it('store batching: a step\'s stores to one peer leave as one store-batch; with the commit failed, the answer is never ok', async () => {
+    const manual = manualStore();
+    const { rt, received } = await setup(twoStoresStep, { store: manual.store, pipelineStores: true });
+    const answers = ask(rt, ['w1']);
+    await flush();
+    expect(received).toEqual([{ type: 'store-batch', stores: [{ step: 1, n: 1 }, { step: 1, n: 2 }] }]);
+    manual.writes[0]?.abort(new Error('disk gone'));
+    await flush();
+    expect([received.length, answers]).toEqual([1, [{ ok: false, error: 'disk gone', indeterminate: true }]]);
+    expect(rt.view().counters).toMatchObject({ storesPipelined: 2, storesBatched: 2, messagesSent: 1 });
+  });
+
   it.each([
     ['batchStepsMax 3', { batchStepsMax: 3 }, 3],
     // Epoch records count 256 bytes: the third step reaches 768 >= 600 (a batch may pass the bound by one step).
