@@ -84,7 +84,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     lastGossipTick: -Infinity, steps: 0, lastHandoffTick: options.now,
     antiEntropy: initialAntiEntropy(rng.int(1024), options.now),
     leave: undefined, left: false, resumedTick: options.now, srttTicks: new Map(), coordinated: new Map(),
-    suspended: new Set(), removal: undefined, configChange: undefined,
+    suspended: new Set(), presence: undefined, vouchers: new Map(), removal: undefined, configChange: undefined,
     counters: { messagesSent: 0, messagesReceived: 0, messagesDropped: 0, repairs: 0, hintsHandedOff: 0, storageErrors: 0, writesAcked: 0, readsServed: 0, dotClashes: 0 },
     out: [], records: [], pendingRequests: 0,
   };

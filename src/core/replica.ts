@@ -6,14 +6,32 @@
  */
 import * as fx from './effects.js';
 import * as life from './life.js';
+import { limits } from './limits.js';
 import * as membership from './membership.js';
 import type { MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
 import * as read from './read.js';
 import * as siblings from './siblings.js';
 import * as storeIndex from './store-index.js';
-import type { NodeId, Version } from './types.js';
+import type { NodeId, Version, VvEntry } from './types.js';
 import * as version from './version.js';
+
+/**
+ * Why this node refuses a peer's `store` for where the key lies, or undefined (issue 11: a node keeps only
+ * what it replicates, and hints for real owners). Under this node's ring: a hint must name one of the
+ * key's N owners; a copy is for one of the N owners, or for one of the next N nodes when an owner sends it
+ * (a leave or a removal hands a partition down the preference list, whose end this node may not know yet).
+ * Before this, a peer could park any key on any node (56 MiB from one peer), and anti-entropy spread it.
+ */
+export function placementProblem(state: NodeState, from: NodeId, msg: MessageOf<'store'>): string | undefined {
+  const { replicas, fallbacks } = membership.preferenceList(state, storeIndex.partitionOf(state.index, msg.key));
+  if (msg.hintFor !== null && msg.hintFor !== state.id) {
+    return replicas.includes(msg.hintFor) ? undefined : `a hint for ${msg.hintFor}, which does not replicate ${msg.key} here`;
+  }
+  if (replicas.includes(state.id)) return undefined;
+  if (replicas.includes(from) && fallbacks.slice(0, replicas.length).includes(state.id)) return undefined;
+  return `${state.id} does not replicate ${msg.key}`;
+}
 
 export function onStore(state: NodeState, from: NodeId, msg: MessageOf<'store'>): void {
   const ack = (ok: boolean, error: string): void => {
@@ -51,6 +69,29 @@ export function onStore(state: NodeState, from: NodeId, msg: MessageOf<'store'>)
   state.counters.dotClashes += applied.clashes;
   if (applied.outcome === 'changed') fx.trace(state, 'replicate', () => `store ${msg.key} from ${from}: ${applied.versions.length} version(s)`);
   ack(true, '');
+}
+
+/**
+ * Why clock entries for `key` (the dots and pasts of versions from a peer, or a client's context) carry a
+ * counter this node refuses, or undefined: an entry more than limits.counterJumpMax past the largest counter of its actor held here for the key (in
+ * its versions, and in the hints for `hintFor`). Believed, one forged counter near the ceiling would make
+ * the key's next dot unencodable: no honest write could replace it, and anti-entropy could not repair it.
+ */
+export function counterJump(state: NodeState, key: string, incoming: readonly VvEntry[], hintFor: NodeId | null): string | undefined {
+  const known = new Map<string, number>();
+  const note = (actor: string, counter: number): void => {
+    if (counter > (known.get(actor) ?? 0)) known.set(actor, counter);
+  };
+  const held = [...storeIndex.get(state.index, key), ...(hintFor === null ? [] : storeIndex.hintsFor(state.index, hintFor, key))];
+  for (const v of held) {
+    note(v.dot.actor, v.dot.counter);
+    for (const e of v.past) note(e.actor, e.counter);
+  }
+  for (const e of incoming) {
+    const base = known.get(e.actor) ?? 0;
+    if (e.counter - base > limits.counterJumpMax) return `${e.actor}:${e.counter} jumps more than ${limits.counterJumpMax} past ${base}`;
+  }
+  return undefined;
 }
 
 export function onRead(state: NodeState, from: NodeId, msg: MessageOf<'read'>): void {
