@@ -211,6 +211,8 @@ export interface NodeState {
   readonly members: Map<NodeId, MemberView>;
   ring: Ring;
   ringSignature: string;
+  /** The ring without one member, for the stores a leaving member sends (replica.placementProblem). */
+  ringWithout: { readonly id: NodeId; readonly signature: string; readonly ring: Ring } | undefined;
   /** Peers the transport says it cannot reach right now (a hint for failure detection). */
   readonly unreachable: Set<NodeId>;
   readonly index: Index;

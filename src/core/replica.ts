@@ -11,6 +11,7 @@ import * as membership from './membership.js';
 import type { MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
 import * as read from './read.js';
+import * as ring from './ring.js';
 import * as siblings from './siblings.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId, Version, VvEntry } from './types.js';
@@ -18,19 +19,44 @@ import * as version from './version.js';
 
 /**
  * Why this node refuses a peer's `store` for where the key lies, or undefined (issue 11: a node keeps only
- * what it replicates, and hints for real owners). Under this node's ring: a hint must name one of the
- * key's N owners; a copy is for one of the N owners, or for one of the next N nodes when an owner sends it
- * (a leave or a removal hands a partition down the preference list, whose end this node may not know yet).
- * Before this, a peer could park any key on any node (56 MiB from one peer), and anti-entropy spread it.
+ * what it replicates, and hints for real owners). Under this node's ring, a copy or a hint of a key is
+ * taken when this node, the sender, or (for a hint) the named owner is one of the key's N owners (a copy
+ * also when this node is next in line), and a
+ * hint must name a member this node knows in the ring. The sender counts because rings differ while a
+ * change spreads: a leaving owner hands its keys to the owners of the ring without it, which this node's
+ * ring may not make owners yet (the ring is re-balanced, not shifted), and a coordinator picks fallbacks
+ * from its own ring. So a peer can place only keys it (or the owner it names) replicates; before, it could
+ * park any key on any node (56 MiB from one peer) for anti-entropy to spread.
  */
 export function placementProblem(state: NodeState, from: NodeId, msg: MessageOf<'store'>): string | undefined {
-  const { replicas, fallbacks } = membership.preferenceList(state, storeIndex.partitionOf(state.index, msg.key));
-  if (msg.hintFor !== null && msg.hintFor !== state.id) {
-    return replicas.includes(msg.hintFor) ? undefined : `a hint for ${msg.hintFor}, which does not replicate ${msg.key} here`;
+  const hint = msg.hintFor !== null && msg.hintFor !== state.id ? msg.hintFor : undefined;
+  if (hint !== undefined) {
+    const owner = state.members.get(hint);
+    if (owner === undefined || membership.gone(owner.status)) return `a hint for ${hint}, not a member in the ring here`;
   }
-  if (replicas.includes(state.id)) return undefined;
-  if (replicas.includes(from) && fallbacks.slice(0, replicas.length).includes(state.id)) return undefined;
-  return `${state.id} does not replicate ${msg.key}`;
+  const partition = storeIndex.partitionOf(state.index, msg.key);
+  const { replicas, fallbacks } = membership.preferenceList(state, partition);
+  if (replicas.includes(state.id) || replicas.includes(from) || (hint !== undefined && replicas.includes(hint))) return undefined;
+  // The next N in line too: while a membership change or a configure spreads, rings and N differ between
+  // nodes, and a leaving owner's keys go to the owners of ITS future ring; all of them land within the next
+  // N fallbacks in the simulated runs, and a node outside them is refused.
+  if (fallbacks.slice(0, state.config.n).includes(state.id)) return undefined;
+  // A leaving sender hands over every key it holds (also those it only held) to the owners of the ring
+  // without it: this node takes the copy if it is one of them.
+  const n = Math.min(state.config.n, Math.max(1, state.ring.members.length - 1));
+  const without = ringWithout(state, from);
+  if (without.members.length > 0 && ring.preferenceList(without, partition, n).replicas.includes(hint ?? state.id)) return undefined;
+  return `neither ${state.id}, ${from}${hint === undefined ? '' : ` nor ${hint}`} replicates ${msg.key} here, with or without ${from}`;
+}
+
+/** This node's ring without one member, kept for the last member asked (a leaver's stores, or one peer's). */
+function ringWithout(state: NodeState, id: NodeId): ring.Ring {
+  const cached = state.ringWithout;
+  if (cached !== undefined && cached.id === id && cached.signature === state.ringSignature) return cached.ring;
+  const members = state.ring.members.filter((m) => m.id !== id);
+  const built = ring.rebuild(state.ring, members, state.config.partitions);
+  state.ringWithout = { id, signature: state.ringSignature, ring: built };
+  return built;
 }
 
 export function onStore(state: NodeState, from: NodeId, msg: MessageOf<'store'>): void {

@@ -18,9 +18,10 @@ const honest = ['n1', 'n2', 'n3', 'n4'];
 const all = [...honest, 'n5'];
 
 /** Five nodes (n5 will be the modified tab), with presence fed to the core as tabs get it from signaling. */
-function room(): Cluster {
+function room(extra = 0): Cluster {
   const c = new Cluster({ seed: 11, config: { n: 3, r: 2, w: 2, partitions: 32 }, presence: true });
   for (const id of all) c.addNode(id, { seeds: ['n1'] });
+  for (let i = 6; i < 6 + extra; i++) c.addNode(`n${i}`, { seeds: ['n1'] });
   c.run(100);
   return c;
 }
@@ -170,21 +171,27 @@ describe('attacks by a modified tab (issue 11)', () => {
     expectHealthy(c, acked, 'ghost');
   });
 
-  it('a store for a partition the node does not replicate is refused (no hint for a real owner either)', () => {
-    const c = room();
+  it('a store for a key neither the node nor the sender replicates is refused, and so is a hint for a member that does not own it or for a ghost', () => {
+    // Nine nodes: a node also takes copies for keys it is among the next N in line for (replica.ts), so a
+    // key foreign to n1 exists only in a room larger than 2N.
+    const c = room(4);
     const acked = putAll(c, 's', 10);
     const target = st(c, 'n1');
-    // A key n1 does not replicate: its preference list (N owners) leaves n1 out.
-    let key = '';
-    for (let i = 0; key === ''; i++) {
-      const p = storeIndex.partitionOf(target.index, `x${i}`);
-      if (!membership.preferenceList(target, p).replicas.includes('n1')) key = `x${i}`;
-    }
+    // Keys that neither n1 (the target, nor next in line), n5 (the sender) nor n2 (the owner a hint will name) replicates.
+    const foreign = (k: string) => {
+      const list = membership.preferenceList(target, storeIndex.partitionOf(target.index, k));
+      return !list.replicas.some((r) => ['n1', 'n2', 'n5'].includes(r)) && !list.fallbacks.slice(0, 3).includes('n1');
+    };
+    const keys: string[] = [];
+    for (let i = 0; keys.length < 3; i++) if (foreign(`x${i}`)) keys.push(`x${i}`);
+    const [key, hinted, ghostHinted] = keys as [string, string, string];
     const forged = version.make({ dot: { actor: 'n5@1', counter: 1 }, past: [], value: version.stringValue('x'.repeat(60_000)), timestamp: 0 });
+    const dropped = target.counters.messagesDropped;
     forge(c, 'n5', 'n1', { type: 'store', opId: 7, key, versions: [forged], hintFor: null });
-    forge(c, 'n5', 'n1', { type: 'store', opId: 8, key: `${key}h`, versions: [forged], hintFor: 'ghost' });
+    forge(c, 'n5', 'n1', { type: 'store', opId: 8, key: hinted, versions: [forged], hintFor: 'n2' });
+    forge(c, 'n5', 'n1', { type: 'store', opId: 9, key: ghostHinted, versions: [forged], hintFor: 'ghost' });
+    expect(target.counters.messagesDropped - dropped).toBe(3);
     expect(target.index.versions.has(key)).toBe(false);
-    expect(target.index.versions.has(`${key}h`)).toBe(false);
     expect(storeIndex.counts(target.index).hints).toBe(0);
     expectHealthy(c, acked, 'store');
   });
