@@ -16,6 +16,8 @@
  * Absence from presence never removes a member that is known (a signaling restart must not empty the ring).
  */
 import { limits } from './limits.js';
+import type { MemberWire } from './messages.js';
+import type { MemberView } from './node-io.js';
 import type { NodeState } from './node-state.js';
 import type { NodeId } from './types.js';
 
@@ -45,4 +47,21 @@ export function admits(state: NodeState, from: NodeId, id: NodeId): boolean {
     state.vouchers.set(id, from);
   }
   return false;
+}
+
+/**
+ * Why a gossiped member entry is refused before any merge, or undefined: empty ids, a capacity out of
+ * (0, capacityMax], a number over counterMax, or a jump past the one known (lifeJumpMax, and
+ * incarnationJumpMax within one life and epoch: limits.ts). Refused entries are counted, never half-applied.
+ */
+export function memberProblem(remote: MemberWire, local: MemberView | undefined): string | undefined {
+  if (remote.id === '' || remote.host === '') return 'empty id or host';
+  if (!(remote.capacity > 0 && remote.capacity <= limits.capacityMax)) return `capacity ${remote.capacity} out of (0, ${limits.capacityMax}]`;
+  if (remote.epoch > limits.counterMax || remote.life > limits.counterMax || remote.incarnation > limits.counterMax || remote.heartbeat > limits.counterMax) return `a number over ${limits.counterMax}`;
+  if (local === undefined) return undefined;
+  if (remote.life - local.life > limits.lifeJumpMax) return `life jumps from ${local.life} to ${remote.life}`;
+  if (remote.life === local.life && remote.epoch === local.epoch && remote.incarnation - local.incarnation > limits.incarnationJumpMax) {
+    return `incarnation jumps from ${local.incarnation} to ${remote.incarnation}`;
+  }
+  return undefined;
 }

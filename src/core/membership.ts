@@ -68,23 +68,6 @@ export function mergeMember(local: MemberView | undefined, remote: MemberWire, n
   return { ...local, status, heartbeat: Math.max(local.heartbeat, remote.heartbeat), lastHeardTick: fresher ? now : local.lastHeardTick };
 }
 
-/**
- * Why a gossiped member entry is refused before any merge, or undefined: empty ids, a capacity out of
- * (0, capacityMax], a number over counterMax, or a jump past the one known (limits.ts: lifeJumpMax, and
- * incarnationJumpMax within one life and epoch). Refused entries are counted, never half-applied.
- */
-export function memberProblem(remote: MemberWire, local: MemberView | undefined): string | undefined {
-  if (remote.id === '' || remote.host === '') return 'empty id or host';
-  if (!(remote.capacity > 0 && remote.capacity <= capacityMax)) return `capacity ${remote.capacity} out of (0, ${capacityMax}]`;
-  if (remote.epoch > counterMax || remote.life > counterMax || remote.incarnation > counterMax || remote.heartbeat > counterMax) return `a number over ${counterMax}`;
-  if (local === undefined) return undefined;
-  if (remote.life - local.life > lifeJumpMax) return `life jumps from ${local.life} to ${remote.life}`;
-  if (remote.life === local.life && remote.epoch === local.epoch && remote.incarnation - local.incarnation > limits.incarnationJumpMax) {
-    return `incarnation jumps from ${local.incarnation} to ${remote.incarnation}`;
-  }
-  return undefined;
-}
-
 /** What the failure detector makes of a member at `now` (never revives one: only refutation does). */
 export function detect(member: MemberView, now: number, tuning: Pick<Tuning, 'suspectTimeoutTicks' | 'deadTimeoutTicks'>): MemberStatus {
   const silentTicks = now - member.lastHeardTick;
@@ -174,7 +157,7 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
   let changed = false;
   let behindSender = false;
   for (const remote of msg.members) {
-    const problem = memberProblem(remote, remote.id === state.id ? undefined : state.members.get(remote.id));
+    const problem = admission.memberProblem(remote, remote.id === state.id ? undefined : state.members.get(remote.id));
     if (problem !== undefined) {
       fx.dropped(state, () => `gossip from ${from}: member ${JSON.stringify(remote.id)}: ${problem}`);
       continue;
