@@ -18,15 +18,11 @@ import type { NodeId, Version, VvEntry } from './types.js';
 import * as version from './version.js';
 
 /**
- * Why this node refuses a peer's `store` for where the key lies, or undefined (issue 11: a node keeps only
- * what it replicates, and hints for real owners). Under this node's ring, a copy or a hint of a key is
- * taken when this node, the sender, or (for a hint) the named owner is one of the key's N owners (a copy
- * also when this node is next in line), and a
- * hint must name a member this node knows in the ring. The sender counts because rings differ while a
- * change spreads: a leaving owner hands its keys to the owners of the ring without it, which this node's
- * ring may not make owners yet (the ring is re-balanced, not shifted), and a coordinator picks fallbacks
- * from its own ring. So a peer can place only keys it (or the owner it names) replicates; before, it could
- * park any key on any node (56 MiB from one peer) for anti-entropy to spread.
+ * Why this node refuses a peer's `store` for where the key lies, or undefined (issue 11: hints only for
+ * their real owners). A hint must name a member this node knows in the ring, and that member, the sender
+ * or this node must replicate the key under this node's ring, or this node be among the next N in line, or
+ * the owner replicate it in the ring without the sender (a leaving owner hands over by its future ring):
+ * rings and N differ between nodes while a change spreads. A plain copy is not refused yet (below).
  */
 export function placementProblem(state: NodeState, from: NodeId, msg: MessageOf<'store'>): string | undefined {
   const hint = msg.hintFor !== null && msg.hintFor !== state.id ? msg.hintFor : undefined;
@@ -48,8 +44,8 @@ export function placementProblem(state: NodeState, from: NodeId, msg: MessageOf<
   // without it: this node takes the copy if it is one of them.
   const n = Math.min(state.config.n, Math.max(1, state.ring.members.length - 1));
   const without = ringWithout(state, from);
-  if (without.members.length > 0 && ring.preferenceList(without, partition, n).replicas.includes(hint ?? state.id)) return undefined;
-  return `neither ${state.id}, ${from}${hint === undefined ? '' : ` nor ${hint}`} replicates ${msg.key} here, with or without ${from}`;
+  if (without.members.length > 0 && ring.preferenceList(without, partition, n).replicas.includes(hint)) return undefined;
+  return `neither ${state.id}, ${from} nor ${hint} replicates ${msg.key} here, with or without ${from}`;
 }
 
 /** This node's ring without one member, kept for the last member asked (a leaver's stores, or one peer's). */
