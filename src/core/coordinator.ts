@@ -25,6 +25,7 @@ import type { NodeState, Origin, WriteOp } from './node-state.js';
 import * as quorum from './quorum.js';
 import * as storeIndex from './store-index.js';
 import * as dvv from './dvv.js';
+import * as replica from './replica.js';
 import * as siblings from './siblings.js';
 import type { NodeId, Value, Version, VV } from './types.js';
 import * as version from './version.js';
@@ -115,8 +116,10 @@ function coordinate(state: NodeState, origin: Origin, request: WriteRequest, opI
     return;
   }
   const context = parseContext(request.context);
-  if (!context.ok) {
-    answer(state, origin, { ok: false, error: `bad context: ${context.reason}`, indeterminate: false });
+  // A context counter far past any this node holds would make the write's dot, or the next one, unencodable.
+  const jump = context.ok ? replica.counterJump(state, request.key, context.vv, null) : undefined;
+  if (!context.ok || jump !== undefined) {
+    answer(state, origin, { ok: false, error: `bad context: ${context.ok ? jump : context.reason}`, indeterminate: false });
     return;
   }
   if (state.writes.size >= limits.pendingRequestsMax) {

@@ -45,8 +45,8 @@ export interface Dotted {
   readonly op?: string | undefined;
 }
 
-/** Largest counter accepted anywhere (a write adds one; far below 2^53). */
-export const counterMax = 2 ** 48;
+/** Largest counter accepted anywhere (a write adds one; far below 2^53; limits.ts says why). */
+export const counterMax = limits.counterMax;
 /** Most entries a client context may carry; toContext prunes past it, fromContext refuses more. */
 export const contextEntriesMax = 2 * limits.clockEntriesMax;
 /** Longest context string accepted by fromContext. */

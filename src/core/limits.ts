@@ -37,6 +37,50 @@ export const limits = {
   membersMax: 512,
   /** Longest node, host or room id, in UTF-8 bytes. */
   idBytesMax: 64,
+  // Numbers that only grow (issue 11: a modified tab can do no more harm than kv.put). Each is bounded
+  // twice: an absolute ceiling far below 2^53 (so adding one is always exact and always encodable), and a
+  // largest JUMP past what the receiver already knows. A forged value past the jump is refused and counted;
+  // reaching a ceiling by allowed jumps takes at least ceiling / jump forged messages (2^28 for lives and
+  // clock counters), so one message, or a burst of them, can no longer exhaust a counter for ever.
+  /**
+   * Ceiling of epochs, lives, incarnations, heartbeats, config versions and clock counters from peers.
+   * Epochs are random below it (membership.randomEpoch); the others count up from 0 by one.
+   */
+  counterMax: 2 ** 48,
+  /**
+   * Farthest a gossiped LIFE may jump past the life known for that member (or this node's own): one
+   * honest life is one restart, wipe, leave or removal, so no honest room comes near 2^20 (a million)
+   * lives of one id between two gossips. A node that knows no life of its own yet (empty storage) takes
+   * any life under counterMax: it cannot tell a jump, and refusing would keep it out for ever.
+   */
+  lifeJumpMax: 2 ** 20,
+  /**
+   * Farthest a gossiped INCARNATION may jump past the one known at the same life. An honest incarnation
+   * rises by one per refuted suspicion or capacity change, a few per minute at most; a refutation answers
+   * the claim + 1, so without this bound one forged claim near counterMax made the victim's own gossip
+   * unacceptable (over the ceiling) for the rest of its life.
+   */
+  incarnationJumpMax: 2 ** 20,
+  /**
+   * Farthest a gossiped config version may jump past the one this node holds. An honest kv.configure adds
+   * one (config-change.ts), and configure is a teacher's command; a room that saw more than 2^16 of them
+   * while a node was away would leave that node on its old config (a stated limit, not a silent one).
+   */
+  configVersionJumpMax: 2 ** 16,
+  /**
+   * Farthest a clock counter (a version's dot or an entry of its past) arriving from a peer may lie past
+   * the largest counter of that actor this node holds for the key (0 for a key it does not hold). One
+   * actor adds one per write of the key it coordinates; a replica that missed more than 2^20 writes of one
+   * key by one coordinator's life gets the key by anti-entropy once a smaller step has arrived. Without it
+   * one forged store at the ceiling made the key's next dot unencodable: unwritable and unrepairable.
+   */
+  counterJumpMax: 2 ** 20,
+  /**
+   * Largest capacity weight of a member (its share of the ring's partitions, ring.ts): one bound for the
+   * edge (kv.setCapacity, ?capacity=, --capacity) and for gossip, so a peer cannot claim 10 times what any
+   * honest tab may.
+   */
+  capacityMax: 100,
 } as const;
 
 export type Limits = typeof limits;

@@ -21,6 +21,7 @@
  * a member dead for removeAfterSeconds, or kv.remove; 'removed' is final within a life like 'left') move
  * partitions.
  */
+import * as admission from './admission.js';
 import type { Tuning } from './config.js';
 import * as fx from './effects.js';
 import { limits } from './limits.js';
@@ -32,14 +33,14 @@ import * as repartition from './repartition.js';
 import * as ring from './ring.js';
 import { defaultRemoveAfterSeconds, removeAfterSecondsMax, type ClusterConfig, type MemberStatus, type NodeId } from './types.js';
 
-/** Largest epoch, incarnation or heartbeat accepted from a peer: room to add one, far below 2^53. */
-export const counterMax = 2 ** 48;
+/** Largest epoch, life, incarnation or heartbeat accepted from a peer (limits.ts says why). */
+export const counterMax = limits.counterMax;
 
 /** Farthest a gossiped life may jump past the life known for that member (or past this node's own). */
-export const lifeJumpMax = 2 ** 20;
+export const lifeJumpMax = limits.lifeJumpMax;
 
-/** Largest capacity weight a member may claim (ring.ts shares partitions in proportion to it). */
-export const capacityMax = 1024;
+/** Largest capacity weight a member may claim (ring.ts shares partitions in proportion to it): the edge's bound too. */
+export const capacityMax = limits.capacityMax;
 
 const statusRank: Record<MemberStatus, number> = { alive: 0, suspect: 1, dead: 2, left: 3, removed: 4 };
 
@@ -147,7 +148,9 @@ export function round(state: NodeState): void {
 export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'>): void {
   if (newerConfig({ version: msg.configVersion, by: msg.configBy }, { version: state.configVersion, by: state.configBy })) {
     const { n, r, w, partitions, removeAfterSeconds } = msg.config;
-    if (!repartition.validCount(partitions) || n < 1 || n > limits.membersMax || r < 1 || r > n || w < 1 || w > n || (removeAfterSeconds ?? 0) > removeAfterSecondsMax) {
+    if (msg.configVersion - state.configVersion > limits.configVersionJumpMax || msg.configVersion > counterMax) {
+      fx.dropped(state, () => `gossip from ${from}: config version jumps from ${state.configVersion} to ${msg.configVersion} (at most ${limits.configVersionJumpMax})`);
+    } else if (!repartition.validCount(partitions) || n < 1 || n > limits.membersMax || r < 1 || r > n || w < 1 || w > n || (removeAfterSeconds ?? 0) > removeAfterSecondsMax) {
       fx.dropped(state, () => `gossip from ${from} with a config this node refuses: n=${n} r=${r} w=${w} partitions=${partitions}`);
     } else {
       adoptConfig(state, msg.config, msg.configVersion, msg.configBy);
@@ -156,9 +159,9 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
   let changed = false;
   let behindSender = false;
   for (const remote of msg.members) {
-    if (remote.id === '' || remote.host === '' || !(remote.capacity > 0 && remote.capacity <= capacityMax)
-      || remote.epoch > counterMax || remote.life > counterMax || remote.incarnation > counterMax || remote.heartbeat > counterMax) {
-      fx.dropped(state, () => `gossip from ${from}: member ${JSON.stringify(remote.id)} with capacity ${remote.capacity}`);
+    const problem = admission.memberProblem(remote, remote.id === state.id ? undefined : state.members.get(remote.id));
+    if (problem !== undefined) {
+      fx.dropped(state, () => `gossip from ${from}: member ${JSON.stringify(remote.id)}: ${problem}`);
       continue;
     }
     if (remote.id === state.id) {
@@ -171,8 +174,9 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
       fx.dropped(state, () => `member ${remote.id} past membersMax`);
       continue;
     }
-    if (local !== undefined && remote.life - local.life > lifeJumpMax) {
-      fx.dropped(state, () => `gossip from ${from}: life of ${remote.id} jumps from ${local.life} to ${remote.life}`);
+    // Gossip carries the status of members; it may not invent them (admission.ts).
+    if (local === undefined && !admission.admits(state, from, remote.id)) {
+      fx.dropped(state, () => `gossip from ${from}: ${remote.id} is not in the room's presence (not admitted)`);
       continue;
     }
     const merged = mergeMember(local, remote, state.tick);
@@ -217,6 +221,8 @@ export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'
  */
 export function knowsLaterSelf(local: MemberView, self: MemberWire): boolean {
   if (local.life !== self.life) return local.life > self.life;
+  // At one life the higher epoch wins the merge: a member whose entry here lost to another epoch (two
+  // lives that took one number, or a forged entry) must hear it, or nothing ever tells it to refute.
   if (local.epoch !== self.epoch) return local.epoch > self.epoch;
   return (local.status === 'left' && self.status !== 'left') || local.incarnation > self.incarnation;
 }
@@ -225,7 +231,8 @@ function refute(state: NodeState, remote: MemberWire): void {
   const me = selfView(state);
   if (remote.life > state.life || (remote.life === state.life && remote.epoch !== state.epoch)) {
     // Another life of this node id is known to the cluster: this life must order after it.
-    if (remote.life - state.life > lifeJumpMax) {
+    // A node that knows no life of its own yet (empty storage) cannot tell a jump: it takes what it hears.
+    if (!state.epochProvisional && remote.life - state.life > lifeJumpMax) {
       fx.dropped(state, () => `gossip names life ${remote.life} of ${state.id}, more than ${lifeJumpMax} past ${state.life}`);
       return;
     }
@@ -243,6 +250,10 @@ function refute(state: NodeState, remote: MemberWire): void {
     return;
   }
   if (remote.life === state.life && remote.status !== 'alive' && !gone(remote.status) && remote.incarnation >= me.incarnation) {
+    if (remote.incarnation - me.incarnation > limits.incarnationJumpMax) {
+      fx.dropped(state, () => `gossip says ${state.id} is ${remote.status} at incarnation ${remote.incarnation}, more than ${limits.incarnationJumpMax} past ${me.incarnation}`);
+      return;
+    }
     state.members.set(state.id, { ...me, incarnation: remote.incarnation + 1, status: 'alive' });
     fx.trace(state, 'member', () => `refuted being ${remote.status}: incarnation ${remote.incarnation + 1}`);
   }

@@ -148,6 +148,11 @@ export type Input =
    */
   | { readonly type: 'suspended'; readonly peers: readonly NodeId[] }
   /**
+   * The room's presence from the signaling server (the ids connected now, this node's own left out), given
+   * whenever it changes by hosts that have one: from then on gossip may not invent members (admission.ts).
+   */
+  | { readonly type: 'presence'; readonly peers: readonly NodeId[] }
+  /**
    * Storage failed. `steps` are the numbers of the steps whose records were not written (the `step` of
    * their `persist` effects); empty when a read failed.
    */

@@ -225,6 +225,8 @@ export interface NodeState {
   readonly members: Map<NodeId, MemberView>;
   ring: Ring;
   ringSignature: string;
+  /** The ring without one member, for the stores a leaving member sends (replica.placementProblem). */
+  ringWithout: { readonly id: NodeId; readonly signature: string; readonly ring: Ring } | undefined;
   /** Peers the transport says it cannot reach right now (a hint for failure detection). */
   readonly unreachable: Set<NodeId>;
   readonly index: Index;
@@ -255,6 +257,10 @@ export interface NodeState {
   readonly srttTicks: Map<NodeId, number>;
   /** Forwarded operations coordinated here, by `${origin}/${forwardId}`, oldest first (a bounded LRU: forward.ts). */
   readonly coordinated: Map<string, Coordinated>;
+  /** The room's presence as the host last gave it, or undefined when the host gives none (admission.ts). */
+  presence: ReadonlySet<NodeId> | undefined;
+  /** Members named by one peer's gossip and not in presence, by the peer that named them (admission.ts). */
+  readonly vouchers: Map<NodeId, NodeId>;
   /** Members a fault rule isolates or partitions: never removed automatically (removal.ts). */
   suspended: ReadonlySet<NodeId>;
   /** A kv.remove waiting for the live members to confirm (removal.ts). */

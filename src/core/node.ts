@@ -6,6 +6,7 @@
  * `create` (node-start.ts) says how a node starts from storage: its epoch and life, and the deliberately
  * broken test-only controls among its options.
  */
+import * as admission from './admission.js';
 import * as capacityChange from './capacity.js';
 import * as antiEntropy from './anti-entropy.js';
 import * as configChange from './config-change.js';
@@ -41,6 +42,7 @@ export function step(state: NodeState, input: Input): Effect[] {
     else if (input.type === 'request' && input.request.op === 'goodbye') life.goodbye(state, input.requestId);
     else if (input.type === 'request') fx.reply(state, input.requestId, { ok: false, indeterminate: false, error: `${state.id} has left the ring: kv.join() brings it back` });
     if (input.type === 'suspended') setSuspended(state, input.peers);
+    if (input.type === 'presence') admission.setPresence(state, input.peers);
     if (input.type === 'tick') {
       state.tick = Math.max(state.tick, input.now);
       state.resumedTick = state.tick; // a node out of the ring that joins again is returning
@@ -76,6 +78,9 @@ export function step(state: NodeState, input: Input): Effect[] {
       break;
     case 'suspended':
       setSuspended(state, input.peers);
+      break;
+    case 'presence':
+      admission.setPresence(state, input.peers);
       break;
     case 'storage-failed':
       state.counters.storageErrors++;
@@ -116,6 +121,13 @@ function onMessage(state: NodeState, from: NodeId, msg: Message): void {
     fx.dropped(state, () => `${msg.type} from ${from}: ${problem}`);
     return;
   }
+  if (msg.type === 'store' || msg.type === 'read-reply' || msg.type === 'ae-push') {
+    const jump = replica.counterJump(state, msg.key, msg.versions.flatMap((v) => [v.dot, ...v.past]), msg.type === 'store' ? msg.hintFor : null);
+    if (jump !== undefined) {
+      fx.dropped(state, () => `${msg.type} of ${msg.key} from ${from}: ${jump}`);
+      return;
+    }
+  }
   switch (msg.type) {
     case 'gossip':
       membership.onGossip(state, from, msg);
@@ -128,11 +140,11 @@ function onMessage(state: NodeState, from: NodeId, msg: Message): void {
       if (!forward.onReply(state, from, msg)) fx.dropped(state, () => `forward-reply ${msg.forwardId} from ${from} matches no forward`);
       return;
     case 'store':
-      return replica.onStore(state, from, msg);
+      return onStoreMessage(state, from, msg);
     case 'store-batch':
       // One step for the lot: each store persists and answers as it would alone, so its ack still leaves
       // only once this step is durable (the runtime carries the acks back together).
-      for (const store of msg.stores) replica.onStore(state, from, { type: 'store', ...store });
+      for (const store of msg.stores) onStoreMessage(state, from, { type: 'store', ...store });
       return;
     case 'store-ack':
       return onStoreAck(state, from, msg);
@@ -165,6 +177,14 @@ function onMessage(state: NodeState, from: NodeId, msg: Message): void {
     default:
       fx.dropped(state, () => `unknown message from ${from}: ${JSON.stringify((msg satisfies never as { type?: unknown }).type)}`);
   }
+}
+
+/** A store (alone or from a batch) for a key this node may hold; otherwise refused with a clear ack. */
+function onStoreMessage(state: NodeState, from: NodeId, msg: MessageOf<'store'>): void {
+  const misplaced = replica.placementProblem(state, from, msg);
+  if (misplaced === undefined) return replica.onStore(state, from, msg);
+  fx.dropped(state, () => `store from ${from}: ${misplaced}`);
+  if (msg.opId !== 0) fx.send(state, from, { type: 'store-ack', opId: msg.opId, key: msg.key, digests: [], ok: false, error: misplaced });
 }
 
 function onStoreAck(state: NodeState, from: NodeId, msg: MessageOf<'store-ack'>): void {

@@ -6,14 +6,57 @@
  */
 import * as fx from './effects.js';
 import * as life from './life.js';
+import { limits } from './limits.js';
 import * as membership from './membership.js';
 import type { MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
 import * as read from './read.js';
+import * as ring from './ring.js';
 import * as siblings from './siblings.js';
 import * as storeIndex from './store-index.js';
-import type { NodeId, Version } from './types.js';
+import type { NodeId, Version, VvEntry } from './types.js';
 import * as version from './version.js';
+
+/**
+ * Why this node refuses a peer's `store` for where the key lies, or undefined (issue 11: hints only for
+ * their real owners). A hint must name a member this node knows in the ring, and that member, the sender
+ * or this node must replicate the key under this node's ring, or this node be among the next N in line, or
+ * the owner replicate it in the ring without the sender (a leaving owner hands over by its future ring):
+ * rings and N differ between nodes while a change spreads. A plain copy is not refused yet (below).
+ */
+export function placementProblem(state: NodeState, from: NodeId, msg: MessageOf<'store'>): string | undefined {
+  const hint = msg.hintFor !== null && msg.hintFor !== state.id ? msg.hintFor : undefined;
+  if (hint !== undefined) {
+    const owner = state.members.get(hint);
+    if (owner === undefined || membership.gone(owner.status)) return `a hint for ${hint}, not a member in the ring here`;
+  }
+  // Copies are not refused for where the key lies (yet): every stricter rule tried left simulator seeds
+  // unconverged, a copy handed over by a node whose ring differs from this one's for ever (issue 11 note).
+  if (hint === undefined) return undefined;
+  const partition = storeIndex.partitionOf(state.index, msg.key);
+  const { replicas, fallbacks } = membership.preferenceList(state, partition);
+  if (replicas.includes(state.id) || replicas.includes(from) || (hint !== undefined && replicas.includes(hint))) return undefined;
+  // The next N in line too: while a membership change or a configure spreads, rings and N differ between
+  // nodes, and a leaving owner's keys go to the owners of ITS future ring; all of them land within the next
+  // N fallbacks in the simulated runs, and a node outside them is refused.
+  if (fallbacks.slice(0, state.config.n).includes(state.id)) return undefined;
+  // A leaving sender hands over every key it holds (also those it only held) to the owners of the ring
+  // without it: this node takes the copy if it is one of them.
+  const n = Math.min(state.config.n, Math.max(1, state.ring.members.length - 1));
+  const without = ringWithout(state, from);
+  if (without.members.length > 0 && ring.preferenceList(without, partition, n).replicas.includes(hint)) return undefined;
+  return `neither ${state.id}, ${from} nor ${hint} replicates ${msg.key} here, with or without ${from}`;
+}
+
+/** This node's ring without one member, kept for the last member asked (a leaver's stores, or one peer's). */
+function ringWithout(state: NodeState, id: NodeId): ring.Ring {
+  const cached = state.ringWithout;
+  if (cached !== undefined && cached.id === id && cached.signature === state.ringSignature) return cached.ring;
+  const members = state.ring.members.filter((m) => m.id !== id);
+  const built = ring.rebuild(state.ring, members, state.config.partitions);
+  state.ringWithout = { id, signature: state.ringSignature, ring: built };
+  return built;
+}
 
 export function onStore(state: NodeState, from: NodeId, msg: MessageOf<'store'>): void {
   const ack = (ok: boolean, error: string): void => {
@@ -51,6 +94,29 @@ export function onStore(state: NodeState, from: NodeId, msg: MessageOf<'store'>)
   state.counters.dotClashes += applied.clashes;
   if (applied.outcome === 'changed') fx.trace(state, 'replicate', () => `store ${msg.key} from ${from}: ${applied.versions.length} version(s)`);
   ack(true, '');
+}
+
+/**
+ * Why clock entries for `key` (the dots and pasts of versions from a peer, or a client's context) carry a
+ * counter this node refuses, or undefined: an entry more than limits.counterJumpMax past the largest counter of its actor held here for the key (in
+ * its versions, and in the hints for `hintFor`). Believed, one forged counter near the ceiling would make
+ * the key's next dot unencodable: no honest write could replace it, and anti-entropy could not repair it.
+ */
+export function counterJump(state: NodeState, key: string, incoming: readonly VvEntry[], hintFor: NodeId | null): string | undefined {
+  const known = new Map<string, number>();
+  const note = (actor: string, counter: number): void => {
+    if (counter > (known.get(actor) ?? 0)) known.set(actor, counter);
+  };
+  const held = [...storeIndex.get(state.index, key), ...(hintFor === null ? [] : storeIndex.hintsFor(state.index, hintFor, key))];
+  for (const v of held) {
+    note(v.dot.actor, v.dot.counter);
+    for (const e of v.past) note(e.actor, e.counter);
+  }
+  for (const e of incoming) {
+    const base = known.get(e.actor) ?? 0;
+    if (e.counter - base > limits.counterJumpMax) return `${e.actor}:${e.counter} jumps more than ${limits.counterJumpMax} past ${base}`;
+  }
+  return undefined;
 }
 
 export function onRead(state: NodeState, from: NodeId, msg: MessageOf<'read'>): void {

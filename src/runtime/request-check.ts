@@ -11,7 +11,7 @@ import { removeAfterSecondsMax } from '../core/types.js';
 const encoder = new TextEncoder();
 
 /** Upper bound of the capacity weight: one node may hold at most this many times a unit node's share. */
-export const capacityMax = 100;
+export const capacityMax = limits.capacityMax;
 
 /** Largest N (and so R and W) a client may ask for: one replica per member at most. */
 export const quorumMax = limits.membersMax;

@@ -58,6 +58,8 @@ class Loop<Snap> implements Runtime<Snap> {
   private readonly inbox: Inbox;
   private readonly stopTimer: () => void;
   private tick = 0;
+  /** The presence last handed to the node (feedPresence), joined; undefined before the first. */
+  private presenceFed: string | undefined;
   private nextRequestId = 1;
   /** The batch steps go into now. */
   private open: commitBatch.Batch = commitBatch.create();
@@ -194,6 +196,7 @@ class Loop<Snap> implements Runtime<Snap> {
       }
       const item = this.queue.shift();
       if (item === undefined) return true;
+      if (item === 'tick') this.feedPresence();
       const input: Input = item === 'tick' ? { type: 'tick', now: (this.tick = this.currentTick()) } : item;
       let effects: readonly Effect[];
       try {
@@ -216,6 +219,18 @@ class Loop<Snap> implements Runtime<Snap> {
   }
 
   /**
+   * Hands the node the room's presence (admission.ts: gossip may not invent members) before a tick when it
+   * changed since it was last given; a presence step has no effects.
+   */
+  private feedPresence(): void {
+    const peers = this.options.transport.presentPeers();
+    const signature = peers.join('\n');
+    if (signature === this.presenceFed) return;
+    this.presenceFed = signature;
+    this.node.step({ type: 'presence', peers });
+  }
+
+  /**
    * Recreates the node from what storage really holds, as a restart would (same epoch: nothing is wiped),
    * so read repair and anti-entropy can see and fix what the failed batch lost. Requests the old node had
    * taken die with it: they may or may not have taken effect (indeterminate).
@@ -235,6 +250,7 @@ class Loop<Snap> implements Runtime<Snap> {
         return;
       }
       this.node = created.node;
+      this.presenceFed = undefined;
       this.counters.rebuilds++;
       this.rebuild = 'none';
       commitBatch.add(this.open, created.effects);

@@ -48,6 +48,11 @@ export interface ClusterOptions {
    */
   readonly seedsFromPresence?: boolean;
   /**
+   * Step hosting: hand every node the room's presence (the nodes that are up), as the runtime hands it the
+   * signaling server's, so gossip may not invent members (core/admission.ts). Runtime hosting always does.
+   */
+  readonly presence?: boolean;
+  /**
    * 'step' (default): the cluster steps node.step itself, one step one batch. 'runtime': each node runs
    * the real runtime loop (runtime-host.ts); time then advances only through `advance` (async).
    */
@@ -85,6 +90,8 @@ export interface SimNode {
   dead: boolean;
   /** The runtime host of this life ('runtime' hosting only). */
   runtime: RuntimeHost | undefined;
+  /** The presence last handed to this life (the `presence` option), joined. */
+  presenceFed?: string | undefined;
 }
 
 type Event = () => void;
@@ -184,6 +191,7 @@ export class Cluster {
     }
     const { state, effects } = this.make(sim, sim.store.stored(), sim.seeds, sim.lastTick);
     sim.state = state;
+    sim.presenceFed = undefined;
     this.handle(sim, effects);
   }
 
@@ -437,6 +445,7 @@ export class Cluster {
       throw new Runaway(this.stats.sent, this.now, [...this.sentByKind].sort((a, b) => b[1] - a[1]).slice(0, 3));
     }
     this.now++;
+    if (this.options.presence === true) this.feedPresence();
     for (const sim of this.nodes.values()) {
       if (sim.runtime !== undefined) {
         sim.runtime.tick();
@@ -452,6 +461,19 @@ export class Cluster {
     if (due !== undefined) {
       for (let i = 0; i < due.length; i++) (due[i] as Event)();
       this.events.delete(this.now);
+    }
+  }
+
+  /** Step hosting: each live node whose presence is not the room's now is handed it (the runtime's feedPresence). */
+  private feedPresence(): void {
+    const up = this.live().map((s) => s.id);
+    for (const sim of this.nodes.values()) {
+      if (sim.runtime !== undefined || sim.state === undefined) continue;
+      const peers = up.filter((id) => id !== sim.id);
+      const signature = peers.join('\n');
+      if (sim.presenceFed === signature) continue;
+      sim.presenceFed = signature;
+      this.stepNode(sim, { type: 'presence', peers });
     }
   }
 

@@ -205,8 +205,18 @@ describe('runtime', () => {
     await flush();
     advance(170);
     await flush();
-    expect(node.inputs).toEqual([{ type: 'tick', now: 10 }, { type: 'tick', now: 12 }]);
+    expect(node.inputs.filter((i) => i.type !== 'presence')).toEqual([{ type: 'tick', now: 10 }, { type: 'tick', now: 12 }]);
     expect(rt.view().tick).toBe(12);
+  });
+
+  it('hands the node the room presence before a tick, once per change (core/admission.ts)', async () => {
+    const { node, advance } = await setup();
+    advance(100);
+    await flush();
+    advance(100);
+    await flush();
+    expect(node.inputs.filter((i) => i.type === 'presence')).toEqual([{ type: 'presence', peers: ['peer'] }]);
+    expect(node.inputs.findIndex((i) => i.type === 'presence')).toBeLessThan(node.inputs.findIndex((i) => i.type === 'tick'));
   });
 
   it('drops and counts malformed bytes; they never reach the node', async () => {
