@@ -53,7 +53,7 @@ export class ActivityView extends LitElement {
         <div class="panel" data-testid="hints"><h3>Hinted handoff queue</h3>
           ${s.hints.length === 0 ? html`<p class="muted">No hints held: every replica this node wrote for is reachable.</p>`
             : html`<table><thead><tr><th>waiting for</th><th class="num">versions</th></tr></thead><tbody>
-              ${s.hints.map((h) => html`<tr><td class="mono"><span class="dot" style="background:${format.colorsOf(this.snapshot)(h.destination)}"></span> ${h.destination}</td>
+              ${s.hints.map((h) => html`<tr><td class="mono"><span class="dot" style="background:${format.nodeColor(h.destination)}"></span> ${h.destination}</td>
                 <td class="num">${h.versions}</td></tr>`)}</tbody></table>`}
         </div>
         ${this.renderAntiEntropy(s)}

@@ -67,7 +67,7 @@ export class KeyConsole extends LitElement {
 
   private renderRead(key: string, result: UiReadResult) {
     const versions = result.versions;
-    const colors = format.colorsOf(this.snapshot);
+    const colors = format.nodeColor;
     return html`
       <h3>${key}: ${versions.length === 0 ? 'not found' : versions.length === 1 ? 'one version' : `${versions.length} siblings (concurrent writes)`}</h3>
       ${result.warnings.map((w) => html`<p class="warning">${w}</p>`)}

@@ -41,7 +41,7 @@ export class MembersView extends LitElement {
         <thead><tr><th>node</th><th>status</th><th class="num">heartbeat</th><th>host</th>
           <th class="num">capacity</th><th class="num">partitions</th><th class="num">keys</th><th></th></tr></thead>
         <tbody>${s.members.map((m) => html`<tr class=${m.id === s.self.id ? 'self' : ''}>
-          <td class="id mono" title=${m.id}><span class="dot" style="background:${format.colorsOf(this.snapshot)(m.id)}"></span>
+          <td class="id mono" title=${m.id}><span class="dot" style="background:${format.nodeColor(m.id)}"></span>
             ${m.id}${m.id === s.self.id ? ' (this tab)' : ''}</td>
           <td><span class="pill ${m.status}">${m.status}</span></td>
           <td class="num">${m.id === s.self.id ? '—' : format.age(m.heartbeatAgeMs)}</td>

@@ -74,13 +74,13 @@ export class PartitionControl extends LitElement {
         <div class="row"><strong>Now:</strong><span data-testid="faults-now">${s.faultsText || 'no faults'}</span>
           <span class="spacer grow"></span><button class="primary heal" @click=${() => this.act('heal', (b) => b.heal())}>Heal everything</button></div>
         <div style="margin-top:8px">Reachable from this tab:
-          ${s.members.map((m) => html`<span class="chip ${m.connected ? '' : 'unreach'}"><span class="dot" style="background:${format.colorsOf(this.snapshot)(m.id)}"></span>${format.shortId(m.id)}</span>`)}</div>
+          ${s.members.map((m) => html`<span class="chip ${m.connected ? '' : 'unreach'}"><span class="dot" style="background:${format.nodeColor(m.id)}"></span>${format.shortId(m.id)}</span>`)}</div>
       </div>
       <div class="msg" role="status" data-testid="partition-message">${this.message}</div>
       <div class="grid">
         <div class="panel">
           <h3>Split into groups</h3>
-          <div class="groups">${ids.map((id) => html`<span class="mono"><span class="dot" style="background:${format.colorsOf(this.snapshot)(id)}"></span> ${id}${id === s.self.id ? ' (this tab)' : ''}</span>
+          <div class="groups">${ids.map((id) => html`<span class="mono"><span class="dot" style="background:${format.nodeColor(id)}"></span> ${id}${id === s.self.id ? ' (this tab)' : ''}</span>
             <span class="seg" role="group" aria-label=${`group of ${id}`}>${groupNames.map((g, i) => html`<button aria-pressed=${this.shownGroup(id) === i ? 'true' : 'false'}
               @click=${() => { this.groupOf = { ...this.groupOf, [id]: i }; }}>${g}</button>`)}</span>`)}</div>
           <button class="danger" @click=${() => this.split(ids)}>Split</button>
