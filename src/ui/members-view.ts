@@ -7,12 +7,14 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import * as ring from '../core/ring.js';
 import type { UiBackend, UiSnapshot } from './backend.js';
-import { theme } from './theme.js';
+import { lessonTarget, theme } from './theme.js';
 import * as format from './format.js';
 
 @customElement('members-view')
 export class MembersView extends LitElement {
   @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  /** The control the current lesson step points at in this view (lessons.ts ControlName), '' for none. */
+  @property({ attribute: false }) highlight = '';
   @property({ attribute: false }) backend: UiBackend | undefined;
   @state() private capacity = '';
   @state() private message = '';
@@ -36,7 +38,7 @@ export class MembersView extends LitElement {
     const out = me?.status === 'left' || me?.status === 'removed';
     const canRemove = this.backend?.remove !== undefined;
     return html`<h2>Members</h2>
-      <table data-testid="members">
+      <table data-testid="members" class=${lessonTarget(this.highlight, 'members')}>
         <colgroup><col class="id"><col class="status"><col class="age"><col class="host"><col class="n"><col class="n"><col class="n"><col class="act"></colgroup>
         <thead><tr><th>node</th><th>status</th><th class="num">heartbeat</th><th>host</th>
           <th class="num">capacity</th><th class="num">partitions</th><th class="num">keys</th><th></th></tr></thead>
@@ -59,11 +61,11 @@ export class MembersView extends LitElement {
           <label for="capacity">Capacity</label>
           <input id="capacity" type="number" min="1" max="16" step="1" placeholder=${String(s.self.capacity)} .value=${this.capacity}
             @input=${(e: Event) => { this.capacity = (e.target as HTMLInputElement).value; }}>
-          <button @click=${this.onCapacity}>Set capacity</button>
+          <button class=${lessonTarget(this.highlight, 'capacity')} @click=${this.onCapacity}>Set capacity</button>
           <span class="spacer"></span>
-          ${out ? html`<button class="primary" @click=${() => this.act('join', () => this.backend?.join())}>Join the ring</button>`
+          ${out ? html`<button class="primary ${lessonTarget(this.highlight, 'leave-join')}" @click=${() => this.act('join', () => this.backend?.join())}>Join the ring</button>`
             : !s.ready ? html`<span class="muted">Not in the ring yet: waiting for the other members to answer.</span>`
-            : html`<button class="danger" @click=${() => this.act('leave', () => this.backend?.leave())}>Leave the ring</button>`}
+            : html`<button class="danger ${lessonTarget(this.highlight, 'leave-join')}" @click=${() => this.act('leave', () => this.backend?.leave())}>Leave the ring</button>`}
         </div>
         <div class="msg" role="status">${this.message}</div>
       </div>`;

@@ -85,17 +85,19 @@ export class RingView extends LitElement {
   }
 
   /** Shows where `key` lives (used by the lessons, as if the person typed it). */
-  async probe(key: string): Promise<void> {
+  async probe(key: string): Promise<UiKeyLocation | undefined> {
     this.key = key;
     this.lastProbeMs = performance.now();
     const backend = this.backend;
-    if (!backend || key.length === 0) return;
+    if (!backend || key.length === 0) return undefined;
     this.probing = true;
     try {
       this.located = { key, where: await backend.locate(key) };
       this.error = '';
+      return this.located.where;
     } catch (error) {
       this.error = `could not locate ${key}: ${(error as Error).message}`;
+      return undefined;
     } finally {
       this.probing = false;
     }
