@@ -22,8 +22,9 @@ export class MembersView extends LitElement {
   static override styles = [theme, css`
     :host { display: block; }
     table { table-layout: fixed; margin-bottom: 16px; }
-    col.id { width: 28%; } col.status { width: 12%; } col.age { width: 11%; } col.host { width: 15%; }
-    col.n { width: 9%; } col.act { width: 10%; }
+    /* 100 % in all: the Remove button fits its column (it overflowed the table at 1280x720). */
+    col.id { width: 22%; } col.status { width: 12%; } col.age { width: 11%; } col.host { width: 14%; }
+    col.n { width: 9%; } col.act { width: 14%; }
     td.id { overflow: hidden; text-overflow: ellipsis; }
     tr.self td { background: #1a2430; }
     .controls { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
