@@ -5,7 +5,8 @@
  * shows its text; the others are one line each (their button and result), their text in a tooltip.
  * The current step names its tab by node name, its button (the control to press) pulses, and above it the
  * previous step's outcome is checked against the live snapshot (lesson-check.ts): a tick, or what to do.
- * Once the last step is done, the lesson's verdict (the last step's check) stands below the steps.
+ * Once the last step is done, the lesson's verdict (the last step's check) stands below the steps. The
+ * summary shows until the first step is done (then its room goes to the checks).
  * The current step's control in another view (lessons.ts LessonControl) is announced with a
  * `lesson-control` event (detail: the control, or undefined), so <dynamo-app> can highlight it there.
  */
@@ -39,8 +40,9 @@ export class LessonsView extends LitElement {
     .pick small { display: block; color: var(--muted); }
     h2 { margin: 8px 0 4px; }
     .summary { font-size: 14px; margin-bottom: 6px; }
-    ol { padding-left: 0; list-style: none; margin: 6px 0; display: grid; gap: 5px; counter-reset: step; }
-    li { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 4px 8px; counter-increment: step;
+    /* Tight enough for the longest lesson (9 steps) under the teacher's status bar at 1280x720. */
+    ol { padding-left: 0; list-style: none; margin: 6px 0; display: grid; gap: 3px; counter-reset: step; }
+    li { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 2px 8px; counter-increment: step;
       display: grid; grid-template-columns: 22px 1fr; column-gap: 4px; align-items: center; }
     li::before { content: counter(step) '.'; font-weight: 700; color: var(--accent); }
     li.current { border-color: var(--accent); padding: 6px 8px; }
@@ -82,7 +84,7 @@ export class LessonsView extends LitElement {
     const finished = this.current > last && this.results[last] !== undefined;
     return html`<div class="row"><button @click=${() => { this.open(''); }}>← All lessons</button></div>
       <h2>${lesson.title}</h2>
-      <p class="muted summary">${lesson.summary}</p>
+      ${Object.keys(this.results).length === 0 ? html`<p class="muted summary">${lesson.summary}</p>` : nothing}
       ${members < 3 ? html`<p class="warning">Only ${members} node${members === 1 ? '' : 's'} in the ring: open at least 3 tabs.</p>` : nothing}
       <ol>${lesson.steps.map((step, i) => {
         const result = this.results[i]?.text;
