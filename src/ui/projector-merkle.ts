@@ -50,7 +50,7 @@ export class ProjectorMerkle extends LitElement {
         <div class="level"><span class="label">16 branches</span>
           ${Array.from({ length: fanOut }, (_, i) => html`<span class="cell ${d.level1.has(i) ? 'lit' : ''}" data-level="1" data-index=${i}></span>`)}</div>
         <div class="level"><span class="label">buckets</span>
-          ${parents.length === 0 ? html`<span class="muted">(not compared yet)</span>` : nothing}
+          ${parents.length === 0 ? html`<span class="muted">${ended ? '(not reached)' : '(not compared yet)'}</span>` : nothing}
           ${parents.slice(0, parentsShownMax).map((p) => html`<span class="group" title="children of branch ${p}">
             ${Array.from({ length: fanOut }, (_, i) => html`<span class="cell ${d.buckets.has(p * fanOut + i) ? 'lit' : ''}" data-level="2"></span>`)}</span>`)}
           ${parents.length > parentsShownMax ? html`<span class="muted">+${parents.length - parentsShownMax}</span>` : nothing}</div>
