@@ -122,8 +122,10 @@ export function createRelay(opts: RelayOptions): Relay {
         }
         room.rules = m.rules;
         log(`room ${client.room}: teacher ${client.nodeId} set faults: ${faults.describe(m.rules)}`);
-        for (const member of room.members.values()) send(member, { type: 'faults', from: client.nodeId as string, rules: m.rules });
-        return;
+        const frame: protocol.ServerMessage = { type: 'faults', from: client.nodeId as string, rules: m.rules };
+        for (const member of room.members.values()) send(member, frame);
+        // The projector shows the rules in force too (it got them only once, when it said hello).
+        return watch.tell(client.room, frame);
       }
       case 'time': {
         if (client.role !== 'teacher') return send(client, { type: 'refused', command: 'time', reason: teacherOnly });

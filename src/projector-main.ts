@@ -51,7 +51,7 @@ export function startProjector(): void {
   signaling.onPresence((ids) => model.presence(state, ids));
   signaling.onEvents((from, frame) => model.frame(state, performance.now(), from, frame));
   signaling.onTime((setting) => model.setTime(state, performance.now(), setting));
-  signaling.onFaults((rules) => { view.faultsText = faults.describe(rules); });
+  signaling.onFaults((rules) => { view.faultsText = faults.describe(rules); view.faults = rules; });
   const api: ProjectorApi = {
     ...controls,
     role: () => signaling.role() ?? 'unknown',

@@ -97,14 +97,12 @@ function nodeFacts(view: runtime.RuntimeView<NodeSnapshot> | undefined): pageApi
 
 function kvStats(view: runtime.RuntimeView<NodeSnapshot> | undefined, transport: PeerTransport): pageApi.KvStats {
   const t = transport.stats();
-  const faultDrops = Object.values(t.messagesDropped).reduce((sum, n) => sum + n, 0);
   const c = view?.counters;
   return {
     hintsHeld: view?.node.hints.count ?? 0,
     messagesSent: c?.messagesSent ?? 0,
     messagesReceived: c?.messagesReceived ?? 0,
-    // Runtime drops (malformed, refused) + transport drops (faults, queues) + the node's (stale, wrong).
-    messagesDropped: (c?.messagesDropped ?? 0) + faultDrops + (view?.node.counters.messagesDropped ?? 0),
+    messagesDropped: snapshot.messagesDropped(c?.messagesDropped ?? 0, t, view?.node.counters.messagesDropped ?? 0).total,
     repairs: view?.node.counters.repairs ?? 0,
     storageErrors: c?.storageErrors ?? 0,
     malformedMessages: c?.malformedMessages ?? 0,

@@ -42,6 +42,22 @@ export interface AppSnapshot<NodeSnap> {
   readonly runtime: RuntimeView<NodeSnap> | undefined;
 }
 
+/** The fault rules' verdicts among the transport's drop reasons: what a partition, isolation, cut or loss dropped. */
+const faultReasons = ['partitioned', 'isolated', 'cut', 'lost'] as const;
+
+/**
+ * THE count of messages a node dropped, shown by kv.stats() and the UI alike: the runtime's (malformed or
+ * refused bytes, full outbox) + the transport's (fault rules, full queues, closed or unreachable links,
+ * stale chunks) + the core's (stale or misaddressed messages). `byFaults` is the part the room's fault
+ * rules dropped, so the partition lesson can show what a partition drops.
+ */
+export function messagesDropped(runtimeDropped: number, transport: TransportStats | undefined, nodeDropped: number): { total: number; byFaults: number } {
+  const drops = transport?.messagesDropped;
+  const inTransport = drops ? Object.values(drops).reduce((sum, n) => sum + n, 0) : 0;
+  const byFaults = drops ? faultReasons.reduce((sum, r) => sum + drops[r], 0) : 0;
+  return { total: runtimeDropped + inTransport + nodeDropped, byFaults };
+}
+
 export interface Publisher<T> {
   /** Says the picture may have changed; subscribers hear of it within publishIntervalMs. */
   changed(): void;

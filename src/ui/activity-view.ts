@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { UiSnapshot, UiTrace } from './backend.js';
-import { theme } from './theme.js';
+import { lessonTarget, theme } from './theme.js';
 import * as format from './format.js';
 
 /** Rows shown at most; the runtime's ring buffer bounds what exists. */
@@ -15,6 +15,8 @@ const timelineRowsMax = 200;
 @customElement('activity-view')
 export class ActivityView extends LitElement {
   @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  /** The control the current lesson step points at in this view (lessons.ts ControlName), '' for none. */
+  @property({ attribute: false }) highlight = '';
   @state() private paused: readonly UiTrace[] | undefined;
   @state() private category = '';
   @state() private text = '';
@@ -50,10 +52,10 @@ export class ActivityView extends LitElement {
         ${s.storage.errors > 0 ? html`<div class="counter error"><b>${s.storage.errors}</b><span>storage errors: ${s.storage.lastError}</span></div>` : nothing}
       </div>
       <div class="two">
-        <div class="panel" data-testid="hints"><h3>Hinted handoff queue</h3>
+        <div class="panel ${lessonTarget(this.highlight, 'hints')}" data-testid="hints"><h3>Hinted handoff queue</h3>
           ${s.hints.length === 0 ? html`<p class="muted">No hints held: every replica this node wrote for is reachable.</p>`
             : html`<table><thead><tr><th>waiting for</th><th class="num">versions</th></tr></thead><tbody>
-              ${s.hints.map((h) => html`<tr><td class="mono"><span class="dot" style="background:${format.colorsOf(this.snapshot)(h.destination)}"></span> ${h.destination}</td>
+              ${s.hints.map((h) => html`<tr><td class="mono"><span class="dot" style="background:${format.nodeColor(h.destination)}"></span> ${h.destination}</td>
                 <td class="num">${h.versions}</td></tr>`)}</tbody></table>`}
         </div>
         ${this.renderAntiEntropy(s)}
@@ -64,7 +66,7 @@ export class ActivityView extends LitElement {
   /** The round's progress bar (always there, so the layout does not jump) and the exchange running now. */
   private renderAntiEntropy(s: UiSnapshot) {
     const round = s.antiEntropyRound;
-    return html`<div class="panel" data-testid="repairs"><h3>Anti-entropy</h3>
+    return html`<div class="panel ${lessonTarget(this.highlight, 'repairs')}" data-testid="repairs"><h3>Anti-entropy</h3>
       ${round ? html`<div class="round"><span>round</span>
         <progress max=${Math.max(1, round.total)} .value=${round.done} aria-label="anti-entropy round"></progress>
         <span class="mono" data-testid="ae-round">${round.done}/${round.total}</span></div>

@@ -10,7 +10,7 @@ import type { UiBackend, UiSnapshot } from './backend.js';
 import { SnapshotController } from './snapshot-controller.js';
 import { theme } from './theme.js';
 import * as format from './format.js';
-import type { LessonAction, ViewName } from './lessons.js';
+import type { LessonAction, LessonControl, ViewName } from './lessons.js';
 import type { KeyConsole } from './key-console.js';
 import type { RingView } from './ring-view.js';
 import './key-console.js';
@@ -20,7 +20,7 @@ import './partition-control.js';
 import './activity-view.js';
 import './settings-view.js';
 import './lessons-view.js';
-import { runLessonAction } from './lesson-runner.js';
+import { runLessonAction, type StepOutcome } from './lesson-runner.js';
 
 const views: readonly { readonly name: ViewName; readonly label: string }[] = [
   { name: 'keys', label: 'Key console' },
@@ -37,6 +37,8 @@ export class DynamoApp extends LitElement {
   @property({ attribute: false }) backend: UiBackend | undefined;
   @state() private view: ViewName = 'keys';
   @state() private lessonsOpen = true;
+  /** The control the current lesson step points at (lessons-view announces it); highlighted in its view. */
+  @state() private lessonControl: LessonControl | undefined;
   @query('key-console') private keyConsole!: KeyConsole;
   @query('ring-view') private ringView!: RingView;
   private readonly snapshots = new SnapshotController(this);
@@ -83,14 +85,16 @@ export class DynamoApp extends LitElement {
       <div class="body">
         <nav aria-label="Views">
           ${views.map((v) => html`<button aria-current=${this.view === v.name ? 'page' : 'false'}
+            class=${this.lessonControl?.view === v.name && this.view !== v.name ? 'lesson-target' : ''}
             @click=${() => { this.view = v.name; }}>${v.label}</button>`)}
           <span class="spacer"></span>
-          <button aria-pressed=${this.lessonsOpen ? 'true' : 'false'} @click=${() => { this.lessonsOpen = !this.lessonsOpen; }}>
+          <button aria-pressed=${this.lessonsOpen ? 'true' : 'false'} @click=${() => { this.lessonsOpen = !this.lessonsOpen; this.lessonControl = undefined; }}>
             ${this.lessonsOpen ? 'Hide lessons' : 'Lessons'}</button>
         </nav>
         <main>${this.renderViews(s, this.backend)}</main>
         ${this.lessonsOpen ? html`<aside aria-label="Lessons"><lessons-view .snapshot=${s}
-          .run=${(action: LessonAction) => this.onLessonAction(action)}></lessons-view></aside>` : nothing}
+          .run=${(action: LessonAction) => this.onLessonAction(action)}
+          @lesson-control=${(e: CustomEvent<LessonControl | undefined>) => { this.lessonControl = e.detail; }}></lessons-view></aside>` : nothing}
       </div>
     </div>`;
   }
@@ -129,13 +133,15 @@ export class DynamoApp extends LitElement {
     this.lastShown.set(this.view, s);
     const snap = (name: ViewName) => this.lastShown.get(name);
     const hide = (name: ViewName) => this.view !== name;
+    // The name of the control to highlight in a view, '' for none.
+    const hl = (name: ViewName) => (this.lessonControl?.view === name ? this.lessonControl.name : '');
     return html`
-      <key-console ?hidden=${hide('keys')} .snapshot=${snap('keys')} .backend=${b}></key-console>
+      <key-console ?hidden=${hide('keys')} .snapshot=${snap('keys')} .backend=${b} .highlight=${hl('keys')}></key-console>
       <ring-view ?hidden=${hide('ring')} .snapshot=${snap('ring')} .backend=${b}></ring-view>
-      <members-view ?hidden=${hide('members')} .snapshot=${snap('members')} .backend=${b}></members-view>
-      <partition-control ?hidden=${hide('partitions')} .snapshot=${snap('partitions')} .backend=${b}></partition-control>
-      <activity-view ?hidden=${hide('activity')} .snapshot=${snap('activity')}></activity-view>
-      <settings-view ?hidden=${hide('settings')} .snapshot=${snap('settings')} .backend=${b}></settings-view>`;
+      <members-view ?hidden=${hide('members')} .snapshot=${snap('members')} .backend=${b} .highlight=${hl('members')}></members-view>
+      <partition-control ?hidden=${hide('partitions')} .snapshot=${snap('partitions')} .backend=${b} .highlight=${hl('partitions')}></partition-control>
+      <activity-view ?hidden=${hide('activity')} .snapshot=${snap('activity')} .highlight=${hl('activity')}></activity-view>
+      <settings-view ?hidden=${hide('settings')} .snapshot=${snap('settings')} .backend=${b} .highlight=${hl('settings')}></settings-view>`;
   }
 
   /** Shows a view and waits for it to render, so a lesson can drive its controls. */
@@ -144,11 +150,11 @@ export class DynamoApp extends LitElement {
     await this.updateComplete;
   }
 
-  /** Performs a lesson step; resolves to a sentence saying what happened (errors in words, too). */
-  private async onLessonAction(action: LessonAction): Promise<string> {
+  /** Performs a lesson step; resolves to what happened (errors in words, too). */
+  private async onLessonAction(action: LessonAction): Promise<StepOutcome> {
     const backend = this.backend;
     const snapshot = this.snapshots.value;
-    if (!backend || !snapshot) return 'this tab has no node yet';
+    if (!backend || !snapshot) return { text: 'failed: this tab has no node yet' };
     return runLessonAction(action, {
       backend,
       snapshot,

@@ -74,31 +74,40 @@ function fnv1a(text: string, seed = 0x811c9dc5): number {
 }
 
 /**
- * Twelve clearly distinct colors for the dark theme (no yellow: the ring uses it for the key probe; no
- * grey: it reads as "unreachable").
+ * Twelve colors for the dark theme, in the order a room's names take them: each is the farthest (in OKLab)
+ * from all before it, so the first few names of a room are the most distinct (picked by a greedy
+ * farthest-point search over OKLCH; every pair is at least 0.1 apart in OKLab, the old palette's light
+ * blue and indigo were 0.06 from its blue). No yellow: the ring uses it for the key probe; no grey: it
+ * reads as "unreachable".
  */
 export const palette: readonly string[] = [
-  '#4e9af1', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2',
-  '#ff9da7', '#9c755f', '#a0cbe8', '#8cd17d', '#d37295', '#7b86e0',
+  '#4e9af1', '#d75a21', '#20f4bb', '#4b9d27', '#f98ae0', '#af5fc7',
+  '#6cc7d7', '#9b8442', '#e5c0fc', '#d35182', '#2eb88f', '#a686fc',
 ];
 
-/**
- * The seed of the color hash, chosen once so that the server's default names n1 ... n12 take twelve
- * different palette entries (any other id still gets a stable color, possibly shared).
- */
-const colorSeed = (0x811c9dc5 + 6955) >>> 0;
+/** Names like the server's `n1`, a peer's `p1`, a test's `t1`: a prefix of letters and a number. */
+const numberedName = /^([a-z]+)(\d{1,6})$/;
 
 /**
- * A node's color from its id alone: a hash of the id picks a palette entry. Pure, so every tab paints a
- * node the same way, and a join or leave never repaints the others (a color by sort position would).
+ * Which palette slot an id takes. A numbered name takes one by its number, so a room's first names get the
+ * palette's first (most distinct) colors: `n1`, `n2`, ... count up from the start; always-on peers (`p1`,
+ * `p2`, ...) count down from the end, and any other prefix (`s1`, `t1`, ...) down from three before the
+ * end, so n1-n5 with two peers and a few other names never share a color. Any other id is hashed.
  */
-export function nodeColor(id: string): string {
-  return palette[fnv1a(id, colorSeed) % palette.length] as string;
+function slotOf(id: string): number {
+  const m = numberedName.exec(id);
+  if (!m) return fnv1a(id) % palette.length;
+  const k = Number(m[2]);
+  const slot = m[1] === 'n' ? k - 1 : palette.length - k - (m[1] === 'p' ? 0 : 3);
+  return ((slot % palette.length) + palette.length) % palette.length;
 }
 
-/** The color function of a snapshot (kept for the views' call sites: colors no longer depend on the members). */
-export function colorsOf(_snapshot?: unknown): (id: string) => string {
-  return nodeColor;
+/**
+ * A node's color from its id alone. Pure, so every tab paints a node the same way, and a join or leave
+ * never repaints the others (a color by sort position would).
+ */
+export function nodeColor(id: string): string {
+  return palette[slotOf(id)] as string;
 }
 
 /** A host id as a short label: "peer" for an always-on peer (`peer-...`), else its first 4 characters. */

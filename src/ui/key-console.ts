@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { UiBackend, UiReadResult, UiSnapshot, UiVersion } from './backend.js';
-import { theme } from './theme.js';
+import { lessonTarget, theme } from './theme.js';
 import * as format from './format.js';
 import './sibling-card.js';
 
@@ -22,6 +22,8 @@ interface Outcome { readonly ok: boolean; readonly text: string }
 @customElement('key-console')
 export class KeyConsole extends LitElement {
   @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  /** The control the current lesson step points at in this view (lessons.ts ControlName), '' for none. */
+  @property({ attribute: false }) highlight = '';
   @property({ attribute: false }) backend: UiBackend | undefined;
   @state() private key = '';
   @state() private value = '';
@@ -67,14 +69,14 @@ export class KeyConsole extends LitElement {
 
   private renderRead(key: string, result: UiReadResult) {
     const versions = result.versions;
-    const colors = format.colorsOf(this.snapshot);
+    const colors = format.nodeColor;
     return html`
       <h3>${key}: ${versions.length === 0 ? 'not found' : versions.length === 1 ? 'one version' : `${versions.length} siblings (concurrent writes)`}</h3>
       ${result.warnings.map((w) => html`<p class="warning">${w}</p>`)}
       <div class="siblings" @keep=${(e: CustomEvent<UiVersion>) => this.keep(e.detail)}>
         ${versions.map((v, i) => html`<sibling-card .version=${v} .colors=${colors} index=${i + 1} count=${versions.length}></sibling-card>`)}
       </div>
-      ${versions.length > 1 ? html`<div class="merge panel">
+      ${versions.length > 1 ? html`<div class="merge panel ${lessonTarget(this.highlight, 'merge')}">
         <label for="merged">Merged value: edit it, then write it back with the context (it covers every sibling)</label>
         <textarea id="merged" .value=${this.merged} @input=${(e: Event) => { this.merged = (e.target as HTMLTextAreaElement).value; }}></textarea>
         <div class="row"><button class="primary" ?disabled=${this.busy} @click=${() => this.writeBack(this.merged)}>Write merged value</button></div>
@@ -119,6 +121,12 @@ export class KeyConsole extends LitElement {
     } finally {
       this.busy = false;
     }
+  }
+
+  /** The values (tombstones as "(deleted)") of the last read shown, when it was of `key`. */
+  lastValues(key: string): readonly string[] | undefined {
+    if (this.read?.key !== key) return undefined;
+    return this.read.result.versions.map((v) => (v.kind === 'tombstone' ? '(deleted)' : v.text ?? ''));
   }
 
   private say(ok: boolean, text: string): string {

@@ -4,7 +4,8 @@
  * speaks of by its node name ("this tab (n1)", "another tab: n3").
  */
 import type { UiSnapshot } from './backend.js';
-import type { LessonAction, LessonStep } from './lessons.js';
+import type { StepOutcome } from './lesson-runner.js';
+import type { Expectation, LessonAction, LessonStep } from './lessons.js';
 
 export interface Verdict {
   readonly ok: boolean;
@@ -15,10 +16,45 @@ const alive = (s: UiSnapshot) => s.members.filter((m) => m.status === 'alive').m
 const said = (result: string, start: string) => result.startsWith(start);
 
 /**
- * The verdict on a performed step, from what it said (`result`) and the snapshot now; undefined when there
- * is nothing to check beyond its sentence.
+ * The verdict on a performed step, from what it said and saw (`outcome`) and the snapshot now: its
+ * expectation when it has one (and its action succeeded), else its action's; undefined when there is
+ * nothing to check beyond its sentence.
  */
-export function check(action: LessonAction, result: string, s: UiSnapshot): Verdict | undefined {
+export function check(step: LessonStep, outcome: StepOutcome, s: UiSnapshot): Verdict | undefined {
+  const done = actionVerdict(step.action, outcome.text, s);
+  if (!step.expect || done?.ok === false) return done;
+  return expected(step.expect, outcome, s);
+}
+
+const quoted = (values: readonly string[]) => values.map((v) => `"${v}"`).join(' and ');
+
+function expected(e: Expectation, outcome: StepOutcome, s: UiSnapshot): Verdict {
+  const fallbacks = outcome.fallbacks ?? [];
+  const values = outcome.values ?? [];
+  switch (e.kind) {
+    case 'fallback':
+      return fallbacks.length > 0 ? { ok: true, text: `${fallbacks.join(', ')} stands in for the unreachable replica: its row in the replica table says "hinted holder".` }
+        : { ok: false, text: 'No fallback in use: the replica is not suspect yet, or the put went to it. Wait for the members view to show it suspect, then press again.' };
+    case 'home':
+      return fallbacks.length === 0 ? { ok: true, text: 'No fallback in use: every copy is back on the preference list.' }
+        : { ok: false, text: `${fallbacks.join(', ')} still stands in: handoff takes a few seconds after the heal. Press again.` };
+    case 'value':
+      return values.length === 1 && values[0] === e.value ? { ok: true, text: `The read returned "${e.value}".` }
+        : { ok: false, text: `The read returned ${values.length === 0 ? 'nothing' : quoted(values)}, not "${e.value}": ${e.otherwise}` };
+    case 'versions':
+      return values.length === e.count ? { ok: true, text: `The read returned ${e.count === 1 ? `one value: ${quoted(values)}` : `${e.count} versions`}.` }
+        : { ok: false, text: `The read returned ${values.length} versions, not ${e.count}: ${e.otherwise}` };
+    case 'holds-keys':
+      return s.storage.keys > 0 ? { ok: true, text: `This tab holds ${s.storage.keys} keys again.` }
+        : { ok: false, text: 'This tab holds no keys yet: anti-entropy needs a few seconds. If it stays at 0, check that other tabs are up.' };
+    default: {
+      const never: never = e;
+      throw new Error(`unknown expectation ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function actionVerdict(action: LessonAction, result: string, s: UiSnapshot): Verdict | undefined {
   if (result.startsWith('failed')) return { ok: false, text: `Did not happen: ${result.slice('failed: '.length)}. Check the banner and the members, then press the button again.` };
   switch (action.kind) {
     case 'locate':
@@ -54,7 +90,8 @@ export function check(action: LessonAction, result: string, s: UiSnapshot): Verd
       return s.members.find((m) => m.id === s.self.id)?.status === 'left' ? { ok: true, text: 'This tab left: the ring no longer colors it.' }
         : { ok: false, text: 'This tab has not left yet: wait a few seconds; if nothing changes, press Leave again.' };
     case 'join':
-      return alive(s).includes(s.self.id) ? { ok: true, text: 'This tab is a member again: it owns partitions on the ring.' }
+      return alive(s).includes(s.self.id) && (s.members.find((m) => m.id === s.self.id)?.partitionsOwned ?? 0) > 0
+        ? { ok: true, text: 'This tab is a member again: it owns partitions on the ring.' }
         : { ok: false, text: 'Not back yet: wait a few seconds; if nothing changes, press Join again.' };
     case 'wipe':
       return s.storage.keys > 0 ? { ok: true, text: `Repaired: this tab holds ${s.storage.keys} keys again.` }

@@ -16,33 +16,58 @@ export interface LessonContext {
   ringView(): RingView;
 }
 
+/**
+ * What a performed step said, and what it saw that its check needs (lesson-check.ts): the values a read
+ * returned, the fallbacks a locate found.
+ */
+export interface StepOutcome {
+  readonly text: string;
+  readonly values?: readonly string[];
+  readonly fallbacks?: readonly string[];
+}
+
 const activeIds = (s: UiSnapshot) => s.members.filter((m) => m.status !== 'left').map((m) => m.id).sort();
 
-/** Resolves to a short sentence for the lesson panel; an error comes back as words, never thrown. */
-export async function runLessonAction(action: LessonAction, ctx: LessonContext): Promise<string> {
+/** Resolves to what happened, for the lesson panel; an error comes back as words, never thrown. */
+export async function runLessonAction(action: LessonAction, ctx: LessonContext): Promise<StepOutcome> {
   try {
     return await perform(action, ctx);
   } catch (error) {
-    return `failed: ${(error as Error).message}`;
+    return { text: `failed: ${(error as Error).message}` };
   }
 }
 
-async function perform(action: LessonAction, ctx: LessonContext): Promise<string> {
+async function perform(action: LessonAction, ctx: LessonContext): Promise<StepOutcome> {
+  switch (action.kind) {
+    case 'locate': {
+      await ctx.show('ring');
+      const where = await ctx.ringView().probe(action.key);
+      if (!where) return { text: `could not locate ${action.key}` };
+      return { text: `located ${action.key}`, fallbacks: where.fallbacks };
+    }
+    case 'get': {
+      await ctx.show('keys');
+      const text = await ctx.keyConsole().run('get', action.key);
+      const values = ctx.keyConsole().lastValues(action.key);
+      return values ? { text, values } : { text };
+    }
+    default:
+      return { text: await performSaying(action, ctx) };
+  }
+}
+
+async function performSaying(action: LessonAction, ctx: LessonContext): Promise<string> {
   const { backend, snapshot } = ctx;
   switch (action.kind) {
+    case 'locate':
+    case 'get':
+      throw new Error(`${action.kind} is performed by perform()`);
     case 'show':
       await ctx.show(action.view);
       return `showing ${action.view}`;
-    case 'locate':
-      await ctx.show('ring');
-      await ctx.ringView().probe(action.key);
-      return `located ${action.key}`;
     case 'put':
       await ctx.show('keys');
       return ctx.keyConsole().run('put', action.key, action.value);
-    case 'get':
-      await ctx.show('keys');
-      return ctx.keyConsole().run('get', action.key);
     case 'put-many': {
       for (let i = 0; i < action.count; i += 1) await backend.put(`${action.prefix}${i}`, `value ${i}`);
       return `wrote ${action.count} keys`;

@@ -7,12 +7,14 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import * as ring from '../core/ring.js';
 import type { UiBackend, UiSnapshot } from './backend.js';
-import { theme } from './theme.js';
+import { lessonTarget, theme } from './theme.js';
 import * as format from './format.js';
 
 @customElement('members-view')
 export class MembersView extends LitElement {
   @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  /** The control the current lesson step points at in this view (lessons.ts ControlName), '' for none. */
+  @property({ attribute: false }) highlight = '';
   @property({ attribute: false }) backend: UiBackend | undefined;
   @state() private capacity = '';
   @state() private message = '';
@@ -20,8 +22,9 @@ export class MembersView extends LitElement {
   static override styles = [theme, css`
     :host { display: block; }
     table { table-layout: fixed; margin-bottom: 16px; }
-    col.id { width: 28%; } col.status { width: 12%; } col.age { width: 11%; } col.host { width: 15%; }
-    col.n { width: 9%; } col.act { width: 10%; }
+    /* 100 % in all: the Remove button fits its column (it overflowed the table at 1280x720). */
+    col.id { width: 22%; } col.status { width: 12%; } col.age { width: 11%; } col.host { width: 14%; }
+    col.n { width: 9%; } col.act { width: 14%; }
     td.id { overflow: hidden; text-overflow: ellipsis; }
     tr.self td { background: #1a2430; }
     .controls { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
@@ -36,12 +39,12 @@ export class MembersView extends LitElement {
     const out = me?.status === 'left' || me?.status === 'removed';
     const canRemove = this.backend?.remove !== undefined;
     return html`<h2>Members</h2>
-      <table data-testid="members">
+      <table data-testid="members" class=${lessonTarget(this.highlight, 'members')}>
         <colgroup><col class="id"><col class="status"><col class="age"><col class="host"><col class="n"><col class="n"><col class="n"><col class="act"></colgroup>
         <thead><tr><th>node</th><th>status</th><th class="num">heartbeat</th><th>host</th>
           <th class="num">capacity</th><th class="num">partitions</th><th class="num">keys</th><th></th></tr></thead>
         <tbody>${s.members.map((m) => html`<tr class=${m.id === s.self.id ? 'self' : ''}>
-          <td class="id mono" title=${m.id}><span class="dot" style="background:${format.colorsOf(this.snapshot)(m.id)}"></span>
+          <td class="id mono" title=${m.id}><span class="dot" style="background:${format.nodeColor(m.id)}"></span>
             ${m.id}${m.id === s.self.id ? ' (this tab)' : ''}</td>
           <td><span class="pill ${m.status}">${m.status}</span></td>
           <td class="num">${m.id === s.self.id ? '—' : format.age(m.heartbeatAgeMs)}</td>
@@ -59,11 +62,11 @@ export class MembersView extends LitElement {
           <label for="capacity">Capacity</label>
           <input id="capacity" type="number" min="1" max="16" step="1" placeholder=${String(s.self.capacity)} .value=${this.capacity}
             @input=${(e: Event) => { this.capacity = (e.target as HTMLInputElement).value; }}>
-          <button @click=${this.onCapacity}>Set capacity</button>
+          <button class=${lessonTarget(this.highlight, 'capacity')} @click=${this.onCapacity}>Set capacity</button>
           <span class="spacer"></span>
-          ${out ? html`<button class="primary" @click=${() => this.act('join', () => this.backend?.join())}>Join the ring</button>`
+          ${out ? html`<button class="primary ${lessonTarget(this.highlight, 'leave-join')}" @click=${() => this.act('join', () => this.backend?.join())}>Join the ring</button>`
             : !s.ready ? html`<span class="muted">Not in the ring yet: waiting for the other members to answer.</span>`
-            : html`<button class="danger" @click=${() => this.act('leave', () => this.backend?.leave())}>Leave the ring</button>`}
+            : html`<button class="danger ${lessonTarget(this.highlight, 'leave-join')}" @click=${() => this.act('leave', () => this.backend?.leave())}>Leave the ring</button>`}
         </div>
         <div class="msg" role="status">${this.message}</div>
       </div>`;

@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { UiBackend, UiSnapshot } from './backend.js';
-import { theme } from './theme.js';
+import { lessonTarget, theme } from './theme.js';
 import * as format from './format.js';
 
 const groupNames = ['A', 'B', 'C'] as const;
@@ -14,6 +14,8 @@ const groupNames = ['A', 'B', 'C'] as const;
 @customElement('partition-control')
 export class PartitionControl extends LitElement {
   @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  /** The control the current lesson step points at in this view (lessons.ts ControlName), '' for none. */
+  @property({ attribute: false }) highlight = '';
   @property({ attribute: false }) backend: UiBackend | undefined;
   /** Node id -> group index, as the person assigns them before pressing Split. */
   @state() private groupOf: Record<string, number> = {};
@@ -72,22 +74,22 @@ export class PartitionControl extends LitElement {
     return html`<h2>Partitions and faults <span class="muted" data-testid="teacher-only">(teacher only)</span></h2>
       <div class="panel current">
         <div class="row"><strong>Now:</strong><span data-testid="faults-now">${s.faultsText || 'no faults'}</span>
-          <span class="spacer grow"></span><button class="primary heal" @click=${() => this.act('heal', (b) => b.heal())}>Heal everything</button></div>
+          <span class="spacer grow"></span><button class="primary heal ${lessonTarget(this.highlight, 'heal')}" @click=${() => this.act('heal', (b) => b.heal())}>Heal everything</button></div>
         <div style="margin-top:8px">Reachable from this tab:
-          ${s.members.map((m) => html`<span class="chip ${m.connected ? '' : 'unreach'}"><span class="dot" style="background:${format.colorsOf(this.snapshot)(m.id)}"></span>${format.shortId(m.id)}</span>`)}</div>
+          ${s.members.map((m) => html`<span class="chip ${m.connected ? '' : 'unreach'}"><span class="dot" style="background:${format.nodeColor(m.id)}"></span>${format.shortId(m.id)}</span>`)}</div>
       </div>
       <div class="msg" role="status" data-testid="partition-message">${this.message}</div>
       <div class="grid">
         <div class="panel">
           <h3>Split into groups</h3>
-          <div class="groups">${ids.map((id) => html`<span class="mono"><span class="dot" style="background:${format.colorsOf(this.snapshot)(id)}"></span> ${id}${id === s.self.id ? ' (this tab)' : ''}</span>
+          <div class="groups">${ids.map((id) => html`<span class="mono"><span class="dot" style="background:${format.nodeColor(id)}"></span> ${id}${id === s.self.id ? ' (this tab)' : ''}</span>
             <span class="seg" role="group" aria-label=${`group of ${id}`}>${groupNames.map((g, i) => html`<button aria-pressed=${this.shownGroup(id) === i ? 'true' : 'false'}
               @click=${() => { this.groupOf = { ...this.groupOf, [id]: i }; }}>${g}</button>`)}</span>`)}</div>
-          <button class="danger" @click=${() => this.split(ids)}>Split</button>
+          <button class="danger ${lessonTarget(this.highlight, 'split')}" @click=${() => this.split(ids)}>Split</button>
         </div>
         <div class="panel">
           <h3>Isolate one node</h3>
-          <div class="row"><select aria-label="node to isolate" @change=${(e: Event) => { this.isolateTarget = (e.target as HTMLSelectElement).value; }}>
+          <div class="row ${lessonTarget(this.highlight, 'isolate')}"><select aria-label="node to isolate" @change=${(e: Event) => { this.isolateTarget = (e.target as HTMLSelectElement).value; }}>
             ${options(this.isolateTarget || ids[0] || '')}</select>
             <button class="danger" @click=${() => { const t = this.isolateTarget || ids[0]; if (t) void this.act(`isolate ${t}`, (b) => b.isolate(t)); }}>Isolate</button></div>
           <h3 style="margin-top:14px">Cut one link</h3>

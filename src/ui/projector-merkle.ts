@@ -6,7 +6,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { MerkleDrawing } from './projector-model.js';
+import { merkleHoldMs, type MerkleDrawing } from './projector-model.js';
 import { theme } from './theme.js';
 import * as format from './format.js';
 
@@ -16,6 +16,8 @@ const parentsShownMax = 4;
 @customElement('projector-merkle')
 export class ProjectorMerkle extends LitElement {
   @property({ attribute: false }) drawing: MerkleDrawing | undefined;
+  /** The projector's clock (real ms, performance.now()): a drawing whose last message is older is dimmed and dated. */
+  @property({ attribute: false }) nowMs = 0;
 
   static override styles = [theme, css`
     :host { display: block; }
@@ -29,6 +31,8 @@ export class ProjectorMerkle extends LitElement {
     .keys { display: flex; flex-wrap: wrap; gap: 6px; min-height: 26px; }
     .key { font-family: var(--mono); font-size: 14px; padding: 1px 8px; border-radius: 999px; background: #3b2d5c; color: #e0d2ff; }
     .who { font-size: 15px; }
+    /* An exchange that ended: still shown (it is the last one), but dimmed and dated, never mistaken for now. */
+    .ended .tree, .ended .keys { opacity: 0.5; }
   `];
 
   override render() {
@@ -36,20 +40,23 @@ export class ProjectorMerkle extends LitElement {
     if (!d) return html`<p class="muted">No repair yet. A Merkle tree is drawn here when two replicas of a partition disagree
       (for example after a wipe): at 1/10x speed its descent takes several seconds.</p>`;
     const parents = [...d.level1].sort((a, b) => a - b);
-    return html`<p class="who"><span class="dot" style="background:${format.nodeColor(d.from)}"></span> <b>${d.from}</b> and
-      <span class="dot" style="background:${format.nodeColor(d.to)}"></span> <b>${d.to}</b> compare partition <b>${d.partition}</b></p>
+    const ageMs = this.nowMs - d.lastMs;
+    const ended = ageMs > merkleHoldMs;
+    return html`<div class=${ended ? 'ended' : ''}><p class="who"><span class="dot" style="background:${format.nodeColor(d.from)}"></span> <b>${d.from}</b> and
+      <span class="dot" style="background:${format.nodeColor(d.to)}"></span> <b>${d.to}</b> ${ended ? 'compared' : 'compare'} partition <b>${d.partition}</b>${ended
+        ? html` <span class="muted" data-testid="merkle-age">· ${Math.round(ageMs / 1000)} s ago</span>` : nothing}</p>
       <div class="tree" aria-label="Merkle tree of partition ${d.partition}">
         <div class="level"><span class="label">root</span><span class="cell root ${d.rootDiffers ? 'lit' : ''}" title="roots differ"></span></div>
         <div class="level"><span class="label">16 branches</span>
           ${Array.from({ length: fanOut }, (_, i) => html`<span class="cell ${d.level1.has(i) ? 'lit' : ''}" data-level="1" data-index=${i}></span>`)}</div>
         <div class="level"><span class="label">buckets</span>
-          ${parents.length === 0 ? html`<span class="muted">(not compared yet)</span>` : nothing}
+          ${parents.length === 0 ? html`<span class="muted">${ended ? '(not reached)' : '(not compared yet)'}</span>` : nothing}
           ${parents.slice(0, parentsShownMax).map((p) => html`<span class="group" title="children of branch ${p}">
             ${Array.from({ length: fanOut }, (_, i) => html`<span class="cell ${d.buckets.has(p * fanOut + i) ? 'lit' : ''}" data-level="2"></span>`)}</span>`)}
           ${parents.length > parentsShownMax ? html`<span class="muted">+${parents.length - parentsShownMax}</span>` : nothing}</div>
       </div>
       <h3 style="margin-top:10px">Keys pushed</h3>
-      <div class="keys">${d.pushed.length === 0 ? html`<span class="muted">none yet</span>` : d.pushed.map((k) => html`<span class="key">${k}</span>`)}</div>`;
+      <div class="keys">${d.pushed.length === 0 ? html`<span class="muted">${ended ? 'none' : 'none yet'}</span>` : d.pushed.map((k) => html`<span class="key">${k}</span>`)}</div></div>`;
   }
 }
 

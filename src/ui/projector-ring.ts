@@ -6,6 +6,8 @@
  */
 import { LitElement, css, svg, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import type { FaultRules } from '../protocol/faults.js';
+import { noFaults } from '../protocol/faults.js';
 import type { Flight, NodeView } from './projector-model.js';
 import { kindStyles } from './projector-kinds.js';
 import * as format from './format.js';
@@ -32,6 +34,8 @@ export class ProjectorRing extends LitElement {
   /** Every node the projector knows, in any order (drawn sorted by name). */
   @property({ attribute: false }) nodes: readonly NodeView[] = [];
   @property({ attribute: false }) flights: readonly { flight: Flight; progress: number }[] = [];
+  /** The room's fault rules: an isolated node, or a node's side of a split, is written under it. */
+  @property({ attribute: false }) faults: FaultRules = noFaults;
   /** Real ms now, to tell a silent node (no frame for a while) from a live one. */
   @property({ type: Number }) nowMs = 0;
   @property({ type: Number }) silentAfterMs = 5000;
@@ -43,6 +47,9 @@ export class ProjectorRing extends LitElement {
     .name { font-size: 22px; font-weight: 700; }
     .facts { font-size: 14px; fill: #c9d3dc; }
     .key { font-size: 13px; fill: #ffffff; }
+    .fault { font-weight: 700; fill: #f2c14e; }
+    /* The centre's caption stays legible when a message line crosses it. */
+    .caption { paint-order: stroke; stroke: #0f1419; stroke-width: 5px; }
   `;
 
   /** The owner of each partition, from the nodes' own reports of the partitions they own. */
@@ -72,9 +79,9 @@ export class ProjectorRing extends LitElement {
     const { ringSize, owner } = this.owners();
     return svg`<svg viewBox="0 0 ${size} ${size}" role="img" aria-label="the ring, its nodes and the messages between them">
       ${this.ringPaths(ringSize, owner)}
-      <text x=${center} y=${center - 8} text-anchor="middle" class="facts">${ringSize > 0 ? `${ringSize} partitions` : 'waiting for the nodes'}</text>
-      <text x=${center} y=${center + 14} text-anchor="middle" class="facts">${sorted.length} node${sorted.length === 1 ? '' : 's'}</text>
       ${this.flights.map(({ flight, progress }) => this.renderFlight(flight, progress, where))}
+      <text x=${center} y=${center - 8} text-anchor="middle" class="facts caption">${ringSize > 0 ? `${ringSize} partitions` : 'waiting for the nodes'}</text>
+      <text x=${center} y=${center + 14} text-anchor="middle" class="facts caption">${sorted.length} node${sorted.length === 1 ? '' : 's'}</text>
       ${sorted.map((n) => this.renderNode(n, where.get(n.id) ?? [center, center]))}
     </svg>`;
   }
@@ -89,10 +96,25 @@ export class ProjectorRing extends LitElement {
       ? svg`<rect x=${x - nodeRadius} y=${y - nodeRadius} width=${2 * nodeRadius} height=${2 * nodeRadius} rx="8" fill=${color} stroke=${ring} stroke-width="5"></rect>`
       : svg`<circle cx=${x} cy=${y} r=${nodeRadius} fill=${color} stroke=${ring} stroke-width="5"></circle>`;
     const below = y > center ? 1 : -1;
+    const fault = this.faultOf(n.id);
     return svg`<g data-node=${n.id} opacity=${silent ? 0.45 : 1}>${shape}
+      ${fault ? svg`<circle cx=${x} cy=${y} r=${nodeRadius + 9} fill="none" stroke="#f2c14e" stroke-width="3" stroke-dasharray="6 5"></circle>` : nothing}
       <text x=${x} y=${y + 8} text-anchor="middle" class="name" style="fill:#0b0f13">${n.id.slice(0, 6)}</text>
-      <text x=${x} y=${y + below * (nodeRadius + 18) + (below > 0 ? 0 : 4)} text-anchor="middle" class="facts">${state} · ${s?.partitions ?? 0} parts${s && s.hints > 0 ? svg` · <tspan style="fill:#f2c14e;font-weight:700">hints ${s.hints}</tspan>` : nothing}</text>
+      <text x=${x} y=${y + below * (nodeRadius + 18) + (below > 0 ? 0 : 4)} text-anchor="middle" class="facts">${fault ? svg`<tspan class="fault" data-fault=${fault}>${fault}</tspan> · ` : nothing}${state} · ${s?.partitions ?? 0} parts${s && s.hints > 0 ? svg` · <tspan style="fill:#f2c14e;font-weight:700">hints ${s.hints}</tspan>` : nothing}</text>
     </g>`;
+  }
+
+  /**
+   * What the fault rules do to node `id`, in a word or two: "isolated", or its side of a split ("side A", the
+   * groups lettered in the teacher's order; members in no group form the last side). Cuts and loss are
+   * links, not nodes: the header names them.
+   */
+  private faultOf(id: string): string | undefined {
+    const f = this.faults;
+    if (f.isolated.includes(id)) return 'isolated';
+    if (f.groups.length === 0) return undefined;
+    const i = f.groups.findIndex((g) => g.includes(id));
+    return `side ${String.fromCharCode(65 + (i < 0 ? f.groups.length : i))}`;
   }
 
   private renderFlight(f: Flight, progress: number, where: Map<string, [number, number]>) {

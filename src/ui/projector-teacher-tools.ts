@@ -23,12 +23,13 @@ export function mountTeacherTools(signaling: SignalingClient, kv: TimeKv, room: 
     link.target = '_blank';
     link.textContent = 'Projector view';
     link.id = 'projector-link';
-    link.style.cssText = 'color:#6cb6ff;margin-left:12px;font-size:14px';
+    link.style.cssText = 'color:#6cb6ff;margin-left:12px';
     const controls = document.createElement('projector-time-control');
     controls.controls = kv;
     controls.authority = 'teacher';
     controls.setting = signaling.time();
-    controls.style.cssText = 'margin-left:12px;font-size:14px';
+    controls.setAttribute('compact', '');
+    controls.style.cssText = 'margin-left:12px';
     signaling.onTime((setting) => { controls.setting = setting; });
     bar.append(link, controls);
   });

@@ -27,6 +27,10 @@ export class ProjectorTimeControl extends LitElement {
     .now { font-weight: 700; min-width: 130px; }
     .now.paused { color: var(--warn); }
     .error { font-size: 13px; max-width: 320px; }
+    /* In a tab's one-line status bar (projector-teacher-tools.ts): as tall as its text. */
+    :host([compact]) { gap: 6px; }
+    :host([compact]) button, :host([compact]) select { padding: 0 8px; font-size: 12px; }
+    :host([compact]) .now { min-width: 0; }
   `];
 
   private async run(action: (c: TimeKv) => Promise<void>): Promise<void> {

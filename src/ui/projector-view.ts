@@ -4,6 +4,7 @@
  * Merkle tree of the partition under repair. Sized for 1280x720 and up, no scrolling.
  * It re-renders on every animation frame while open (the flights move); it reads the model and owns nothing.
  */
+import { noFaults, type FaultRules } from '../protocol/faults.js';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { TimeKv } from '../runtime/time-api.js';
@@ -27,6 +28,8 @@ export class ProjectorView extends LitElement {
   @property() room = '';
   @property() authority = 'unknown';
   @property() faultsText = 'no faults';
+  /** The room's fault rules (as the signaling server relays them): the ring marks who is cut off. */
+  @property({ attribute: false }) faults: FaultRules = noFaults;
   @property() connection = 'connecting';
   /** Real ms of the current frame (set by the animation loop). */
   @state() private nowMs = 0;
@@ -78,7 +81,7 @@ export class ProjectorView extends LitElement {
         <span class="faults">${this.faultsText === 'no faults' ? '' : this.faultsText}</span>
       </header>
       <div class="body">
-        <projector-ring .nodes=${nodes} .flights=${flights} .nowMs=${this.nowMs} .silentAfterMs=${model.goneAfterMs}></projector-ring>
+        <projector-ring .nodes=${nodes} .faults=${this.faults} .flights=${flights} .nowMs=${this.nowMs} .silentAfterMs=${model.goneAfterMs}></projector-ring>
         <div class="side">
           <section class="panel" aria-label="legend">
             <div class="legend">${legend(s.showGossip).map((row) => html`<span><span class="swatch" style="background:${row.style.color}"></span>${row.style.label}</span>`)}</div>
@@ -91,7 +94,7 @@ export class ProjectorView extends LitElement {
           </section>
           <section class="panel" aria-label="Merkle tree">
             <h2>Merkle repair</h2>
-            <projector-merkle .drawing=${s.merkle}></projector-merkle>
+            <projector-merkle .drawing=${s.merkle} .nowMs=${this.nowMs}></projector-merkle>
           </section>
         </div>
       </div>

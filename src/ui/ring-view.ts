@@ -86,10 +86,10 @@ export class RingView extends LitElement {
     }
   }
 
-  /** Shows where `key` lives (used by the lessons, as if the person typed it). */
-  async probe(key: string): Promise<void> {
+  /** Shows where `key` lives (used by the lessons, as if the person typed it); its location, if found. */
+  async probe(key: string): Promise<UiKeyLocation | undefined> {
     this.key = key;
-    await this.locate(key);
+    return this.locate(key);
   }
 
   /**
@@ -97,19 +97,21 @@ export class RingView extends LitElement {
    * is typing (it did: a refresh of the last key reset the field while the next key was being typed).
    * Only the newest request's answer is shown, so a slow refresh cannot replace a newer key's location.
    */
-  private async locate(key: string): Promise<void> {
+  private async locate(key: string): Promise<UiKeyLocation | undefined> {
     this.lastProbeMs = performance.now();
     const backend = this.backend;
-    if (!backend || key.length === 0) return;
+    if (!backend || key.length === 0) return undefined;
     const request = ++this.probeRequests;
     this.probing = true;
     try {
       const where = await backend.locate(key);
-      if (request !== this.probeRequests) return;
+      if (request !== this.probeRequests) return where;
       this.located = { key, where };
       this.error = '';
+      return where;
     } catch (error) {
       if (request === this.probeRequests) this.error = `could not locate ${key}: ${(error as Error).message}`;
+      return undefined;
     } finally {
       if (request === this.probeRequests) this.probing = false;
     }
@@ -172,7 +174,7 @@ export class RingView extends LitElement {
     const labels = q <= 32;
     const reachable = new Set(s.members.filter((m) => m.connected && m.status === 'alive').map((m) => m.id));
     const probe = this.located?.where.partition;
-    const color = format.colorsOf(s);
+    const color = format.nodeColor;
     const [px, py] = probe === undefined ? [0, 0] : polar(outer + 14, (probe + 0.5) / q);
     const [lx, ly] = probe === undefined ? [0, 0] : polar(inner - 26, (probe + 0.5) / q);
     return svg`<svg viewBox="0 0 ${size} ${size}" role="img" aria-label="Hash ring, partitions colored by owner">
@@ -196,7 +198,7 @@ export class RingView extends LitElement {
 
   private renderLocation(key: string, where: UiKeyLocation) {
     const chips = (ids: readonly string[], empty: string, numbered = false) => ids.length === 0 ? html`<span class="muted">${empty}</span>`
-      : ids.map((id, i) => html`<span class="chip"><span class="dot" style="background:${format.colorsOf(this.snapshot)(id)}"></span>${numbered ? `${i + 1}. ` : ''}${format.shortId(id)}</span>`);
+      : ids.map((id, i) => html`<span class="chip"><span class="dot" style="background:${format.nodeColor(id)}"></span>${numbered ? `${i + 1}. ` : ''}${format.shortId(id)}</span>`);
     return html`<dl data-testid="location">
       <dt>key</dt><dd class="mono">${key}</dd>
       <dt>partition</dt><dd class="mono">${where.partition}</dd>
@@ -211,7 +213,7 @@ export class RingView extends LitElement {
   private renderLegend(s: UiSnapshot) {
     const active = s.members.filter((m) => m.status !== 'left');
     return html`<div class="panel"><h3>Owners</h3><div class="legend">
-      ${active.map((m) => html`<span class="dot" style="background:${format.colorsOf(this.snapshot)(m.id)}"></span>
+      ${active.map((m) => html`<span class="dot" style="background:${format.nodeColor(m.id)}"></span>
         <span class="mono">${m.id}${m.id === s.self.id ? ' (this tab)' : ''}</span>
         <span>${m.partitionsOwned} partitions</span>`)}
     </div></div>`;

@@ -11,7 +11,7 @@ import * as hash from '../core/hash.js';
 import * as ring from '../core/ring.js';
 import * as faults from '../protocol/faults.js';
 import type { Kv } from '../runtime/page-api.js';
-import type { AppSnapshot } from '../runtime/snapshot.js';
+import { messagesDropped, type AppSnapshot } from '../runtime/snapshot.js';
 import type { UiBackend, UiHolder, UiKeyLocation, UiMember, UiReadResult, UiSnapshot, UiTrace, UiVersion } from './backend.js';
 
 export type TabSnapshot = AppSnapshot<NodeSnapshot>;
@@ -88,10 +88,12 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
   for (const h of node?.hints.entries ?? []) hintsBy.set(h.owner, (hintsBy.get(h.owner) ?? 0) + 1);
   const ae = node?.antiEntropy;
   const rt = s.runtime;
+  const dropped = messagesDropped(rt?.counters.messagesDropped ?? 0, s.network.transport, node?.counters.messagesDropped ?? 0);
   const counters: Record<string, number> = {
     'messages sent': rt?.counters.messagesSent ?? 0,
     'messages received': rt?.counters.messagesReceived ?? 0,
-    'messages dropped': (rt?.counters.messagesDropped ?? 0) + (node?.counters.messagesDropped ?? 0),
+    'messages dropped': dropped.total,
+    'dropped by faults': dropped.byFaults,
     'writes acked': node?.counters.writesAcked ?? 0,
     'reads served': node?.counters.readsServed ?? 0,
     repairs: node?.counters.repairs ?? 0,

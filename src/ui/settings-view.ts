@@ -8,7 +8,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { defaultRemoveAfterSeconds, removeAfterSecondsMax } from '../core/types.js';
 import type { UiBackend, UiSnapshot } from './backend.js';
-import { theme } from './theme.js';
+import { lessonTarget, theme } from './theme.js';
 
 type Field = 'n' | 'r' | 'w';
 
@@ -24,6 +24,8 @@ const explain: Record<Field, string> = {
 @customElement('settings-view')
 export class SettingsView extends LitElement {
   @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  /** The control the current lesson step points at in this view (lessons.ts ControlName), '' for none. */
+  @property({ attribute: false }) highlight = '';
   @property({ attribute: false }) backend: UiBackend | undefined;
   /** What the person typed, per field; empty means "as in force". */
   @state() private draft: Partial<Record<Field, string>> = {};
@@ -54,13 +56,13 @@ export class SettingsView extends LitElement {
     const typed = r + w <= n;
     return html`<h2>Settings (cluster-wide) <span class="muted">(teacher only)</span></h2>
       <p class="muted">In force: <span class="mono">N=${s.config.n} R=${s.config.r} W=${s.config.w}</span>, ${s.config.partitions} partitions.</p>
-      <div class="fields">
+      <div class="fields ${lessonTarget(this.highlight, 'rw')}">
         ${(['n', 'r', 'w'] as const).map((f) => html`<label for=${f}>${f.toUpperCase()}</label>
           <input id=${f} type="number" min="1" max="9" step="1" .value=${String(value(f))}
             @input=${(e: Event) => { this.draft = { ...this.draft, [f]: (e.target as HTMLInputElement).value }; }}>
           <span class="muted">${explain[f]}</span>`)}
       </div>
-      <div class="row"><button class="primary" @click=${() => this.apply(n, r, w)}>Apply to the cluster</button>
+      <div class="row"><button class="primary ${lessonTarget(this.highlight, 'rw')}" @click=${() => this.apply(n, r, w)}>Apply to the cluster</button>
         <button @click=${() => { this.draft = {}; }}>Reset</button></div>
       <div class=${inForce || typed ? 'warn' : 'fine'} role="status" data-testid="rw-warning">
         ${inForce ? `Warning: R + W = ${s.config.r + s.config.w} ≤ N = ${s.config.n}. A read need not overlap the last write: stale reads are possible.`

@@ -14,7 +14,7 @@ export class SiblingCard extends LitElement {
   /** 1-based position among the siblings, for the heading. */
   @property({ type: Number }) index = 1;
   @property({ type: Number }) count = 1;
-  /** The cluster's node colors (format.colorsOf of the current snapshot). */
+  /** The node colors (format.nodeColor, a function of the id alone). */
   @property({ attribute: false }) colors: (id: string) => string = format.nodeColor;
 
   static override styles = [theme, css`

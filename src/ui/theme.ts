@@ -3,6 +3,7 @@
  * Numbers use tabular figures so counters never shift the layout; focus is always visible.
  */
 import { css } from 'lit';
+import type { ControlName } from './lessons.js';
 
 export const theme = css`
   :host {
@@ -57,6 +58,10 @@ export const theme = css`
   button.primary { background: #1f4e7a; border-color: #2f6ea8; }
   button.danger { background: #5a2424; border-color: #8a3a3a; }
   :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+  /* The control the current lesson step points at (lessons.ts LessonControl): the same pulsing ring as
+     the step's own button, so "press here" looks alike in the panel and in the views. */
+  .lesson-target { box-shadow: 0 0 0 3px var(--accent); border-radius: 6px; animation: lesson-pulse 1.2s ease-in-out infinite alternate; }
+  @keyframes lesson-pulse { from { box-shadow: 0 0 0 1px var(--accent); } to { box-shadow: 0 0 0 4px var(--accent); } }
   .row { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
   .grow { flex: 1 1 auto; min-width: 0; }
   .dot {
@@ -89,3 +94,8 @@ export const theme = css`
     position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
   }
 `;
+
+/** The class of a control a lesson step points at: 'lesson-target' when `highlight` (a view's property) names it. */
+export function lessonTarget(highlight: string, name: ControlName): string {
+  return highlight === name ? 'lesson-target' : '';
+}

@@ -53,7 +53,11 @@ const healthy = 'Network healthy: every node can reach every other.';
 test('partition -> siblings -> reconciliation, from the lesson panel and the key console', async ({ page }) => {
   await open(page);
   await page.getByRole('button', { name: /Partition → siblings/ }).click();
-  await expect(page.getByTestId('lesson-step')).toHaveCount(6);
+  await expect(page.getByTestId('lesson-step')).toHaveCount(7);
+  // The first step's control lives in the Partitions view: its navigation button pulses until shown.
+  const nav = page.getByRole('navigation', { name: 'Views' });
+  await expect(nav.getByRole('button', { name: 'Partitions', exact: true })).toHaveClass(/lesson-target/);
+  await expect(nav.locator('.lesson-target')).toHaveCount(1);
 
   await step(page, 'Split in two');
   const banner = page.getByTestId('fault-banner');
@@ -69,6 +73,13 @@ test('partition -> siblings -> reconciliation, from the lesson panel and the key
   await step(page, 'Put cart = eggs');
   await expect(page.getByTestId('outcome')).toHaveText('Stored cart.');
 
+  // The Heal step points at the Partitions view's "Heal everything": the view's button pulses, and once
+  // shown, the control itself (and no longer the navigation button).
+  await expect(nav.getByRole('button', { name: 'Partitions', exact: true })).toHaveClass(/lesson-target/);
+  await view(page, 'Partitions');
+  await expect(page.getByRole('button', { name: 'Heal everything' })).toHaveClass(/lesson-target/);
+  await expect(nav.locator('.lesson-target')).toHaveCount(0);
+  await shot(page, 'siblings-3a-heal-highlighted');
   await step(page, 'Heal');
   await expect(banner).toHaveText(healthy);
 
@@ -88,6 +99,8 @@ test('partition -> siblings -> reconciliation, from the lesson panel and the key
   expect(clocks[0]).not.toBe(clocks[1]);
   await shot(page, 'siblings-3-two-siblings');
 
+  // The next step asks to reconcile in the key console: its merge panel is highlighted there.
+  await expect(page.locator('key-console .merge')).toHaveClass(/lesson-target/);
   // Reconcile by hand: edit the merged value and write it back with the context.
   const merged = page.getByLabel(/Merged value/);
   expect((await merged.inputValue()).split('\n').sort()).toEqual(['eggs', 'milk']);
@@ -96,6 +109,10 @@ test('partition -> siblings -> reconciliation, from the lesson panel and the key
   await expect(page.getByTestId('outcome')).toHaveText('Reconciled cart: now one version.');
   await expect(siblings).toHaveCount(1);
   await shot(page, 'siblings-4-reconciled');
+  // The last step reads the cart again, and the lesson's verdict says what the class should see.
+  await step(page, 'Read cart again');
+  await expect(page.getByTestId('lesson-verdict')).toHaveText('✓ Lesson done: The read returned one value: "milk, eggs".');
+  await shot(page, 'siblings-4a-lesson-verdict');
 
   // Another tab reads one value: the siblings collapsed, and the merged clock covers both writers.
   await tab(page, 'n2');
@@ -205,6 +222,7 @@ test('sloppy quorum and hinted handoff, from the lesson panel', async ({ page })
   await step(page, 'Locate again');
   await expect(page.getByTestId('fallbacks')).toHaveText('none');
   await expect(page.getByTestId('holders')).toContainText(isolated);
+  await expect(page.getByTestId('lesson-verdict')).toHaveText('✓ Lesson done: No fallback in use: every copy is back on the preference list.');
   await shot(page, 'handoff-6-back-home');
 });
 

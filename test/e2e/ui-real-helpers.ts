@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import type { RunningServer } from '../../signaling/server.js';
-import { appUrl, startApp } from './helpers.js';
+import { appUrl, startApp, teacherToken } from './helpers.js';
 
 /** Where the step screenshots go, for review. */
 export const shotDir = 'test-results/ui-real';
@@ -139,4 +139,46 @@ export async function openCluster(browser: Browser, baseUrl: string, room: strin
   }
   for (const tab of tabs) await waitForMembers(tab, 4);
   return tabs;
+}
+
+/** Where the projector's screenshots at each lesson step go, for review (one file per step, by lesson). */
+export const projectorShotDir = 'test-results/projector-lessons';
+
+/**
+ * Opens the projector view (/?view=class, the teacher link) of `room` at 1280x720 in a browser context of
+ * its own (the classroom's projector laptop; pushed onto `opened` so the spec closes it) and waits until it
+ * draws every node of `ids`. It observes through the signaling server; it is not a node.
+ */
+export async function openProjector(browser: Browser, opened: BrowserContext[], baseUrl: string, room: string, ids: readonly string[]): Promise<Page> {
+  const context = await browser.newContext();
+  opened.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => { console.error(`[projector] page error: ${error.message}`); });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto(`${baseUrl}/?view=class&room=${room}#teacher=${teacherToken}`);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { projector?: { state(): { nodes: string[] } } }).projector?.state().nodes.sort() ?? []),
+    // Three reaction bounds: the page loads, connects and then hears a status frame from every node (one a
+    // second each); under a load of 50 on two cores the first try took more than one bound.
+    { timeout: 3 * reactTimeoutMs, message: `the projector draws ${ids.join(', ')}` }).toEqual(expect.arrayContaining([...ids]));
+  return page;
+}
+
+/** A screenshot of the projector view after a lesson step, named `<lesson>-<n>-<what>`. */
+export async function projectorShot(page: Page, name: string): Promise<void> {
+  mkdirSync(projectorShotDir, { recursive: true });
+  await page.screenshot({ path: `${projectorShotDir}/${name}.png` });
+}
+
+/**
+ * The lessons panel of `tab` shows all of the open lesson at 1280x720 with nothing to scroll: neither the
+ * panel nor the page (the teacher's status bar included), and its last line is on screen.
+ */
+export async function expectLessonFits(tab: UiTab, when: string): Promise<void> {
+  const aside = tab.page.getByRole('complementary', { name: 'Lessons' });
+  const sizes = await aside.evaluate((el) => ({
+    panel: el.scrollHeight - el.clientHeight, page: document.documentElement.scrollHeight - window.innerHeight,
+  }));
+  expect(sizes, `${tab.id}: the lesson fits without scrolling ${when}`).toEqual({ panel: 0, page: 0 });
+  const lastLine = aside.getByTestId('lesson-verdict').or(aside.getByTestId('lesson-step').last()).last();
+  await expect(lastLine, `${tab.id}: the lesson's last line is on screen ${when}`).toBeInViewport({ ratio: 1 });
 }

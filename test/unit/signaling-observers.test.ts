@@ -51,6 +51,15 @@ describe('signaling server: observers and time control', () => {
     expect(await late.next((m) => m.type === 'time')).toEqual({ type: 'time', from: '', setting: paused });
   });
 
+  it('a teacher\'s fault rules reach the observers as they change, not only at hello', async () => {
+    const s = await server({ teacherToken: 'tok' });
+    const watcher = await observer(s, 'r');
+    const teacher = await member(s, 't', { room: 'r', teacher: 'tok' });
+    const rules = { groups: [['t']], isolated: [], cuts: [], lossRate: 0 };
+    teacher.send({ type: 'faults', rules });
+    expect(await watcher.next((m) => m.type === 'faults' && m.from === 't')).toEqual({ type: 'faults', from: 't', rules });
+  });
+
   it('refuses a bad speed, and an events frame from an observer', async () => {
     const s = await server({ teacherToken: 'tok' });
     const teacher = await member(s, 't', { room: 'r', teacher: 'tok' });

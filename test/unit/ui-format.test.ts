@@ -10,10 +10,6 @@ describe('nodeColor', () => {
     const before = ['n1', 'n2', 'n3'].map(format.nodeColor);
     const after = ['n1', 'n2', 'n3', 'n4'].map(format.nodeColor);
     expect(after.slice(0, 3)).toEqual(before);
-    // The snapshot's color function ignores the member list.
-    const three = format.colorsOf({ members: [{ id: 'n1' }, { id: 'n2' }, { id: 'n3' }] });
-    const four = format.colorsOf({ members: [{ id: 'n0' }, { id: 'n1' }, { id: 'n2' }, { id: 'n3' }] });
-    for (const id of ['n1', 'n2', 'n3']) expect(four(id)).toBe(three(id));
   });
 
   it('gives the server default names n1 ... n12 twelve different palette colors', () => {
@@ -21,6 +17,23 @@ describe('nodeColor', () => {
     const colors = ids.map(format.nodeColor);
     expect(new Set(colors).size).toBe(12);
     for (const c of colors) expect(format.palette).toContain(c);
+  });
+
+  it('keeps the first names of a room well apart (n1 and s1 were two similar blues)', () => {
+    const rooms = [
+      ['n1', 'n2', 'n3', 'n4', 'n5', 'n6', 's1', 's2', 'p1', 'p2'],
+      ['p1', 'p2', 't1', 't2', 't3', 't4'], // peer.spec's room
+      ['n1', 'n2', 's1'], // projector.spec's room
+    ];
+    for (const ids of rooms) {
+      for (const [i, a] of ids.entries()) {
+        for (const b of ids.slice(i + 1)) {
+          expect(oklabDistance(format.nodeColor(a), format.nodeColor(b)), `${a} vs ${b}`).toBeGreaterThanOrEqual(0.1);
+        }
+      }
+    }
+    // Any two palette entries, so hashed ids that differ in color differ clearly.
+    for (const [i, a] of format.palette.entries()) for (const b of format.palette.slice(i + 1)) expect(oklabDistance(a, b)).toBeGreaterThanOrEqual(0.1);
   });
 
   it('maps any id into the palette', () => {
@@ -72,3 +85,20 @@ describe('format.relation: one line on how two versions relate (the replica tabl
       .toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st']);
   });
 });
+
+/** Euclidean distance in OKLab (Ottosson 2020): about 0.02 is a just-noticeable difference. */
+function oklabDistance(p: string, q: string): number {
+  const [a, b] = [oklab(p), oklab(q)];
+  return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+}
+
+function oklab(hex: string): [number, number, number] {
+  const n = Number.parseInt(hex.slice(1), 16);
+  const lin = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((v) => lin(v / 255)) as [number, number, number];
+  const l = Math.cbrt(0.4122214708 * r + 0.5363325363 * g + 0.0514459929 * b);
+  const m = Math.cbrt(0.2119034982 * r + 0.6806995451 * g + 0.1073969566 * b);
+  const s = Math.cbrt(0.0883024619 * r + 0.2817188376 * g + 0.6299787005 * b);
+  return [0.2104542553 * l + 0.793617785 * m - 0.0040720468 * s, 1.9779984951 * l - 2.428592205 * m + 0.4505937099 * s,
+    0.0259040371 * l + 0.7827717662 * m - 0.808675766 * s];
+}
