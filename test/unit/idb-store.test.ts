@@ -98,12 +98,18 @@ describe('idb-store', () => {
     expect(store.stats()).toMatchObject({ cacheHits: 2, cacheMisses: 1 });
   });
 
-  it('finds a value damaged on disk when the key is read, not at start-up (which reads no values)', async () => {
+  /** A store holding two versions of 'k' ('good', and 'bad' by another actor), closed so a test can damage its rows. */
+  async function twoVersionsClosed() {
     const { store, nodeId } = await freshStore();
     const good = v('good');
     const bad = v('bad', 'b@1');
     await store.apply([{ kind: 'put-version', key: 'k', version: good }, { kind: 'put-version', key: 'k', version: bad }]);
     store.close();
+    return { nodeId, good, bad };
+  }
+
+  it('finds a value damaged on disk when the key is read, not at start-up (which reads no values)', async () => {
+    const { nodeId, good, bad } = await twoVersionsClosed();
     const raw = await openDB(idbStore.databaseName(nodeId));
     await raw.put('versions', { key: 'k', digest: bad.digest, version: { ...bad, value: version.stringValue('evil') } });
     await raw.put('versions', { key: 'k', digest: 'zz', version: { nonsense: true } });
@@ -119,11 +125,7 @@ describe('idb-store', () => {
   });
 
   it('leaves out and counts at start-up a metadata row that is damaged or whose clock does not hash to its digest', async () => {
-    const { store, nodeId } = await freshStore();
-    const good = v('good');
-    const bad = v('bad', 'b@1');
-    await store.apply([{ kind: 'put-version', key: 'k', version: good }, { kind: 'put-version', key: 'k', version: bad }]);
-    store.close();
+    const { nodeId, good, bad } = await twoVersionsClosed();
     const raw = await openDB(idbStore.databaseName(nodeId));
     await raw.put('metas', { key: 'k', digest: bad.digest, meta: { ...version.meta(bad), dot: { actor: 'b@1', counter: 9 } } });
     await raw.put('metas', { key: 'k2', digest: 'zz', meta: { nonsense: true } });
