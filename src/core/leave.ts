@@ -5,8 +5,9 @@
  * While leaving it refuses new copies (replica.ts), so coordinators pick fallbacks instead and nothing
  * lands on a node that is going away. A target that refuses (it is leaving too, or full) is left out of
  * the future ring and the key is sent again to the replicas of the new one: two nodes leaving at once
- * would otherwise refuse each other's copies for ever and neither leave would end. Work per tick is
- * bounded by leaveKeysPerTick.
+ * would otherwise refuse each other's copies for ever and neither leave would end. The future ring follows
+ * the ring: a member that joins or is removed while the leave goes on is in it or out of it, as in the ring
+ * the others will have. Work per tick is bounded by leaveKeysPerTick.
  */
 import * as coordinator from './coordinator.js';
 import * as fx from './effects.js';
@@ -22,15 +23,28 @@ export function start(state: NodeState, requestId: number): void {
     fx.reply(state, requestId, { ok: false, indeterminate: false, error: `${state.id} is already leaving` });
     return;
   }
-  const remaining = state.ring.members.filter((m) => m.id !== state.id);
-  if (remaining.length === 0) {
+  if (state.ring.members.every((m) => m.id === state.id)) {
     fx.reply(state, requestId, { ok: false, indeterminate: false, error: 'cannot leave: no other member would hold the data' });
     return;
   }
   const queue: LeaveItem[] = [...state.index.versions.keys()].map((key) => ({ key, hintFor: undefined }));
   for (const [owner, byKey] of state.index.hints) for (const key of byKey.keys()) queue.push({ key, hintFor: owner });
-  state.leave = { pending: new Map(), queue, futureRing: ring.rebuild(state.ring, remaining, state.config.partitions), refusedBy: new Set(), requestId };
+  state.leave = { pending: new Map(), queue, futureRing: state.ring, basedOn: state.ring, refusedBy: new Set(), requestId };
+  rebuildFutureRing(state, state.leave);
   fx.trace(state, 'member', () => `leaving: ${queue.length} key(s) to hand over`);
+}
+
+/**
+ * The ring without this node and without the members that refused a copy (while anyone else is left).
+ * Rebuilt whenever the ring is: with a future ring fixed at the start, a leave whose targets had died for
+ * good waited for ever, although newcomers could hold the data (sim seed 23719: n=4 w=3, two nodes leaving
+ * at once, one of the three others dead for good, two newcomers never used).
+ */
+function rebuildFutureRing(state: NodeState, leave: NonNullable<NodeState['leave']>): void {
+  const others = state.ring.members.filter((m) => m.id !== state.id);
+  const willing = others.filter((m) => !leave.refusedBy.has(m.id));
+  leave.futureRing = ring.rebuild(leave.futureRing, willing.length > 0 ? willing : others, state.config.partitions);
+  leave.basedOn = state.ring;
 }
 
 /**
@@ -61,6 +75,7 @@ function targetsOf(state: NodeState, key: string): { to: NodeId; hintFor: NodeId
 export function tick(state: NodeState): void {
   const leave = state.leave;
   if (leave === undefined || state.left) return;
+  if (leave.basedOn !== state.ring) rebuildFutureRing(state, leave);
   for (const [opId, p] of leave.pending) {
     if (state.tick - p.sentTick < state.tuning.replicaTimeoutTicks) continue;
     leave.pending.delete(opId);
@@ -110,10 +125,9 @@ function refused(state: NodeState, leave: NonNullable<NodeState['leave']>, from:
   leave.pending.delete(opId);
   leave.queue.push(p.item);
   if (leave.refusedBy.has(from)) return;
-  const remaining = state.ring.members.filter((m) => m.id !== state.id && m.id !== from && !leave.refusedBy.has(m.id));
-  if (remaining.length === 0) return;
+  if (state.ring.members.every((m) => m.id === state.id || m.id === from || leave.refusedBy.has(m.id))) return;
   leave.refusedBy.add(from);
-  leave.futureRing = ring.rebuild(state.ring, remaining, state.config.partitions);
+  rebuildFutureRing(state, leave);
   fx.trace(state, 'member', () => `leaving: ${from} refused a copy, the ring without ${state.id} goes on without it too`);
 }
 

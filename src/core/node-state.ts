@@ -183,6 +183,8 @@ export interface Leave {
   readonly queue: LeaveItem[];
   /** The ring without this node (and without the members that refused its copies): where its data goes. */
   futureRing: Ring;
+  /** The ring futureRing was derived from: when membership rebuilds the ring (a join, a removal), so is futureRing. */
+  basedOn: Ring;
   /** Members that refused a copy (leaving themselves, full): left out of futureRing so the leave can end. */
   readonly refusedBy: Set<NodeId>;
   readonly requestId: number;

@@ -59,4 +59,27 @@ describe('graceful leave (simulated)', () => {
     const held = new Set(['n1', 'n2', 'n3'].flatMap((id) => [...(c.get(id).state as node.NodeState).index.versions.keys()]));
     for (let i = 0; i < 12; i++) expect(held.has(`k${i}`)).toBe(true);
   });
+
+  // Sim seed 23719 (long run): the future ring was fixed when the leave began. With w = 3 and one of the
+  // three others dead for good, the leave found two places for each key and waited for ever; the node that
+  // joined meanwhile was never used, so the leaving node stayed in the ring with stale copies.
+  it('a leave that cannot find W places waits for a newcomer, then finishes through it', () => {
+    const c = cluster(4);
+    c.request('n1', { op: 'configure', w: 3 }, () => undefined);
+    c.run(100);
+    for (let i = 0; i < 8; i++) c.request('n1', { op: 'put', key: `k${i}`, value: { kind: 'string', bytes: new TextEncoder().encode(`v${i}`) } }, () => undefined);
+    c.run(100);
+    c.kill('n3');
+    c.run(300);
+    const answers: boolean[] = [];
+    c.request('n4', { op: 'leave' }, (r) => answers.push(r.ok));
+    c.run(300);
+    expect(answers).toEqual([]); // n1 and n2 are two places, fewer than w = 3: the leave waits
+    c.addNode('n5', { seeds: ['n1'] });
+    c.run(600);
+    expect(answers).toEqual([true]);
+    const held = new Set(['n1', 'n2', 'n5'].flatMap((id) => [...(c.get(id).state as node.NodeState).index.versions.keys()]));
+    for (let i = 0; i < 8; i++) expect(held.has(`k${i}`)).toBe(true);
+    expect([...(c.get('n5').state as node.NodeState).index.versions.keys()].length).toBeGreaterThan(0);
+  });
 });
