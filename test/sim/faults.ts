@@ -11,7 +11,8 @@
  * lost copy, not two at once: before one runs, the guard checks that every acknowledged value the node
  * holds (or a value whose put is still in flight: it may yet be acknowledged), and that no acknowledged
  * write replaced, is also held by another node that will come back (as a version, or as a hint for such a
- * node; not by a node that left or is leaving). If not, the fault waits and tries again; past the fault phase
+ * node; not by a node that left or is leaving), and that an acknowledged write that replaced a value still
+ * live somewhere (a delete's tombstone too) is held elsewhere as well. If not, the fault waits and tries again; past the fault phase
  * it is skipped and the report says so. The guard looks only at storage and the history, never at clocks.
  */
 import type { Rng } from '../../src/core/rng.js';
@@ -260,6 +261,17 @@ export class Nemesis {
     }
     const written = this.cluster.writtenDots;
     for (const v of needed) if (stands(mine, v, written.get(v)) && !stands(elsewhere, v, written.get(v))) return JSON.stringify(v);
+    // An acknowledged write that replaced a value (a delete's tombstone too) must outlive the victim while
+    // the replaced value is still live somewhere: losing its only copy brings the old value back (seed 23426
+    // of the long run: a delete acknowledged by n5 and n6, n6 then restarted from an image older than it and
+    // n5 died for good; seeds 20728, 20845 with w = 1 the same with one node).
+    const liveElsewhere = new Set<string>();
+    for (const other of this.cluster.nodes.values()) if (other.id !== id && !other.dead) for (const v of heldIn(other.store, () => true).values) liveElsewhere.add(v);
+    for (const v of replaced) {
+      const dot = written.get(v);
+      if (dot === undefined || !liveElsewhere.has(v)) continue;
+      if (covered(mine, dot) && !covered(elsewhere, dot)) return `the successor of ${JSON.stringify(v)}`;
+    }
     return undefined;
   }
 }
@@ -278,7 +290,12 @@ interface Held { readonly values: Set<string>; readonly pasts: Map<string, VV[]>
 /** True when `held` holds `value` or a version of the same key whose past covers its dot (dots are per key). */
 function stands(held: Held, value: string, written: { key: string; dot: Dot } | undefined): boolean {
   if (held.values.has(value)) return true;
-  return written !== undefined && (held.pasts.get(written.key) ?? []).some((past) => dvv.covers(past, written.dot));
+  return written !== undefined && covered(held, written);
+}
+
+/** True when `held` has a version of the key whose past covers the dot: a write that replaced it. */
+function covered(held: Held, written: { key: string; dot: Dot }): boolean {
+  return (held.pasts.get(written.key) ?? []).some((past) => dvv.covers(past, written.dot));
 }
 
 /** A store's versions, and its hints for owners that `hintOk` accepts. */
