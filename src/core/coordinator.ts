@@ -20,15 +20,17 @@ import * as forward from './forward.js';
 import * as hash from './hash.js';
 import { limits } from './limits.js';
 import * as membership from './membership.js';
-import type { ClientRequest, ClientResult, Context } from './node-io.js';
+import type { ClientRequest, ClientResult } from './node-io.js';
 import type { NodeState, Origin, WriteOp } from './node-state.js';
 import * as quorum from './quorum.js';
 import * as storeIndex from './store-index.js';
+import * as clientContext from './client-context.js';
 import * as dvv from './dvv.js';
 import * as replica from './replica.js';
 import * as siblings from './siblings.js';
 import type { NodeId, Value, Version, VV } from './types.js';
 import * as version from './version.js';
+import { clockText, describe, dotText } from './trace-text.js';
 
 export type WriteRequest = Extract<ClientRequest, { op: 'put' | 'delete' }>;
 
@@ -68,7 +70,7 @@ export function write(state: NodeState, origin: Origin, request: WriteRequest, o
   const { replicas } = membership.preferenceList(state, partition);
   const forwarded = origin.kind === 'peer';
   if (state.ready && !state.leave && (forwarded || replicas.includes(state.id))) {
-    coordinate(state, origin, request, opId);
+    coordinateHere(state, origin, request, opId);
     return;
   }
   const to = replicas.find((r) => r !== state.id && membership.healthy(state, r));
@@ -76,7 +78,7 @@ export function write(state: NodeState, origin: Origin, request: WriteRequest, o
     // No owner is reachable: coordinate here anyway (Dynamo's "always writeable"). This node's copy is
     // data of a partition it does not replicate, which anti-entropy pushes to the owners; fallbacks keep
     // hints for them.
-    coordinate(state, origin, request, opId);
+    coordinateHere(state, origin, request, opId);
     return;
   }
   if (to === undefined || origin.kind === 'peer') {
@@ -84,16 +86,6 @@ export function write(state: NodeState, origin: Origin, request: WriteRequest, o
     return;
   }
   forward.start(state, origin.requestId, request, to);
-}
-
-/** Coordinates a write here whatever the preference list says (a forward's last resort: forward.ts). */
-export function coordinateHere(state: NodeState, origin: Origin, request: WriteRequest, opId: string): void {
-  coordinate(state, origin, request, opId);
-}
-
-function parseContext(text: Context | undefined): { ok: true; vv: VV } | { ok: false; reason: string } {
-  if (text === undefined || text === '') return { ok: true, vv: dvv.fresh() };
-  return dvv.fromContext(text);
 }
 
 /** The new version of a write from `context` (see the module comment); past pruned to limits.clockEntriesMax. */
@@ -110,12 +102,13 @@ export function contextAfterWrite(v: Version): VV {
   return v.op === undefined ? exact : dvv.join(exact, [dvv.markerOf(v.op)]);
 }
 
-function coordinate(state: NodeState, origin: Origin, request: WriteRequest, opId: string | undefined): void {
+/** Coordinates a write here whatever the preference list says (also a forward's last resort: forward.ts). */
+export function coordinateHere(state: NodeState, origin: Origin, request: WriteRequest, opId: string | undefined): void {
   if (state.needsRebuild) {
     answer(state, origin, { ok: false, indeterminate: false, error: `${state.id} lost a storage write and coordinates no write until it reloads from storage; retry (another replica can coordinate)` });
     return;
   }
-  const context = parseContext(request.context);
+  const context = clientContext.fromOptionalContext(request.context);
   // A context counter far past any this node holds would make the write's dot, or the next one, unencodable.
   const jump = context.ok ? replica.counterJump(state, request.key, context.vv, null) : undefined;
   if (!context.ok || jump !== undefined) {
@@ -131,7 +124,7 @@ function coordinate(state: NodeState, origin: Origin, request: WriteRequest, opI
   if (opId !== undefined && local.some((m) => m.op !== opId && dvv.sawOp(m.past, opId))) {
     // A retry of a write that took effect and was since replaced by one that saw it: done, nothing to add.
     fx.trace(state, 'put', () => `${request.op} ${request.key} (op ${opId}) was already replaced by a later write: acknowledged, no new dot`);
-    answer(state, origin, { ok: true, op: request.op, context: dvv.toContext(dvv.join(context.vv, [dvv.markerOf(opId)])), warnings: [] });
+    answer(state, origin, { ok: true, op: request.op, context: clientContext.toContext(dvv.join(context.vv, [dvv.markerOf(opId)])), warnings: [] });
     return;
   }
   const twin = opId === undefined ? undefined : local.find((m) => m.op === opId);
@@ -195,7 +188,7 @@ export function onLoaded(state: NodeState, opId: number, loaded: readonly Versio
     // A retry's twin, replaced by a later write between the lookup and the load: the client write took
     // effect and was since overwritten by one that saw it, so it is acknowledged as done.
     state.writes.delete(opId);
-    answer(state, op.origin, { ok: true, op: op.op, context: dvv.toContext(contextAfterWrite(op.version)), warnings: op.warnings });
+    answer(state, op.origin, { ok: true, op: op.op, context: clientContext.toContext(contextAfterWrite(op.version)), warnings: op.warnings });
     return;
   }
   op.version = own ?? op.version;
@@ -240,7 +233,7 @@ function settle(state: NodeState, op: WriteOp): void {
     op.replied = true;
     state.counters.writesAcked++;
     fx.trace(state, 'ack', () => `${op.op} ${op.key} acknowledged by ${[...op.acked].sort().join(', ')}`);
-    answer(state, op.origin, { ok: true, op: op.op, context: dvv.toContext(state.conflictMode === 'dvv' ? contextAfterWrite(op.version) : dvv.clockOf(op.version)), warnings: op.warnings });
+    answer(state, op.origin, { ok: true, op: op.op, context: clientContext.toContext(state.conflictMode === 'dvv' ? contextAfterWrite(op.version) : dvv.clockOf(op.version)), warnings: op.warnings });
   }
   if (op.replied && op.acked.size >= op.n) state.writes.delete(op.opId);
 }
@@ -284,21 +277,6 @@ export function tickWrites(state: NodeState): void {
     if (!op.replied) answer(state, op.origin, quorum.writeLost(op.acked.size, op.w));
     state.writes.delete(op.opId);
   }
-}
-
-export function describe(value: Value): string {
-  if (value.kind === 'tombstone') return '(deleted)';
-  if (value.kind === 'bytes') return `<${value.bytes.length} bytes>`;
-  const text = hash.fromUtf8(value.bytes);
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
-}
-
-export function clockText(vv: VV): string {
-  return `[${vv.map((e) => `${e.actor}:${e.counter}`).join(' ')}]`;
-}
-
-export function dotText(v: { readonly dot: { readonly actor: string; readonly counter: number } }): string {
-  return `${v.dot.actor}:${v.dot.counter}`;
 }
 
 /**

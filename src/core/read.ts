@@ -11,6 +11,7 @@
  * for all of them or the request timeout, repairs nothing, and answers with what each one holds.
  */
 import * as coordinator from './coordinator.js';
+import * as clientContext from './client-context.js';
 import * as dvv from './dvv.js';
 import * as fx from './effects.js';
 import * as membership from './membership.js';
@@ -126,7 +127,7 @@ function answer(state: NodeState, op: ReadOp): void {
   });
   fx.trace(state, 'get', () => `${op.inspect ? 'inspect' : 'get'} ${op.key}: ${versions.length} version(s) from ${[...op.replies.keys()].sort().join(', ')}`);
   const holders = op.inspect ? { holders: holdersOf(op) } : {};
-  fx.reply(state, op.requestId, { ok: true, op: 'get', versions, context: dvv.toContext(siblings.contextOf(all)), warnings: op.warnings, ...holders });
+  fx.reply(state, op.requestId, { ok: true, op: 'get', versions, context: clientContext.toContext(siblings.contextOf(all)), warnings: op.warnings, ...holders });
 }
 
 /** Each answering node's versions, replicas first in preference order, then the other holders (non-empty only). */

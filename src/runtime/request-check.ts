@@ -4,7 +4,7 @@
  * what to change and the core never sees input it would have to reject.
  */
 import { limits } from '../core/limits.js';
-import * as dvv from '../core/dvv.js';
+import * as clientContext from '../core/client-context.js';
 import type { ClientRequest } from '../core/node-io.js';
 import { removeAfterSecondsMax } from '../core/types.js';
 
@@ -63,7 +63,7 @@ export function valueProblem(bytes: Uint8Array): string | undefined {
 
 function contextProblem(context: string | undefined): string | undefined {
   if (context === undefined) return undefined;
-  const parsed = dvv.fromContext(context);
+  const parsed = clientContext.fromContext(context);
   return parsed.ok ? undefined : `invalid context: ${parsed.reason}`;
 }
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as clientContext from '../../src/core/client-context.js';
 import * as dvv from '../../src/core/dvv.js';
 import * as siblings from '../../src/core/siblings.js';
 import type { Version, VV } from '../../src/core/types.js';
@@ -130,10 +131,10 @@ describe('dvv.prune: bounded pasts, never a lost version', () => {
 
 describe('dvv contexts: opaque, validated, old format refused', () => {
   it('round-trips and refuses a c1 context with a clear error', () => {
-    const c = dvv.toContext(vv('a:2 b:7'));
+    const c = clientContext.toContext(vv('a:2 b:7'));
     expect(c.startsWith('c2.')).toBe(true);
-    expect(dvv.fromContext(c)).toEqual({ ok: true, vv: vv('a:2 b:7') });
-    expect(dvv.fromContext('c1.W10')).toEqual({ ok: false, reason: 'context from an older version of the store: read the key again' });
+    expect(clientContext.fromContext(c)).toEqual({ ok: true, vv: vv('a:2 b:7') });
+    expect(clientContext.fromContext('c1.W10')).toEqual({ ok: false, reason: 'context from an older version of the store: read the key again' });
   });
   it.each([
     ['unsorted', [['b@1', 1], ['a@1', 1]]],
@@ -142,7 +143,7 @@ describe('dvv contexts: opaque, validated, old format refused', () => {
     ['bad actor', [['nobody', 1]]],
   ])('refuses %s', (_, entries) => {
     const text = `c2.${Buffer.from(JSON.stringify(entries)).toString('base64url')}`;
-    expect(dvv.fromContext(text).ok).toBe(false);
+    expect(clientContext.fromContext(text).ok).toBe(false);
   });
 });
 
