@@ -24,12 +24,12 @@
  * transfer, ae-sessions.ts the descent slots and partition claims.
  */
 import * as sessions from './ae-sessions.js';
-import * as coordinator from './coordinator.js';
 import * as fx from './effects.js';
 import * as membership from './membership.js';
 import * as merkle from './merkle.js';
 import type { MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
+import * as requestRules from './request-rules.js';
 import * as ring from './ring.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId } from './types.js';
@@ -39,7 +39,7 @@ export { onLoaded, onPush, onWant } from './ae-transfer.js';
 
 /** The partitions this node replicates, then those it only holds data of, ascending. */
 export function partitionsHeld(state: NodeState): number[] {
-  const replicated = ring.replicaPartitions(state.ring, state.id, coordinator.replicaCount(state));
+  const replicated = ring.replicaPartitions(state.ring, state.id, requestRules.replicaCount(state));
   const set = new Set(replicated);
   for (const p of storeIndex.nonEmptyPartitions(state.index)) set.add(p);
   return [...set].sort((a, b) => a - b);

@@ -16,76 +16,26 @@
  * the client never saw, and a VV cannot say "saw k but not k - 1", so the returned context is the past.
  */
 import * as fx from './effects.js';
-import * as forward from './forward.js';
-import * as hash from './hash.js';
+import * as forwardAnswers from './forward-answers.js';
 import { limits } from './limits.js';
 import * as membership from './membership.js';
-import type { ClientRequest, ClientResult } from './node-io.js';
+import type { ClientResult } from './node-io.js';
 import type { NodeState, Origin, WriteOp } from './node-state.js';
 import * as quorum from './quorum.js';
 import * as storeIndex from './store-index.js';
 import * as clientContext from './client-context.js';
 import * as dvv from './dvv.js';
 import * as replica from './replica.js';
+import * as requestRules from './request-rules.js';
 import * as siblings from './siblings.js';
 import type { NodeId, Value, Version, VV } from './types.js';
 import * as version from './version.js';
 import { clockText, describe, dotText } from './trace-text.js';
 
-export type WriteRequest = Extract<ClientRequest, { op: 'put' | 'delete' }>;
-
-/** The first problem with a client request's key, value or quorum override, or undefined. */
-export function invalid(state: NodeState, request: ClientRequest): string | undefined {
-  const n = replicaCount(state);
-  if ('key' in request) {
-    const bytes = hash.utf8(request.key).length;
-    if (bytes === 0 || bytes > limits.keyBytesMax) return `key must be 1 to ${limits.keyBytesMax} bytes of UTF-8, got ${bytes}`;
-  }
-  if (request.op === 'put' && request.value.bytes.length > limits.valueBytesMax) return `value of ${request.value.bytes.length} bytes exceeds ${limits.valueBytesMax}`;
-  if (request.op === 'put' && request.value.kind === 'tombstone') return 'a put cannot store a tombstone: use delete';
-  return quorum.invalid(request.op === 'get' ? request.r : request.op === 'put' || request.op === 'delete' ? request.w : undefined, n);
-}
-
-/** N as it applies now: the configured N, or fewer when the ring has fewer members. */
-export function replicaCount(state: NodeState): number {
-  return Math.max(1, Math.min(state.config.n, state.ring.members.length));
-}
-
-export function quorumWarnings(state: NodeState, r: number, w: number): string[] {
-  return quorum.warnings(r, w, replicaCount(state));
-}
-
 function answer(state: NodeState, origin: Origin, result: ClientResult): void {
   if (origin.kind === 'client' && origin.triedElsewhere === true && !result.ok) fx.reply(state, origin.requestId, { ...result, indeterminate: true });
   else if (origin.kind === 'client') fx.reply(state, origin.requestId, result);
-  else forward.answer(state, origin, result);
-}
-
-/**
- * Routes a write: coordinate it here when this node is one of the key's replicas, else forward it. `opId`
- * is a forwarded write's operation id (forward.ts), recorded in its version.
- */
-export function write(state: NodeState, origin: Origin, request: WriteRequest, opId?: string): void {
-  const partition = storeIndex.partitionOf(state.index, request.key);
-  const { replicas } = membership.preferenceList(state, partition);
-  const forwarded = origin.kind === 'peer';
-  if (state.ready && !state.leave && (forwarded || replicas.includes(state.id))) {
-    coordinateHere(state, origin, request, opId);
-    return;
-  }
-  const to = replicas.find((r) => r !== state.id && membership.healthy(state, r));
-  if (to === undefined && state.ready && !state.leave) {
-    // No owner is reachable: coordinate here anyway (Dynamo's "always writeable"). This node's copy is
-    // data of a partition it does not replicate, which anti-entropy pushes to the owners; fallbacks keep
-    // hints for them.
-    coordinateHere(state, origin, request, opId);
-    return;
-  }
-  if (to === undefined || origin.kind === 'peer') {
-    answer(state, origin, { ok: false, error: `no replica of partition ${partition} is reachable to coordinate the write`, indeterminate: false });
-    return;
-  }
-  forward.start(state, origin.requestId, request, to);
+  else forwardAnswers.answer(state, origin, result);
 }
 
 /** The new version of a write from `context` (see the module comment); past pruned to limits.clockEntriesMax. */
@@ -103,7 +53,7 @@ export function contextAfterWrite(v: Version): VV {
 }
 
 /** Coordinates a write here whatever the preference list says (also a forward's last resort: forward.ts). */
-export function coordinateHere(state: NodeState, origin: Origin, request: WriteRequest, opId: string | undefined): void {
+export function coordinateHere(state: NodeState, origin: Origin, request: requestRules.WriteRequest, opId: string | undefined): void {
   if (state.needsRebuild) {
     answer(state, origin, { ok: false, indeterminate: false, error: `${state.id} lost a storage write and coordinates no write until it reloads from storage; retry (another replica can coordinate)` });
     return;
@@ -161,10 +111,10 @@ export function coordinateHere(state: NodeState, origin: Origin, request: WriteR
 }
 
 /** Registers a write in progress, its own copy counted (persisted in this step, or held already). */
-function start(state: NodeState, origin: Origin, request: WriteRequest, v: Version, extraWarnings: readonly string[]): WriteOp {
-  const n = replicaCount(state);
+function start(state: NodeState, origin: Origin, request: requestRules.WriteRequest, v: Version, extraWarnings: readonly string[]): WriteOp {
+  const n = requestRules.replicaCount(state);
   const w = request.w ?? Math.min(state.config.w, n);
-  const warnings = [...quorumWarnings(state, Math.min(state.config.r, n), w), ...extraWarnings];
+  const warnings = [...requestRules.quorumWarnings(state, Math.min(state.config.r, n), w), ...extraWarnings];
   const op: WriteOp = {
     kind: 'write', opId: fx.nextId(state), origin, op: request.op, key: request.key, version: v, versions: undefined, w, n, startTick: state.tick, createdStep: state.steps,
     sentStep: undefined, sentTo: new Map(), acked: new Set([state.id]), replaced: new Set(), timedOut: new Set(), warnings, replied: false,

@@ -40,16 +40,15 @@
  */
 import * as coordinator from './coordinator.js';
 import * as fx from './effects.js';
+import * as forwardAnswers from './forward-answers.js';
 import { limits } from './limits.js';
 import * as membership from './membership.js';
+import * as requestRules from './request-rules.js';
 import * as storeIndex from './store-index.js';
 import type { MessageOf } from './messages.js';
-import type { ClientResult } from './node-io.js';
-import type { Forward, ForwardReplyFields, NodeState, Origin } from './node-state.js';
+import type { Forward, NodeState, Origin } from './node-state.js';
 import type { NodeId } from './types.js';
 
-/** Forwarded operation ids a coordinator remembers (the LRU of the module comment). */
-export const coordinatedMax = 1024;
 /** Shortest forward timeout, in ticks, whatever the measured round trip. */
 export const forwardTimeoutMinTicks = 10;
 /** Round-trip estimate of a peer never measured, in ticks. */
@@ -70,8 +69,25 @@ export function timeoutTicks(state: NodeState, peer: NodeId): number {
   return Math.min(state.tuning.requestTimeoutTicks, Math.max(forwardTimeoutMinTicks, bound));
 }
 
+/**
+ * A client's write: coordinated here when this node is one of the key's replicas, else forwarded to the
+ * first healthy one; when none is reachable, coordinated here anyway (Dynamo's "always writeable": this
+ * node's copy is data of a partition it does not replicate, which anti-entropy pushes to the owners, and
+ * fallbacks keep hints for them).
+ */
+export function route(state: NodeState, requestId: number, request: requestRules.WriteRequest): void {
+  const partition = storeIndex.partitionOf(state.index, request.key);
+  const { replicas } = membership.preferenceList(state, partition);
+  const origin: Origin = { kind: 'client', requestId };
+  const canCoordinate = state.ready && state.leave === undefined;
+  const to = replicas.find((r) => r !== state.id && membership.healthy(state, r));
+  if (canCoordinate && (replicas.includes(state.id) || to === undefined)) coordinator.coordinateHere(state, origin, request, undefined);
+  else if (to === undefined) fx.reply(state, requestId, { ok: false, error: `no replica of partition ${partition} is reachable to coordinate the write`, indeterminate: false });
+  else start(state, requestId, request, to);
+}
+
 /** Forwards a client write to `to`, a healthy node of its preference list. */
-export function start(state: NodeState, requestId: number, request: coordinator.WriteRequest, to: NodeId): void {
+export function start(state: NodeState, requestId: number, request: requestRules.WriteRequest, to: NodeId): void {
   const forwardId = fx.nextId(state);
   const toEpoch = state.members.get(to)?.epoch ?? 0;
   const opId = `${state.id}@${state.epoch}/${forwardId}`;
@@ -154,7 +170,6 @@ export function onReply(state: NodeState, from: NodeId, msg: MessageOf<'forward-
   return true;
 }
 
-const opKey = (origin: NodeId, forwardId: number) => `${origin}/${forwardId}`;
 /** How a coordinator's later life refuses a forward meant for an earlier one; the forwarder fails over on it. */
 const otherLifeError = 'forwarded to another life of ';
 
@@ -171,7 +186,7 @@ export function onForward(state: NodeState, from: NodeId, msg: MessageOf<'forwar
     });
     return;
   }
-  const key = opKey(from, msg.forwardId);
+  const key = forwardAnswers.opKey(from, msg.forwardId);
   const seen = state.coordinated.get(key);
   if (seen !== undefined) {
     if (seen.state === 'in-flight') {
@@ -182,40 +197,26 @@ export function onForward(state: NodeState, from: NodeId, msg: MessageOf<'forwar
     fx.send(state, from, { type: 'forward-reply', forwardId: msg.forwardId, ...seen.reply });
     return;
   }
-  remember(state, key, { state: 'in-flight' });
-  const request: coordinator.WriteRequest = msg.op === 'put'
+  forwardAnswers.remember(state, key, { state: 'in-flight' });
+  const request: requestRules.WriteRequest = msg.op === 'put'
     ? { op: 'put', key: msg.key, value: msg.value ?? { kind: 'string', bytes: new Uint8Array() }, ...(msg.context !== null ? { context: msg.context } : {}), ...(msg.w !== null ? { w: msg.w } : {}) }
     : { op: 'delete', key: msg.key, ...(msg.context !== null ? { context: msg.context } : {}), ...(msg.w !== null ? { w: msg.w } : {}) };
   const origin: Origin = { kind: 'peer', peer: from, forwardId: msg.forwardId };
   const opId = msg.opId;
   const problem = msg.op === 'put' && msg.value === null ? 'forwarded put without a value'
     : opId !== undefined && !opId.startsWith(`${from}@`) ? `operation id ${JSON.stringify(opId.slice(0, 80))} is not one of ${from}'s`
-    : coordinator.invalid(state, request);
+    : requestRules.invalid(state, request);
   if (problem !== undefined) {
-    answer(state, origin, { ok: false, error: problem, indeterminate: false });
+    forwardAnswers.answer(state, origin, { ok: false, error: problem, indeterminate: false });
     return;
   }
-  coordinator.write(state, origin, request, opId);
-}
-
-function remember(state: NodeState, key: string, entry: Parameters<NodeState['coordinated']['set']>[1]): void {
-  state.coordinated.delete(key); // re-inserted last: the map's order is the LRU order
-  state.coordinated.set(key, entry);
-  while (state.coordinated.size > coordinatedMax) {
-    const oldest = state.coordinated.keys().next().value as string;
-    state.coordinated.delete(oldest);
+  // The forwarder chose this node from the preference list as it sees it: coordinated here, whatever this
+  // node's ring says, unless it cannot coordinate at all.
+  if (!state.ready || state.leave !== undefined) {
+    const partition = storeIndex.partitionOf(state.index, request.key);
+    forwardAnswers.answer(state, origin, { ok: false, error: `no replica of partition ${partition} is reachable to coordinate the write`, indeterminate: false });
+    return;
   }
+  coordinator.coordinateHere(state, origin, request, opId);
 }
 
-/** Sends a coordinator's answer to the node that forwarded the write, and remembers it for duplicates. */
-export function answer(state: NodeState, origin: Extract<Origin, { kind: 'peer' }>, result: ClientResult): void {
-  const reply: ForwardReplyFields = {
-    ok: result.ok,
-    context: result.ok && 'context' in result ? result.context : '',
-    warnings: result.ok && 'warnings' in result ? result.warnings.slice(0, 8) : [],
-    error: result.ok ? '' : result.error.slice(0, 1000),
-    indeterminate: result.ok ? false : result.indeterminate,
-  };
-  remember(state, opKey(origin.peer, origin.forwardId), { state: 'answered', reply });
-  fx.send(state, origin.peer, { type: 'forward-reply', forwardId: origin.forwardId, ...reply });
-}

@@ -9,11 +9,11 @@
  * the ring: a member that joins or is removed while the leave goes on is in it or out of it, as in the ring
  * the others will have. Work per tick is bounded by leaveKeysPerTick.
  */
-import * as coordinator from './coordinator.js';
 import * as fx from './effects.js';
 import * as membership from './membership.js';
 import type { NodeState } from './node-state.js';
 import type { LeaveItem } from './node-state.js';
+import * as requestRules from './request-rules.js';
 import * as ring from './ring.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId, Version } from './types.js';
@@ -140,6 +140,6 @@ function finish(state: NodeState): void {
   const announcement = membership.gossipMessage(state, false);
   for (const m of state.members.values()) if (m.id !== state.id && m.status !== 'left') fx.send(state, m.id, announcement);
   state.left = true;
-  fx.trace(state, 'member', () => `left the ring: every key handed to its replicas in the ring without ${state.id} (N=${coordinator.replicaCount(state)})`);
+  fx.trace(state, 'member', () => `left the ring: every key handed to its replicas in the ring without ${state.id} (N=${requestRules.replicaCount(state)})`);
   fx.reply(state, leave.requestId, { ok: true, op: 'leave' });
 }

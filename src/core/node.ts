@@ -17,7 +17,7 @@ import * as handoff from './handoff.js';
 import * as leave from './leave.js';
 import * as life from './life.js';
 import { limits } from './limits.js';
-import * as membership from './membership.js';
+import * as gossip from './gossip.js';
 import * as messages from './messages.js';
 import type { Message, MessageOf } from './messages.js';
 import type { ClientRequest, Effect, Input } from './node-io.js';
@@ -25,6 +25,7 @@ import type { NodeState } from './node-state.js';
 import * as read from './read.js';
 import * as removal from './removal.js';
 import * as replica from './replica.js';
+import * as requestRules from './request-rules.js';
 import type { NodeId, Version } from './types.js';
 
 export type { NodeState } from './node-state.js';
@@ -48,10 +49,10 @@ export function step(state: NodeState, input: Input): Effect[] {
       state.resumedTick = state.tick; // a node out of the ring that joins again is returning
       if (state.tick - state.lastGossipTick >= state.tuning.gossipIntervalTicks) {
         state.lastGossipTick = state.tick;
-        membership.round(state);
+        gossip.round(state);
       }
     }
-    if (input.type === 'message' && input.message.type === 'gossip') membership.onGossip(state, input.from, input.message);
+    if (input.type === 'message' && input.message.type === 'gossip') gossip.onGossip(state, input.from, input.message);
     return fx.collect(state);
   }
   switch (input.type) {
@@ -99,7 +100,7 @@ export function step(state: NodeState, input: Input): Effect[] {
 function onTick(state: NodeState): void {
   if (state.tick - state.lastGossipTick >= state.tuning.gossipIntervalTicks) {
     state.lastGossipTick = state.tick;
-    membership.round(state);
+    gossip.round(state);
   }
   coordinator.tickWrites(state);
   forward.tick(state);
@@ -130,7 +131,7 @@ function onMessage(state: NodeState, from: NodeId, msg: Message): void {
   }
   switch (msg.type) {
     case 'gossip':
-      membership.onGossip(state, from, msg);
+      gossip.onGossip(state, from, msg);
       removal.onGossip(state, from, msg);
       configChange.onGossip(state, from, msg);
       return;
@@ -201,7 +202,7 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
     fx.reply(state, requestId, { ok: false, indeterminate: false, error: `too many requests in flight (${limits.pendingRequestsMax})` });
     return;
   }
-  const problem = coordinator.invalid(state, request);
+  const problem = requestRules.invalid(state, request);
   if (problem !== undefined) {
     fx.reply(state, requestId, { ok: false, indeterminate: false, error: problem });
     return;
@@ -211,7 +212,7 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
       return read.start(state, requestId, request.key, request.r, request.inspect === true);
     case 'put':
     case 'delete':
-      return coordinator.write(state, { kind: 'client', requestId }, request);
+      return forward.route(state, requestId, request);
     case 'configure':
       return configChange.start(state, requestId, request);
     case 'remove':

@@ -15,8 +15,7 @@
  * Lists are cached per ring object and N in a WeakMap, so a look-up is a map hit.
  */
 import * as hash from './hash.js';
-import type { Ring } from './ring.js';
-import type { NodeId } from './types.js';
+import type { NodeId, Ring } from './types.js';
 
 export interface PreferenceList {
   /** The N nodes that hold the partition's replicas, in clockwise order (the first owns the partition). */

@@ -10,7 +10,6 @@
  * first healthy fallbacks (hinted holders answer from their hints), at most inspectTargetsMax nodes, waits
  * for all of them or the request timeout, repairs nothing, and answers with what each one holds.
  */
-import * as coordinator from './coordinator.js';
 import * as clientContext from './client-context.js';
 import * as dvv from './dvv.js';
 import * as fx from './effects.js';
@@ -18,6 +17,7 @@ import * as membership from './membership.js';
 import type { HolderView, ReadVersion } from './node-io.js';
 import type { NodeState, ReadOp } from './node-state.js';
 import * as quorum from './quorum.js';
+import * as requestRules from './request-rules.js';
 import * as siblings from './siblings.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId, Version } from './types.js';
@@ -27,7 +27,7 @@ import * as version from './version.js';
 export const inspectTargetsMax = 12;
 
 export function start(state: NodeState, requestId: number, key: string, rOverride: number | undefined, inspect = false): void {
-  const n = coordinator.replicaCount(state);
+  const n = requestRules.replicaCount(state);
   const { replicas, fallbacks } = membership.preferenceList(state, storeIndex.partitionOf(state.index, key));
   const targets: NodeId[] = [];
   if (inspect) {
@@ -41,7 +41,7 @@ export function start(state: NodeState, requestId: number, key: string, rOverrid
   const r = inspect ? targets.length : rOverride ?? Math.min(state.config.r, n);
   const op: ReadOp = {
     kind: 'read', opId: fx.nextId(state), requestId, key, r, owners: replicas, targets, replacedTargets: new Set(), startTick: state.tick,
-    replies: new Map(), warnings: coordinator.quorumWarnings(state, r, Math.min(state.config.w, n)), replied: false, inspect,
+    replies: new Map(), warnings: requestRules.quorumWarnings(state, r, Math.min(state.config.w, n)), replied: false, inspect,
   };
   state.reads.set(op.opId, op);
   for (const target of targets) {

@@ -38,15 +38,9 @@
  */
 import * as hash from './hash.js';
 import * as candidates from './ring-candidates.js';
-import type { NodeId, RingMember } from './types.js';
+import type { NodeId, Ring, RingMember } from './types.js';
 
-export interface Ring {
-  readonly partitions: number;
-  /** The owner of each partition (length `partitions`), or [] when there are no members. */
-  readonly owners: readonly NodeId[];
-  /** The members, sorted by id. */
-  readonly members: readonly RingMember[];
-}
+export type { Ring } from './types.js';
 
 // Preference lists (which N members hold a partition, two zones) live in placement.ts; re-exported here so
 // callers keep reading `ring.preferenceList`.

@@ -2,9 +2,9 @@
  * The read-only view of a node for the UI, kv.stats() and the simulator's checker (re-exported by
  * node.ts). A copy: changing it changes nothing in the node.
  */
-import * as coordinator from './coordinator.js';
 import type { MemberView } from './node-io.js';
 import type { Counters, NodeState } from './node-state.js';
+import * as requestRules from './request-rules.js';
 import * as ring from './ring.js';
 import * as storeIndex from './store-index.js';
 import type { ClusterConfig, HostId, NodeId } from './types.js';
@@ -80,7 +80,7 @@ function hintEntries(state: NodeState, max: number): { owner: NodeId; key: strin
  * bounded (members by limits.membersMax, owners, replicated and merkleRoots by the partition count).
  */
 export function snapshot(state: NodeState): NodeSnapshot {
-  const replicated = ring.replicaPartitions(state.ring, state.id, coordinator.replicaCount(state));
+  const replicated = ring.replicaPartitions(state.ring, state.id, requestRules.replicaCount(state));
   const merkleRoots: Record<number, string> = {};
   for (const p of replicated) merkleRoots[p] = storeIndex.root(state.index, p);
   const counts = storeIndex.counts(state.index);

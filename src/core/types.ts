@@ -88,6 +88,15 @@ export interface RingMember {
   readonly zone?: Zone;
 }
 
+/** A ring (ring.ts): Q partitions, each owned by one member. */
+export interface Ring {
+  readonly partitions: number;
+  /** The owner of each partition (length `partitions`), or [] when there are no members. */
+  readonly owners: readonly NodeId[];
+  /** The members, sorted by id. */
+  readonly members: readonly RingMember[];
+}
+
 /** Cluster-wide replication settings (the paper's N, R, W), plus the fixed partition count Q. */
 export interface ClusterConfig {
   readonly n: number;

@@ -8,7 +8,6 @@
  * signaling frame limit (the feed in runtime/projector-feed.ts trims to fit; the server refuses more).
  */
 import { isNodeId } from './faults.js';
-import type { ClientMessage, ServerMessage } from './signaling.js';
 import * as timeControl from './time-control.js';
 
 /** The kinds of message the projector draws, one colour each (gossip is drawn only on request). */
@@ -112,13 +111,17 @@ export function validateFrame(status: unknown, events: unknown, dropped: unknown
   return { ok: true, value: { status: st, events: out, dropped } };
 }
 
-/** The time and events frames (projector view), either way: `from` is set on the server's side only. */
-export function parseWatchFrame<T extends ClientMessage | ServerMessage>(m: Record<string, unknown>, from: string | undefined): Parsed<T> {
-  const stamp = from === undefined ? {} : { from };
+/** The time and events frames of the projector view as a member sends them; the server adds `from`. */
+export type WatchFrame =
+  | { readonly type: 'time'; readonly setting: timeControl.TimeSetting }
+  | ({ readonly type: 'events' } & EventsFrame);
+
+/** Checks a time or events frame's body (signaling.ts checks the envelope: its keys and `from`). */
+export function parseWatchFrame(m: Record<string, unknown>): Parsed<WatchFrame> {
   if (m.type === 'time') {
     const time = timeControl.validate(m.setting);
-    return time.ok ? { ok: true, value: { type: 'time', ...stamp, setting: time.setting } as T } : { ok: false, reason: time.reason };
+    return time.ok ? { ok: true, value: { type: 'time', setting: time.setting } } : { ok: false, reason: time.reason };
   }
   const frame = validateFrame(m.status, m.events, m.dropped);
-  return frame.ok ? { ok: true, value: { type: 'events', ...stamp, ...frame.value } as T } : { ok: false, reason: `events: ${frame.reason}` };
+  return frame.ok ? { ok: true, value: { type: 'events', ...frame.value } } : { ok: false, reason: `events: ${frame.reason}` };
 }

@@ -116,8 +116,7 @@ export type ClientMessage =
   | Hello
   | { readonly type: 'signal'; readonly to: string; readonly data: SignalPayload }
   | { readonly type: 'faults'; readonly rules: faults.FaultRules }
-  | { readonly type: 'time'; readonly setting: timeControl.TimeSetting }
-  | ({ readonly type: 'events' } & projector.EventsFrame);
+  | projector.WatchFrame;
 
 export type ServerMessage =
   | { readonly type: 'welcome'; readonly nodeId: string; readonly role: Role }
@@ -167,9 +166,9 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
       return rules.ok ? ok({ type: 'faults', rules: rules.rules }) : bad(`faults: ${rules.reason}`);
     }
     case 'time':
-      return exactKeys(m, ['type', 'setting']) ? projector.parseWatchFrame<ClientMessage>(m, undefined) : bad('time: expected { type, setting }');
+      return exactKeys(m, ['type', 'setting']) ? watchFrame(m) : bad('time: expected { type, setting }');
     case 'events':
-      return exactKeys(m, ['type', 'status', 'events', 'dropped']) ? projector.parseWatchFrame<ClientMessage>(m, undefined) : bad('events: expected { type, status, events, dropped }');
+      return exactKeys(m, ['type', 'status', 'events', 'dropped']) ? watchFrame(m) : bad('events: expected { type, status, events, dropped }');
     default:
       return bad(`unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}`);
   }
@@ -205,7 +204,7 @@ export function parseServerMessage(text: string): Parsed<ServerMessage> {
     }
     case 'time':
     case 'events':
-      return (m.type === 'time' ? typeof m.from === 'string' : isNodeId(m.from)) ? projector.parseWatchFrame<ServerMessage>(m, m.from as string) : bad(`${m.type}: bad from`);
+      return (m.type === 'time' ? typeof m.from === 'string' : isNodeId(m.from)) ? watchFrame(m, m.from as string) : bad(`${m.type}: bad from`);
     default:
       return bad('unknown message type');
   }
@@ -284,6 +283,15 @@ function exactKeys(o: Record<string, unknown>, keys: readonly string[]): boolean
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A time or events frame: as a member sent it (no `from`), or as the server relays it (`from` set). */
+function watchFrame(m: Record<string, unknown>): Parsed<ClientMessage>;
+function watchFrame(m: Record<string, unknown>, from: string): Parsed<ServerMessage>;
+function watchFrame(m: Record<string, unknown>, from?: string): Parsed<ClientMessage | ServerMessage> {
+  const frame = projector.parseWatchFrame(m);
+  if (!frame.ok) return frame;
+  return ok(from === undefined ? frame.value : { ...frame.value, from });
 }
 
 function ok<T>(value: T): Parsed<T> {

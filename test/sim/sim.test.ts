@@ -27,7 +27,7 @@ const firstSeed = Number(process.env.SIM_FIRST_SEED ?? 1);
  * three listed when npm test first ran 1,000 seeds were: 497 and 969, lost writes that the fault schedule
  * made, not the store (the nemesis counted a node that had LEFT as holding a durable copy, and a hint held
  * for a node dead for good as lost although removal hands it on: faults.ts hasLeft, run.ts removeTheDead);
- * 266, a wiped node that took an earlier life's number and was never told (membership.knowsLaterSelf).
+ * 266, a wiped node that took an earlier life's number and was never told (gossip.knowsLaterSelf).
  */
 const knownOpen: Readonly<Record<number, string>> = {};
 

@@ -4,7 +4,7 @@
  * alive" to the other, which answered it; the answer was such a gossip too, so the pair answered each
  * other's answers for ever. Every duplicated message started one more endless chain: a run reached 1,250
  * gossip messages a tick, and real tabs on a lossy, duplicating link would do the same. The rule now
- * (membership.onGossip): an unrequested answer goes only to a sender that does not already say as much of
+ * (gossip.onGossip): an unrequested answer goes only to a sender that does not already say as much of
  * itself, and an answer is never answered unless it asks (`wantReply`), so a chain of answers is at most
  * one message long.
  */
