@@ -143,7 +143,15 @@ function failOver(state: NodeState, forwardId: number, f: Forward, why: string):
     return;
   }
   if (!state.ready || state.leave !== undefined || state.needsRebuild) {
-    // Nowhere else to go: keep waiting for an answer from the coordinators tried (or the deadline).
+    // Nowhere else to go: keep waiting for an answer from the coordinators tried (or the deadline). A life
+    // that refused the forward is asked again only once gossip names its new epoch: asking the refusing life
+    // again at once would bounce refusals for ever (sim seed 3642: a leaving forwarder and a restarted
+    // coordinator exchanged 54,872 messages); the overdue check in `tick` asks again at its own pace.
+    if (why === restartedWhy) {
+      const epochNow = state.members.get(f.to)?.epoch ?? 0;
+      if (epochNow === f.toEpoch) return;
+      f.toEpoch = epochNow;
+    }
     if (membership.healthy(state, f.to)) sendForward(state, forwardId, f);
     return;
   }
@@ -158,7 +166,7 @@ export function onReply(state: NodeState, from: NodeId, msg: MessageOf<'forward-
   if (f === undefined || !f.tried.includes(from)) return false;
   if (!msg.ok && msg.error.startsWith(otherLifeError)) {
     // That life did not coordinate it (an earlier one may have: op ids make that safe), so the next one is tried.
-    if (from === f.to) failOver(state, msg.forwardId, f, 'restarted as another life');
+    if (from === f.to) failOver(state, msg.forwardId, f, restartedWhy);
     return true;
   }
   // Karn's rule: after a resend, the reply may answer either send, so it is no round-trip sample.
@@ -172,6 +180,8 @@ export function onReply(state: NodeState, from: NodeId, msg: MessageOf<'forward-
 
 /** How a coordinator's later life refuses a forward meant for an earlier one; the forwarder fails over on it. */
 const otherLifeError = 'forwarded to another life of ';
+/** failOver's reason when the coordinator's new life refused the forward. */
+const restartedWhy = 'restarted as another life';
 
 /** A peer's forwarded write: coordinated here unless its operation id was seen already (module comment). */
 export function onForward(state: NodeState, from: NodeId, msg: MessageOf<'forward'>): void {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as node from '../../src/core/node.js';
-import type { ClientRequest, ClientResult } from '../../src/core/node-io.js';
+import type { ClientRequest, ClientResult, Effect } from '../../src/core/node-io.js';
 import * as ring from '../../src/core/ring.js';
 import * as storeIndex from '../../src/core/store-index.js';
 import * as version from '../../src/core/version.js';
@@ -175,6 +175,26 @@ describe('forwarded writes: failover to the next replica, never applied twice as
     const { result } = ask(c, 'n1', put(key, 'v1'));
     expect(result).toMatchObject({ ok: true, op: 'put' });
     expect(coordinations(c, key)).toBe(1);
+  });
+
+  it('a forwarder with nowhere else to go does not bounce refusals with a restarted coordinator: it asks again once gossip names the new life', () => {
+    const c = cluster(4);
+    const key = keyAwayFrom(c, 'n1');
+    const [first] = replicasOf(c, 'n1', key) as [string];
+    const s = stateOf(c, 'n1');
+    // n1 is rebuilding (it may not coordinate) and every replica was tried: the forward can only wait.
+    s.needsRebuild = true;
+    const oldEpoch = s.members.get(first)!.epoch;
+    const request = { op: 'put' as const, key, value: version.stringValue('v') };
+    s.forwards.set(7, { requestId: 1, op: 'put', request, to: first, tried: [...replicasOf(c, 'n1', key)], sendsToTarget: 1, toEpoch: oldEpoch, sentTick: s.tick, startTick: s.tick, opId: `n1@${s.epoch}/7` });
+    const refusal = { type: 'forward-reply' as const, forwardId: 7, ok: false, context: '', warnings: [], indeterminate: true, error: `forwarded to another life of ${first}: the write may or may not have taken effect; read the key and retry` };
+    const forwardsSent = (effects: readonly Effect[]) => effects.flatMap((e) => (e.type === 'send' && e.message.type === 'forward' ? [e.message] : []));
+    // The refusing life is not asked again at once (seed 3642: 54,872 messages of refusals and re-asks)...
+    expect(forwardsSent(node.step(s, { type: 'message', from: first, message: refusal }))).toEqual([]);
+    expect(s.forwards.has(7)).toBe(true);
+    // ... but once gossip names its new epoch, the new life is asked, with the same op id.
+    s.members.set(first, { ...s.members.get(first)!, epoch: oldEpoch + 1 });
+    expect(forwardsSent(node.step(s, { type: 'message', from: first, message: refusal }))).toEqual([expect.objectContaining({ forwardId: 7, epoch: oldEpoch + 1, opId: `n1@${s.epoch}/7` })]);
   });
 
   it('a forward delivered twice (same origin and forwardId) is coordinated once; the duplicate gets the remembered answer', () => {
