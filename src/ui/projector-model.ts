@@ -19,6 +19,8 @@ export const goneAfterMs = 5000;
 export const normalFlightMs = 700;
 /** The nodes' tick (runtime defaults): a slowed message spends one tick in flight (time-control.ts). */
 export const tickMs = 100;
+/** How long (real ms) the ring says what the last membership change moved: long enough to talk about it, then the centre is clear again. */
+export const movesShownMs = 60_000;
 /** A Merkle drawing stays up at least this long (real ms) before another partition's descent replaces it. */
 export const merkleHoldMs = 8000;
 

@@ -97,6 +97,7 @@ export class ProjectorRing extends LitElement {
       <text x=${center} y=${center + 14} text-anchor="middle" class="facts caption">${sorted.length} node${sorted.length === 1 ? '' : 's'}</text>
       ${this.renderMoves()}
       ${sorted.map((n) => this.renderNode(n, where.get(n.id) ?? [center, center]))}
+      ${this.renderLabels(where)}
     </svg>`;
   }
 
@@ -128,11 +129,27 @@ export class ProjectorRing extends LitElement {
   }
 
   private renderFlights(where: Map<string, [number, number]>) {
-    const rows = labelRows(this.flights.map(({ flight }) => flight));
-    return this.flights.map(({ flight, progress }, i) => this.renderFlight(flight, progress, where, rows[i]));
+    return this.flights.map(({ flight, progress }) => this.renderFlight(flight, progress, where));
   }
 
-  private renderFlight(f: Flight, progress: number, where: Map<string, [number, number]>, labelRow: number | undefined) {
+  /**
+   * The key labels, drawn over the nodes (a label near a node was hidden under it). Each shows once its dot
+   * has left the sender and until just before it reaches the receiver, so it never prints over a node's name.
+   */
+  private renderLabels(where: Map<string, [number, number]>) {
+    const rows = labelRows(this.flights.map(({ flight }) => flight));
+    return this.flights.map(({ flight: f, progress }, i) => {
+      const from = where.get(f.from);
+      const to = where.get(f.to);
+      const row = rows[i];
+      if (!from || !to || f.from === f.to || f.key === undefined || row === undefined || progress < 0.12 || progress >= 0.85) return nothing;
+      const x = from[0] + (to[0] - from[0]) * progress;
+      const y = from[1] + (to[1] - from[1]) * progress;
+      return svg`<text x=${x + 10} y=${y - 10 + row * labelRowHeight} class="key caption" data-label=${f.kind}>${f.key.slice(0, 14)}</text>`;
+    });
+  }
+
+  private renderFlight(f: Flight, progress: number, where: Map<string, [number, number]>) {
     const from = where.get(f.from);
     const to = where.get(f.to);
     if (!from || !to) return nothing;
@@ -146,11 +163,9 @@ export class ProjectorRing extends LitElement {
     const tx = from[0] + (to[0] - from[0]) * tail;
     const ty = from[1] + (to[1] - from[1]) * tail;
     return svg`<g data-flight=${f.kind}>
-      <line x1=${from[0]} y1=${from[1]} x2=${to[0]} y2=${to[1]} stroke=${color} stroke-opacity="0.18" stroke-width="2"></line>
+      <line x1=${from[0]} y1=${from[1]} x2=${to[0]} y2=${to[1]} stroke=${color} stroke-opacity="0.3" stroke-width="2"></line>
       <line x1=${tx} y1=${ty} x2=${x} y2=${y} stroke=${color} stroke-width="5" stroke-linecap="round"></line>
       <circle cx=${x} cy=${y} r="8" fill=${color} stroke="#0f1419" stroke-width="2"></circle>
-      ${f.key !== undefined && labelRow !== undefined && progress < 0.6
-        ? svg`<text x=${x + 10} y=${y - 10 + labelRow * labelRowHeight} class="key caption">${f.key.slice(0, 14)}</text>` : nothing}
     </g>`;
   }
 }

@@ -82,7 +82,7 @@ export class ProjectorView extends LitElement {
         <span class="faults">${this.faultsText === 'no faults' ? '' : this.faultsText}</span>
       </header>
       <div class="body">
-        <projector-ring .nodes=${nodes} .faults=${this.faults} .flights=${flights} .nowMs=${this.nowMs} .silentAfterMs=${model.goneAfterMs} .moves=${s.moves}></projector-ring>
+        <projector-ring .nodes=${nodes} .faults=${this.faults} .flights=${flights} .nowMs=${this.nowMs} .silentAfterMs=${model.goneAfterMs} .moves=${s.moves && this.nowMs - s.moves.atMs < model.movesShownMs ? s.moves : undefined}></projector-ring>
         <div class="side">
           <section class="panel" aria-label="legend">
             <div class="legend">${legend(s.showGossip).map((row) => html`<span><span class="swatch" style="background:${row.style.color}"></span>${row.style.label}</span>`)}</div>
