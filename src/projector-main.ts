@@ -17,8 +17,15 @@ import './ui/projector-view.js';
 /** What tests and the console can read of the projector (window.projector). */
 export interface ProjectorApi extends timeApi.TimeKv {
   role(): string;
-  /** Node names known, messages drawn in flight now, and the Merkle drawing's partition and lit cells. */
-  state(): { nodes: string[]; frames: Record<string, number>; inFlight: number; kinds: string[]; merkle: { partition: number; level1: number; buckets: number; pushed: string[]; messages: number } | undefined };
+  /**
+   * Node names known, messages drawn in flight now (in all and by kind), the Q of the last ring the nodes
+   * agreed on (0: none yet) and what the last change moved, and the Merkle drawing's partition and lit cells.
+   */
+  state(): {
+    nodes: string[]; frames: Record<string, number>; inFlight: number; kinds: string[]; byKind: Record<string, number>;
+    agreedPartitions: number; moved: string | undefined;
+    merkle: { partition: number; level1: number; buckets: number; pushed: string[]; messages: number } | undefined;
+  };
 }
 
 export function startProjector(): void {
@@ -58,8 +65,11 @@ export function startProjector(): void {
     state: () => {
       const flights = model.inFlight(state, performance.now());
       const m = state.merkle;
+      const byKind: Record<string, number> = {};
+      for (const { flight } of flights) byKind[flight.kind] = (byKind[flight.kind] ?? 0) + 1;
       return {
-        nodes: [...state.nodes.keys()], frames: Object.fromEntries([...state.nodes.values()].map((n) => [n.id, n.frames])), inFlight: flights.length, kinds: [...new Set(flights.map((f) => f.flight.kind))],
+        nodes: [...state.nodes.keys()], frames: Object.fromEntries([...state.nodes.values()].map((n) => [n.id, n.frames])), inFlight: flights.length, kinds: Object.keys(byKind), byKind,
+        agreedPartitions: state.owners.length, moved: state.moves?.text,
         merkle: m ? { partition: m.partition, level1: m.level1.size, buckets: m.buckets.size, pushed: [...m.pushed], messages: m.messages } : undefined,
       };
     },

@@ -10,6 +10,7 @@
  */
 import type * as projector from '../protocol/projector.js';
 import * as timeControl from '../protocol/time-control.js';
+import * as ringMoves from './ring-moves.js';
 
 export const flightsMax = 240;
 export const pushedKeysMax = 12;
@@ -18,6 +19,8 @@ export const goneAfterMs = 5000;
 export const normalFlightMs = 700;
 /** The nodes' tick (runtime defaults): a slowed message spends one tick in flight (time-control.ts). */
 export const tickMs = 100;
+/** How long (real ms) the ring says what the last membership change moved: long enough to talk about it, then the centre is clear again. */
+export const movesShownMs = 60_000;
 /** A Merkle drawing stays up at least this long (real ms) before another partition's descent replaces it. */
 export const merkleHoldMs = 8000;
 
@@ -65,10 +68,14 @@ export interface ProjectorState {
   merkle: MerkleDrawing | undefined;
   showGossip: boolean;
   droppedEvents: number;
+  /** The last ring every reporting node agreed on (one owner per partition), to diff the next one against. */
+  owners: readonly string[];
+  /** What the last membership change moved (ring-moves.ts), and when (real ms) the projector saw it settle. */
+  moves: (ringMoves.Moves & { readonly atMs: number }) | undefined;
 }
 
 export function create(realMs: number): ProjectorState {
-  return { nodes: new Map(), flights: [], pace: timeControl.start(realMs), merkle: undefined, showGossip: false, droppedEvents: 0 };
+  return { nodes: new Map(), flights: [], pace: timeControl.start(realMs), merkle: undefined, showGossip: false, droppedEvents: 0, owners: [], moves: undefined };
 }
 
 export function virtualNow(state: ProjectorState, realMs: number): number {
@@ -91,6 +98,36 @@ export function presence(state: ProjectorState, ids: readonly string[]): void {
   for (const id of [...state.nodes.keys()]) if (!listed.has(id)) state.nodes.delete(id);
 }
 
+/**
+ * The ring as the nodes report it, only when they agree: one Q, and every partition claimed by exactly one
+ * node (each reports the partitions it owns). While a change spreads by gossip some nodes still report the
+ * old ring (a partition claimed twice or by nobody): no answer then, so the diff is taken between two settled
+ * rings, never against a half-updated one. Nodes that left, or are silent, are not asked.
+ */
+export function agreedOwners(state: ProjectorState, realMs: number): string[] | undefined {
+  const reporting = [...state.nodes.values()].filter((n) => n.status && n.status.ringSize > 0
+    && n.status.state !== 'left' && n.status.state !== 'removed' && realMs - n.lastSeenMs <= goneAfterMs);
+  const q = reporting[0]?.status?.ringSize ?? 0;
+  if (q === 0 || reporting.some((n) => n.status?.ringSize !== q)) return undefined;
+  const owners = new Array<string | undefined>(q).fill(undefined);
+  for (const n of reporting) {
+    for (const p of n.status?.primary ?? []) {
+      if (p >= q || owners[p] !== undefined) return undefined;
+      owners[p] = n.id;
+    }
+  }
+  return owners.every((o) => o !== undefined) ? owners as string[] : undefined;
+}
+
+/** After a frame: if the nodes agree on a ring that differs from the last agreed one, what moved. */
+function noteOwners(state: ProjectorState, realMs: number): void {
+  const owners = agreedOwners(state, realMs);
+  if (!owners) return;
+  const moves = ringMoves.between(state.owners, owners);
+  state.owners = owners;
+  if (moves) state.moves = { ...moves, atMs: realMs };
+}
+
 export function setTime(state: ProjectorState, realMs: number, setting: timeControl.TimeSetting): void {
   state.pace = timeControl.change(state.pace, realMs, setting, tickMs);
 }
@@ -102,6 +139,7 @@ export function frame(state: ProjectorState, realMs: number, from: string, f: pr
   n.lastSeenMs = realMs;
   n.frames++;
   state.droppedEvents += f.dropped;
+  noteOwners(state, realMs);
   const flightVirtualMs = timeControl.slowed(state.pace.setting) ? tickMs : normalFlightMs;
   const start = virtualNow(state, realMs);
   for (const e of f.events) {

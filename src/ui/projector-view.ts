@@ -12,6 +12,7 @@ import * as timeControl from '../protocol/time-control.js';
 import * as model from './projector-model.js';
 import { legend } from './projector-kinds.js';
 import { byName } from './projector-ring.js';
+import { roomStatus } from './projector-marks.js';
 import { theme } from './theme.js';
 import * as format from './format.js';
 import './projector-ring.js';
@@ -81,7 +82,7 @@ export class ProjectorView extends LitElement {
         <span class="faults">${this.faultsText === 'no faults' ? '' : this.faultsText}</span>
       </header>
       <div class="body">
-        <projector-ring .nodes=${nodes} .faults=${this.faults} .flights=${flights} .nowMs=${this.nowMs} .silentAfterMs=${model.goneAfterMs}></projector-ring>
+        <projector-ring .nodes=${nodes} .faults=${this.faults} .flights=${flights} .nowMs=${this.nowMs} .silentAfterMs=${model.goneAfterMs} .moves=${s.moves && this.nowMs - s.moves.atMs < model.movesShownMs ? s.moves : undefined}></projector-ring>
         <div class="side">
           <section class="panel" aria-label="legend">
             <div class="legend">${legend(s.showGossip).map((row) => html`<span><span class="swatch" style="background:${row.style.color}"></span>${row.style.label}</span>`)}</div>
@@ -90,7 +91,7 @@ export class ProjectorView extends LitElement {
           </section>
           <section class="panel" aria-label="nodes">
             <table><thead><tr><th>node</th><th>status</th><th class="num">partitions</th><th class="num">owns</th><th class="num">hints</th><th class="num">keys</th><th class="num">tick</th></tr></thead>
-              <tbody>${nodes.map((n) => this.renderRow(n))}</tbody></table>
+              <tbody>${nodes.map((n) => this.renderRow(n, nodes))}</tbody></table>
           </section>
           <section class="panel" aria-label="Merkle tree">
             <h2>Merkle repair</h2>
@@ -101,12 +102,16 @@ export class ProjectorView extends LitElement {
     </div>`;
   }
 
-  private renderRow(n: model.NodeView) {
+  /** One node's row. Its status is what the room knows (projector-marks.ts roomStatus), not only its own word. */
+  private renderRow(n: model.NodeView, nodes: readonly model.NodeView[]) {
     const st = n.status;
     const silent = this.nowMs - n.lastSeenMs > model.goneAfterMs;
+    const own = st?.state ?? 'starting';
+    const status = silent ? 'silent' : roomStatus(this.faults, n.id, nodes.map((m) => m.id), own);
+    const pill = silent ? 'dead' : status === own ? own : 'suspect';
     return html`<tr data-row=${n.id}>
       <td><span class="dot" style="background:${format.nodeColor(n.id)}"></span> <b>${n.id}</b>${st?.zone === 'peer' ? html` <span class="pill">peer</span>` : nothing}</td>
-      <td><span class="pill ${silent ? 'dead' : st?.state ?? ''}">${silent ? 'silent' : st?.state ?? 'starting'}</span></td>
+      <td><span class="pill ${pill}" data-testid="status">${status}</span></td>
       <td class="num">${st?.partitions ?? ''}</td><td class="num">${st?.primary.length ?? ''}</td>
       <td class="num" style=${st && st.hints > 0 ? 'color:var(--warn);font-weight:700' : ''}>${st?.hints ?? ''}</td>
       <td class="num">${st?.keys ?? ''}</td><td class="num" title=${st ? timeControl.describe(st.time) : ''}>${st?.tick ?? ''}</td>

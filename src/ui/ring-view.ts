@@ -10,6 +10,7 @@ import type { UiBackend, UiKeyLocation, UiSnapshot } from './backend.js';
 import { theme } from './theme.js';
 import * as format from './format.js';
 import { ringGeometry } from './ring-geometry.js';
+import * as ringMoves from './ring-moves.js';
 import './replica-table.js';
 
 const size = 440;
@@ -56,26 +57,13 @@ export class RingView extends LitElement {
   @state() private moved: ReadonlySet<number> = new Set();
   @state() private movedText = '';
 
-  /**
-   * After a membership change, which partitions moved: a diff of two owners arrays the snapshots give (no
-   * ring logic here). The ideal is Q / (S + 1) when a ring of S nodes gains or loses one (consistent
-   * hashing moves only the joiner's or leaver's share).
-   */
+  /** After a membership change, which partitions moved (ring-moves.ts, shared with the projector). */
   private diffOwners(owners: readonly string[]): void {
-    const before = this.previousOwners;
+    const moves = ringMoves.between(this.previousOwners, owners);
     this.previousOwners = owners;
-    if (before.length === 0 || before.length !== owners.length) return;
-    const moved = new Set<number>();
-    owners.forEach((o, p) => { if (o !== before[p]) moved.add(p); });
-    if (moved.size === 0) return;
-    const nodesBefore = new Set(before).size;
-    const nodesAfter = new Set(owners).size;
-    const larger = Math.max(nodesBefore, nodesAfter);
-    const q = owners.length;
-    // S nodes before a join (or after a leave): consistent hashing ideally moves Q/(S+1) partitions.
-    const ideal = nodesBefore === nodesAfter ? '' : ` (ideal Q/(S+1) = ${q}/${larger} = ${Math.round(q / larger)})`;
-    this.moved = moved;
-    this.movedText = `${moved.size} of ${q} moved${ideal}`;
+    if (!moves) return;
+    this.moved = moves.moved;
+    this.movedText = moves.text;
   }
 
   /** The located key's holders and fallbacks change with the cluster: refresh them about once a second. */

@@ -1,6 +1,7 @@
-// The projector view (/?view=class) and room-wide time control, with real tabs: messages drawn in flight
-// after a put, pause and single steps checked through every tab's window.kv, a Merkle repair after a wipe
-// drawn at 1/10x speed, and a class-link tab refused. Screenshots of the projector go to test-results/.
+// The projector view (/?view=class) and room-wide time control, with real tabs: a join shown on the ring
+// ("k of Q moved", no existing node repainted), messages drawn in flight after a put, pause and single steps
+// checked through every tab's window.kv, a Merkle repair after a wipe drawn at 1/10x speed, and a class-link
+// tab refused. Screenshots of the projector go to test-results/projector/ (the README's come from here).
 import { expect, test, type Page } from '@playwright/test';
 import type { RunningServer } from '../../signaling/server.js';
 import type { ProjectorApi } from '../../src/projector-main.js';
@@ -20,6 +21,8 @@ test.afterEach(async () => { await closeAll(tabs); tabs = []; });
 const viewport = { width: 1280, height: 720 };
 const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/projector/${name}.png` });
 const timeOf = (tab: Tab) => tab.page.evaluate(() => window.kv.time());
+/** Each drawn node's fill, as the projector paints it (its shape is the group's first child). */
+const fills = (page: Page, ids: readonly string[]) => Promise.all(ids.map((id) => page.locator(`projector-ring g[data-node="${id}"] > :first-child`).getAttribute('fill')));
 
 async function openProjector(page: Page, room: string): Promise<void> {
   page.on('pageerror', (error) => { console.error(`[projector] page error: ${error.message}`); });
@@ -50,11 +53,25 @@ test('the projector draws the room; the teacher pauses, steps and slows every ta
   // At 1/10x the same put's messages stay in the air long enough to photograph.
   await n1.page.evaluate(() => window.kv.setSpeed(0.1));
   for (const tab of tabs) await expect.poll(async () => (await timeOf(tab)).speed).toBe(0.1);
-  const drawn = projector.waitForFunction(() => window.projector.state().inFlight >= 2, undefined, { polling: 50, timeout: 20_000 });
-  const slowPut = put(n2, 'pear', 'green');
+  // Six puts at once from three tabs: several stores in the air together, their keys labelled apart. The
+  // teacher pauses the room (from the projector, as in class) the moment they are drawn, so the picture is
+  // taken mid-flight however slow this shared machine is (a flight lasts 1 s at 1/10x; a screenshot here
+  // has taken longer): paused, the projector's clock stops and every flight stays where it is.
+  const drawn = projector.waitForFunction(() => {
+    if ((window.projector.state().byKind.store ?? 0) < 4) return false;
+    void window.projector.pause();
+    return true;
+  }, undefined, { polling: 50, timeout: 20_000 });
+  const slowPuts = Promise.all([
+    put(n1, 'pear', 'green'), put(n2, 'fig', 'purple'), put(student, 'kiwi', 'brown'), put(n1, 'cherry', 'red'), put(n2, 'lime', 'green'), put(student, 'date', 'brown'),
+  ]);
   await drawn;
+  for (const tab of tabs) await expect.poll(async () => (await timeOf(tab)).paused).toBe(true);
+  const frozen = await projector.evaluate(() => window.projector.state().byKind);
+  expect((frozen.store ?? 0) + (frozen['store-ack'] ?? 0), 'stores and acks held in the air').toBeGreaterThanOrEqual(4);
   await shot(projector, 'messages-in-flight');
-  expect(await slowPut).toBeTruthy();
+  await n1.page.evaluate(() => window.kv.resume());
+  expect(await slowPuts).toHaveLength(6);
 
   phase('class link refused');
   // A class-link tab cannot touch the room's time (and its refusal says why).
@@ -89,6 +106,39 @@ test('the projector draws the room; the teacher pauses, steps and slows every ta
   phase('resume');
   await n1.page.evaluate(() => window.kv.resume());
   expect(await pausedPut, 'the put made while paused is acknowledged once time runs').toBe('acknowledged');
+
+  phase('join');
+  // A join: the projector diffs the ring the three agreed on against the one the four agree on.
+  await expect.poll(() => projector.evaluate(() => window.projector.state().agreedPartitions), { timeout: 30_000 }).toBe(256);
+  const colorsBefore = await fills(projector, ['n1', 'n2', 's1']);
+  expect(new Set(colorsBefore).size, 'three colours').toBe(3);
+  tabs.push(await openTab(context, server.url, 'n3', room));
+  await waitForRing(tabs, ['n1', 'n2', 'n3', 's1']);
+  const moved = projector.locator('projector-ring [data-testid="moved"]');
+  await expect(moved).toHaveText(/^\d+ of 256 moved\s*\(ideal Q\/\(S\+1\) = 256\/4 = 64\)$/, { timeout: 30_000 });
+  const k = Number((await moved.textContent())?.split(' ')[0]);
+  expect(await projector.locator('projector-ring path.moved').count(), 'the partitions that flash are the ones counted').toBe(k);
+  // Every partition the joiner owns now moved to it, and most of the ring stayed where it was.
+  const joinerOwns = Number(await projector.locator('projector-view tr[data-row="n3"] td:nth-child(4)').textContent());
+  expect(joinerOwns).toBeGreaterThan(0);
+  expect(k).toBeGreaterThanOrEqual(joinerOwns);
+  expect(k).toBeLessThan(128);
+  expect(await fills(projector, ['n1', 'n2', 's1']), 'a join repaints no existing node').toEqual(colorsBefore);
+  const [joinerColor] = await fills(projector, ['n3']);
+  expect(joinerColor, 'the joiner is drawn').toBeTruthy();
+  expect(colorsBefore, 'the joiner has a colour of its own').not.toContain(joinerColor);
+  await shot(projector, 'join');
+
+  phase('isolate');
+  // An isolated node still calls itself alive (its own view); the projector shows what the room knows.
+  const n3 = tabs[3] as Tab;
+  const status = (id: string) => projector.locator(`projector-view tr[data-row="${id}"] [data-testid="status"]`);
+  await n1.page.evaluate(() => window.kv.isolate('n3'));
+  await expect(status('n3')).toHaveText('isolated', { timeout: 30_000 });
+  expect(await n3.page.evaluate(() => window.kv.members().find((m) => m.id === 'n3')?.status), 'n3\'s own word').toBe('alive');
+  await expect(status('n1')).toHaveText('alive');
+  await n1.page.evaluate(() => window.kv.heal());
+  await expect(status('n3')).toHaveText('alive', { timeout: 30_000 });
 
   phase('Merkle repair at 1/10x');
   // A Merkle repair at 1/10x: wipe n2, watch the projector draw the tree of a partition being repaired.

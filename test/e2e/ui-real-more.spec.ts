@@ -221,6 +221,9 @@ test('a join, a capacity change and a leave move partitions, from the lessons pa
   }
   // The ring was last seen with three owners: after the join it can say what moved.
   await view(n1, 'Ring');
+  // So has the projector: the ring its three nodes agree on.
+  await expect.poll(() => projector.evaluate(() => (window as unknown as { projector: { state(): { agreedPartitions: number } } }).projector.state().agreedPartitions),
+    { timeout: reactTimeoutMs }).toBe(partitions);
 
   // A fourth tab opens: it joins, and takes partitions from the others, only those (nobody else gains any).
   const other = await browser.newContext();
@@ -244,6 +247,12 @@ test('a join, a capacity change and a leave move partitions, from the lessons pa
   const k = Number(((await moved.textContent()) ?? '').split(' ')[0]);
   expect(k).toBeGreaterThanOrEqual(joined.n4 ?? Infinity);
   await expect(n1.page.locator('ring-view path.moved')).toHaveCount(k);
+  // The projector says it too, from the ring the four agree on, and flashes the same number of partitions.
+  const projectorMoved = projector.locator('projector-ring [data-testid="moved"]');
+  await expect(projectorMoved).toHaveText(new RegExp(`^\\d+ of ${partitions} moved\\s*\\(ideal Q/\\(S\\+1\\) = ${partitions}/4 = ${Math.round(partitions / 4)}\\)$`), { timeout: reactTimeoutMs });
+  const projectorK = Number(((await projectorMoved.textContent()) ?? '').split(' ')[0]);
+  expect(projectorK).toBeGreaterThanOrEqual(joined.n4 ?? Infinity);
+  await expect(projector.locator('projector-ring path.moved')).toHaveCount(projectorK);
   await shot(n1, 'join-2-moved-partitions-on-n1');
   await projectorShot(projector, 'join-2-n4-joined');
 
