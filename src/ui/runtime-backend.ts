@@ -5,16 +5,15 @@
  * the core's state is never touched.
  */
 import type { ClientRequest, ClientResult, ReadVersion } from '../core/node-io.js';
-import type { NodeSnapshot } from '../core/node.js';
 import type { Value } from '../core/types.js';
 import * as hash from '../core/hash.js';
 import * as ring from '../core/ring.js';
 import * as faults from '../protocol/faults.js';
 import type { Kv } from '../runtime/page-api.js';
-import { messagesDropped, type AppSnapshot } from '../runtime/snapshot.js';
+import type { PeerView } from '../runtime/peer-view.js';
 import type { UiBackend, UiHolder, UiKeyLocation, UiMember, UiReadResult, UiSnapshot, UiTrace, UiVersion } from './backend.js';
 
-export type TabSnapshot = AppSnapshot<NodeSnapshot>;
+export type TabSnapshot = PeerView;
 
 export interface RuntimeBackendDeps {
   readonly kv: Kv;
@@ -66,11 +65,9 @@ export function describeFaults(rules: faults.FaultRules, memberIds: readonly str
 const descentLevels = ['root', 'buckets', 'leaves'];
 
 export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiSnapshot {
-  const node = s.runtime?.node;
-  // Reachable: an open data channel that the fault rules do not block both ways (a partition keeps the
-  // channels open and drops messages at the transport, so the channel alone says nothing about it).
+  const node = s.node;
   const me = s.identity.nodeId;
-  const connected = new Set([me, ...s.network.connected.filter((id) => !faults.blocks(s.network.faults, me, id) && !faults.blocks(s.network.faults, id, me))]);
+  const connected = new Set(s.network.reachable);
   const owners = node?.owners ?? [];
   const ownedBy = new Map<string, number>();
   for (const o of owners) ownedBy.set(o, (ownedBy.get(o) ?? 0) + 1);
@@ -87,8 +84,8 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
   const hintsBy = new Map<string, number>();
   for (const h of node?.hints.entries ?? []) hintsBy.set(h.owner, (hintsBy.get(h.owner) ?? 0) + 1);
   const ae = node?.antiEntropy;
-  const rt = s.runtime;
-  const dropped = messagesDropped(rt?.counters.messagesDropped ?? 0, s.network.transport, node?.counters.messagesDropped ?? 0);
+  const rt = s.loop;
+  const dropped = s.derived.messagesDropped;
   const counters: Record<string, number> = {
     'messages sent': rt?.counters.messagesSent ?? 0,
     'messages received': rt?.counters.messagesReceived ?? 0,
@@ -122,8 +119,8 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
     repairs: (ae?.sessions ?? []).map((x) => ({ partition: x.partition, peer: x.peer, done: descentLevels.indexOf(x.phase) + 1, total: descentLevels.length })),
     ...(ae ? { antiEntropyRound: { done: ae.done, total: ae.total, sessions: ae.sessionsStarted, inSync: ae.sessionsInSync } } : {}),
     storage: {
-      keys: node?.keys ?? 0, bytes: rt?.storage.cacheBytes ?? 0, errors: rt?.counters.storageErrors ?? 0,
-      lastError: rt?.lastStorageError ?? '',
+      keys: node?.keys ?? 0, bytes: s.storage?.stats.cacheBytes ?? 0, errors: rt?.counters.storageErrors ?? 0,
+      lastError: s.storage?.lastError ?? '',
     },
     trace,
   };
@@ -166,14 +163,12 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
     get: read,
     async locate(key): Promise<UiKeyLocation> {
       const s = deps.snapshot();
-      const node = s.runtime?.node;
+      const node = s.node;
       if (!node || node.owners.length === 0) throw new Error('this node has not joined a ring yet');
       const r: ring.Ring = { partitions: node.config.partitions, owners: node.owners, members: node.members };
       const partition = hash.partitionOf(key, r.partitions);
       const list = ring.preferenceList(r, partition, node.config.n);
-      const me = s.identity.nodeId;
-      const rules = s.network.faults;
-      const reachable = new Set([me, ...s.network.connected.filter((id) => !faults.blocks(rules, me, id) && !faults.blocks(rules, id, me))]);
+      const reachable = new Set(s.network.reachable);
       const down = list.replicas.filter((id) => !reachable.has(id) || node.members.find((m) => m.id === id)?.status !== 'alive');
       const fallbacks = list.fallbacks.filter((id) => reachable.has(id)).slice(0, down.length);
       // Holders: the replicas that answered a read just now, plus this tab when it keeps a hint for the key.
