@@ -7,7 +7,6 @@
 import type { ClientRequest, ClientResult, ReadVersion } from '../core/node-io.js';
 import type { Value } from '../core/types.js';
 import * as hash from '../core/hash.js';
-import * as ring from '../core/ring.js';
 import * as faults from '../protocol/faults.js';
 import type { Kv } from '../runtime/page-api.js';
 import type { PeerView } from '../runtime/peer-view.js';
@@ -18,10 +17,10 @@ export type TabSnapshot = PeerView;
 export interface RuntimeBackendDeps {
   readonly kv: Kv;
   /**
-   * A client request through the node (failures are results, never rejections). Optional: without it,
-   * reads go through kv.get, which does not say which replicas returned each version.
+   * A client request through the node (failures are results, never rejections): reads (each version with
+   * the replicas that returned it, which kv.get leaves out), inspections and locate.
    */
-  request?(request: ClientRequest): Promise<ClientResult>;
+  request(request: ClientRequest): Promise<ClientResult>;
   snapshot(): TabSnapshot;
   subscribe(listener: (snapshot: TabSnapshot) => void): () => void;
   /** Milliseconds per core tick (runtime defaults.tickMs), to turn tick counts into ages. */
@@ -129,15 +128,6 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
 export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
   const { kv } = deps;
   const read = async (key: string): Promise<UiReadResult> => {
-    if (!deps.request) {
-      const got = await kv.get(key);
-      return {
-        context: got.context, warnings: [],
-        versions: got.versions.map((v) => typeof v.value === 'string'
-          ? { text: v.value, kind: 'string' as const, clock: v.clock, replicas: [] }
-          : { text: `0x${hash.hex(v.value)}`, kind: 'bytes' as const, clock: v.clock, replicas: [] }),
-      };
-    }
     const result = await deps.request({ op: 'get', key });
     if (!result.ok) throw new Error(result.error);
     if (result.op !== 'get') throw new Error(`unexpected reply to a get: ${result.op}`);
@@ -149,8 +139,7 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
   };
   /** A read-only look through the core at what every reachable replica and hinted holder holds (read.ts). */
   const inspect = async (key: string): Promise<readonly UiHolder[]> => {
-    const result = await deps.request?.({ op: 'get', key, inspect: true });
-    if (result === undefined) return [];
+    const result = await deps.request({ op: 'get', key, inspect: true });
     if (!result.ok) throw new Error(result.error);
     if (result.op !== 'get') throw new Error(`unexpected reply to an inspection: ${result.op}`);
     return (result.holders ?? []).map((h) => ({ node: h.node, replica: h.replica, versions: h.versions.map(uiVersion) }));
@@ -162,27 +151,21 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
     delete: (key, context) => kv.delete(key, context !== undefined ? { context } : {}),
     get: read,
     async locate(key): Promise<UiKeyLocation> {
-      const s = deps.snapshot();
-      const node = s.node;
+      const node = deps.snapshot().node;
       if (!node || node.owners.length === 0) throw new Error('this node has not joined a ring yet');
-      const r: ring.Ring = { partitions: node.config.partitions, owners: node.owners, members: node.members };
-      const partition = hash.partitionOf(key, r.partitions);
-      const list = ring.preferenceList(r, partition, node.config.n);
-      const reachable = new Set(s.network.reachable);
-      const down = list.replicas.filter((id) => !reachable.has(id) || node.members.find((m) => m.id === id)?.status !== 'alive');
-      const fallbacks = list.fallbacks.filter((id) => reachable.has(id)).slice(0, down.length);
-      // Holders: the replicas that answered a read just now, plus this tab when it keeps a hint for the key.
-      // Other tabs' hints are not visible from here (their activity view lists them).
-      const hinted = node.hints.entries.some((h) => h.key === key) ? [s.identity.nodeId] : [];
-      if (!deps.request) {
-        return { partition, replicas: list.replicas, fallbacks, holders: hinted, holdersNote: 'other tabs: unknown (this runtime does not say which replicas answer a read)' };
-      }
+      // The core says where the key lives (its ring, its view of who is healthy): the UI derives none of it.
+      const where = await deps.request({ op: 'locate', key });
+      if (!where.ok) throw new Error(where.error);
+      if (where.op !== 'locate') throw new Error(`unexpected reply to a locate: ${where.op}`);
+      const { partition, replicas, fallbacks } = where;
       try {
         const table = await inspect(key);
         const holders = table.filter((h) => h.versions.length > 0).map((h) => h.node);
-        return { partition, replicas: list.replicas, fallbacks, holders, table, holdersNote: 'every reachable replica and hinted holder, asked just now (read-only)' };
+        return { partition, replicas, fallbacks, holders, table, holdersNote: 'every reachable replica and hinted holder, asked just now (read-only)' };
       } catch (error) {
-        return { partition, replicas: list.replicas, fallbacks, holders: hinted, holdersNote: `other tabs: unknown (the read failed: ${(error as Error).message})` };
+        // Other tabs' hints are not visible from here (their activity view lists them): only this tab's own.
+        const hinted = node.hints.entries.some((h) => h.key === key) ? [node.id] : [];
+        return { partition, replicas, fallbacks, holders: hinted, holdersNote: `other tabs: unknown (the read failed: ${(error as Error).message})` };
       }
     },
     configure: (settings) => kv.configure(settings),
