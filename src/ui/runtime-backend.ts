@@ -46,19 +46,6 @@ const uiVersion = (v: ReadVersion): UiVersion => ({
   replicas: v.replicas, dot: { actor: v.dot.actor, counter: v.dot.counter },
 });
 
-/**
- * The fault rules in words for the banner: faults.describe, except that a partition names only the groups
- * that exist ("{rest}" only when some member is in no group).
- */
-export function describeFaults(rules: faults.FaultRules, memberIds: readonly string[]): string {
-  if (rules.groups.length === 0) return faults.describe(rules);
-  const grouped = new Set(rules.groups.flat());
-  const rest = memberIds.filter((id) => !grouped.has(id)).sort();
-  const groups = [...rules.groups.map((g) => `{${g.join(', ')}}`), ...(rest.length > 0 ? [`{${rest.join(', ')}}`] : [])];
-  const others = faults.describe({ ...rules, groups: [] });
-  return `partitioned: ${groups.join(' | ')}${others === 'no faults' ? '' : `; ${others}`}`;
-}
-
 /** Turns the tab's snapshot into the UI's: ages in ms, hints per destination, counters flattened. */
 /** The levels of one anti-entropy descent, in order (core/anti-entropy.ts): roots, bucket hashes, leaves. */
 const descentLevels = ['root', 'buckets', 'leaves'];
@@ -111,7 +98,7 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
     members,
     owners,
     faults: s.network.faults,
-    faultsText: faults.isHealthy(s.network.faults) ? '' : describeFaults(s.network.faults, members.map((m) => m.id)),
+    faultsText: faults.isHealthy(s.network.faults) ? '' : faults.describe(s.network.faults, members.map((m) => m.id)),
     counters,
     hints: [...hintsBy].map(([destination, versions]) => ({ destination, versions })),
     // Every Merkle descent in flight (several run at once); its bar is how far down the tree it has come.
