@@ -28,7 +28,9 @@ import * as slowMotion from './slow-motion.js';
 import type { TimeSetting } from '../protocol/time-control.js';
 import { defaults, zeroCounters, type NodeHandle, type Runtime, type RuntimeOptions, type RuntimeView } from './runtime-types.js';
 
-export * from './runtime-types.js';
+// The loop's types, but not RuntimeView: outside the runtime, the one view is PeerView (peer-view.ts builds it).
+export { defaults, zeroCounters } from './runtime-types.js';
+export type { MutableCounters, NodeFactory, NodeHandle, NodeInit, Runtime, RuntimeCounters, RuntimeOptions, WireCodec } from './runtime-types.js';
 
 /** Loads the stored state, creates the node and starts the loop. */
 export async function start<Snap>(options: RuntimeOptions<Snap>): Promise<Runtime<Snap>> {

@@ -3,11 +3,6 @@
  * publishIntervalMs (a burst of steps costs one render, and a hidden tab, whose timers are clamped to 1 s,
  * renders at most once a second).
  */
-import type { PeerView } from './peer-view.js';
-
-/** @deprecated The one view is `PeerView` (peer-view.ts); this alias goes with the next commit. */
-export type AppSnapshot = PeerView;
-
 export interface Publisher<T> {
   /** Says the picture may have changed; subscribers hear of it within publishIntervalMs. */
   changed(): void;

@@ -12,8 +12,6 @@ import type { Kv } from '../runtime/page-api.js';
 import type { PeerView } from '../runtime/peer-view.js';
 import type { UiBackend, UiHolder, UiKeyLocation, UiMember, UiReadResult, UiSnapshot, UiTrace, UiVersion } from './backend.js';
 
-export type TabSnapshot = PeerView;
-
 export interface RuntimeBackendDeps {
   readonly kv: Kv;
   /**
@@ -21,8 +19,8 @@ export interface RuntimeBackendDeps {
    * the replicas that returned it, which kv.get leaves out), inspections and locate.
    */
   request(request: ClientRequest): Promise<ClientResult>;
-  snapshot(): TabSnapshot;
-  subscribe(listener: (snapshot: TabSnapshot) => void): () => void;
+  snapshot(): PeerView;
+  subscribe(listener: (snapshot: PeerView) => void): () => void;
   /** Milliseconds per core tick (runtime defaults.tickMs), to turn tick counts into ages. */
   readonly tickMs: number;
 }
@@ -50,7 +48,7 @@ const uiVersion = (v: ReadVersion): UiVersion => ({
 /** The levels of one anti-entropy descent, in order (core/anti-entropy.ts): roots, bucket hashes, leaves. */
 const descentLevels = ['root', 'buckets', 'leaves'];
 
-export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiSnapshot {
+export function toUiSnapshot(s: PeerView, tickMs: number, nowMs: number): UiSnapshot {
   const node = s.node;
   const me = s.identity.nodeId;
   const connected = new Set(s.network.reachable);
