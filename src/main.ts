@@ -8,22 +8,21 @@ import * as identity from './browser/identity.js';
 import * as idbStore from './browser/idb-store.js';
 import { createWebRtcTransport } from './browser/webrtc-transport.js';
 import * as pageApi from './runtime/page-api.js';
-import { createPeer, type PeerSnapshot } from './runtime/peer.js';
+import { createPeer } from './runtime/peer.js';
+import type { PeerView } from './runtime/peer-view.js';
 import * as runtime from './runtime/runtime.js';
 import { createSignalingClient, signalUrlFor, type SignalingClient } from './runtime/signaling-client.js';
 import './ui/dynamo-app.js';
 import { createRuntimeBackend } from './ui/runtime-backend.js';
 import { mountTeacherTools } from './ui/projector-teacher-tools.js';
 
-export type TabSnapshot = PeerSnapshot;
-
-function showStatus(snap: TabSnapshot): void {
+function showStatus(snap: PeerView): void {
   const status = document.getElementById('status');
   const nodeIdEl = document.getElementById('node-id');
   if (nodeIdEl) nodeIdEl.textContent = snap.identity.nodeId;
   if (!status) return;
   const phase = snap.phase.kind === 'starting' ? `starting: ${snap.phase.step}` : snap.phase.kind === 'failed' ? `failed: ${snap.phase.error}` : 'running';
-  const members = snap.runtime?.node.members.filter((m) => m.status === 'alive').length ?? 0;
+  const members = snap.node?.members.filter((m) => m.status === 'alive').length ?? 0;
   status.textContent = `${phase} | ${snap.ready ? 'ready' : 'not ready'} | signaling ${snap.network.signaling} | `
     + `${snap.network.connected.length} channels | ${members} alive members | ${faults.describe(snap.network.faults)}`;
 }

@@ -34,6 +34,11 @@ export type ClientRequest =
    */
   | { readonly op: 'get'; readonly key: string; readonly r?: number; readonly inspect?: boolean }
   | { readonly op: 'put'; readonly key: string; readonly value: Value; readonly context?: Context; readonly w?: number }
+  /**
+   * Where a key lives now, as this node's ring and health say (the UI's ring view): read-only, answered in
+   * the same step, no message sent (read.ts `locate`).
+   */
+  | { readonly op: 'locate'; readonly key: string }
   | { readonly op: 'delete'; readonly key: string; readonly context?: Context; readonly w?: number }
   /**
    * Change N, R, W or removeAfterSeconds cluster-wide (spread by gossip). Concurrent changes are ordered by
@@ -78,6 +83,11 @@ export interface ReadVersion {
 export type ClientResult =
   | { readonly ok: true; readonly op: 'get'; readonly versions: readonly ReadVersion[]; readonly context: Context; readonly warnings: readonly string[]; readonly holders?: readonly HolderView[] }
   | { readonly ok: true; readonly op: 'put' | 'delete'; readonly context: Context; readonly warnings: readonly string[] }
+  /**
+   * `replicas`: the preference list (the first N distinct owners clockwise); `fallbacks`: the healthy nodes a
+   * read or write would ask now in place of the replicas that are not healthy (sloppy quorum).
+   */
+  | { readonly ok: true; readonly op: 'locate'; readonly partition: number; readonly replicas: readonly NodeId[]; readonly fallbacks: readonly NodeId[] }
   | { readonly ok: true; readonly op: 'configure' | 'leave' | 'set-capacity' | 'remove' | 'join' | 'goodbye' }
   /**
    * `indeterminate` is true when the write may or may not have taken effect (some replica may hold it):

@@ -210,6 +210,8 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
   switch (request.op) {
     case 'get':
       return read.start(state, requestId, request.key, request.r, request.inspect === true);
+    case 'locate':
+      return read.locate(state, requestId, request.key);
     case 'put':
     case 'delete':
       return forward.route(state, requestId, request);

@@ -23,6 +23,22 @@ import * as storeIndex from './store-index.js';
 import type { NodeId, Version } from './types.js';
 import * as version from './version.js';
 
+/**
+ * Answers where `key` lives now: its partition, its preference list, and the stand-ins a read picks (below)
+ * for the replicas that are not healthy. Read-only: no message, no record.
+ */
+export function locate(state: NodeState, requestId: number, key: string): void {
+  const partition = storeIndex.partitionOf(state.index, key);
+  const { replicas, fallbacks } = membership.preferenceList(state, partition);
+  const standIns: NodeId[] = [];
+  for (const owner of replicas) {
+    if (membership.healthy(state, owner)) continue;
+    const stand = fallbacks.find((f) => membership.healthy(state, f) && !standIns.includes(f));
+    if (stand !== undefined) standIns.push(stand);
+  }
+  fx.reply(state, requestId, { ok: true, op: 'locate', partition, replicas, fallbacks: standIns });
+}
+
 /** Most nodes an inspecting read asks: the N replicas and the first fallbacks, where hints go. */
 export const inspectTargetsMax = 12;
 

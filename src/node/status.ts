@@ -1,11 +1,11 @@
 /** What a headless peer prints: pure formatting of the one view (runtime/peer.ts), so it is tested by table. */
-import type { PeerSnapshot } from '../runtime/peer.js';
+import type { PeerView } from '../runtime/peer-view.js';
 
 /** The line printed once storage is loaded. */
-export function loaded(snap: PeerSnapshot, dataDir: string): string {
-  const node = snap.runtime?.node;
+export function loaded(snap: PeerView, dataDir: string): string {
+  const node = snap.node;
   return `loaded ${node?.keys ?? 0} keys (${node?.versions ?? 0} versions, ${node?.hints.count ?? 0} hints) from ${dataDir}`
-    + `${(snap.runtime?.counters.corruptVersions ?? 0) > 0 ? `; ${snap.runtime?.counters.corruptVersions} damaged versions left out (replicas repair them)` : ''}`;
+    + `${(snap.loop?.counters.corruptVersions ?? 0) > 0 ? `; ${snap.loop?.counters.corruptVersions} damaged versions left out (replicas repair them)` : ''}`;
 }
 
 export interface Rates {
@@ -14,13 +14,13 @@ export interface Rates {
   readonly received: number;
 }
 
-export function rates(snap: PeerSnapshot, atMs: number): Rates {
-  return { atMs, sent: snap.runtime?.counters.messagesSent ?? 0, received: snap.runtime?.counters.messagesReceived ?? 0 };
+export function rates(snap: PeerView, atMs: number): Rates {
+  return { atMs, sent: snap.loop?.counters.messagesSent ?? 0, received: snap.loop?.counters.messagesReceived ?? 0 };
 }
 
 /** The periodic one-line summary; `before` is the previous line's counters (for messages/s). */
-export function summary(snap: PeerSnapshot, before: Rates, now: Rates): string {
-  const node = snap.runtime?.node;
+export function summary(snap: PeerView, before: Rates, now: Rates): string {
+  const node = snap.node;
   const members = node?.members.filter((m) => m.status !== 'left') ?? [];
   const alive = members.filter((m) => m.status === 'alive').length;
   const peers = members.filter((m) => m.zone === 'peer').length;

@@ -127,11 +127,18 @@ export function isHealthy(rules: FaultRules): boolean {
   return rules.groups.length === 0 && rules.isolated.length === 0 && rules.cuts.length === 0 && rules.lossRate === 0;
 }
 
-/** One line for a banner, e.g. "partitioned: {a,b} | {c,d,e} | {rest}; loss: 10%", or "no faults". */
-export function describe(rules: FaultRules): string {
+/**
+ * One line for a banner, e.g. "partitioned: {a, b} | {c, d, e} | {rest}; loss: 10%", or "no faults". Given
+ * the room's members, a partition names only the groups that exist: the members in no group, sorted, in
+ * place of "{rest}", and no extra group when every member is in one.
+ */
+export function describe(rules: FaultRules, memberIds?: readonly string[]): string {
   const parts: string[] = [];
   if (rules.groups.length > 0) {
-    parts.push(`partitioned: ${[...rules.groups.map((g) => `{${g.join(',')}}`), '{rest}'].join(' | ')}`);
+    const grouped = new Set(rules.groups.flat());
+    const rest = memberIds === undefined ? ['rest'] : memberIds.filter((id) => !grouped.has(id)).sort();
+    const groups = [...rules.groups, ...(rest.length > 0 ? [rest] : [])];
+    parts.push(`partitioned: ${groups.map((g) => `{${g.join(', ')}}`).join(' | ')}`);
   }
   if (rules.isolated.length > 0) parts.push(`isolated: ${rules.isolated.join(', ')}`);
   if (rules.cuts.length > 0) parts.push(`cut: ${rules.cuts.map((c) => `${c.from}${c.oneWay ? '->' : '<->'}${c.to}`).join(', ')}`);

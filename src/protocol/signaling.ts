@@ -27,7 +27,9 @@
  * Any frame that breaks the rules closes the socket with one of `closeCodes` and a reason saying why.
  */
 import * as faults from './faults.js';
+import { bad, exactKeys, isRecord, ok, parseJson, type Parsed } from './frame-parse.js';
 import * as projector from './projector.js';
+import { validatePayload, type SignalPayload } from './rtc-signal.js';
 import type * as timeControl from './time-control.js';
 
 /**
@@ -64,26 +66,8 @@ export const closeCodes = {
   rateLimited: 4429,
 } as const;
 
-/** An ICE candidate as simple-peer signals it. */
-export interface Candidate {
-  readonly candidate: string;
-  readonly sdpMLineIndex?: number | null;
-  readonly sdpMid?: string | null;
-  readonly usernameFragment?: string | null;
-}
-
-/** What simple-peer emits for a data-channel-only connection. */
-export type RtcSignal =
-  | { readonly type: 'offer' | 'answer'; readonly sdp: string }
-  | { readonly type: 'candidate'; readonly candidate: Candidate };
-
-/**
- * The only payloads relayed between peers. `link` names one connection attempt (chosen by its initiator) so
- * that late signals of an abandoned attempt are ignored; `connect` asks the initiating side to open a link.
- */
-export type SignalPayload =
-  | { readonly kind: 'connect' }
-  | { readonly kind: 'rtc'; readonly link: string; readonly signal: RtcSignal };
+// The peer-to-peer payloads the server relays: their own module, re-exported for the callers of this one.
+export { validatePayload, type Candidate, type RtcSignal, type SignalPayload } from './rtc-signal.js';
 
 export type Role = 'teacher' | 'student';
 
@@ -129,7 +113,7 @@ export type ServerMessage =
   | { readonly type: 'time'; readonly from: string; readonly setting: timeControl.TimeSetting }
   | ({ readonly type: 'events'; readonly from: string } & projector.EventsFrame);
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+export type { Parsed } from './frame-parse.js';
 
 export const isNodeId = faults.isNodeId;
 
@@ -210,36 +194,6 @@ export function parseServerMessage(text: string): Parsed<ServerMessage> {
   }
 }
 
-/** Validates a peer-to-peer payload (also used by the client before sending). */
-export function validatePayload(d: unknown): Parsed<SignalPayload> {
-  if (!isRecord(d)) return bad('data: expected an object');
-  if (d.kind === 'connect') return exactKeys(d, ['kind']) ? ok({ kind: 'connect' }) : bad('data: expected { kind: "connect" }');
-  if (d.kind !== 'rtc' || !exactKeys(d, ['kind', 'link', 'signal'])) return bad('data: expected { kind: "connect" } or { kind: "rtc", link, signal }');
-  if (!isNodeId(d.link)) return bad('data.link: expected an id');
-  const s = d.signal;
-  if (!isRecord(s)) return bad('data.signal: expected an object');
-  if (s.type === 'offer' || s.type === 'answer') {
-    if (!exactKeys(s, ['type', 'sdp']) || typeof s.sdp !== 'string') return bad(`data.signal: expected { type: "${s.type}", sdp }`);
-    return ok({ kind: 'rtc', link: d.link, signal: { type: s.type, sdp: s.sdp } });
-  }
-  if (s.type === 'candidate') {
-    const c = isRecord(s.candidate) ? validateCandidate(s.candidate) : undefined;
-    if (!exactKeys(s, ['type', 'candidate']) || c === undefined) return bad('data.signal: bad candidate');
-    return ok({ kind: 'rtc', link: d.link, signal: { type: 'candidate', candidate: c } });
-  }
-  return bad('data.signal.type: expected offer, answer or candidate');
-}
-
-function validateCandidate(c: Record<string, unknown>): Candidate | undefined {
-  const allowed = ['candidate', 'sdpMLineIndex', 'sdpMid', 'usernameFragment'];
-  if (Object.keys(c).some((k) => !allowed.includes(k)) || typeof c.candidate !== 'string') return undefined;
-  const { sdpMLineIndex, sdpMid, usernameFragment } = c;
-  if (sdpMLineIndex != null && !(Number.isSafeInteger(sdpMLineIndex) && (sdpMLineIndex as number) >= 0)) return undefined;
-  if (sdpMid != null && typeof sdpMid !== 'string') return undefined;
-  if (usernameFragment != null && typeof usernameFragment !== 'string') return undefined;
-  return { candidate: c.candidate, sdpMLineIndex: sdpMLineIndex as number | null, sdpMid: sdpMid as string | null, ...(usernameFragment != null ? { usernameFragment: usernameFragment as string } : {}) };
-}
-
 /**
  * Splits sorted member ids into presence frames that each fit frameBytesMax (ids are ASCII, at most
  * idBytesMax long, so a frame holds at least about a hundred of them). An empty room still gets one frame.
@@ -268,23 +222,6 @@ export function frameBytes(text: string): number {
   return new TextEncoder().encode(text).length;
 }
 
-function parseJson(text: string): Parsed<unknown> {
-  try {
-    return ok(JSON.parse(text) as unknown);
-  } catch (e) {
-    return bad(`malformed JSON (${e instanceof Error ? e.message.slice(0, 60) : 'parse error'})`);
-  }
-}
-
-function exactKeys(o: Record<string, unknown>, keys: readonly string[]): boolean {
-  const own = Object.keys(o);
-  return own.length === keys.length && keys.every((k) => Object.prototype.hasOwnProperty.call(o, k));
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** A time or events frame: as a member sent it (no `from`), or as the server relays it (`from` set). */
 function watchFrame(m: Record<string, unknown>): Parsed<ClientMessage>;
 function watchFrame(m: Record<string, unknown>, from: string): Parsed<ServerMessage>;
@@ -292,12 +229,4 @@ function watchFrame(m: Record<string, unknown>, from?: string): Parsed<ClientMes
   const frame = projector.parseWatchFrame(m);
   if (!frame.ok) return frame;
   return ok(from === undefined ? frame.value : { ...frame.value, from });
-}
-
-function ok<T>(value: T): Parsed<T> {
-  return { ok: true, value };
-}
-
-function bad<T>(reason: string): Parsed<T> {
-  return { ok: false, reason };
 }

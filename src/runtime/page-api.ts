@@ -10,37 +10,17 @@ import * as configChange from '../core/config-change.js';
 import * as hash from '../core/hash.js';
 import * as version from '../core/version.js';
 import type { ClientRequest, ClientResult } from '../core/node-io.js';
-import { defaultRemoveAfterSeconds, type ClusterConfig, type MemberStatus, type Value } from '../core/types.js';
+import type { Value } from '../core/types.js';
 import * as faults from '../protocol/faults.js';
+import * as kvView from './kv-view.js';
+import type { KvMember, KvStats } from './kv-view.js';
+import type { PeerView } from './peer-view.js';
 import * as timeApi from './time-api.js';
 import * as requestCheck from './request-check.js';
 
 export type KvValue = string | Uint8Array;
 
-export interface KvMember {
-  readonly id: string;
-  readonly host: string;
-  readonly status: MemberStatus;
-  readonly capacity: number;
-  /** Addition: 'peer' for an always-on headless peer (src/node), 'tab' for a browser tab (kv.members() always sets it). */
-  readonly zone?: 'tab' | 'peer';
-}
-
-export interface KvStats {
-  readonly hintsHeld: number;
-  readonly messagesSent: number;
-  readonly messagesReceived: number;
-  readonly messagesDropped: number;
-  readonly repairs: number;
-  readonly storageErrors: number;
-  readonly [more: string]: number | string | boolean | undefined;
-}
-
-/** What the page API reads from the running node (main.ts adapts the runtime snapshot to it). */
-export interface NodeFacts {
-  readonly members: readonly KvMember[];
-  readonly config: ClusterConfig;
-}
+export type { KvMember, KvStats } from './kv-view.js';
 
 /** The room's fault rules, carried by the signaling server to every tab. */
 export interface FaultControl {
@@ -67,14 +47,11 @@ export interface PageApiDeps {
   request(request: ClientRequest): Promise<ClientResult>;
   /** Resolves once storage is loaded and the node has joined the ring; rejects if start-up failed. */
   ready(): Promise<void>;
-  facts(): NodeFacts;
-  stats(): KvStats;
+  /** The one view of this node (peer-view.ts): kv.stats(), members(), config(), snapshot() and time() project it. */
+  view(): PeerView;
   readonly faults: FaultControl;
   /** Room-wide time control; without it kv.pause() and friends reject (e.g. a harness without a server). */
   readonly time?: timeApi.TimeControlChannel;
-  /** The node's current tick (undefined before it started), for kv.time(). */
-  tick?(): number | undefined;
-  snapshot(): unknown;
   onChange(listener: () => void): () => void;
   /** Keeps a new capacity weight for the next start of this tab (localStorage in the app). */
   rememberCapacity?(capacity: number): void;
@@ -236,11 +213,8 @@ export function create(deps: PageApiDeps): Kv {
     async delete(key, options = {}) {
       return write('delete', key, undefined, options);
     },
-    members: () => deps.facts().members.filter((m) => m.status !== 'removed').map((m) => ({ id: m.id, host: m.host, status: m.status, capacity: m.capacity, zone: m.zone ?? 'tab' })),
-    config: () => {
-      const { n, r, w, partitions, removeAfterSeconds } = deps.facts().config;
-      return { n, r, w, partitions, removeAfterSeconds: removeAfterSeconds ?? defaultRemoveAfterSeconds };
-    },
+    members: () => kvView.members(deps.view()),
+    config: () => kvView.config(deps.view()),
     async configure(settings) {
       const problem = teacherProblem();
       if (problem !== undefined) throw new Error(problem);
@@ -267,7 +241,7 @@ export function create(deps: PageApiDeps): Kv {
     async leave() {
       expectOk(await deps.request({ op: 'leave' }), 'leave');
     },
-    stats: () => deps.stats(),
+    stats: () => kvView.stats(deps.view()),
     isolate: (id) => {
       const current = deps.faults.current();
       return publish({ ...current, isolated: [...current.isolated.filter((x) => x !== id), id] });
@@ -284,9 +258,9 @@ export function create(deps: PageApiDeps): Kv {
       deps.rememberCapacity?.(capacity);
     },
     wipe: () => (deps.wipe ? deps.wipe() : Promise.reject(new Error('wipe is not available here'))),
-    snapshot: () => deps.snapshot(),
+    snapshot: () => kvView.snapshot(deps.view()),
     onChange: (listener) => deps.onChange(listener),
-    ...timeApi.create({ ...(deps.time ? { channel: deps.time } : {}), teacherProblem, echoTimeoutMs, tick: () => deps.tick?.() }),
+    ...timeApi.create({ ...(deps.time ? { channel: deps.time } : {}), teacherProblem, echoTimeoutMs, tick: () => deps.view().loop?.tick }),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * One assembly of a storage node, for every platform: identity + signaling + transport + store + the runtime
- * loop over the pure core, exposed as `kv` (page-api.ts) and ONE view (the runtime snapshot, throttled).
+ * loop over the pure core, exposed as `kv` (page-api.ts) and ONE view (`PeerView`, peer-view.ts, throttled).
  * A tab (src/main.ts) and an always-on headless peer (src/node/main.ts) differ only in the pieces they pass:
  * IndexedDB or LevelDB, the browser's WebSocket and WebRTC or Node's `ws` and @roamhq/wrtc.
  *
@@ -18,6 +18,7 @@ import { systemClock, type Clock } from './clock.js';
 import * as drainingStore from './draining-store.js';
 import { keepFaults } from './fault-keeper.js';
 import * as pageApi from './page-api.js';
+import * as peerView from './peer-view.js';
 import * as projectorFeed from './projector-feed.js';
 import * as runtime from './runtime.js';
 import type { SignalingClient } from './signaling-client.js';
@@ -27,13 +28,8 @@ import { suspendedBy } from './suspension.js';
 import type { Transport, TransportStats } from './transport.js';
 
 export type NodeSnapshot = node.NodeSnapshot;
-/** The one view: what the UI renders, kv.snapshot() returns and a headless peer prints. */
-export type PeerSnapshot = snapshot.AppSnapshot<NodeSnapshot>;
-
-export interface PeerIdentity extends snapshot.TabIdentity {
-  /** 'tab' in a browser, 'peer' for an always-on headless node (placement keeps one in every list). */
-  readonly zone: Zone;
-}
+export type { PeerIdentity } from './peer-view.js';
+type PeerIdentity = peerView.PeerIdentity;
 
 export type PeerTransport = Transport & { stats(): TransportStats };
 
@@ -55,7 +51,7 @@ export interface PeerOptions {
 
 export interface Peer {
   readonly kv: pageApi.Kv;
-  readonly view: snapshot.Publisher<PeerSnapshot>;
+  readonly view: snapshot.Publisher<peerView.PeerView>;
   /** A client request through the node, as kv's calls make them (failures are results, never rejections). */
   request(request: ClientRequest): Promise<ClientResult>;
   /** Resolves with the running loop; rejects if start-up failed. */
@@ -90,40 +86,13 @@ function firstPresence(signaling: SignalingClient): Promise<void> {
   });
 }
 
-function nodeFacts(view: runtime.RuntimeView<NodeSnapshot> | undefined): pageApi.NodeFacts {
-  if (!view) return { members: [], config: { n: 3, r: 2, w: 2, partitions: 256 } };
-  return { members: view.node.members, config: view.node.config };
-}
-
-function kvStats(view: runtime.RuntimeView<NodeSnapshot> | undefined, transport: PeerTransport): pageApi.KvStats {
-  const t = transport.stats();
-  const c = view?.counters;
-  return {
-    hintsHeld: view?.node.hints.count ?? 0,
-    messagesSent: c?.messagesSent ?? 0,
-    messagesReceived: c?.messagesReceived ?? 0,
-    messagesDropped: snapshot.messagesDropped(c?.messagesDropped ?? 0, t, view?.node.counters.messagesDropped ?? 0).total,
-    repairs: view?.node.counters.repairs ?? 0,
-    storageErrors: c?.storageErrors ?? 0,
-    malformedMessages: c?.malformedMessages ?? 0,
-    corruptVersions: c?.corruptVersions ?? 0,
-    requestTimeouts: c?.requestTimeouts ?? 0,
-    hintsHandedOff: view?.node.counters.hintsHandedOff ?? 0,
-    openChannels: t.openChannels,
-    bytesSent: t.bytesSent,
-    bytesReceived: t.bytesReceived,
-    lastStorageError: view?.lastStorageError,
-  };
-}
-
 /** What the projector view shows of this node (protocol/projector.ts). */
-function projectorStatus(view: runtime.RuntimeView<NodeSnapshot>, zone: Zone): projector.NodeStatus {
-  const n = view.node;
+function projectorStatus(n: NodeSnapshot, loop: peerView.LoopView, zone: Zone): projector.NodeStatus {
   const primary: number[] = [];
   for (const [p, owner] of n.owners.entries()) if (owner === n.id && primary.length < 512) primary.push(p);
-  const { paused, speed, steps } = view.time;
+  const { paused, speed, steps } = loop.time;
   return {
-    zone, state: n.left ? 'left' : n.members.find((m) => m.id === n.id)?.status ?? 'starting', ready: n.ready, tick: view.tick,
+    zone, state: n.left ? 'left' : n.members.find((m) => m.id === n.id)?.status ?? 'starting', ready: n.ready, tick: loop.tick,
     partitions: n.replicated.length, primary, ringSize: n.owners.length, hints: n.hints.count, keys: n.keys,
     repairs: n.counters.repairs, time: { paused, speed, steps },
   };
@@ -147,31 +116,23 @@ export function createPeer(options: PeerOptions): Peer {
   const signaling = options.createSignaling(me);
   keepFaults(signaling); // the teacher's tab re-asserts the room's fault rules after a signaling restart
   const transport = options.createTransport(signaling);
-  let phase: snapshot.Phase = { kind: 'starting', step: 'waiting for the signaling server' };
+  let phase: peerView.Phase = { kind: 'starting', step: 'waiting for the signaling server' };
   let rt: runtime.Runtime<NodeSnapshot> | undefined;
   let store: drainingStore.DrainingStore | undefined;
   let signalingDetail = '';
   let stopping: Promise<void> | undefined;
   const feed = projectorFeed.create({
     observe: () => {
-      const view = rt?.view(); // one node snapshot per frame
-      return view && { status: projectorStatus(view, me.zone), hintedKeys: new Set(view.node.hints.entries.map((h) => h.key)) };
+      const { node: n, loop } = read(); // one node snapshot per frame
+      return n && loop && { status: projectorStatus(n, loop, me.zone), hintedKeys: new Set(n.hints.entries.map((h) => h.key)) };
     },
     publish: (frame) => signaling.publishEvents(frame),
   }, options.clock ?? systemClock);
 
-  const read = (): PeerSnapshot => {
-    const view = rt?.view();
-    return {
-      identity: { nodeId: me.nodeId, hostId: me.hostId, capacity: me.capacity, room: me.room },
-      phase, ready: view?.node.ready === true,
-      network: {
-        signaling: signaling.state, signalingDetail, presence: signaling.presence(), connected: transport.connectedPeers(),
-        faults: signaling.faults(), transport: transport.stats(),
-      },
-      runtime: view,
-    };
-  };
+  const read = (): peerView.PeerView => peerView.build({
+    identity: me, phase, runtime: rt?.view(), signaling: signaling.state, signalingDetail, presence: signaling.presence(),
+    connected: transport.connectedPeers(), faults: signaling.faults(), transport: transport.stats(),
+  });
   const view = snapshot.createPublisher(read);
   signaling.onState((_state, detail) => { signalingDetail = detail; view.changed(); });
   signaling.onPresence(() => view.changed());
@@ -254,13 +215,10 @@ export function createPeer(options: PeerOptions): Peer {
     nodeId: me.nodeId,
     request,
     ready: () => new Promise<void>((resolve, reject) => { readyWaiters.push({ resolve, reject }); settleReady(); }),
-    facts: () => nodeFacts(rt?.view()),
-    stats: () => kvStats(rt?.view(), transport),
+    view: read,
     faults: { current: () => signaling.faults(), publish: (rules) => signaling.publishFaults(rules), onRules: (h) => signaling.onFaults(h) },
     time: { current: () => signaling.time(), publish: (setting) => signaling.publishTime(setting), onSetting: (h) => signaling.onTime(h) },
-    tick: () => rt?.view().tick,
     authority: () => signaling.role() ?? 'unknown',
-    snapshot: read,
     onChange: (listener) => view.subscribe(() => listener()),
     ...(options.rememberCapacity ? { rememberCapacity: options.rememberCapacity } : {}),
     ...(options.wipeStorage ? {

@@ -21,6 +21,8 @@ export function problem(request: ClientRequest): string | undefined {
   switch (request.op) {
     case 'get':
       return keyProblem(request.key) ?? quorumProblem('r', request.r);
+    case 'locate':
+      return keyProblem(request.key);
     case 'put':
       return keyProblem(request.key) ?? valueProblem(request.value.bytes) ?? contextProblem(request.context)
         ?? quorumProblem('w', request.w);

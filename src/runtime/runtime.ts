@@ -22,13 +22,16 @@ import { systemClock, type Clock } from './clock.js';
 import * as commitBatch from './commit-batch.js';
 import { createInbox, type HeldMessage, type Inbox } from './inbox.js';
 import * as inputQueue from './input-queue.js';
+import * as rebuilding from './rebuild.js';
 import { errorText, Outbox } from './outbox.js';
 import * as requestCheck from './request-check.js';
 import * as slowMotion from './slow-motion.js';
 import type { TimeSetting } from '../protocol/time-control.js';
 import { defaults, zeroCounters, type NodeHandle, type Runtime, type RuntimeOptions, type RuntimeView } from './runtime-types.js';
 
-export * from './runtime-types.js';
+// The loop's types, but not RuntimeView: outside the runtime, the one view is PeerView (peer-view.ts builds it).
+export { defaults, zeroCounters } from './runtime-types.js';
+export type { MutableCounters, NodeFactory, NodeHandle, NodeInit, Runtime, RuntimeCounters, RuntimeOptions, WireCodec } from './runtime-types.js';
 
 /** Loads the stored state, creates the node and starts the loop. */
 export async function start<Snap>(options: RuntimeOptions<Snap>): Promise<Runtime<Snap>> {
@@ -69,14 +72,8 @@ class Loop<Snap> implements Runtime<Snap> {
   private pumping = false;
   private closed = false;
   private crashed: string | undefined;
-  /**
-   * Rebuild from storage (node-io.ts, "Reload after a storage failure"): 'wanted' once a storage-failed
-   * input named failed steps (the core's index may hold records the disk lacks), 'loading' while storage is
-   * read back; inputs wait in the queue meanwhile and go to the recreated node.
-   */
-  private rebuild: 'none' | 'wanted' | 'loading' = 'none';
-  /** The id of the last client request fed to the node: those at or below it die with a rebuilt node. */
-  private lastSteppedRequestId = 0;
+  /** Rebuild from storage after a failed batch (rebuild.ts). */
+  private readonly rebuild: rebuilding.RebuildState = { phase: 'none', lastSteppedRequestId: 0 };
 
   constructor(private readonly options: RuntimeOptions<Snap>, stored: StoredState, corruptAtStart: number) {
     this.counters.corruptVersions = corruptAtStart;
@@ -162,11 +159,11 @@ class Loop<Snap> implements Runtime<Snap> {
     let released = false;
     try {
       while (!this.closed && !this.crashed) {
-        if (this.rebuild === 'wanted' && !this.committing && this.open.steps.length === 0) {
+        if (this.rebuild.phase === 'wanted' && !this.committing && this.open.steps.length === 0) {
           this.startRebuild();
           break;
         }
-        if (this.rebuild === 'none' && !this.stepWhileRoom()) break;
+        if (this.rebuild.phase === 'none' && !this.stepWhileRoom()) break;
         if (this.committing || this.open.steps.length === 0) break;
         const batch = this.open;
         this.open = commitBatch.create();
@@ -209,10 +206,10 @@ class Loop<Snap> implements Runtime<Snap> {
       const { now, afterCommit } = commitBatch.pipelined(effects, this.options.pipelineStores ?? defaults.pipelineStores);
       for (const effect of now) { this.out.perform(effect, undefined); this.counters.storesPipelined++; }
       commitBatch.add(this.open, afterCommit);
-      if (input.type === 'request') this.lastSteppedRequestId = input.requestId;
+      if (input.type === 'request') this.rebuild.lastSteppedRequestId = input.requestId;
       if (input.type === 'storage-failed' && input.steps.length > 0) {
         // Stop feeding this node: once the batch holding its answer is out, it is recreated from storage.
-        this.rebuild = 'wanted';
+        this.rebuild.phase = 'wanted';
         return true;
       }
     }
@@ -230,36 +227,22 @@ class Loop<Snap> implements Runtime<Snap> {
     this.node.step({ type: 'presence', peers });
   }
 
-  /**
-   * Recreates the node from what storage really holds, as a restart would (same epoch: nothing is wiped),
-   * so read repair and anti-entropy can see and fix what the failed batch lost. Requests the old node had
-   * taken die with it: they may or may not have taken effect (indeterminate).
-   */
+  /** Recreates the node from what storage holds (rebuild.ts); its first effects join the open batch. */
   private startRebuild(): void {
-    this.rebuild = 'loading';
-    this.out.note('error', 'recreating the node from storage after a failed write');
-    this.out.failPending({ ok: false, error: 'storage failed while this request was in progress: the node reloaded from storage; the write may or may not have taken effect', indeterminate: true }, this.lastSteppedRequestId);
-    this.options.store.loadAll().then(({ state: stored, corrupt }) => {
-      if (this.closed || this.crashed) return;
-      this.counters.corruptVersions += corrupt;
-      let created: ReturnType<typeof this.options.createNode>;
-      try {
-        created = this.options.createNode({ stored, seeds: this.options.transport.presentPeers(), now: this.tick });
-      } catch (error) {
-        this.crash(error);
-        return;
-      }
-      this.node = created.node;
-      this.presenceFed = undefined;
-      this.counters.rebuilds++;
-      this.rebuild = 'none';
-      commitBatch.add(this.open, created.effects);
-      this.changed();
-      this.pump();
-    }, (error: unknown) => {
-      // Storage cannot even be read: the node cannot serve safely any more. Say so, visibly.
-      this.crash(new Error(`storage failed and could not be read back: ${errorText(error)}`));
-    });
+    rebuilding.start({
+      store: this.options.store, createNode: this.options.createNode, out: this.out, stopped: () => this.closed || this.crashed !== undefined,
+      init: () => ({ seeds: this.options.transport.presentPeers(), now: this.tick }), crash: (error) => this.crash(error),
+      adopt: (created, corrupt) => {
+        this.counters.corruptVersions += corrupt;
+        this.node = created.node;
+        this.presenceFed = undefined;
+        this.counters.rebuilds++;
+        this.rebuild.phase = 'none';
+        commitBatch.add(this.open, created.effects);
+        this.changed();
+        this.pump();
+      },
+    }, this.rebuild);
   }
 
   /** Writes a batch's records in one transaction; when it ends, releases the batch and pumps again. */

@@ -5,26 +5,22 @@
  * the core's state is never touched.
  */
 import type { ClientRequest, ClientResult, ReadVersion } from '../core/node-io.js';
-import type { NodeSnapshot } from '../core/node.js';
 import type { Value } from '../core/types.js';
 import * as hash from '../core/hash.js';
-import * as ring from '../core/ring.js';
 import * as faults from '../protocol/faults.js';
 import type { Kv } from '../runtime/page-api.js';
-import { messagesDropped, type AppSnapshot } from '../runtime/snapshot.js';
+import type { PeerView } from '../runtime/peer-view.js';
 import type { UiBackend, UiHolder, UiKeyLocation, UiMember, UiReadResult, UiSnapshot, UiTrace, UiVersion } from './backend.js';
-
-export type TabSnapshot = AppSnapshot<NodeSnapshot>;
 
 export interface RuntimeBackendDeps {
   readonly kv: Kv;
   /**
-   * A client request through the node (failures are results, never rejections). Optional: without it,
-   * reads go through kv.get, which does not say which replicas returned each version.
+   * A client request through the node (failures are results, never rejections): reads (each version with
+   * the replicas that returned it, which kv.get leaves out), inspections and locate.
    */
-  request?(request: ClientRequest): Promise<ClientResult>;
-  snapshot(): TabSnapshot;
-  subscribe(listener: (snapshot: TabSnapshot) => void): () => void;
+  request(request: ClientRequest): Promise<ClientResult>;
+  snapshot(): PeerView;
+  subscribe(listener: (snapshot: PeerView) => void): () => void;
   /** Milliseconds per core tick (runtime defaults.tickMs), to turn tick counts into ages. */
   readonly tickMs: number;
 }
@@ -48,29 +44,14 @@ const uiVersion = (v: ReadVersion): UiVersion => ({
   replicas: v.replicas, dot: { actor: v.dot.actor, counter: v.dot.counter },
 });
 
-/**
- * The fault rules in words for the banner: faults.describe, except that a partition names only the groups
- * that exist ("{rest}" only when some member is in no group).
- */
-export function describeFaults(rules: faults.FaultRules, memberIds: readonly string[]): string {
-  if (rules.groups.length === 0) return faults.describe(rules);
-  const grouped = new Set(rules.groups.flat());
-  const rest = memberIds.filter((id) => !grouped.has(id)).sort();
-  const groups = [...rules.groups.map((g) => `{${g.join(', ')}}`), ...(rest.length > 0 ? [`{${rest.join(', ')}}`] : [])];
-  const others = faults.describe({ ...rules, groups: [] });
-  return `partitioned: ${groups.join(' | ')}${others === 'no faults' ? '' : `; ${others}`}`;
-}
-
 /** Turns the tab's snapshot into the UI's: ages in ms, hints per destination, counters flattened. */
 /** The levels of one anti-entropy descent, in order (core/anti-entropy.ts): roots, bucket hashes, leaves. */
 const descentLevels = ['root', 'buckets', 'leaves'];
 
-export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiSnapshot {
-  const node = s.runtime?.node;
-  // Reachable: an open data channel that the fault rules do not block both ways (a partition keeps the
-  // channels open and drops messages at the transport, so the channel alone says nothing about it).
+export function toUiSnapshot(s: PeerView, tickMs: number, nowMs: number): UiSnapshot {
+  const node = s.node;
   const me = s.identity.nodeId;
-  const connected = new Set([me, ...s.network.connected.filter((id) => !faults.blocks(s.network.faults, me, id) && !faults.blocks(s.network.faults, id, me))]);
+  const connected = new Set(s.network.reachable);
   const owners = node?.owners ?? [];
   const ownedBy = new Map<string, number>();
   for (const o of owners) ownedBy.set(o, (ownedBy.get(o) ?? 0) + 1);
@@ -87,8 +68,8 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
   const hintsBy = new Map<string, number>();
   for (const h of node?.hints.entries ?? []) hintsBy.set(h.owner, (hintsBy.get(h.owner) ?? 0) + 1);
   const ae = node?.antiEntropy;
-  const rt = s.runtime;
-  const dropped = messagesDropped(rt?.counters.messagesDropped ?? 0, s.network.transport, node?.counters.messagesDropped ?? 0);
+  const rt = s.loop;
+  const dropped = s.derived.messagesDropped;
   const counters: Record<string, number> = {
     'messages sent': rt?.counters.messagesSent ?? 0,
     'messages received': rt?.counters.messagesReceived ?? 0,
@@ -115,15 +96,15 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
     members,
     owners,
     faults: s.network.faults,
-    faultsText: faults.isHealthy(s.network.faults) ? '' : describeFaults(s.network.faults, members.map((m) => m.id)),
+    faultsText: faults.isHealthy(s.network.faults) ? '' : faults.describe(s.network.faults, members.map((m) => m.id)),
     counters,
     hints: [...hintsBy].map(([destination, versions]) => ({ destination, versions })),
     // Every Merkle descent in flight (several run at once); its bar is how far down the tree it has come.
     repairs: (ae?.sessions ?? []).map((x) => ({ partition: x.partition, peer: x.peer, done: descentLevels.indexOf(x.phase) + 1, total: descentLevels.length })),
     ...(ae ? { antiEntropyRound: { done: ae.done, total: ae.total, sessions: ae.sessionsStarted, inSync: ae.sessionsInSync } } : {}),
     storage: {
-      keys: node?.keys ?? 0, bytes: rt?.storage.cacheBytes ?? 0, errors: rt?.counters.storageErrors ?? 0,
-      lastError: rt?.lastStorageError ?? '',
+      keys: node?.keys ?? 0, bytes: s.storage?.stats.cacheBytes ?? 0, errors: rt?.counters.storageErrors ?? 0,
+      lastError: s.storage?.lastError ?? '',
     },
     trace,
   };
@@ -132,15 +113,6 @@ export function toUiSnapshot(s: TabSnapshot, tickMs: number, nowMs: number): UiS
 export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
   const { kv } = deps;
   const read = async (key: string): Promise<UiReadResult> => {
-    if (!deps.request) {
-      const got = await kv.get(key);
-      return {
-        context: got.context, warnings: [],
-        versions: got.versions.map((v) => typeof v.value === 'string'
-          ? { text: v.value, kind: 'string' as const, clock: v.clock, replicas: [] }
-          : { text: `0x${hash.hex(v.value)}`, kind: 'bytes' as const, clock: v.clock, replicas: [] }),
-      };
-    }
     const result = await deps.request({ op: 'get', key });
     if (!result.ok) throw new Error(result.error);
     if (result.op !== 'get') throw new Error(`unexpected reply to a get: ${result.op}`);
@@ -152,8 +124,7 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
   };
   /** A read-only look through the core at what every reachable replica and hinted holder holds (read.ts). */
   const inspect = async (key: string): Promise<readonly UiHolder[]> => {
-    const result = await deps.request?.({ op: 'get', key, inspect: true });
-    if (result === undefined) return [];
+    const result = await deps.request({ op: 'get', key, inspect: true });
     if (!result.ok) throw new Error(result.error);
     if (result.op !== 'get') throw new Error(`unexpected reply to an inspection: ${result.op}`);
     return (result.holders ?? []).map((h) => ({ node: h.node, replica: h.replica, versions: h.versions.map(uiVersion) }));
@@ -165,29 +136,21 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
     delete: (key, context) => kv.delete(key, context !== undefined ? { context } : {}),
     get: read,
     async locate(key): Promise<UiKeyLocation> {
-      const s = deps.snapshot();
-      const node = s.runtime?.node;
+      const node = deps.snapshot().node;
       if (!node || node.owners.length === 0) throw new Error('this node has not joined a ring yet');
-      const r: ring.Ring = { partitions: node.config.partitions, owners: node.owners, members: node.members };
-      const partition = hash.partitionOf(key, r.partitions);
-      const list = ring.preferenceList(r, partition, node.config.n);
-      const me = s.identity.nodeId;
-      const rules = s.network.faults;
-      const reachable = new Set([me, ...s.network.connected.filter((id) => !faults.blocks(rules, me, id) && !faults.blocks(rules, id, me))]);
-      const down = list.replicas.filter((id) => !reachable.has(id) || node.members.find((m) => m.id === id)?.status !== 'alive');
-      const fallbacks = list.fallbacks.filter((id) => reachable.has(id)).slice(0, down.length);
-      // Holders: the replicas that answered a read just now, plus this tab when it keeps a hint for the key.
-      // Other tabs' hints are not visible from here (their activity view lists them).
-      const hinted = node.hints.entries.some((h) => h.key === key) ? [s.identity.nodeId] : [];
-      if (!deps.request) {
-        return { partition, replicas: list.replicas, fallbacks, holders: hinted, holdersNote: 'other tabs: unknown (this runtime does not say which replicas answer a read)' };
-      }
+      // The core says where the key lives (its ring, its view of who is healthy): the UI derives none of it.
+      const where = await deps.request({ op: 'locate', key });
+      if (!where.ok) throw new Error(where.error);
+      if (where.op !== 'locate') throw new Error(`unexpected reply to a locate: ${where.op}`);
+      const { partition, replicas, fallbacks } = where;
       try {
         const table = await inspect(key);
         const holders = table.filter((h) => h.versions.length > 0).map((h) => h.node);
-        return { partition, replicas: list.replicas, fallbacks, holders, table, holdersNote: 'every reachable replica and hinted holder, asked just now (read-only)' };
+        return { partition, replicas, fallbacks, holders, table, holdersNote: 'every reachable replica and hinted holder, asked just now (read-only)' };
       } catch (error) {
-        return { partition, replicas: list.replicas, fallbacks, holders: hinted, holdersNote: `other tabs: unknown (the read failed: ${(error as Error).message})` };
+        // Other tabs' hints are not visible from here (their activity view lists them): only this tab's own.
+        const hinted = node.hints.entries.some((h) => h.key === key) ? [node.id] : [];
+        return { partition, replicas, fallbacks, holders: hinted, holdersNote: `other tabs: unknown (the read failed: ${(error as Error).message})` };
       }
     },
     configure: (settings) => kv.configure(settings),

@@ -3,6 +3,7 @@
  * it names what every replica and every hinted holder holds, and changes no data (no read repair).
  */
 import { describe, expect, it } from 'vitest';
+import * as hash from '../../src/core/hash.js';
 import * as node from '../../src/core/node.js';
 import type { ClientResult } from '../../src/core/node-io.js';
 import * as ring from '../../src/core/ring.js';
@@ -77,5 +78,31 @@ describe('inspecting a key (simulated)', () => {
     c.request(coordinator, { op: 'get', key: 'k', r: 3 }, () => undefined);
     c.run(100);
     expect(held()).toBe(1);
+  });
+});
+
+describe('locating a key (simulated)', () => {
+  function locate(c: Cluster, from: string, key: string): ClientResult | undefined {
+    let got: ClientResult | undefined;
+    c.request(from, { op: 'locate', key }, (r) => { got = r; });
+    c.run(1);
+    return got;
+  }
+
+  it('names the partition and the preference list, and no stand-in while every replica is healthy', () => {
+    const c = cluster();
+    const list = ring.preferenceListForKey(state(c, 'n1').ring, 'k', 3);
+    const partition = hash.partitionOf('k', 16);
+    expect(locate(c, 'n4', 'k')).toEqual({ ok: true, op: 'locate', partition, replicas: list.replicas, fallbacks: [] });
+  });
+
+  it('names the first healthy fallback in place of a replica this node cannot reach, as a read would ask it', () => {
+    const c = cluster();
+    const list = ring.preferenceListForKey(state(c, 'n1').ring, 'k', 3);
+    const away = list.replicas[2] as string;
+    const asker = list.replicas[0] as string;
+    c.partition([away], ids.filter((id) => id !== away));
+    c.run(400);
+    expect(locate(c, asker, 'k')).toMatchObject({ ok: true, replicas: list.replicas, fallbacks: [list.fallbacks[0]] });
   });
 });

@@ -73,11 +73,18 @@ describe('faults.validate', () => {
 describe('faults.describe', () => {
   it.each([
     { r: faults.noFaults, text: 'no faults' },
-    { r: rules({ groups: [['a', 'b'], ['c', 'd', 'e']] }), text: 'partitioned: {a,b} | {c,d,e} | {rest}' },
+    { r: rules({ groups: [['a', 'b'], ['c', 'd', 'e']] }), text: 'partitioned: {a, b} | {c, d, e} | {rest}' },
     { r: rules({ isolated: ['c'], lossRate: 0.125 }), text: 'isolated: c; loss: 12.5%' },
     { r: rules({ cuts: [{ from: 'a', to: 'b', oneWay: true }, { from: 'c', to: 'd', oneWay: false }] }), text: 'cut: a->b, c<->d' },
   ])('$text', ({ r, text }) => {
     expect(faults.describe(r)).toBe(text);
     expect(faults.isHealthy(r)).toBe(text === 'no faults');
+  });
+
+  it.each([
+    { groups: [['n1', 'n2'], ['n3', 'n4']], text: 'partitioned: {n1, n2} | {n3, n4}' }, // every member grouped: no rest
+    { groups: [['n1']], text: 'partitioned: {n1} | {n2, n3, n4}; loss: 50%' }, // the rest named, sorted
+  ])('given the members, a partition names only the groups that exist: $text', ({ groups, text }) => {
+    expect(faults.describe(rules({ groups, lossRate: groups.length === 1 ? 0.5 : 0 }), ['n4', 'n3', 'n2', 'n1'])).toBe(text);
   });
 });

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import * as pageApi from '../../src/runtime/page-api.js';
 import * as faults from '../../src/protocol/faults.js';
 import type { ClientRequest, ClientResult } from '../../src/core/node-io.js';
+import * as peerView from '../../src/runtime/peer-view.js';
+import { member, partsOf, runtimeViewOf } from './peer-view-parts.js';
 
 function setup(answer: (request: ClientRequest) => ClientResult) {
   const requests: ClientRequest[] = [];
@@ -11,18 +13,14 @@ function setup(answer: (request: ClientRequest) => ClientResult) {
     nodeId: 'n1',
     request: async (request) => { requests.push(request); return answer(request); },
     ready: async () => undefined,
-    facts: () => ({
+    view: () => peerView.build(partsOf(runtimeViewOf('n1', {
       members: [
-        { id: 'n1', host: 'h', status: 'alive', capacity: 1 },
-        { id: 'n2', host: 'h2', status: 'removed', capacity: 1 },
-        { id: 'n3', host: 'h3', status: 'dead', capacity: 1 },
+        member('n1', 'alive'), member('n2', 'removed'), member('n3', 'dead'),
       ],
       config: { n: 3, r: 2, w: 2, partitions: 256, removeAfterSeconds: 30 },
-    }),
-    stats: () => ({ hintsHeld: 0, messagesSent: 0, messagesReceived: 0, messagesDropped: 0, repairs: 0, storageErrors: 0 }),
+    }))),
     faults: { current: () => faults.noFaults, publish: () => false, onRules: () => undefined },
     authority: () => 'teacher',
-    snapshot: () => ({}),
     onChange: () => () => undefined,
   });
   return { kv, requests };

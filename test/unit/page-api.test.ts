@@ -5,6 +5,8 @@ import * as pageApi from '../../src/runtime/page-api.js';
 import * as faults from '../../src/protocol/faults.js';
 import * as version from '../../src/core/version.js';
 import type { ClientRequest, ClientResult } from '../../src/core/node-io.js';
+import * as peerView from '../../src/runtime/peer-view.js';
+import { member, partsOf, runtimeViewOf } from './peer-view-parts.js';
 
 function setup(answer: (request: ClientRequest) => ClientResult, options: { echo?: boolean; connected?: boolean; authority?: pageApi.Authority } = {}) {
   const requests: ClientRequest[] = [];
@@ -16,11 +18,11 @@ function setup(answer: (request: ClientRequest) => ClientResult, options: { echo
     authority: () => options.authority ?? 'teacher',
     request: async (request) => { requests.push(request); return answer(request); },
     ready: async () => undefined,
-    facts: () => ({
-      members: [{ id: 'n1', host: 'h', status: 'alive', capacity: 1, extra: 'hidden' } as pageApi.KvMember],
+    // A member as the core lists it: kv.members() passes on only id, host, status, capacity and zone.
+    view: () => peerView.build(partsOf(runtimeViewOf('n1', {
+      members: [member('n1', 'alive', { host: 'h' })],
       config: { n: 3, r: 2, w: 2, partitions: 256 },
-    }),
-    stats: () => ({ hintsHeld: 0, messagesSent: 1, messagesReceived: 2, messagesDropped: 0, repairs: 0, storageErrors: 0 }),
+    }))),
     faults: {
       current: () => rules,
       publish(next) {
@@ -32,7 +34,6 @@ function setup(answer: (request: ClientRequest) => ClientResult, options: { echo
       },
       onRules: (h) => void handlers.push(h),
     },
-    snapshot: () => ({}),
     onChange: () => () => undefined,
     faultEchoTimeoutMs: 50,
   });

@@ -15,10 +15,11 @@ import * as node from '../../../src/core/node.js';
 import * as memoryTransport from '../../../src/runtime/memory-transport.js';
 import * as pageApi from '../../../src/runtime/page-api.js';
 import * as runtime from '../../../src/runtime/runtime.js';
+import * as peerView from '../../../src/runtime/peer-view.js';
 import * as snapshot from '../../../src/runtime/snapshot.js';
 import type { SignalingState } from '../../../src/runtime/signaling-client.js';
 import type { UiBackend } from '../../../src/ui/backend.js';
-import { createRuntimeBackend, type TabSnapshot } from '../../../src/ui/runtime-backend.js';
+import { createRuntimeBackend } from '../../../src/ui/runtime-backend.js';
 import { FaultRoom, faultyTransport, MemoryStoreAdapter, type FaultyTransport } from './memory-parts.js';
 
 type NodeSnapshot = ReturnType<typeof node.snapshot>;
@@ -54,7 +55,7 @@ class PageNode implements FixtureNode {
   private rt: runtime.Runtime<NodeSnapshot> | undefined;
   private transport: FaultyTransport | undefined;
   private signaling: { state: SignalingState; detail: string } = { state: 'open', detail: '' };
-  private phase: snapshot.Phase = { kind: 'starting', step: 'loading storage' };
+  private phase: peerView.Phase = { kind: 'starting', step: 'loading storage' };
   private readonly publisher = snapshot.createPublisher(() => this.read());
   private readonly readyWaiters: (() => void)[] = [];
 
@@ -65,11 +66,7 @@ class PageNode implements FixtureNode {
       nodeId: id,
       request: (request) => this.runtime().request(request),
       ready: () => new Promise<void>((resolve) => { this.readyWaiters.push(resolve); this.settleReady(); }),
-      facts: () => {
-        const view = this.rt?.view();
-        return view ? { members: view.node.members, config: view.node.config } : { members: [], config: { n: 3, r: 2, w: 2, partitions: 256 } };
-      },
-      stats: () => ({ hintsHeld: 0, messagesSent: 0, messagesReceived: 0, messagesDropped: 0, repairs: 0, storageErrors: 0 }),
+      view: () => this.read(),
       faults: {
         current: () => room.rules(),
         // As the real tab: without its signaling connection it cannot change the room's rules.
@@ -78,7 +75,6 @@ class PageNode implements FixtureNode {
       },
       // The fixture stands for a teacher's tabs: the lessons need the room-wide controls.
       authority: () => 'teacher',
-      snapshot: () => this.read(),
       onChange: (listener) => this.publisher.subscribe(() => listener()),
       wipe: () => this.wipe(),
     });
@@ -141,19 +137,15 @@ class PageNode implements FixtureNode {
     if (this.rt?.view().node.ready) for (const resolve of this.readyWaiters.splice(0)) resolve();
   }
 
-  private read(): TabSnapshot {
+  /** The tab's one view, made by the tab's own builder from the fixture's parts. */
+  private read(): peerView.PeerView {
     const view = this.rt?.view();
     const me = view?.node.members.find((m) => m.id === this.id);
-    return {
-      identity: { nodeId: this.id, hostId: this.host, capacity: me?.capacity ?? 1, room: 'fixture' },
-      phase: this.phase,
-      ready: view?.node.ready === true,
-      network: {
-        signaling: this.signaling.state, signalingDetail: this.signaling.detail, presence: this.ids,
-        connected: this.transport?.connectedPeers() ?? [], faults: this.room.rules(), transport: this.transport?.stats(),
-      },
-      runtime: view,
-    };
+    return peerView.build({
+      identity: { nodeId: this.id, hostId: this.host, capacity: me?.capacity ?? 1, room: 'fixture', zone: 'tab' },
+      phase: this.phase, runtime: view, signaling: this.signaling.state, signalingDetail: this.signaling.detail,
+      presence: this.ids, connected: this.transport?.connectedPeers() ?? [], faults: this.room.rules(), transport: this.transport?.stats(),
+    });
   }
 }
 
