@@ -14,7 +14,10 @@
  * link). A message ahead of its turn is held until the ones before it come; on a reliable channel they do.
  * Holding is bounded: past heldMax messages or heldBytesMax bytes the wait is given up (the held ones are
  * delivered in id order and the turn jumps past them) rather than stalling or dropping; a message that
- * comes after its turn was given up is delivered as it comes.
+ * comes after its turn was given up is delivered as it comes. The bound is small (the reordering seen is
+ * the last few messages of a burst) because a turn can be missing for good: a message whose frame the
+ * reassembler rejected or swept, or a tab of an older version, whose ids ran on across links; then the
+ * next heldMax messages wait for the bound, and the link is in order again after.
  */
 
 export interface InOrderLimits {

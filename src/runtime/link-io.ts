@@ -34,7 +34,7 @@ export function defaultConfig(self: NodeId): LinkConfig {
     self, idleCloseMs: 60_000, connectTimeoutMs: 10_000, connectAttemptsMax: 8, backoffInitialMs: 250, backoffMaxMs: 5000,
     queue: { messagesMax: 1024, bytesMax: 8 * limits.messageBytesMax, highWaterBytes: 1024 * 1024, lowWaterBytes: 256 * 1024 },
     reassembly: chunker.defaultReassemblyOptions,
-    inOrder: { heldMax: 64, heldBytesMax: 4 * limits.messageBytesMax },
+    inOrder: { heldMax: 16, heldBytesMax: 4 * limits.messageBytesMax },
   };
 }
 
