@@ -55,7 +55,7 @@ export const defaultReassemblyOptions: ReassemblyOptions = {
 
 export type Pushed =
   | { readonly kind: 'partial' }
-  | { readonly kind: 'complete'; readonly message: Uint8Array }
+  | { readonly kind: 'complete'; readonly id: number; readonly message: Uint8Array }
   | { readonly kind: 'rejected'; readonly reason: 'malformed' | 'too-large' | 'too-many-partials' | 'inconsistent' };
 
 interface Partial {
@@ -87,7 +87,7 @@ export function createReassembler(opts: ReassemblyOptions = defaultReassemblyOpt
       const payload = frame.subarray(headerBytes);
       if (count === 0 || index >= count) return { kind: 'rejected', reason: 'malformed' };
       if (count === 1) {
-        return payload.length > opts.messageBytesMax ? { kind: 'rejected', reason: 'too-large' } : { kind: 'complete', message: payload.slice() };
+        return payload.length > opts.messageBytesMax ? { kind: 'rejected', reason: 'too-large' } : { kind: 'complete', id, message: payload.slice() };
       }
       let partial = partials.get(id);
       if (!partial) {
@@ -114,7 +114,7 @@ export function createReassembler(opts: ReassemblyOptions = defaultReassemblyOpt
         message.set(part, offset);
         offset += part.length;
       }
-      return { kind: 'complete', message };
+      return { kind: 'complete', id, message };
     },
     sweep(nowMs) {
       let discarded = 0;

@@ -7,6 +7,7 @@ import type { NodeId } from '../core/types.js';
 import type { RtcSignal, SignalPayload } from '../protocol/signaling.js';
 import { limits } from '../core/limits.js';
 import * as chunker from './chunker.js';
+import type { InOrderLimits } from './in-order.js';
 import type { QueueLimits } from './send-queue.js';
 import type { DropReason } from './transport.js';
 
@@ -24,6 +25,8 @@ export interface LinkConfig {
   readonly backoffMaxMs: number;
   readonly queue: QueueLimits;
   readonly reassembly: chunker.ReassemblyOptions;
+  /** Bounds of the messages held for an earlier one, to deliver each link's messages in order (in-order.ts). */
+  readonly inOrder: InOrderLimits;
 }
 
 export function defaultConfig(self: NodeId): LinkConfig {
@@ -31,6 +34,7 @@ export function defaultConfig(self: NodeId): LinkConfig {
     self, idleCloseMs: 60_000, connectTimeoutMs: 10_000, connectAttemptsMax: 8, backoffInitialMs: 250, backoffMaxMs: 5000,
     queue: { messagesMax: 1024, bytesMax: 8 * limits.messageBytesMax, highWaterBytes: 1024 * 1024, lowWaterBytes: 256 * 1024 },
     reassembly: chunker.defaultReassemblyOptions,
+    inOrder: { heldMax: 16, heldBytesMax: 4 * limits.messageBytesMax },
   };
 }
 

@@ -18,12 +18,15 @@
  *   the peer left the room, the waiting messages are dropped (counted as `unreachable`).
  * - Reachability: an open link, or one we closed for idleness, is reachable; a link that closes while in
  *   use is not (told at once, so the core stops choosing that replica).
- * - Framing: frames are cut by chunker.ts when written and reassembled per link with its bounds.
+ * - Framing: frames are cut by chunker.ts when written and reassembled per link with its bounds; each
+ *   link's messages are numbered from 0 and delivered in that order (in-order.ts: wrtc can reorder the
+ *   answering side's first messages).
  */
 import { limits } from '../core/limits.js';
 import type { NodeId } from '../core/types.js';
 import type { SignalPayload } from '../protocol/signaling.js';
 import * as chunker from './chunker.js';
+import * as inOrder from './in-order.js';
 import { backoffMs, type LinkEffect, type LinkInput, type TimerKind } from './link-io.js';
 import type { LinkMachine, PeerLinkState } from './link-state.js';
 import * as sendQueue from './send-queue.js';
@@ -86,7 +89,7 @@ function stateOf(m: LinkMachine, id: NodeId, nowMs: number): PeerLinkState {
   if (!p) {
     p = {
       phase: 'none', link: undefined, closedIdle: false, attempt: 0, lastActiveMs: nowMs, timers: new Set(), reported: false,
-      reassembler: chunker.createReassembler(m.config.reassembly), queue: sendQueue.create(),
+      reassembler: chunker.createReassembler(m.config.reassembly), inOrder: inOrder.create(), queue: sendQueue.create(),
     };
     m.peers.set(id, p);
   }
@@ -188,7 +191,7 @@ function receive(m: LinkMachine, id: NodeId, p: PeerLinkState, frame: Uint8Array
     case 'complete':
       m.counts.messagesReceived += 1;
       m.counts.bytesReceived += pushed.message.length;
-      out.push({ kind: 'deliver', peer: id, message: pushed.message });
+      for (const message of inOrder.accept(p.inOrder, m.config.inOrder, pushed.id, pushed.message)) out.push({ kind: 'deliver', peer: id, message });
       return;
     default: {
       const never: never = pushed;
@@ -246,6 +249,7 @@ function dropLink(m: LinkMachine, id: NodeId, p: PeerLinkState, destroy: boolean
   disarm(p, 'idle', id, out);
   sendQueue.restart(p.queue);
   p.reassembler = chunker.createReassembler(m.config.reassembly);
+  p.inOrder = inOrder.create();
   report(m, id, p, out);
 }
 

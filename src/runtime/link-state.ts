@@ -5,6 +5,7 @@
  */
 import type { NodeId } from '../core/types.js';
 import type * as chunker from './chunker.js';
+import type * as inOrder from './in-order.js';
 import type { LinkConfig, Phase, TimerKind } from './link-io.js';
 import type * as sendQueue from './send-queue.js';
 import { noDrops, type DropReason } from './transport.js';
@@ -23,6 +24,8 @@ export interface PeerLinkState {
   /** What the reachability handlers were last told. */
   reported: boolean;
   reassembler: chunker.Reassembler;
+  /** The current link's whole messages, put back in the sender's order. */
+  inOrder: inOrder.InOrder;
   readonly queue: sendQueue.SendQueue;
 }
 

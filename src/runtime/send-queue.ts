@@ -28,7 +28,7 @@ export interface SendQueue {
   bytes: number;
   /** The frames of the head message and how many of them were written. */
   head: { readonly frames: readonly Uint8Array[]; index: number } | undefined;
-  /** Message id for the next message's frames (u32, wraps). */
+  /** Message id for the next message's frames (u32, wraps): 0, 1, 2, ... on each link. */
   nextMessageId: number;
   /** Upper bound of the bytes buffered in the channel. */
   bufferedBytes: number;
@@ -96,10 +96,12 @@ export function drained(q: SendQueue, bufferedBytes: number): void {
 
 /**
  * The link is gone: the next link starts with an empty channel, and a partly written head message restarts
- * whole (the far side's reassembler for the old link is gone too).
+ * whole (the far side's reassembler for the old link is gone too). Message ids start again at 0: the far
+ * side delivers each link's messages in id order from 0 (in-order.ts).
  */
 export function restart(q: SendQueue): void {
   q.head = undefined;
+  q.nextMessageId = 0;
   q.bufferedBytes = 0;
   q.paused = false;
 }

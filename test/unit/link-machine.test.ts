@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { limits } from '../../src/core/limits.js';
 import * as rng from '../../src/core/rng.js';
+import * as inOrder from '../../src/runtime/in-order.js';
 import * as linkMachine from '../../src/runtime/link-machine.js';
 import * as sendQueue from '../../src/runtime/send-queue.js';
 import { World } from './link-world.js';
@@ -235,5 +236,87 @@ describe('link machine: seeded event sequences keep the invariants', () => {
     expect(w.node('b').m.peers.get('a')?.link).toBe(dials.a);
     expect([w.node('a').alive.get('b')?.size, w.node('b').alive.get('a')?.size]).toEqual([1, 1]);
     expect(dials.b).not.toBe(dials.a);
+  });
+});
+
+describe('link machine: each link\'s messages are delivered in the sender\'s order', () => {
+  const frameId = (f: Uint8Array) => new DataView(f.buffer, f.byteOffset).getUint32(0);
+  const writes = (effects: readonly linkMachine.LinkEffect[]) => effects.flatMap((e) => (e.kind === 'write' ? e.frames : []));
+  const delivered = (effects: readonly linkMachine.LinkEffect[]) => effects.flatMap((e) => (e.kind === 'deliver' ? [e.message[0]] : []));
+
+  /** Sender b (the smaller id, so it dials) to receiver c: b queues `count` one-frame messages 1, 2, ... before its link opens. */
+  function burst(count: number) {
+    const r = rng.create(3);
+    const b = linkMachine.create(config('b'), () => r.next());
+    linkMachine.step(b, { kind: 'presence', peers: ['b', 'c'], signalingOpen: true }, 0);
+    for (let i = 1; i <= count; i++) linkMachine.step(b, { kind: 'send', peer: 'c', bytes: new Uint8Array([i, 0, 0]) }, 0);
+    const link = b.peers.get('c')?.link as string;
+    const frames = writes(linkMachine.step(b, { kind: 'opened', peer: 'c', link }, 10));
+    const { m: c } = machineIn('c', 'accepting'); // c answers b's link 'theirs'
+    const feed = (order: readonly number[]) => order.flatMap((i) => delivered(linkMachine.step(c, { kind: 'frame', peer: 'b', link: 'theirs', frame: frames[i] as Uint8Array }, 20)));
+    return { b, c, link, frames, feed };
+  }
+
+  it('a burst the answering side\'s wrtc hands over tail first (3, 1, 2: webrtc-transport.test.ts under load) is delivered 1, 2, 3', () => {
+    const { frames, feed } = burst(3);
+    expect(frames.map(frameId)).toEqual([0, 1, 2]);
+    expect(feed([2, 0, 1])).toEqual([1, 2, 3]);
+  });
+
+  it('holds nothing back when frames come in order, and releases the held ones the moment the missing one comes', () => {
+    const { feed } = burst(4);
+    expect(feed([0])).toEqual([1]);
+    expect(feed([3])).toEqual([]);
+    expect(feed([2])).toEqual([]);
+    expect(feed([1])).toEqual([2, 3, 4]);
+  });
+
+  it('numbers each new link\'s messages from 0 again (the far side\'s turn restarts with the link)', () => {
+    const { b, link } = burst(2);
+    linkMachine.step(b, { kind: 'timer', peer: 'c', timer: 'idle' }, 10 + 5000); // closed idle: the peer's state is kept
+    expect(b.peers.get('c')?.link).toBeUndefined();
+    linkMachine.step(b, { kind: 'send', peer: 'c', bytes: new Uint8Array([9]) }, 6000);
+    const again = b.peers.get('c')?.link as string;
+    expect(again).not.toBe(link);
+    expect(writes(linkMachine.step(b, { kind: 'opened', peer: 'c', link: again }, 6010)).map(frameId)).toEqual([0]);
+  });
+
+  it('a new link starts a new turn: what the old link held is forgotten with it', () => {
+    const { c, frames } = burst(2);
+    linkMachine.step(c, { kind: 'frame', peer: 'b', link: 'theirs', frame: frames[1] as Uint8Array }, 20); // held for id 0
+    linkMachine.step(c, offer('newer'), 30);
+    const effects = linkMachine.step(c, { kind: 'frame', peer: 'b', link: 'newer', frame: frames[0] as Uint8Array }, 40);
+    expect(delivered(effects)).toEqual([1]);
+  });
+});
+
+describe('in-order: bounded holding', () => {
+  const limitsO = { heldMax: 2, heldBytesMax: 100 };
+  const m = (n: number, size = 1) => new Uint8Array(size).fill(n);
+  const firsts = (ms: Uint8Array[]) => ms.map((x) => x[0]);
+
+  it('past heldMax it gives up waiting: the held ones in id order, then a late one as it comes; nothing is dropped', () => {
+    const s = inOrder.create();
+    expect(firsts(inOrder.accept(s, limitsO, 3, m(3)))).toEqual([]);
+    expect(firsts(inOrder.accept(s, limitsO, 1, m(1)))).toEqual([]);
+    expect(firsts(inOrder.accept(s, limitsO, 2, m(2)))).toEqual([1, 2, 3]); // id 0 never came
+    expect(firsts(inOrder.accept(s, limitsO, 4, m(4)))).toEqual([4]);
+    expect(firsts(inOrder.accept(s, limitsO, 0, m(0)))).toEqual([0]); // late: its turn was given up
+    expect([s.held.size, s.heldBytes]).toEqual([0, 0]);
+  });
+
+  it('past heldBytesMax it gives up too', () => {
+    const s = inOrder.create();
+    expect(firsts(inOrder.accept(s, limitsO, 1, m(1, 60)))).toEqual([]);
+    expect(firsts(inOrder.accept(s, limitsO, 2, m(2, 60)))).toEqual([1, 2]);
+  });
+
+  it('ids wrap at 2^32, and a duplicate of a held id is ignored', () => {
+    const s = inOrder.create();
+    s.next = 0xffffffff;
+    expect(firsts(inOrder.accept(s, limitsO, 0, m(0)))).toEqual([]);
+    expect(firsts(inOrder.accept(s, limitsO, 0, m(7)))).toEqual([]);
+    expect(firsts(inOrder.accept(s, limitsO, 0xffffffff, m(9)))).toEqual([9, 0]);
+    expect(s.next).toBe(1);
   });
 });

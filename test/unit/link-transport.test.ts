@@ -49,10 +49,14 @@ function virtualClock() {
   return { clock, run, pending: () => timers.size };
 }
 
-/** A room: signaling relay and data links between named nodes, each hop one virtual millisecond. */
-function room(clock: Clock, ids: readonly string[]) {
+/**
+ * A room: signaling relay and data links between named nodes, each hop one virtual millisecond. With
+ * `cachedFrames` n > 0, an answering end hands its first frames over as @roamhq/wrtc can: the first n are
+ * cached (the JS channel does not exist yet) and come after frame n + 1 (which arrived while it was built).
+ */
+function room(clock: Clock, ids: readonly string[], cachedFrames = 0) {
   const onSignal = new Map<string, (from: string, data: SignalPayload) => void>();
-  const ends = new Map<string, { events: DataLinkEvents; open: boolean; closed: boolean }>();
+  const ends = new Map<string, { events: DataLinkEvents; open: boolean; closed: boolean; receive: (frame: Uint8Array) => void }>();
   let created = 0;
   const signaling = (self: string): LinkSignaling => ({
     state: 'open',
@@ -68,7 +72,16 @@ function room(clock: Clock, ids: readonly string[]) {
   /** Links of `self`: the end of link L from `self` to `peer` is `${self}/${peer}/${L}`. */
   const links = (self: string): DataLinkFactory => ({ peer, link: name, initiator }, events) => {
     created += 1;
-    const end = { events, open: false, closed: false };
+    const cache: Uint8Array[] = [];
+    let built = initiator || cachedFrames === 0;
+    const receive = (frame: Uint8Array) => {
+      if (built) return events.onFrame(frame);
+      if (cache.length < cachedFrames) return void cache.push(frame);
+      built = true;
+      events.onFrame(frame);
+      for (const cached of cache) events.onFrame(cached);
+    };
+    const end = { events, open: false, closed: false, receive };
     const key = `${self}/${peer}/${name}`;
     const farEnd = () => ends.get(`${peer}/${self}/${name}`);
     ends.set(key, end);
@@ -81,7 +94,7 @@ function room(clock: Clock, ids: readonly string[]) {
       },
       send(frame) {
         if (!end.open || end.closed) return false;
-        clock.after(1, () => { const e = farEnd(); if (e && !e.closed) e.events.onFrame(frame); });
+        clock.after(1, () => { const e = farEnd(); if (e && !e.closed) e.receive(frame); });
         return true;
       },
       bufferedAmount: () => 0,
@@ -95,9 +108,9 @@ function room(clock: Clock, ids: readonly string[]) {
   return { signaling, links, created: () => created, ends };
 }
 
-function pair(ids = ['a', 'b'], idleCloseMs = 60_000) {
+function pair(ids = ['a', 'b'], idleCloseMs = 60_000, cachedFrames = 0) {
   const v = virtualClock();
-  const r = room(v.clock, ids);
+  const r = room(v.clock, ids, cachedFrames);
   const nodes = new Map<string, { t: LinkTransport; inbox: string[]; reach: string[] }>();
   for (const id of ids) {
     const t = createLinkTransport({ self: id, signaling: r.signaling(id), createLink: r.links(id), clock: v.clock, random: () => 0.5, config: { idleCloseMs } });
@@ -123,6 +136,16 @@ describe('link transport (driver) over in-memory links, virtual time', () => {
     expect(get('a').inbox).toEqual(sizes.map((n, i) => `b:${n}:${n > 0 ? i + 10 : undefined}`));
     expect([get('a').reach, get('b').reach]).toEqual([['b up'], ['a up']]);
     expect(get('a').t.stats()).toMatchObject({ messagesSent: sizes.length, messagesReceived: sizes.length, openChannels: 1 });
+  });
+
+  it('delivers in order a burst the answering side\'s wrtc hands over out of order (3, 1, 2), both ways', () => {
+    const { v, get } = pair(['a', 'b'], 60_000, 2);
+    [1, 2, 3].forEach((i) => get('a').t.send('b', bytes(100, i))); // a dials: b answers, and its wrtc reorders
+    v.run(100);
+    expect(get('b').inbox).toEqual(['a:100:1', 'a:100:2', 'a:100:3']);
+    [4, 5, 6].forEach((i) => get('b').t.send('a', bytes(100, i)));
+    v.run(100);
+    expect(get('a').inbox).toEqual(['b:100:4', 'b:100:5', 'b:100:6']);
   });
 
   it('a glare (both send at the same instant) leaves one open link on each side', () => {
