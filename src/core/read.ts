@@ -30,13 +30,18 @@ import * as version from './version.js';
 export function locate(state: NodeState, requestId: number, key: string): void {
   const partition = storeIndex.partitionOf(state.index, key);
   const { replicas, fallbacks } = membership.preferenceList(state, partition);
-  const standIns: NodeId[] = [];
-  for (const owner of replicas) {
-    if (membership.healthy(state, owner)) continue;
-    const stand = fallbacks.find((f) => membership.healthy(state, f) && !standIns.includes(f));
-    if (stand !== undefined) standIns.push(stand);
-  }
+  const standIns = readTargets(state, replicas, fallbacks).filter((t) => !replicas.includes(t));
   fx.reply(state, requestId, { ok: true, op: 'locate', partition, replicas, fallbacks: standIns });
+}
+
+/** Whom a read asks: each replica, or in place of one that is not healthy the next healthy fallback not yet chosen (the replica itself when none is left). */
+function readTargets(state: NodeState, replicas: readonly NodeId[], fallbacks: readonly NodeId[]): NodeId[] {
+  const targets: NodeId[] = [];
+  for (const owner of replicas) {
+    const stand = membership.healthy(state, owner) ? owner : fallbacks.find((f) => membership.healthy(state, f) && !targets.includes(f));
+    targets.push(stand ?? owner);
+  }
+  return targets;
 }
 
 /** Most nodes an inspecting read asks: the N replicas and the first fallbacks, where hints go. */
@@ -45,15 +50,9 @@ export const inspectTargetsMax = 12;
 export function start(state: NodeState, requestId: number, key: string, rOverride: number | undefined, inspect = false): void {
   const n = requestRules.replicaCount(state);
   const { replicas, fallbacks } = membership.preferenceList(state, storeIndex.partitionOf(state.index, key));
-  const targets: NodeId[] = [];
-  if (inspect) {
-    targets.push(...[...replicas, ...fallbacks].filter((id) => membership.healthy(state, id)).slice(0, inspectTargetsMax));
-  } else {
-    for (const owner of replicas) {
-      const stand = membership.healthy(state, owner) ? owner : fallbacks.find((f) => membership.healthy(state, f) && !targets.includes(f));
-      targets.push(stand ?? owner);
-    }
-  }
+  const targets = inspect
+    ? [...replicas, ...fallbacks].filter((id) => membership.healthy(state, id)).slice(0, inspectTargetsMax)
+    : readTargets(state, replicas, fallbacks);
   const r = inspect ? targets.length : rOverride ?? Math.min(state.config.r, n);
   const op: ReadOp = {
     kind: 'read', opId: fx.nextId(state), requestId, key, r, owners: replicas, targets, replacedTargets: new Set(), startTick: state.tick,

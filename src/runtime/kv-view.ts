@@ -3,7 +3,7 @@
  * kv.snapshot() are projections of a `PeerView`, never shapes computed on their own. Their names and fields
  * are a public contract (README, "Page API"): fields may be added here, never renamed or removed.
  */
-import { defaultRemoveAfterSeconds, type ClusterConfig, type MemberStatus } from '../core/types.js';
+import { defaultClusterConfig, defaultRemoveAfterSeconds, type ClusterConfig, type MemberStatus } from '../core/types.js';
 import type { PeerView } from './peer-view.js';
 
 export interface KvMember {
@@ -25,9 +25,6 @@ export interface KvStats {
   readonly [more: string]: number | string | boolean | undefined;
 }
 
-/** The settings kv.config() reports before the node has started (the core's defaults). */
-const configBeforeStart: ClusterConfig = { n: 3, r: 2, w: 2, partitions: 256 };
-
 /** Every member but those removed from the ring. */
 export function members(view: PeerView): KvMember[] {
   return (view.node?.members ?? []).filter((m) => m.status !== 'removed')
@@ -35,7 +32,7 @@ export function members(view: PeerView): KvMember[] {
 }
 
 export function config(view: PeerView): { n: number; r: number; w: number; partitions: number; removeAfterSeconds: number } {
-  const { n, r, w, partitions, removeAfterSeconds }: ClusterConfig = view.node?.config ?? configBeforeStart;
+  const { n, r, w, partitions, removeAfterSeconds }: ClusterConfig = view.node?.config ?? defaultClusterConfig; // before the node has started: the core's defaults
   return { n, r, w, partitions, removeAfterSeconds: removeAfterSeconds ?? defaultRemoveAfterSeconds };
 }
 

@@ -87,12 +87,12 @@ function firstPresence(signaling: SignalingClient): Promise<void> {
 }
 
 /** What the projector view shows of this node (protocol/projector.ts). */
-function projectorStatus(n: NodeSnapshot, loop: peerView.LoopView, zone: Zone): projector.NodeStatus {
+function projectorStatus(n: NodeSnapshot, tick: number, time: peerView.LoopView['time'], zone: Zone): projector.NodeStatus {
   const primary: number[] = [];
   for (const [p, owner] of n.owners.entries()) if (owner === n.id && primary.length < 512) primary.push(p);
-  const { paused, speed, steps } = loop.time;
+  const { paused, speed, steps } = time;
   return {
-    zone, state: n.left ? 'left' : n.members.find((m) => m.id === n.id)?.status ?? 'starting', ready: n.ready, tick: loop.tick,
+    zone, state: n.left ? 'left' : n.members.find((m) => m.id === n.id)?.status ?? 'starting', ready: n.ready, tick,
     partitions: n.replicated.length, primary, ringSize: n.owners.length, hints: n.hints.count, keys: n.keys,
     repairs: n.counters.repairs, time: { paused, speed, steps },
   };
@@ -123,8 +123,8 @@ export function createPeer(options: PeerOptions): Peer {
   let stopping: Promise<void> | undefined;
   const feed = projectorFeed.create({
     observe: () => {
-      const { node: n, loop } = read(); // one node snapshot per frame
-      return n && loop && { status: projectorStatus(n, loop, me.zone), hintedKeys: new Set(n.hints.entries.map((h) => h.key)) };
+      const v = rt?.view(); // one node snapshot per frame, and nothing of the network the status does not show
+      return v && { status: projectorStatus(v.node, v.tick, v.time, me.zone), hintedKeys: new Set(v.node.hints.entries.map((h) => h.key)) };
     },
     publish: (frame) => signaling.publishEvents(frame),
   }, options.clock ?? systemClock);
