@@ -80,7 +80,7 @@ class PageNode implements FixtureNode {
     });
     this.backend = createRuntimeBackend({
       kv: this.kv, request: (request) => this.runtime().request(request), snapshot: () => this.read(),
-      subscribe: (listener) => this.publisher.subscribe(listener), tickMs: runtime.defaults.tickMs,
+      subscribe: (listener) => this.publisher.subscribe(listener),
     });
   }
 
