@@ -224,11 +224,7 @@ export interface NodeState {
   config: ClusterConfig;
   configVersion: number;
   configBy: NodeId;
-  /**
-   * True when the host carries room-wide commands through an authority that stamps them (the signaling
-   * server): configure and remove wait for its stamp, and gossip never makes this node adopt a config
-   * (config-change.ts) nor stop after a removal (life.ts) that the authority did not stamp.
-   */
+  /** The host has an authority that stamps configure and remove (the signaling server): config-change.ts, removal.ts. */
   readonly stamps: boolean;
   /** The highest config version heard in gossip (stamps only: heard, not adopted); a proposal goes past it. */
   configHeard: number;
