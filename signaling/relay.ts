@@ -17,7 +17,8 @@
  *   a full room with 4403; more frames than the token bucket allows with 4429; no hello in time with 4408.
  * - Dead sockets: every pingIntervalMs each socket must have answered the previous ping, or it is terminated.
  * - State: each room's members, CURRENT fault rules, time setting and stamped config (forgotten when the room
- *   empties or the server stops: the teacher's tab re-asserts rules and config, runtime/*-keeper.ts); observers (the projector view, observers.ts) get presence, rules, time and members' events.
+ *   empties or the server stops: the teacher's tab re-asserts rules and config, runtime/*-keeper.ts);
+ *   observers (the projector view, observers.ts) get presence, rules, time and members' events.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
