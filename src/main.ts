@@ -10,7 +10,6 @@ import { createWebRtcTransport } from './browser/webrtc-transport.js';
 import * as pageApi from './runtime/page-api.js';
 import { createPeer } from './runtime/peer.js';
 import type { PeerView } from './runtime/peer-view.js';
-import * as runtime from './runtime/runtime.js';
 import { createSignalingClient, signalUrlFor, type SignalingClient } from './runtime/signaling-client.js';
 import './ui/dynamo-app.js';
 import { createRuntimeBackend } from './ui/runtime-backend.js';
@@ -103,7 +102,7 @@ async function main(): Promise<void> {
   pageApi.install(window as unknown as { kv?: pageApi.Kv }, peer.kv);
   mountUi(createRuntimeBackend({
     kv: peer.kv, request: peer.request, snapshot: () => peer.view.current(),
-    subscribe: (listener) => peer.view.subscribe(listener), tickMs: runtime.defaults.tickMs,
+    subscribe: (listener) => peer.view.subscribe(listener),
   }));
   // A closing tab tells its peers at once (best effort: a goodbye gossip, sent synchronously when no
   // commit is in flight; its channels closing marks it unreachable anyway). Not a leave, not a removal.

@@ -3,7 +3,7 @@
  * node.ts). A copy: changing it changes nothing in the node.
  */
 import type { MemberView } from './node-io.js';
-import type { Counters, NodeState } from './node-state.js';
+import type { AeSession, Counters, NodeState } from './node-state.js';
 import * as requestRules from './request-rules.js';
 import * as ring from './ring.js';
 import * as storeIndex from './store-index.js';
@@ -29,6 +29,8 @@ export interface NodeSnapshot {
   readonly members: readonly MemberView[];
   /** The owner of each partition, as this node's ring says. */
   readonly owners: readonly NodeId[];
+  /** How many partitions each member owns in `owners` (a member owning none is absent). */
+  readonly partitionsOwned: Readonly<Record<NodeId, number>>;
   /** Partitions this node is a replica of. */
   readonly replicated: readonly number[];
   readonly keys: number;
@@ -42,7 +44,8 @@ export interface NodeSnapshot {
   /**
    * Anti-entropy (anti-entropy.ts). `partition`, `phase` and `peer` name the oldest descent in flight;
    * with none, phase is 'summary' (this round's roots sent to `peer`, awaiting its answer) or 'idle'.
-   * `sessions` lists every descent in flight (at most tuning.antiEntropySessionsMax).
+   * `sessions` lists every descent in flight (at most tuning.antiEntropySessionsMax), each with how far
+   * down the tree it has come: `level` of `levels` (the phases of `descentPhases`, 1 = comparing roots).
    * Progress of the latest round: `total` partitions had their roots compared with the round's peer in
    * one ae-summary; `done` of them are settled: found equal, or descended into (a descent finished or
    * timed out). `done` = `total` once the round is over; both are 0 before the first answered round.
@@ -50,13 +53,18 @@ export interface NodeSnapshot {
   readonly antiEntropy: {
     readonly partition: number | undefined; readonly phase: string; readonly peer: NodeId | undefined;
     readonly done: number; readonly total: number;
-    readonly sessions: readonly { readonly partition: number; readonly peer: NodeId; readonly phase: string }[];
+    readonly sessions: readonly {
+      readonly partition: number; readonly peer: NodeId; readonly phase: string; readonly level: number; readonly levels: number;
+    }[];
     readonly sessionsStarted: number; readonly sessionsInSync: number; readonly versionsSent: number;
   };
   readonly counters: Readonly<Counters>;
   readonly leaving: boolean;
   readonly left: boolean;
 }
+
+/** The phases of one Merkle descent, in order (ae-descent.ts): the roots, the bucket hashes, the leaves. */
+const descentPhases: readonly AeSession['phase'][] = ['root', 'buckets', 'leaves'];
 
 /** Hint entries listed in a snapshot at most (the count is always exact). */
 export const snapshotHintsMax = 200;
@@ -87,7 +95,13 @@ export function snapshot(state: NodeState): NodeSnapshot {
   for (const p of replicated) merkleRoots[p] = storeIndex.root(state.index, p);
   const counts = storeIndex.counts(state.index);
   const ae = state.antiEntropy;
-  const sessions = [...ae.sessions.values()].map((x) => ({ partition: x.partition, peer: x.peer, phase: x.phase }));
+  const sessions = [...ae.sessions.values()].map((x) => ({
+    partition: x.partition, peer: x.peer, phase: x.phase, level: descentPhases.indexOf(x.phase) + 1, levels: descentPhases.length,
+  }));
+  const owned = new Map<NodeId, number>();
+  for (const owner of state.ring.owners) owned.set(owner, (owned.get(owner) ?? 0) + 1);
+  // fromEntries defines own properties, so no node id can reach Object.prototype.
+  const partitionsOwned: Record<NodeId, number> = Object.fromEntries(owned);
   const session = sessions[0];
   const total = ae.round?.compared ?? 0;
   // Descents in flight belong to the latest round (a round starts only when the previous one's are done).
@@ -96,7 +110,7 @@ export function snapshot(state: NodeState): NodeSnapshot {
     id: state.id, host: state.host, epoch: state.epoch, life: state.life, needsReload: state.needsRebuild, tick: state.tick, ready: state.ready,
     config: state.config, configVersion: state.configVersion, configBy: state.configBy,
     members: [...state.members.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
-    owners: state.ring.owners, replicated, keys: counts.keys, versions: counts.versions,
+    owners: state.ring.owners, partitionsOwned, replicated, keys: counts.keys, versions: counts.versions,
     hints: { count: counts.hints, entries: hintEntries(state, snapshotHintsMax) }, merkleRoots,
     pendingRequests: state.pendingRequests, pendingWrites: state.writes.size, pendingReads: state.reads.size,
     antiEntropy: {

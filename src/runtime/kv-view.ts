@@ -65,7 +65,7 @@ export function stats(view: PeerView): KvStats {
 export function snapshot(view: PeerView): PeerView & { readonly runtime: object | undefined } {
   const { node, loop, storage } = view;
   const runtime = node && loop && storage ? {
-    nodeId: view.identity.nodeId, tick: loop.tick, node, counters: loop.counters, storage: storage.stats,
+    nodeId: view.identity.nodeId, tick: loop.tick, tickMs: loop.tickMs, node, counters: loop.counters, storage: storage.stats,
     ...(storage.lastError !== undefined ? { lastStorageError: storage.lastError } : {}),
     ...(loop.crashed !== undefined ? { crashed: loop.crashed } : {}),
     time: loop.time, queueLength: loop.queueLength, pendingRequests: loop.pendingRequests, trace: loop.trace,

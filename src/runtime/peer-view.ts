@@ -34,6 +34,8 @@ export type Phase =
 export interface LoopView {
   /** The last tick fed to the node. */
   readonly tick: number;
+  /** Milliseconds per tick: ages from tick counts (a member's last heartbeat, a trace event) are `ticks * tickMs`. */
+  readonly tickMs: number;
   readonly counters: RuntimeCounters;
   /** The room's time setting as this node applies it, and the peer messages waiting out their flight. */
   readonly time: TimeSetting & { readonly heldMessages: number };
@@ -130,7 +132,7 @@ export function build(parts: PeerViewParts): PeerView {
     ready: node?.ready === true,
     node,
     loop: rt && {
-      tick: rt.tick, counters: rt.counters, time: rt.time, queueLength: rt.queueLength, pendingRequests: rt.pendingRequests,
+      tick: rt.tick, tickMs: rt.tickMs, counters: rt.counters, time: rt.time, queueLength: rt.queueLength, pendingRequests: rt.pendingRequests,
       trace: rt.trace, ...(rt.crashed !== undefined ? { crashed: rt.crashed } : {}),
     },
     storage: rt && { stats: rt.storage, ...(rt.lastStorageError !== undefined ? { lastError: rt.lastStorageError } : {}) },

@@ -118,6 +118,8 @@ export interface RuntimeView<Snap> {
   readonly nodeId: NodeId;
   /** The last tick fed to the node. */
   readonly tick: number;
+  /** Milliseconds of the runtime's clock per tick (RuntimeOptions.tickMs): turns tick counts into ages. */
+  readonly tickMs: number;
   readonly node: Snap;
   readonly counters: RuntimeCounters;
   readonly storage: StoreStats;

@@ -109,7 +109,7 @@ class Loop<Snap> implements Runtime<Snap> {
 
   view(): RuntimeView<Snap> {
     return {
-      nodeId: this.nodeId, tick: this.tick, node: this.node.snapshot(), counters: { ...this.counters },
+      nodeId: this.nodeId, tick: this.tick, tickMs: this.tickMs, node: this.node.snapshot(), counters: { ...this.counters },
       storage: this.options.store.stats(),
       ...(this.out.lastStorageError !== undefined ? { lastStorageError: this.out.lastStorageError } : {}),
       ...(this.crashed !== undefined ? { crashed: this.crashed } : {}),

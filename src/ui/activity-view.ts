@@ -5,19 +5,21 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { UiSnapshot, UiTrace } from './backend.js';
+import type { PeerView } from '../runtime/peer-view.js';
 import { lessonTarget, theme } from './theme.js';
 import * as format from './format.js';
+import * as viewFormat from './view-format.js';
 
 /** Rows shown at most; the runtime's ring buffer bounds what exists. */
 const timelineRowsMax = 200;
 
 @customElement('activity-view')
 export class ActivityView extends LitElement {
-  @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  @property({ attribute: false }) snapshot: PeerView | undefined;
   /** The control the current lesson step points at in this view (lessons.ts ControlName), '' for none. */
   @property({ attribute: false }) highlight = '';
-  @state() private paused: readonly UiTrace[] | undefined;
+  /** The rows the timeline had when it was paused (their times included), or undefined while it is live. */
+  @state() private paused: readonly viewFormat.TimelineRow[] | undefined;
   @state() private category = '';
   @state() private text = '';
 
@@ -41,21 +43,29 @@ export class ActivityView extends LitElement {
     .two p { margin: 4px 0; }
   `];
 
+  /** Wall-clock time at which the current view arrived: the timeline times its events back from it. */
+  private arrivedAtMs = Date.now();
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('snapshot')) this.arrivedAtMs = Date.now();
+  }
+
   override render() {
     const s = this.snapshot;
     if (!s) return nothing;
-    const counters = Object.entries(s.counters).sort(([a], [b]) => a.localeCompare(b));
+    const errors = s.loop?.counters.storageErrors ?? 0;
+    const hints = viewFormat.hintQueues(s);
     return html`<h2>Activity</h2>
-      <div class="counters" data-testid="counters">${counters.map(([name, n]) => html`<div class="counter"><b>${n}</b><span>${name}</span></div>`)}
-        <div class="counter"><b>${s.storage.keys}</b><span>keys stored</span></div>
-        <div class="counter"><b>${format.bytes(s.storage.bytes)}</b><span>value cache</span></div>
-        ${s.storage.errors > 0 ? html`<div class="counter error"><b>${s.storage.errors}</b><span>storage errors: ${s.storage.lastError}</span></div>` : nothing}
+      <div class="counters" data-testid="counters">${viewFormat.counters(s).map(([name, n]) => html`<div class="counter"><b>${n}</b><span>${name}</span></div>`)}
+        <div class="counter"><b>${s.node?.keys ?? 0}</b><span>keys stored</span></div>
+        <div class="counter"><b>${format.bytes(s.storage?.stats.cacheBytes ?? 0)}</b><span>value cache</span></div>
+        ${errors > 0 ? html`<div class="counter error"><b>${errors}</b><span>storage errors: ${s.storage?.lastError ?? ''}</span></div>` : nothing}
       </div>
       <div class="two">
         <div class="panel ${lessonTarget(this.highlight, 'hints')}" data-testid="hints"><h3>Hinted handoff queue</h3>
-          ${s.hints.length === 0 ? html`<p class="muted">No hints held: every replica this node wrote for is reachable.</p>`
+          ${hints.length === 0 ? html`<p class="muted">No hints held: every replica this node wrote for is reachable.</p>`
             : html`<table><thead><tr><th>waiting for</th><th class="num">versions</th></tr></thead><tbody>
-              ${s.hints.map((h) => html`<tr><td class="mono"><span class="dot" style="background:${format.nodeColor(h.destination)}"></span> ${h.destination}</td>
+              ${hints.map((h) => html`<tr><td class="mono"><span class="dot" style="background:${format.nodeColor(h.destination)}"></span> ${h.destination}</td>
                 <td class="num">${h.versions}</td></tr>`)}</tbody></table>`}
         </div>
         ${this.renderAntiEntropy(s)}
@@ -64,23 +74,26 @@ export class ActivityView extends LitElement {
   }
 
   /** The round's progress bar (always there, so the layout does not jump) and the exchange running now. */
-  private renderAntiEntropy(s: UiSnapshot) {
-    const round = s.antiEntropyRound;
+  private renderAntiEntropy(s: PeerView) {
+    const round = s.node?.antiEntropy;
+    // Every Merkle descent in flight (several run at once); its bar is how far down the tree it has come.
+    const repairs = round?.sessions ?? [];
     return html`<div class="panel ${lessonTarget(this.highlight, 'repairs')}" data-testid="repairs"><h3>Anti-entropy</h3>
       ${round ? html`<div class="round"><span>round</span>
         <progress max=${Math.max(1, round.total)} .value=${round.done} aria-label="anti-entropy round"></progress>
         <span class="mono" data-testid="ae-round">${round.done}/${round.total}</span></div>
-        <p class="muted">partitions compared this round; ${round.sessions} exchanges, ${round.inSync} in sync</p>` : nothing}
-      ${s.repairs.length === 0 ? html`<p class="muted">No exchange running.</p>`
-        : html`<table><tbody>${s.repairs.slice(0, 40).map((r) => html`<tr><td>partition ${r.partition}</td><td class="mono">with ${format.shortId(r.peer)}</td>
-          <td><progress max=${Math.max(1, r.total)} .value=${r.done} aria-label=${`partition ${r.partition} repair`}></progress></td></tr>`)}</tbody></table>
-          ${s.repairs.length > 40 ? html`<p class="muted">and ${s.repairs.length - 40} more partitions</p>` : nothing}`}
+        <p class="muted">partitions compared this round; ${round.sessionsStarted} exchanges, ${round.sessionsInSync} in sync</p>` : nothing}
+      ${repairs.length === 0 ? html`<p class="muted">No exchange running.</p>`
+        : html`<table><tbody>${repairs.slice(0, 40).map((r) => html`<tr><td>partition ${r.partition}</td><td class="mono">with ${format.shortId(r.peer)}</td>
+          <td><progress max=${Math.max(1, r.levels)} .value=${r.level} aria-label=${`partition ${r.partition} repair`}></progress></td></tr>`)}</tbody></table>
+          ${repairs.length > 40 ? html`<p class="muted">and ${repairs.length - 40} more partitions</p>` : nothing}`}
     </div>`;
   }
 
-  private renderTimeline(s: UiSnapshot) {
-    const source = this.paused ?? s.trace;
-    const categories = [...new Set(s.trace.map((t) => t.category))].sort();
+  private renderTimeline(s: PeerView) {
+    const live = viewFormat.timeline(s, this.arrivedAtMs);
+    const source = this.paused ?? live;
+    const categories = [...new Set(live.map((t) => t.category))].sort();
     const needle = this.text.toLowerCase();
     const rows = source.filter((t) => (!this.category || t.category === this.category)
       && (!needle || format.plainWords(t.text).toLowerCase().includes(needle) || t.node.toLowerCase().includes(needle)));
@@ -93,7 +106,7 @@ export class ActivityView extends LitElement {
         </select>
         <input aria-label="filter text" placeholder="filter" .value=${this.text}
           @input=${(e: Event) => { this.text = (e.target as HTMLInputElement).value; }}>
-        <button aria-pressed=${this.paused ? 'true' : 'false'} @click=${() => { this.paused = this.paused ? undefined : [...s.trace]; }}>
+        <button aria-pressed=${this.paused ? 'true' : 'false'} @click=${() => { this.paused = this.paused ? undefined : live; }}>
           ${this.paused ? 'Resume' : 'Pause'}</button>
         <span class="muted">${this.paused ? 'paused' : 'live'}, ${rows.length} events</span>
       </div>

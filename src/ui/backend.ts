@@ -1,103 +1,14 @@
 /**
- * The UI's one contract with the world. The UI renders `UiSnapshot`s and calls the actions below; it never
- * reaches into core state. runtime-backend.ts adapts a tab's runtime to it; the UI specs drive the same
- * adapter over real nodes running in one page (test/e2e/ui-fixture).
+ * The UI's one contract with the world. The UI renders the peer's one view (`PeerView`,
+ * runtime/peer-view.ts) as the runtime publishes it, formatted at the edge (view-format.ts, format.ts), and
+ * calls the actions below; it never reaches into core state. runtime-backend.ts adapts a tab's runtime to
+ * it; the UI specs drive the same adapter over real nodes running in one page (test/e2e/ui-fixture).
  *
- * Every field is plain readonly data. Ages and durations are already in milliseconds so the UI does no
- * clock arithmetic of its own.
+ * The read results below are plain readonly data: what a get, an inspection or a locate answered.
  */
+import type { PeerView } from '../runtime/peer-view.js';
 
 export type NodeId = string;
-
-export type MemberStatus = 'alive' | 'suspect' | 'dead' | 'left' | 'removed';
-
-/** The signaling link of this tab. `closed` and `error` mean the tab keeps serving over its data channels. */
-export type SignalingState = 'connecting' | 'open' | 'closed' | 'error';
-
-export interface UiMember {
-  readonly id: NodeId;
-  readonly host: string;
-  readonly capacity: number;
-  readonly status: MemberStatus;
-  /** Milliseconds since this tab last saw the member's heartbeat advance (0 for itself). */
-  readonly heartbeatAgeMs: number;
-  readonly partitionsOwned: number;
-  /** Keys this member holds, as last reported (undefined when unknown). */
-  readonly keysHeld?: number;
-  /** True for an always-on headless peer (zone 'peer', src/node): it keeps the data when every tab closes. */
-  readonly alwaysOn?: boolean;
-  /**
-   * True when this tab can reach the member now: an open data channel that the fault rules do not block
-   * (always true for itself).
-   */
-  readonly connected: boolean;
-}
-
-/** Cluster-wide fault rules, as carried by the signaling server (the shape of src/protocol/faults.ts). */
-export interface UiFaultRules {
-  readonly groups: readonly (readonly NodeId[])[];
-  readonly isolated: readonly NodeId[];
-  readonly cuts: readonly { readonly from: NodeId; readonly to: NodeId; readonly oneWay: boolean }[];
-  /** Message-loss probability, 0..1. */
-  readonly lossRate: number;
-}
-
-export interface UiHintQueue {
-  /** The owner the hinted versions wait for. */
-  readonly destination: NodeId;
-  readonly versions: number;
-}
-
-export interface UiRepair {
-  readonly partition: number;
-  readonly peer: NodeId;
-  /** Progress of this repair, `done` of `total` steps (a progress bar while it runs): the levels of its Merkle descent. */
-  readonly done: number;
-  readonly total: number;
-}
-
-/** The latest anti-entropy round with one peer: `done` of the `total` partitions whose roots it compared are settled. */
-export interface UiAntiEntropyRound {
-  readonly done: number;
-  readonly total: number;
-  /** Exchanges started so far, and how many of them found the replicas already in sync. */
-  readonly sessions: number;
-  readonly inSync: number;
-}
-
-export interface UiTrace {
-  /** A sequence number, increasing per tab: the timeline's stable row key. */
-  readonly seq: number;
-  readonly tick: number;
-  readonly atMs: number;
-  readonly node: NodeId;
-  /** 'put', 'get', 'replicate', 'ack', 'hint', 'handoff', 'gossip', 'ae', 'member', 'repair', 'error'. */
-  readonly category: string;
-  readonly text: string;
-}
-
-export interface UiSnapshot {
-  readonly self: { readonly id: NodeId; readonly host: string; readonly capacity: number; readonly epoch: number };
-  /** Whether this node has joined the ring and loaded its storage. */
-  readonly ready: boolean;
-  readonly signaling: { readonly state: SignalingState; readonly detail: string };
-  /** removeAfterSeconds absent: the core's default (types.defaultRemoveAfterSeconds). */
-  readonly config: { readonly n: number; readonly r: number; readonly w: number; readonly partitions: number; readonly removeAfterSeconds?: number };
-  readonly members: readonly UiMember[];
-  /** Owner of each partition, index = partition number (length = config.partitions). */
-  readonly owners: readonly NodeId[];
-  readonly faults: UiFaultRules;
-  readonly faultsText: string;
-  /** Named counters for the activity view (messages sent/received/dropped, puts, gets, repairs, ...). */
-  readonly counters: Readonly<Record<string, number>>;
-  readonly hints: readonly UiHintQueue[];
-  readonly repairs: readonly UiRepair[];
-  /** Anti-entropy round progress, when the backend knows it. */
-  readonly antiEntropyRound?: UiAntiEntropyRound;
-  readonly storage: { readonly keys: number; readonly bytes: number; readonly errors: number; readonly lastError: string };
-  /** The most recent trace events, oldest first, bounded by the runtime. */
-  readonly trace: readonly UiTrace[];
-}
 
 /** One version in a get's answer, as the key console shows it. */
 export interface UiVersion {
@@ -145,9 +56,10 @@ export interface UiKeyLocation {
  * ("write quorum not reached: 1 of 2 acknowledged").
  */
 export interface UiBackend {
-  /** Calls `listener` whenever a new snapshot is published; returns the unsubscribe function. */
-  subscribe(listener: (snapshot: UiSnapshot) => void): () => void;
-  snapshot(): UiSnapshot;
+  /** Calls `listener` whenever the peer publishes a new view (at most 10 a second); returns the unsubscribe function. */
+  subscribe(listener: (view: PeerView) => void): () => void;
+  /** The peer's view now. */
+  snapshot(): PeerView;
   put(key: string, value: string, context?: string): Promise<{ context: string }>;
   get(key: string): Promise<UiReadResult>;
   delete(key: string, context?: string): Promise<{ context: string }>;

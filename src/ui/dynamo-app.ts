@@ -6,10 +6,12 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import type { UiBackend, UiSnapshot } from './backend.js';
+import type { PeerView } from '../runtime/peer-view.js';
+import type { UiBackend } from './backend.js';
 import { SnapshotController } from './snapshot-controller.js';
 import { theme } from './theme.js';
 import * as format from './format.js';
+import * as viewFormat from './view-format.js';
 import type { LessonAction, LessonControl, ViewName } from './lessons.js';
 import type { KeyConsole } from './key-console.js';
 import type { RingView } from './ring-view.js';
@@ -42,7 +44,7 @@ export class DynamoApp extends LitElement {
   @query('key-console') private keyConsole!: KeyConsole;
   @query('ring-view') private ringView!: RingView;
   private readonly snapshots = new SnapshotController(this);
-  private readonly lastShown = new Map<ViewName, UiSnapshot>();
+  private readonly lastShown = new Map<ViewName, PeerView>();
 
   static override styles = [theme, css`
     :host { display: block; height: 100vh; background: var(--bg); }
@@ -69,7 +71,7 @@ export class DynamoApp extends LitElement {
 
   override updated(changed: Map<string, unknown>): void {
     if (changed.has('backend')) this.snapshots.backend = this.backend;
-    const id = this.snapshots.value?.self.id;
+    const id = this.snapshots.value?.identity.nodeId;
     if (id && id !== this.titledFor) {
       this.titledFor = id;
       showIdentity(id);
@@ -99,37 +101,40 @@ export class DynamoApp extends LitElement {
     </div>`;
   }
 
-  private renderHeader(s: UiSnapshot) {
-    const sig = s.signaling;
-    const sigText = sig.state === 'open' ? 'signaling connected'
-      : sig.state === 'connecting' ? 'connecting to signaling…'
-        : `signaling server unreachable: still serving over open connections${sig.detail ? ` (${sig.detail})` : ''}`;
+  private renderHeader(s: PeerView) {
+    const { signaling, signalingDetail: detail } = s.network;
+    const me = s.identity;
+    const epoch = s.node?.epoch ?? 0;
+    const config = viewFormat.config(s);
+    const sigText = signaling === 'open' ? 'signaling connected'
+      : signaling === 'connecting' ? 'connecting to signaling…'
+        : `signaling server unreachable: still serving over open connections${detail ? ` (${detail})` : ''}`;
     return html`<header>
       <h1>tabdynamo</h1>
       <span class="me" title="This tab's node">
-        <span class="dot" style="background:${format.nodeColor(s.self.id)}"></span>
-        <strong class="mono" data-testid="self-id">${s.self.id}</strong>
-        <span class="muted" title=${`host ${s.self.host}, life …${String(s.self.epoch).slice(-4)}`}
-          data-testid="self-host">on host ${format.hostLabel(s.self.host)}</span>
+        <span class="dot" style="background:${format.nodeColor(me.nodeId)}"></span>
+        <strong class="mono" data-testid="self-id">${me.nodeId}</strong>
+        <span class="muted" title=${`host ${me.hostId}, life …${String(epoch).slice(-4)}`}
+          data-testid="self-host">on host ${format.hostLabel(me.hostId)}</span>
       </span>
       <span class="spacer"></span>
-      <span class="mono" data-testid="nrw">N=${s.config.n} R=${s.config.r} W=${s.config.w}</span>
-      <span class="signal ${sig.state === 'open' ? 'muted' : sig.state === 'connecting' ? 'warning' : 'error'}"
+      <span class="mono" data-testid="nrw">N=${config.n} R=${config.r} W=${config.w}</span>
+      <span class="signal ${signaling === 'open' ? 'muted' : signaling === 'connecting' ? 'warning' : 'error'}"
         role="status" data-testid="signaling">${sigText}</span>
     </header>`;
   }
 
-  private renderBanner(s: UiSnapshot) {
-    const faulty = s.faultsText.length > 0;
-    return html`<div class="banner ${faulty ? 'faulty' : 'healthy'}" role="status" data-testid="fault-banner"
-      >${faulty ? `⚠ ${bannerText(s)}` : 'Network healthy: every node can reach every other.'}</div>`;
+  private renderBanner(s: PeerView) {
+    const text = viewFormat.bannerText(s);
+    return html`<div class="banner ${text ? 'faulty' : 'healthy'}" role="status" data-testid="fault-banner"
+      >${text ? `⚠ ${text}` : 'Network healthy: every node can reach every other.'}</div>`;
   }
 
   /**
    * Every view stays mounted (its inputs and last result survive switching); only the visible one gets new
    * snapshots, so hidden views cost nothing per snapshot.
    */
-  private renderViews(s: UiSnapshot, b: UiBackend) {
+  private renderViews(s: PeerView, b: UiBackend) {
     this.lastShown.set(this.view, s);
     const snap = (name: ViewName) => this.lastShown.get(name);
     const hide = (name: ViewName) => this.view !== name;
@@ -163,13 +168,6 @@ export class DynamoApp extends LitElement {
       ringView: () => this.ringView,
     });
   }
-}
-
-/** The fault text, except that an isolated tab reads "this tab" where its own id would stand. */
-function bannerText(s: UiSnapshot): string {
-  if (!s.faults.isolated.includes(s.self.id)) return s.faultsText;
-  return s.faultsText.replace(/isolated: ([^;]*)/, (_m, list: string) => `isolated: ${list.split(', ')
-    .map((id) => (id === s.self.id ? 'this tab' : id)).join(', ')}`);
 }
 
 /** Puts the node's name and color on the browser tab: title "n2 · tabdynamo" and a colored-dot favicon. */

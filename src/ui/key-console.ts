@@ -5,7 +5,8 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { UiBackend, UiReadResult, UiSnapshot, UiVersion } from './backend.js';
+import type { PeerView } from '../runtime/peer-view.js';
+import type { UiBackend, UiReadResult, UiVersion } from './backend.js';
 import { lessonTarget, theme } from './theme.js';
 import * as format from './format.js';
 import './sibling-card.js';
@@ -21,7 +22,7 @@ interface Outcome { readonly ok: boolean; readonly text: string }
 
 @customElement('key-console')
 export class KeyConsole extends LitElement {
-  @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  @property({ attribute: false }) snapshot: PeerView | undefined;
   /** The control the current lesson step points at in this view (lessons.ts ControlName), '' for none. */
   @property({ attribute: false }) highlight = '';
   @property({ attribute: false }) backend: UiBackend | undefined;

@@ -3,16 +3,18 @@
  * follows the room as it changes), and what to do when it did not happen. Also names the tab a step
  * speaks of by its node name ("this tab (n1)", "another tab: n3").
  */
-import type { UiSnapshot } from './backend.js';
+import type { PeerView } from '../runtime/peer-view.js';
 import type { StepOutcome } from './lesson-runner.js';
 import type { Expectation, LessonAction, LessonStep } from './lessons.js';
+import * as viewFormat from './view-format.js';
 
 export interface Verdict {
   readonly ok: boolean;
   readonly text: string;
 }
 
-const alive = (s: UiSnapshot) => s.members.filter((m) => m.status === 'alive').map((m) => m.id).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+const alive = viewFormat.aliveIds;
+const keysHeld = (s: PeerView) => s.node?.keys ?? 0;
 const said = (result: string, start: string) => result.startsWith(start);
 
 /**
@@ -20,7 +22,7 @@ const said = (result: string, start: string) => result.startsWith(start);
  * expectation when it has one (and its action succeeded), else its action's; undefined when there is
  * nothing to check beyond its sentence.
  */
-export function check(step: LessonStep, outcome: StepOutcome, s: UiSnapshot): Verdict | undefined {
+export function check(step: LessonStep, outcome: StepOutcome, s: PeerView): Verdict | undefined {
   const done = actionVerdict(step.action, outcome.text, s);
   if (!step.expect || done?.ok === false) return done;
   return expected(step.expect, outcome, s);
@@ -28,7 +30,7 @@ export function check(step: LessonStep, outcome: StepOutcome, s: UiSnapshot): Ve
 
 const quoted = (values: readonly string[]) => values.map((v) => `"${v}"`).join(' and ');
 
-function expected(e: Expectation, outcome: StepOutcome, s: UiSnapshot): Verdict {
+function expected(e: Expectation, outcome: StepOutcome, s: PeerView): Verdict {
   const fallbacks = outcome.fallbacks ?? [];
   const values = outcome.values ?? [];
   switch (e.kind) {
@@ -45,7 +47,7 @@ function expected(e: Expectation, outcome: StepOutcome, s: UiSnapshot): Verdict 
       return values.length === e.count ? { ok: true, text: `The read returned ${e.count === 1 ? `one value: ${quoted(values)}` : `${e.count} versions`}.` }
         : { ok: false, text: `The read returned ${values.length} versions, not ${e.count}: ${e.otherwise}` };
     case 'holds-keys':
-      return s.storage.keys > 0 ? { ok: true, text: `This tab holds ${s.storage.keys} keys again.` }
+      return keysHeld(s) > 0 ? { ok: true, text: `This tab holds ${keysHeld(s)} keys again.` }
         : { ok: false, text: 'This tab holds no keys yet: anti-entropy needs a few seconds. If it stays at 0, check that other tabs are up.' };
     default: {
       const never: never = e;
@@ -54,7 +56,11 @@ function expected(e: Expectation, outcome: StepOutcome, s: UiSnapshot): Verdict 
   }
 }
 
-function actionVerdict(action: LessonAction, result: string, s: UiSnapshot): Verdict | undefined {
+function actionVerdict(action: LessonAction, result: string, s: PeerView): Verdict | undefined {
+  const rules = s.network.faults;
+  const faultText = viewFormat.faultText(s);
+  const config = viewFormat.config(s);
+  const me = viewFormat.self(s);
   if (result.startsWith('failed')) return { ok: false, text: `Did not happen: ${result.slice('failed: '.length)}. Check the banner and the members, then press the button again.` };
   switch (action.kind) {
     case 'locate':
@@ -68,33 +74,33 @@ function actionVerdict(action: LessonAction, result: string, s: UiSnapshot): Ver
     case 'put-many':
       return { ok: true, text: result };
     case 'split-halves':
-      return s.faults.groups.length > 0 ? { ok: true, text: `The banner shows the split: ${s.faultsText}` }
+      return rules.groups.length > 0 ? { ok: true, text: `The banner shows the split: ${faultText}` }
         : { ok: false, text: 'No split in force yet (the banner would show it). Is this the teacher\'s tab? Press again.' };
     case 'isolate-replica':
     case 'isolate-self':
-      return s.faults.isolated.length > 0 ? { ok: true, text: `The banner shows it: ${s.faultsText}` }
+      return rules.isolated.length > 0 ? { ok: true, text: `The banner shows it: ${faultText}` }
         : { ok: false, text: 'Nothing is isolated (the banner would say so). Use the teacher\'s tab and press again.' };
     case 'heal':
-      return s.faultsText === '' ? { ok: true, text: 'Healed: the banner is back to "Network healthy".' }
-        : { ok: false, text: `Still in force: ${s.faultsText}. Press Heal again from the teacher's tab.` };
+      return faultText === '' ? { ok: true, text: 'Healed: the banner is back to "Network healthy".' }
+        : { ok: false, text: `Still in force: ${faultText}. Press Heal again from the teacher's tab.` };
     case 'configure': {
-      const want = { n: action.n ?? s.config.n, r: action.r ?? s.config.r, w: action.w ?? s.config.w };
-      const ok = want.n === s.config.n && want.r === s.config.r && want.w === s.config.w;
-      return ok ? { ok: true, text: `Settings in force: N=${s.config.n} R=${s.config.r} W=${s.config.w}.` }
-        : { ok: false, text: `Settings still N=${s.config.n} R=${s.config.r} W=${s.config.w}: press again from the teacher's tab.` };
+      const want = { n: action.n ?? config.n, r: action.r ?? config.r, w: action.w ?? config.w };
+      const ok = want.n === config.n && want.r === config.r && want.w === config.w;
+      return ok ? { ok: true, text: `Settings in force: N=${config.n} R=${config.r} W=${config.w}.` }
+        : { ok: false, text: `Settings still N=${config.n} R=${config.r} W=${config.w}: press again from the teacher's tab.` };
     }
     case 'capacity':
-      return s.self.capacity === action.capacity ? { ok: true, text: `This tab's capacity is ${action.capacity}: the members view shows its share.` }
-        : { ok: false, text: `Capacity is still ${s.self.capacity}: press again.` };
+      return s.identity.capacity === action.capacity ? { ok: true, text: `This tab's capacity is ${action.capacity}: the members view shows its share.` }
+        : { ok: false, text: `Capacity is still ${s.identity.capacity}: press again.` };
     case 'leave':
-      return s.members.find((m) => m.id === s.self.id)?.status === 'left' ? { ok: true, text: 'This tab left: the ring no longer colors it.' }
+      return me?.status === 'left' ? { ok: true, text: 'This tab left: the ring no longer colors it.' }
         : { ok: false, text: 'This tab has not left yet: wait a few seconds; if nothing changes, press Leave again.' };
     case 'join':
-      return alive(s).includes(s.self.id) && (s.members.find((m) => m.id === s.self.id)?.partitionsOwned ?? 0) > 0
+      return alive(s).includes(s.identity.nodeId) && viewFormat.partitionsOwned(s, s.identity.nodeId) > 0
         ? { ok: true, text: 'This tab is a member again: it owns partitions on the ring.' }
         : { ok: false, text: 'Not back yet: wait a few seconds; if nothing changes, press Join again.' };
     case 'wipe':
-      return s.storage.keys > 0 ? { ok: true, text: `Repaired: this tab holds ${s.storage.keys} keys again.` }
+      return keysHeld(s) > 0 ? { ok: true, text: `Repaired: this tab holds ${keysHeld(s)} keys again.` }
         : { ok: false, text: 'This tab holds no keys yet: anti-entropy needs a few seconds. If it stays at 0, check that other tabs are up.' };
     case 'show':
       return undefined;
@@ -106,12 +112,13 @@ function actionVerdict(action: LessonAction, result: string, s: UiSnapshot): Ver
 }
 
 /** The step's "where", with node names: "this tab (n1)", "another tab: n3", "a tab on the other side: n4". */
-export function where(step: LessonStep, s: UiSnapshot | undefined): string {
+export function where(step: LessonStep, s: PeerView | undefined): string {
   if (!s) return step.where;
-  const me = s.self.id;
+  const me = s.identity.nodeId;
+  const groups = s.network.faults.groups;
   const others = alive(s).filter((id) => id !== me);
-  const grouped = s.faults.groups.flat();
-  const mySide = s.faults.groups.find((g) => g.includes(me)) ?? alive(s).filter((id) => !grouped.includes(id));
+  const grouped = groups.flat();
+  const mySide = groups.find((g) => g.includes(me)) ?? alive(s).filter((id) => !grouped.includes(id));
   const otherSide = alive(s).filter((id) => !mySide.includes(id));
   switch (step.where) {
     case 'this tab': return `this tab (${me})`;

@@ -3,14 +3,16 @@
  * console (so its inputs and result show what happened), locates through the ring view, faults and
  * settings through the backend with the matching view shown.
  */
-import type { UiBackend, UiSnapshot } from './backend.js';
+import type { PeerView } from '../runtime/peer-view.js';
+import type { UiBackend } from './backend.js';
 import type { KeyConsole } from './key-console.js';
 import type { LessonAction, ViewName } from './lessons.js';
 import type { RingView } from './ring-view.js';
+import * as viewFormat from './view-format.js';
 
 export interface LessonContext {
   readonly backend: UiBackend;
-  readonly snapshot: UiSnapshot;
+  readonly snapshot: PeerView;
   show(view: ViewName): Promise<void>;
   keyConsole(): KeyConsole;
   ringView(): RingView;
@@ -26,7 +28,6 @@ export interface StepOutcome {
   readonly fallbacks?: readonly string[];
 }
 
-const activeIds = (s: UiSnapshot) => s.members.filter((m) => m.status !== 'left').map((m) => m.id).sort();
 
 /** Resolves to what happened, for the lesson panel; an error comes back as words, never thrown. */
 export async function runLessonAction(action: LessonAction, ctx: LessonContext): Promise<StepOutcome> {
@@ -73,25 +74,25 @@ async function performSaying(action: LessonAction, ctx: LessonContext): Promise<
       return `wrote ${action.count} keys`;
     }
     case 'split-halves': {
-      const ids = activeIds(snapshot);
+      const ids = viewFormat.activeIds(snapshot);
       const mine = ids.slice(0, Math.ceil(ids.length / 2));
-      const first = mine.includes(snapshot.self.id) ? mine : ids.filter((id) => !mine.includes(id));
+      const first = mine.includes(snapshot.identity.nodeId) ? mine : ids.filter((id) => !mine.includes(id));
       await backend.partition([first]);
       await ctx.show('partitions');
       return `split: {${first.join(', ')}} and the rest`;
     }
     case 'isolate-replica': {
       const where = await backend.locate(action.key);
-      const victim = where.replicas.find((id) => id !== snapshot.self.id);
+      const victim = where.replicas.find((id) => id !== snapshot.identity.nodeId);
       if (!victim) return 'no other replica to isolate: open more tabs';
       await backend.isolate(victim);
       await ctx.show('partitions');
       return `isolated ${victim}`;
     }
     case 'isolate-self':
-      await backend.isolate(snapshot.self.id);
+      await backend.isolate(snapshot.identity.nodeId);
       await ctx.show('partitions');
-      return `isolated this tab (${snapshot.self.id})`;
+      return `isolated this tab (${snapshot.identity.nodeId})`;
     case 'heal':
       await backend.heal();
       await ctx.show('partitions');

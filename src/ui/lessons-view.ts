@@ -12,10 +12,11 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { UiSnapshot } from './backend.js';
+import type { PeerView } from '../runtime/peer-view.js';
 import { theme } from './theme.js';
 import { lessons, type Lesson, type LessonAction, type LessonControl } from './lessons.js';
 import * as lessonCheck from './lesson-check.js';
+import * as viewFormat from './view-format.js';
 import type { StepOutcome } from './lesson-runner.js';
 
 /** The open lesson survives a reload of this tab: the wipe lesson reloads the tab halfway through. */
@@ -23,7 +24,7 @@ const openLessonKey = 'tabdynamo.openLesson';
 
 @customElement('lessons-view')
 export class LessonsView extends LitElement {
-  @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  @property({ attribute: false }) snapshot: PeerView | undefined;
   /** Performs a step; resolves to what happened. */
   @property({ attribute: false }) run: ((action: LessonAction) => Promise<StepOutcome>) | undefined;
   @state() private lessonId = sessionStorage.getItem(openLessonKey) ?? '';
@@ -79,7 +80,7 @@ export class LessonsView extends LitElement {
   }
 
   private renderLesson(lesson: Lesson) {
-    const members = this.snapshot?.members.filter((m) => m.status !== 'left').length ?? 0;
+    const members = this.snapshot ? viewFormat.activeIds(this.snapshot).length : 0;
     const last = lesson.steps.length - 1;
     const finished = this.current > last && this.results[last] !== undefined;
     return html`<div class="row"><button @click=${() => { this.open(''); }}>← All lessons</button></div>

@@ -6,13 +6,15 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import * as ring from '../core/ring.js';
-import type { UiBackend, UiSnapshot } from './backend.js';
+import type { PeerView } from '../runtime/peer-view.js';
+import type { UiBackend } from './backend.js';
 import { lessonTarget, theme } from './theme.js';
 import * as format from './format.js';
+import * as viewFormat from './view-format.js';
 
 @customElement('members-view')
 export class MembersView extends LitElement {
-  @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  @property({ attribute: false }) snapshot: PeerView | undefined;
   /** The control the current lesson step points at in this view (lessons.ts ControlName), '' for none. */
   @property({ attribute: false }) highlight = '';
   @property({ attribute: false }) backend: UiBackend | undefined;
@@ -35,7 +37,8 @@ export class MembersView extends LitElement {
   override render() {
     const s = this.snapshot;
     if (!s) return nothing;
-    const me = s.members.find((m) => m.id === s.self.id);
+    const selfId = s.identity.nodeId;
+    const me = viewFormat.self(s);
     const out = me?.status === 'left' || me?.status === 'removed';
     const canRemove = this.backend?.remove !== undefined;
     return html`<h2>Members</h2>
@@ -43,16 +46,16 @@ export class MembersView extends LitElement {
         <colgroup><col class="id"><col class="status"><col class="age"><col class="host"><col class="n"><col class="n"><col class="n"><col class="act"></colgroup>
         <thead><tr><th>node</th><th>status</th><th class="num">heartbeat</th><th>host</th>
           <th class="num">capacity</th><th class="num">partitions</th><th class="num">keys</th><th></th></tr></thead>
-        <tbody>${s.members.map((m) => html`<tr class=${m.id === s.self.id ? 'self' : ''}>
+        <tbody>${viewFormat.members(s).map((m) => html`<tr class=${m.id === selfId ? 'self' : ''}>
           <td class="id mono" title=${m.id}><span class="dot" style="background:${format.nodeColor(m.id)}"></span>
-            ${m.id}${m.id === s.self.id ? ' (this tab)' : ''}</td>
+            ${m.id}${m.id === selfId ? ' (this tab)' : ''}</td>
           <td><span class="pill ${m.status}">${m.status}</span></td>
-          <td class="num">${m.id === s.self.id ? '—' : format.age(m.heartbeatAgeMs)}</td>
-          <td class="mono" title=${m.host}>${format.hostLabel(m.host)}${m.alwaysOn ? html` <span class="pill" data-testid="always-on">always-on</span>` : nothing}</td>
+          <td class="num">${m.id === selfId ? '—' : format.age(viewFormat.heartbeatAgeMs(s, m))}</td>
+          <td class="mono" title=${m.host}>${format.hostLabel(m.host)}${m.zone === 'peer' ? html` <span class="pill" data-testid="always-on">always-on</span>` : nothing}</td>
           <td class="num">${m.capacity}</td>
-          <td class="num">${m.partitionsOwned}</td>
-          <td class="num">${m.keysHeld ?? '?'}</td>
-          <td>${canRemove && m.id !== s.self.id && m.status !== 'left' && m.status !== 'removed'
+          <td class="num">${viewFormat.partitionsOwned(s, m.id)}</td>
+          <td class="num">${m.id === selfId ? s.node?.keys ?? '?' : '?'}</td>
+          <td>${canRemove && m.id !== selfId && m.status !== 'left' && m.status !== 'removed'
             ? html`<button class="danger" data-testid=${`remove-${m.id}`} @click=${() => this.onRemove(m.id)}>Remove</button>` : nothing}</td>
         </tr>`)}</tbody>
       </table>
@@ -60,7 +63,7 @@ export class MembersView extends LitElement {
         <h3>This tab</h3>
         <div class="controls">
           <label for="capacity">Capacity</label>
-          <input id="capacity" type="number" min="1" max="16" step="1" placeholder=${String(s.self.capacity)} .value=${this.capacity}
+          <input id="capacity" type="number" min="1" max="16" step="1" placeholder=${String(s.identity.capacity)} .value=${this.capacity}
             @input=${(e: Event) => { this.capacity = (e.target as HTMLInputElement).value; }}>
           <button class=${lessonTarget(this.highlight, 'capacity')} @click=${this.onCapacity}>Set capacity</button>
           <span class="spacer"></span>
@@ -102,10 +105,10 @@ export class MembersView extends LitElement {
  * What a removal moves, for the confirmation: "n3 owns 41 of 256 partitions; they move to n1 (14), ...".
  * The new owners come from the ring rebuilt without the node (core/ring.ts, the rule every node applies).
  */
-export function removalSummary(s: UiSnapshot, id: string): string {
-  const partitions = s.config.partitions;
-  const owned = s.owners.map((o, p) => (o === id ? p : -1)).filter((p) => p >= 0);
-  const rest = s.members.filter((m) => m.id !== id && m.status !== 'left' && m.status !== 'removed').map((m) => ({ id: m.id, host: m.host, capacity: m.capacity }));
+export function removalSummary(s: PeerView, id: string): string {
+  const partitions = viewFormat.config(s).partitions;
+  const owned = (s.node?.owners ?? []).map((o, p) => (o === id ? p : -1)).filter((p) => p >= 0);
+  const rest = viewFormat.members(s).filter((m) => m.id !== id && m.status !== 'left' && m.status !== 'removed').map((m) => ({ id: m.id, host: m.host, capacity: m.capacity }));
   if (rest.length === 0) return `Remove ${id}? No other member would own its partitions.`;
   const after = ring.build(rest, partitions);
   const moves = new Map<string, number>();

@@ -5,15 +5,17 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { UiBackend, UiSnapshot } from './backend.js';
+import type { PeerView } from '../runtime/peer-view.js';
+import type { UiBackend } from './backend.js';
 import { lessonTarget, theme } from './theme.js';
 import * as format from './format.js';
+import * as viewFormat from './view-format.js';
 
 const groupNames = ['A', 'B', 'C'] as const;
 
 @customElement('partition-control')
 export class PartitionControl extends LitElement {
-  @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  @property({ attribute: false }) snapshot: PeerView | undefined;
   /** The control the current lesson step points at in this view (lessons.ts ControlName), '' for none. */
   @property({ attribute: false }) highlight = '';
   @property({ attribute: false }) backend: UiBackend | undefined;
@@ -48,7 +50,7 @@ export class PartitionControl extends LitElement {
   private seenGroups = '';
 
   override willUpdate(): void {
-    const groups = JSON.stringify(this.snapshot?.faults.groups ?? []);
+    const groups = JSON.stringify(this.snapshot?.network.faults.groups ?? []);
     if (groups !== this.seenGroups) {
       this.seenGroups = groups;
       this.groupOf = {};
@@ -59,7 +61,7 @@ export class PartitionControl extends LitElement {
   private shownGroup(id: string): number {
     const chosen = this.groupOf[id];
     if (chosen !== undefined) return chosen;
-    const groups = this.snapshot?.faults.groups ?? [];
+    const groups = this.snapshot?.network.faults.groups ?? [];
     if (groups.length === 0) return 0;
     const i = groups.findIndex((g) => g.includes(id));
     return Math.min(i < 0 ? groups.length : i, groupNames.length - 1);
@@ -68,21 +70,22 @@ export class PartitionControl extends LitElement {
   override render() {
     const s = this.snapshot;
     if (!s) return nothing;
-    const ids = s.members.filter((m) => m.status !== 'left').map((m) => m.id);
+    const members = viewFormat.members(s);
+    const ids = members.filter((m) => m.status !== 'left').map((m) => m.id);
     const options = (selected: string) => ids.map((id) => html`<option value=${id} ?selected=${id === selected}>${id}</option>`);
-    const loss = this.lossPercent >= 0 ? this.lossPercent : Math.round(s.faults.lossRate * 100);
+    const loss = this.lossPercent >= 0 ? this.lossPercent : Math.round(s.network.faults.lossRate * 100);
     return html`<h2>Partitions and faults <span class="muted" data-testid="teacher-only">(teacher only)</span></h2>
       <div class="panel current">
-        <div class="row"><strong>Now:</strong><span data-testid="faults-now">${s.faultsText || 'no faults'}</span>
+        <div class="row"><strong>Now:</strong><span data-testid="faults-now">${viewFormat.faultText(s) || 'no faults'}</span>
           <span class="spacer grow"></span><button class="primary heal ${lessonTarget(this.highlight, 'heal')}" @click=${() => this.act('heal', (b) => b.heal())}>Heal everything</button></div>
         <div style="margin-top:8px">Reachable from this tab:
-          ${s.members.map((m) => html`<span class="chip ${m.connected ? '' : 'unreach'}"><span class="dot" style="background:${format.nodeColor(m.id)}"></span>${format.shortId(m.id)}</span>`)}</div>
+          ${members.map((m) => html`<span class="chip ${viewFormat.reachable(s, m.id) ? '' : 'unreach'}"><span class="dot" style="background:${format.nodeColor(m.id)}"></span>${format.shortId(m.id)}</span>`)}</div>
       </div>
       <div class="msg" role="status" data-testid="partition-message">${this.message}</div>
       <div class="grid">
         <div class="panel">
           <h3>Split into groups</h3>
-          <div class="groups">${ids.map((id) => html`<span class="mono"><span class="dot" style="background:${format.nodeColor(id)}"></span> ${id}${id === s.self.id ? ' (this tab)' : ''}</span>
+          <div class="groups">${ids.map((id) => html`<span class="mono"><span class="dot" style="background:${format.nodeColor(id)}"></span> ${id}${id === s.identity.nodeId ? ' (this tab)' : ''}</span>
             <span class="seg" role="group" aria-label=${`group of ${id}`}>${groupNames.map((g, i) => html`<button aria-pressed=${this.shownGroup(id) === i ? 'true' : 'false'}
               @click=${() => { this.groupOf = { ...this.groupOf, [id]: i }; }}>${g}</button>`)}</span>`)}</div>
           <button class="danger ${lessonTarget(this.highlight, 'split')}" @click=${() => this.split(ids)}>Split</button>

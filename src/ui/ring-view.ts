@@ -6,9 +6,11 @@
  */
 import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { UiBackend, UiKeyLocation, UiSnapshot } from './backend.js';
+import type { PeerView } from '../runtime/peer-view.js';
+import type { UiBackend, UiKeyLocation } from './backend.js';
 import { theme } from './theme.js';
 import * as format from './format.js';
+import * as viewFormat from './view-format.js';
 import { ringGeometry } from './ring-geometry.js';
 import * as ringMoves from './ring-moves.js';
 import './replica-table.js';
@@ -22,7 +24,7 @@ const { polar, sector } = ringGeometry(center);
 
 @customElement('ring-view')
 export class RingView extends LitElement {
-  @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  @property({ attribute: false }) snapshot: PeerView | undefined;
   @property({ attribute: false }) backend: UiBackend | undefined;
   @state() private key = '';
   @state() private located: { key: string; where: UiKeyLocation } | undefined;
@@ -68,7 +70,7 @@ export class RingView extends LitElement {
 
   /** The located key's holders and fallbacks change with the cluster: refresh them about once a second. */
   override willUpdate(changed: Map<string, unknown>): void {
-    if (changed.has('snapshot') && this.snapshot) this.diffOwners(this.snapshot.owners);
+    if (changed.has('snapshot') && this.snapshot) this.diffOwners(this.snapshot.node?.owners ?? []);
     if (changed.has('snapshot') && this.located && !this.hidden && !this.probing && performance.now() - this.lastProbeMs > 1000) {
       void this.locate(this.located.key);
     }
@@ -108,7 +110,8 @@ export class RingView extends LitElement {
   override render() {
     const s = this.snapshot;
     if (!s) return nothing;
-    return html`<h2>Ring: ${s.config.partitions} partitions, N = ${s.config.n}</h2>
+    const config = viewFormat.config(s);
+    return html`<h2>Ring: ${config.partitions} partitions, N = ${config.n}</h2>
       <div class="layout">${this.renderRing(s)}
         <div class="side">
           <form class="row" @submit=${(e: Event) => { e.preventDefault(); void this.probe(this.key); }}>
@@ -130,13 +133,13 @@ export class RingView extends LitElement {
    * its last replica, with each replica's first partition numbered as in the list. Read from the owners array
    * and the list the backend gave (no ring logic here).
    */
-  private renderArc(s: UiSnapshot, q: number) {
+  private renderArc(owners: readonly string[], q: number) {
     const where = this.located?.where;
-    if (where === undefined || s.owners.length !== q || where.replicas.length === 0) return nothing;
+    if (where === undefined || owners.length !== q || where.replicas.length === 0) return nothing;
     const firstOf = new Map<string, number>();
     let span = 0;
     for (let k = 0; k < q && firstOf.size < where.replicas.length; k++) {
-      const owner = s.owners[(where.partition + k) % q] as string;
+      const owner = owners[(where.partition + k) % q] as string;
       if (where.replicas.includes(owner) && !firstOf.has(owner)) firstOf.set(owner, k);
       span = k + 1;
     }
@@ -156,30 +159,32 @@ export class RingView extends LitElement {
       })}</g>`;
   }
 
-  private renderRing(s: UiSnapshot) {
-    const q = s.owners.length || 1;
+  private renderRing(s: PeerView) {
+    const owners = s.node?.owners ?? [];
+    const members = viewFormat.members(s);
+    const q = owners.length || 1;
     // At demo sizes (Q <= 32) each slice is wide enough for its number.
     const labels = q <= 32;
-    const reachable = new Set(s.members.filter((m) => m.connected && m.status === 'alive').map((m) => m.id));
+    const reachable = new Set(members.filter((m) => viewFormat.reachable(s, m.id) && m.status === 'alive').map((m) => m.id));
     const probe = this.located?.where.partition;
     const color = format.nodeColor;
     const [px, py] = probe === undefined ? [0, 0] : polar(outer + 14, (probe + 0.5) / q);
     const [lx, ly] = probe === undefined ? [0, 0] : polar(inner - 26, (probe + 0.5) / q);
     return svg`<svg viewBox="0 0 ${size} ${size}" role="img" aria-label="Hash ring, partitions colored by owner">
-      ${s.owners.map((owner, p) => svg`<path d=${sector(inner, outer, p / q, (p + 1) / q)}
+      ${owners.map((owner, p) => svg`<path d=${sector(inner, outer, p / q, (p + 1) / q)}
         fill=${color(owner)} fill-opacity=${reachable.has(owner) ? 0.95 : 0.25} class=${this.moved.has(p) ? 'moved' : ''}
         stroke="#0f1419" stroke-width="1"><title>partition ${p}: ${owner}</title></path>`)}
-      ${s.owners.map((owner, p) => owner === s.self.id
+      ${owners.map((owner, p) => owner === s.identity.nodeId
         ? svg`<path d=${sector(outer + 3, outer + 9, p / q, (p + 1) / q)} fill="#ffffff"></path>` : nothing)}
-      ${labels ? s.owners.map((_o, p) => {
+      ${labels ? owners.map((_o, p) => {
         const [tx, ty] = polar((inner + outer) / 2, (p + 0.5) / q);
         return svg`<text x=${tx} y=${ty} fill="#0f1419" font-size="13" text-anchor="middle" dominant-baseline="central">${p}</text>`;
       }) : nothing}
-      ${this.renderArc(s, q)}
+      ${this.renderArc(owners, q)}
       ${probe === undefined ? nothing : svg`<line x1=${center} y1=${center} x2=${px} y2=${py} stroke="#ffd866" stroke-width="3"></line>
         <circle cx=${px} cy=${py} r="7" fill="#ffd866"></circle>
         <text x=${lx} y=${ly} fill="#ffd866" font-size="15" text-anchor="middle" dominant-baseline="middle">${probe}</text>`}
-      <text x=${center} y=${center - 8} fill="#e3e9ef" font-size="17" text-anchor="middle">${s.members.filter((m) => m.status !== 'left').length} nodes</text>
+      <text x=${center} y=${center - 8} fill="#e3e9ef" font-size="17" text-anchor="middle">${members.filter((m) => m.status !== 'left').length} nodes</text>
       <text x=${center} y=${center + 16} fill="#93a1b0" font-size="14" text-anchor="middle">white band: this tab</text>
     </svg>`;
   }
@@ -195,15 +200,15 @@ export class RingView extends LitElement {
       <dt>holding a copy</dt><dd class="chips" data-testid="holders">${chips(where.holders, 'nobody that answered')}</dd>
       ${where.holdersNote ? html`<dt></dt><dd class="muted note" data-testid="holders-note">${where.holdersNote}</dd>` : nothing}
     </dl>
-    ${where.table ? html`<replica-table .rows=${where.table} .replicas=${where.replicas} .self=${this.snapshot?.self.id ?? ''}></replica-table>` : nothing}`;
+    ${where.table ? html`<replica-table .rows=${where.table} .replicas=${where.replicas} .self=${this.snapshot?.identity.nodeId ?? ''}></replica-table>` : nothing}`;
   }
 
-  private renderLegend(s: UiSnapshot) {
-    const active = s.members.filter((m) => m.status !== 'left');
+  private renderLegend(s: PeerView) {
+    const active = viewFormat.members(s).filter((m) => m.status !== 'left');
     return html`<div class="panel"><h3>Owners</h3><div class="legend">
       ${active.map((m) => html`<span class="dot" style="background:${format.nodeColor(m.id)}"></span>
-        <span class="mono">${m.id}${m.id === s.self.id ? ' (this tab)' : ''}</span>
-        <span>${m.partitionsOwned} partitions</span>`)}
+        <span class="mono">${m.id}${m.id === s.identity.nodeId ? ' (this tab)' : ''}</span>
+        <span>${viewFormat.partitionsOwned(s, m.id)} partitions</span>`)}
     </div></div>`;
   }
 }

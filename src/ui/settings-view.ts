@@ -6,9 +6,11 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { defaultRemoveAfterSeconds, removeAfterSecondsMax } from '../core/types.js';
-import type { UiBackend, UiSnapshot } from './backend.js';
+import { removeAfterSecondsMax } from '../core/types.js';
+import type { PeerView } from '../runtime/peer-view.js';
+import type { UiBackend } from './backend.js';
 import { lessonTarget, theme } from './theme.js';
+import * as viewFormat from './view-format.js';
 
 type Field = 'n' | 'r' | 'w';
 
@@ -23,7 +25,7 @@ const explain: Record<Field, string> = {
 
 @customElement('settings-view')
 export class SettingsView extends LitElement {
-  @property({ attribute: false }) snapshot: UiSnapshot | undefined;
+  @property({ attribute: false }) snapshot: PeerView | undefined;
   /** The control the current lesson step points at in this view (lessons.ts ControlName), '' for none. */
   @property({ attribute: false }) highlight = '';
   @property({ attribute: false }) backend: UiBackend | undefined;
@@ -48,14 +50,14 @@ export class SettingsView extends LitElement {
   `];
 
   override render() {
-    const s = this.snapshot;
-    if (!s) return nothing;
-    const value = (f: Field) => (this.draft[f] ?? '') === '' ? s.config[f] : Number(this.draft[f]);
+    if (!this.snapshot) return nothing;
+    const config = viewFormat.config(this.snapshot);
+    const value = (f: Field) => (this.draft[f] ?? '') === '' ? config[f] : Number(this.draft[f]);
     const [n, r, w] = [value('n'), value('r'), value('w')];
-    const inForce = s.config.r + s.config.w <= s.config.n;
+    const inForce = config.r + config.w <= config.n;
     const typed = r + w <= n;
     return html`<h2>Settings (cluster-wide) <span class="muted">(teacher only)</span></h2>
-      <p class="muted">In force: <span class="mono">N=${s.config.n} R=${s.config.r} W=${s.config.w}</span>, ${s.config.partitions} partitions.</p>
+      <p class="muted">In force: <span class="mono">N=${config.n} R=${config.r} W=${config.w}</span>, ${config.partitions} partitions.</p>
       <div class="fields ${lessonTarget(this.highlight, 'rw')}">
         ${(['n', 'r', 'w'] as const).map((f) => html`<label for=${f}>${f.toUpperCase()}</label>
           <input id=${f} type="number" min="1" max="9" step="1" .value=${String(value(f))}
@@ -65,19 +67,19 @@ export class SettingsView extends LitElement {
       <div class="row"><button class="primary ${lessonTarget(this.highlight, 'rw')}" @click=${() => this.apply(n, r, w)}>Apply to the cluster</button>
         <button @click=${() => { this.draft = {}; }}>Reset</button></div>
       <div class=${inForce || typed ? 'warn' : 'fine'} role="status" data-testid="rw-warning">
-        ${inForce ? `Warning: R + W = ${s.config.r + s.config.w} ≤ N = ${s.config.n}. A read need not overlap the last write: stale reads are possible.`
+        ${inForce ? `Warning: R + W = ${config.r + config.w} ≤ N = ${config.n}. A read need not overlap the last write: stale reads are possible.`
           : typed ? `If applied: R + W = ${r + w} ≤ N = ${n}, and stale reads become possible.`
-            : `R + W = ${s.config.r + s.config.w} > N = ${s.config.n}: without failures, every read overlaps the last write.`}
+            : `R + W = ${config.r + config.w} > N = ${config.n}: without failures, every read overlaps the last write.`}
       </div>
       <div class="row partitions">
         <label for="partitions">Partitions</label>
         <select id="partitions" aria-label="partitions" @change=${(e: Event) => { this.partitions = Number((e.target as HTMLSelectElement).value); }}>
-          ${[...new Set([...partitionChoices, s.config.partitions])].sort((a, b) => a - b).map((q) => html`<option value=${q} ?selected=${q === (this.partitions ?? s.config.partitions)}>${q}</option>`)}
+          ${[...new Set([...partitionChoices, config.partitions])].sort((a, b) => a - b).map((q) => html`<option value=${q} ?selected=${q === (this.partitions ?? config.partitions)}>${q}</option>`)}
         </select>
-        <button @click=${() => this.applyPartitions(this.partitions ?? s.config.partitions)}>Apply partitions</button>
+        <button @click=${() => this.applyPartitions(this.partitions ?? config.partitions)}>Apply partitions</button>
         <span class="muted">16-64 suit a demo; the data moves to the new owners by itself.</span>
       </div>
-      ${this.renderRemoval(s.config.removeAfterSeconds ?? defaultRemoveAfterSeconds)}
+      ${this.renderRemoval(config.removeAfterSeconds)}
       <div class="msg" role="status" data-testid="settings-message">${this.message}</div>`;
   }
 

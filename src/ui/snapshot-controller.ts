@@ -1,17 +1,18 @@
 /**
- * The one owner of an element's subscription to the backend's snapshots (a Lit ReactiveController).
- * Snapshots may arrive many times a second; the host re-renders at most once per `minIntervalMs`
+ * The one owner of an element's subscription to the peer's published views (a Lit ReactiveController).
+ * Views may arrive many times a second; the host re-renders at most once per `minIntervalMs`
  * (the last snapshot always wins, so nothing is shown stale for longer than one interval).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { UiBackend, UiSnapshot } from './backend.js';
+import type { PeerView } from '../runtime/peer-view.js';
+import type { UiBackend } from './backend.js';
 
 /** At most ten renders per second from snapshots. */
 export const snapshotRenderIntervalMs = 100;
 
 export class SnapshotController implements ReactiveController {
-  /** The latest snapshot, or undefined before the first one. */
-  value: UiSnapshot | undefined;
+  /** The latest view of the peer, or undefined before the first one. */
+  value: PeerView | undefined;
   private backendValue: UiBackend | undefined;
   private unsubscribe: (() => void) | undefined;
   private lastRenderMs = 0;
@@ -58,7 +59,7 @@ export class SnapshotController implements ReactiveController {
     this.timer = undefined;
   }
 
-  private receive(snapshot: UiSnapshot): void {
+  private receive(snapshot: PeerView): void {
     this.value = snapshot;
     if (this.timer !== undefined) return; // a render is already scheduled; it will show this snapshot
     const waitMs = this.lastRenderMs + this.minIntervalMs - performance.now();

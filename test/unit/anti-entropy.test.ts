@@ -134,12 +134,22 @@ describe('anti-entropy rounds: one summary of roots per round, then bounded conc
     expect(missing).toBeGreaterThan(100);
     let most = 0;
     let ticks = 0;
+    // The snapshot says how far down its tree each descent has come (the activity view's progress bars).
+    const levelsSeen = new Set<string>();
     while (!convergence(cluster).ok && ticks < 1000) {
       cluster.run(1);
       ticks++;
-      for (const id of ['a', 'b', 'c']) most = Math.max(most, node.snapshot(cluster.get(id).state as node.NodeState).antiEntropy.sessions.length);
+      for (const id of ['a', 'b', 'c']) {
+        const sessions = node.snapshot(cluster.get(id).state as node.NodeState).antiEntropy.sessions;
+        most = Math.max(most, sessions.length);
+        for (const x of sessions) levelsSeen.add(`${x.phase} ${x.level}/${x.levels}`);
+      }
     }
     expect(convergence(cluster).ok).toBe(true);
+    // Each phase at its level (these trees are shallow enough to go from the roots straight to the leaves).
+    expect([...levelsSeen].every((seen) => ['root 1/3', 'buckets 2/3', 'leaves 3/3'].includes(seen)), [...levelsSeen].join(', ')).toBe(true);
+    expect(levelsSeen).toContain('root 1/3');
+    expect(levelsSeen).toContain('leaves 3/3');
     expect(most).toBeGreaterThan(1);
     expect(most).toBeLessThanOrEqual(8);
     // One partition per 10-tick interval would need at least 64 intervals to visit every differing partition once.

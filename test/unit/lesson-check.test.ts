@@ -1,17 +1,20 @@
 // Lesson steps check their outcome on the live snapshot and name tabs by node name (src/ui/lesson-check.ts).
 import { describe, expect, it } from 'vitest';
-import type { UiSnapshot } from '../../src/ui/backend.js';
 import * as lessonCheck from '../../src/ui/lesson-check.js';
 import { lessons, type LessonAction, type LessonStep } from '../../src/ui/lessons.js';
-import { noFaults } from '../../src/protocol/faults.js';
+import { noFaults, type FaultRules } from '../../src/protocol/faults.js';
+import type { NodeSnapshot } from '../../src/core/snapshot.js';
+import * as peerView from '../../src/runtime/peer-view.js';
+import { member, partsOf, runtimeViewOf } from './peer-view-parts.js';
 
-function snapshot(over: Partial<UiSnapshot> = {}): UiSnapshot {
-  const members = ['n1', 'n2', 'n3', 'n10'].map((id) => ({ id, host: 'h', capacity: 1, status: 'alive' as const, heartbeatAgeMs: 0, partitionsOwned: 4, connected: true }));
-  return {
-    self: { id: 'n1', host: 'h', capacity: 1, epoch: 1 }, ready: true, signaling: { state: 'open', detail: '' },
-    config: { n: 3, r: 2, w: 2, partitions: 16 }, members, owners: [], faults: noFaults, faultsText: '', counters: {},
-    hints: [], repairs: [], storage: { keys: 0, bytes: 0, errors: 0, lastError: '' }, trace: [], ...over,
-  };
+/** n1's view of four alive members owning 4 partitions each, with `node` fields and fault rules replaced. */
+function snapshot(over: { node?: Partial<NodeSnapshot>; faults?: FaultRules } = {}): peerView.PeerView {
+  const ids = ['n1', 'n2', 'n3', 'n10'];
+  const rt = runtimeViewOf('n1', {
+    members: ids.map((id) => member(id, 'alive')), owners: ids.flatMap((id) => [id, id, id, id]),
+    partitionsOwned: Object.fromEntries(ids.map((id) => [id, 4])), ...over.node,
+  });
+  return peerView.build(partsOf(rt, { faults: over.faults ?? noFaults }));
 }
 
 /** A step doing `action`, expecting `expect` when given. */
@@ -20,7 +23,7 @@ const stepOf = (action: LessonAction, expect?: LessonStep['expect']): LessonStep
 describe('lesson checks', () => {
   it('a heal is confirmed only once the banner is healthy, and says what to do otherwise', () => {
     expect(lessonCheck.check(stepOf({ kind: 'heal' }), { text: 'healed' }, snapshot())).toMatchObject({ ok: true });
-    const still = lessonCheck.check(stepOf({ kind: 'heal' }), { text: 'healed' }, snapshot({ faults: { ...noFaults, isolated: ['n2'] }, faultsText: 'isolated: n2' }));
+    const still = lessonCheck.check(stepOf({ kind: 'heal' }), { text: 'healed' }, snapshot({ faults: { ...noFaults, isolated: ['n2'] } }));
     expect(still).toEqual({ ok: false, text: "Still in force: isolated: n2. Press Heal again from the teacher's tab." });
   });
 
@@ -45,7 +48,7 @@ describe('lesson checks', () => {
     ['no fallback yet', stepOf(locate, { kind: 'fallback' }), { text: 'located k', fallbacks: [] }, snapshot(), false],
     ['home again', stepOf(locate, { kind: 'home' }), { text: 'located k', fallbacks: [] }, snapshot(), true],
     ['a fallback still standing in', stepOf(locate, { kind: 'home' }), { text: 'located k', fallbacks: ['n4'] }, snapshot(), false],
-    ['keys held again', stepOf({ kind: 'show', view: 'members' }, { kind: 'holds-keys' }), { text: 'showing members' }, snapshot({ storage: { keys: 20, bytes: 0, errors: 0, lastError: '' } }), true],
+    ['keys held again', stepOf({ kind: 'show', view: 'members' }, { kind: 'holds-keys' }), { text: 'showing members' }, snapshot({ node: { keys: 20 } }), true],
     ['no keys yet', stepOf({ kind: 'show', view: 'members' }, { kind: 'holds-keys' }), { text: 'showing members' }, snapshot(), false],
   ])('expectation: %s', (_name, step, outcome, s, ok) => {
     expect(lessonCheck.check(step, outcome, s)?.ok).toBe(ok);
@@ -57,6 +60,24 @@ describe('lesson checks', () => {
       expect(last.action.kind !== 'show' || last.expect !== undefined, `${lesson.id}: the last step checks something`).toBe(true);
       expect(lessonCheck.check(last, { text: 'done', values: [], fallbacks: [] }, snapshot()), lesson.id).toBeDefined();
     }
+  });
+
+  it('a join is confirmed once this tab is alive and owns partitions again; a leave once this tab is marked left', () => {
+    const join = stepOf({ kind: 'join' });
+    expect(lessonCheck.check(join, { text: 'joined the ring' }, snapshot())?.ok).toBe(true);
+    const ownsNone = snapshot({ node: { partitionsOwned: { n2: 8, n3: 4, n10: 4 } } });
+    expect(lessonCheck.check(join, { text: 'joined the ring' }, ownsNone)?.ok).toBe(false);
+    const leave = stepOf({ kind: 'leave' });
+    expect(lessonCheck.check(leave, { text: 'left the ring' }, snapshot())?.ok).toBe(false);
+    const left = snapshot({ node: { members: [member('n1', 'left'), member('n2', 'alive')] } });
+    expect(lessonCheck.check(leave, { text: 'left the ring' }, left)?.ok).toBe(true);
+  });
+
+  it('a split is confirmed in the banner\'s words, naming the members', () => {
+    const split = snapshot({ faults: { ...noFaults, groups: [['n1', 'n2']] } });
+    expect(lessonCheck.check(stepOf({ kind: 'split-halves' }), { text: 'split: {n1, n2} and the rest' }, split))
+      .toEqual({ ok: true, text: 'The banner shows the split: partitioned: {n1, n2} | {n10, n3}' });
+    expect(lessonCheck.check(stepOf({ kind: 'split-halves' }), { text: 'split: {n1, n2} and the rest' }, snapshot())?.ok).toBe(false);
   });
 
   it('names tabs by node name', () => {

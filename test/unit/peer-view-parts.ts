@@ -14,7 +14,7 @@ export const zeroStore = { transactions: 0, recordsWritten: 0, reads: 0, cacheHi
 export function runtimeViewOf(id: string, over: Partial<node.NodeSnapshot> = {}): RuntimeView<node.NodeSnapshot> {
   const created = node.create({ id, host: `h-${id}`, capacity: 1, seeds: [], rngSeed: 1, now: 0, stored: { versions: [], hints: [] } });
   return {
-    nodeId: id, tick: 0, node: { ...node.snapshot(created.state), ...over }, counters: zeroCounters(), storage: zeroStore,
+    nodeId: id, tick: 0, tickMs: 100, node: { ...node.snapshot(created.state), ...over }, counters: zeroCounters(), storage: zeroStore,
     time: { paused: false, speed: 1, steps: 0, heldMessages: 0 }, queueLength: 0, pendingRequests: 0, trace: [],
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Real nodes in one page, for the UI specs: each node is the real core (src/core/node.ts) driven by the
  * real runtime loop (src/runtime/runtime.ts) with the real wire codec, over an in-memory store and the
- * in-memory transport with the room's fault rules applied (memory-parts.ts). Each node gets its own
- * window.kv-like object (src/runtime/page-api.ts) and the UI adapter the app uses
+ * in-memory transport under the room's fault rules, applied by the tabs' own decorator (fault-transport.ts).
+ * Each node gets its own window.kv-like object (src/runtime/page-api.ts) and the UI adapter the app uses
  * (src/ui/runtime-backend.ts), so the UI sees exactly what a tab would. Time is the page's real clock.
  *
  * What differs from a tab: no IndexedDB, no WebRTC, no signaling socket (the fixture stands in for the
@@ -20,7 +20,8 @@ import * as snapshot from '../../../src/runtime/snapshot.js';
 import type { SignalingState } from '../../../src/runtime/signaling-client.js';
 import type { UiBackend } from '../../../src/ui/backend.js';
 import { createRuntimeBackend } from '../../../src/ui/runtime-backend.js';
-import { FaultRoom, faultyTransport, MemoryStoreAdapter, type FaultyTransport } from './memory-parts.js';
+import { withFaults, type FaultTransport } from '../../../src/runtime/fault-transport.js';
+import { countedTransport, FaultRoom, MemoryStoreAdapter } from './memory-parts.js';
 
 type NodeSnapshot = ReturnType<typeof node.snapshot>;
 
@@ -53,7 +54,9 @@ class PageNode implements FixtureNode {
   readonly kv: pageApi.Kv;
   readonly backend: UiBackend;
   private rt: runtime.Runtime<NodeSnapshot> | undefined;
-  private transport: FaultyTransport | undefined;
+  private transport: FaultTransport | undefined;
+  /** Stops telling the current transport of the room's rules (a wipe gives the node a new transport). */
+  private stopRules: (() => void) | undefined;
   private signaling: { state: SignalingState; detail: string } = { state: 'open', detail: '' };
   private phase: peerView.Phase = { kind: 'starting', step: 'loading storage' };
   private readonly publisher = snapshot.createPublisher(() => this.read());
@@ -80,13 +83,17 @@ class PageNode implements FixtureNode {
     });
     this.backend = createRuntimeBackend({
       kv: this.kv, request: (request) => this.runtime().request(request), snapshot: () => this.read(),
-      subscribe: (listener) => this.publisher.subscribe(listener), tickMs: runtime.defaults.tickMs,
+      subscribe: (listener) => this.publisher.subscribe(listener),
     });
   }
 
   /** Joins the network (call for every node before any boot, so each one starts with the others as seeds). */
   attach(): void {
-    this.transport = faultyTransport(this.network.join(this.id), this.room);
+    this.stopRules?.();
+    const transport = withFaults(countedTransport(this.network.join(this.id)), { rules: this.room.rules(), random: Math.random });
+    // As a tab's transport (browser/webrtc-transport.ts): the rules change when the room echoes them.
+    this.stopRules = this.room.onRules((rules) => transport.setFaults(rules));
+    this.transport = transport;
   }
 
   /** Starts the runtime over a fresh, empty store. */

@@ -3,16 +3,15 @@
  * - `MemoryStoreAdapter`: the runtime's Store over the simulator's in-memory store (test/sim/memory-store.ts);
  * - `FaultRoom`: the signaling server's part in faults: one set of rules for the room, validated by the same
  *   module (src/protocol/faults.ts), echoed to every node on a later task as the server would;
- * - `faultyTransport`: the in-memory transport (src/runtime/memory-transport.ts) with the rules applied the
- *   way the WebRTC transport applies them: the sender decides (loss included), the receiver re-checks the
- *   blocks, and a peer the rules block is reported unreachable at once while its channel stays open.
+ * - `countedTransport`: the in-memory transport (src/runtime/memory-transport.ts) with the stats a tab's
+ *   transport keeps. The room's rules are applied over it by the tabs' own decorator (`withFaults`,
+ *   src/runtime/fault-transport.ts), told of each change when the room echoes it, as a tab is (cluster.ts).
  */
 import type { StoreRecord } from '../../../src/core/node-io.js';
 import type { NodeId } from '../../../src/core/types.js';
 import * as faults from '../../../src/protocol/faults.js';
-import type { MemoryTransport } from '../../../src/runtime/memory-transport.js';
 import type { Loaded, Store, StoreStats } from '../../../src/runtime/store.js';
-import type { DropReason, Transport, TransportStats } from '../../../src/runtime/transport.js';
+import { noDrops, type Transport, type TransportStats } from '../../../src/runtime/transport.js';
 import { MemoryStore } from '../../sim/memory-store.js';
 
 export class MemoryStoreAdapter implements Store {
@@ -86,44 +85,19 @@ export class FaultRoom {
   }
 }
 
-export interface FaultyTransport extends Transport {
-  stats(): TransportStats;
-}
-
-/** `inner` with the room's rules applied to every message and to the reachability it reports. */
-export function faultyTransport(inner: MemoryTransport, room: FaultRoom): FaultyTransport {
-  const self = inner.self;
-  const linkUp = new Map<NodeId, boolean>();
-  const reported = new Map<NodeId, boolean>();
-  const reachabilityHandlers: ((peer: NodeId, reachable: boolean) => void)[] = [];
-  const dropped: Record<DropReason, number> = {
-    tooLarge: 0, unknownPeer: 0, queueFull: 0, closed: 0, unreachable: 0, malformed: 0, stale: 0,
-    isolated: 0, partitioned: 0, cut: 0, lost: 0,
-  };
+/**
+ * `inner` counting what it carries, for the view's transport stats (the in-memory twin keeps none): messages
+ * and bytes each way, and a send the network refused (the peer gone) as `unreachable`. The room's rules are
+ * applied above it by the tabs' own decorator (runtime/fault-transport.ts `withFaults`), which adds its drops.
+ */
+export function countedTransport(inner: Transport): Transport & { stats(): TransportStats } {
+  const dropped = noDrops();
   const counts = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0 };
-  const drop = (reason: DropReason) => { dropped[reason] += 1; };
-
-  function report(peer: NodeId): void {
-    const rules = room.rules();
-    const usable = (linkUp.get(peer) ?? false) && !faults.blocks(rules, self, peer) && !faults.blocks(rules, peer, self);
-    if ((reported.get(peer) ?? false) === usable) return;
-    reported.set(peer, usable);
-    for (const handler of reachabilityHandlers) handler(peer, usable);
-  }
-
-  inner.onReachability((peer, up) => { linkUp.set(peer, up); report(peer); });
-  const stopListening = room.onRules(() => { for (const peer of linkUp.keys()) report(peer); });
-
   return {
-    self,
+    self: inner.self,
     send(to, bytes) {
-      const verdict = faults.decide(room.rules(), self, to, Math.random());
-      if (verdict !== 'deliver') {
-        drop(verdict);
-        return true; // dropped on the wire, as a lossy link would: the sender is not told
-      }
       if (!inner.send(to, bytes)) {
-        drop('unreachable');
+        dropped.unreachable += 1;
         return false;
       }
       counts.messagesSent += 1;
@@ -132,27 +106,15 @@ export function faultyTransport(inner: MemoryTransport, room: FaultRoom): Faulty
     },
     onMessage(handler) {
       inner.onMessage((from, bytes) => {
-        const verdict = faults.verdict(room.rules(), from, self);
-        if (verdict !== 'deliver') {
-          drop(verdict);
-          return;
-        }
         counts.messagesReceived += 1;
         counts.bytesReceived += bytes.length;
         handler(from, bytes);
       });
     },
-    onReachability(handler) { reachabilityHandlers.push(handler); },
+    onReachability: (handler) => inner.onReachability(handler),
     presentPeers: () => inner.presentPeers(),
     connectedPeers: () => inner.connectedPeers(),
-    close() {
-      stopListening();
-      inner.close();
-    },
-    stats: () => ({
-      ...counts,
-      messagesDropped: { ...dropped },
-      openChannels: inner.connectedPeers().length,
-    }),
+    close: () => inner.close(),
+    stats: () => ({ ...counts, messagesDropped: { ...dropped }, openChannels: inner.connectedPeers().length }),
   };
 }
