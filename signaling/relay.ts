@@ -6,7 +6,9 @@
  *   a reconnection) wins and closes the older socket with 4410; another secret is refused with 4409 "node
  *   id in use by another tab". An id no socket holds is free to take. Without an id, the first free `nN`.
  * - Authority: a hello whose teacher token matches (constant-time) makes the socket a teacher; only a
- *   teacher may set fault rules, which the server stamps with the sender's id. Others get a `refused` frame.
+ *   teacher may set fault rules or time, configure the cluster or remove a member (each stamped with the
+ *   sender's id and sent to every member). Others get a `refused` frame. A config must order after the
+ *   room's stamped one (room-config.ts): of two concurrent changes the second is refused, naming the first.
  * - Presence: the members in chunks after welcome, then join/leave deltas; every frame fits frameBytesMax.
  * - Back-pressure: before each send the socket's outgoing buffer is checked; past sendBufferBytesMax the
  *   socket is closed with 4508 (and cut a second later if it does not read its close frame).
@@ -14,12 +16,14 @@
  *   JSON, unknown shapes, invalid ids, binary frames, a second hello or a frame before hello close with 4400;
  *   a full room with 4403; more frames than the token bucket allows with 4429; no hello in time with 4408.
  * - Dead sockets: every pingIntervalMs each socket must have answered the previous ping, or it is terminated.
- * - State: each room's members, CURRENT fault rules and time setting (forgotten when the room empties or the
- *   server stops); observers (the projector view, observers.ts) get presence, rules, time and members' events.
+ * - State: each room's members, CURRENT fault rules, time setting and stamped config (forgotten when the room
+ *   empties or the server stops: the teacher's tab re-asserts rules and config, runtime/*-keeper.ts);
+ *   observers (the projector view, observers.ts) get presence, rules, time and members' events.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import * as faults from '../src/protocol/faults.js';
+import * as roomConfig from '../src/protocol/room-config.js';
 import * as protocol from '../src/protocol/signaling.js';
 import * as timeControl from '../src/protocol/time-control.js';
 import { createRoomWatch } from './observers.js';
@@ -64,6 +68,8 @@ interface Client {
 interface Room {
   readonly members: Map<string, Client>;
   rules: faults.FaultRules;
+  /** The room's latest stamped cluster config, if a teacher set one since the room opened. */
+  config: roomConfig.ConfigStamp | undefined;
 }
 
 /** Equal-length digests, so the comparison takes the same time whatever the inputs' lengths and contents. */
@@ -113,20 +119,10 @@ export function createRelay(opts: RelayOptions): Relay {
         if (target) send(target, { type: 'signal', from: client.nodeId as string, data: m.data });
         return;
       }
-      case 'faults': {
-        const room = rooms.get(client.room);
-        if (!room) return;
-        if (client.role !== 'teacher') {
-          log(`room ${client.room}: ${client.nodeId} (not a teacher) tried to set faults: refused`);
-          return send(client, { type: 'refused', command: 'faults', reason: teacherOnly });
-        }
-        room.rules = m.rules;
-        log(`room ${client.room}: teacher ${client.nodeId} set faults: ${faults.describe(m.rules)}`);
-        const frame: protocol.ServerMessage = { type: 'faults', from: client.nodeId as string, rules: m.rules };
-        for (const member of room.members.values()) send(member, frame);
-        // The projector shows the rules in force too (it got them only once, when it said hello).
-        return watch.tell(client.room, frame);
-      }
+      case 'faults':
+      case 'config':
+      case 'remove':
+        return roomCommand(client, m);
       case 'time': {
         if (client.role !== 'teacher') return send(client, { type: 'refused', command: 'time', reason: teacherOnly });
         const problem = watch.setTime(client.room, client.nodeId as string, m.setting, rooms.get(client.room)?.members.values() ?? []);
@@ -141,6 +137,45 @@ export function createRelay(opts: RelayOptions): Relay {
         return never;
       }
     }
+  }
+
+  /** A teacher-only command that changes the room: checked, stamped with the sender's id, sent to every member. */
+  function roomCommand(client: Client, m: Extract<protocol.ClientMessage, { type: 'faults' | 'config' | 'remove' }>): void {
+    const room = rooms.get(client.room);
+    const from = client.nodeId as string;
+    if (!room) return;
+    if (client.role !== 'teacher') {
+      log(`room ${client.room}: ${from} (not a teacher) tried ${m.type}: refused`);
+      return send(client, { type: 'refused', command: m.type, reason: teacherOnly });
+    }
+    let frame: protocol.ServerMessage;
+    switch (m.type) {
+      case 'faults':
+        room.rules = m.rules;
+        frame = { type: 'faults', from, rules: m.rules };
+        log(`room ${client.room}: teacher ${from} set faults: ${faults.describe(m.rules)}`);
+        // The projector shows the rules in force too (it got them only once, when it said hello).
+        watch.tell(client.room, frame);
+        break;
+      case 'config':
+        if (!roomConfig.newer(m.stamp, room.config)) {
+          const now = room.config as roomConfig.ConfigStamp; // defined: anything is newer than none
+          return send(client, { type: 'refused', command: 'config', reason: `configuration changed concurrently by ${now.by}: now ${roomConfig.describe(now)}; retry` });
+        }
+        room.config = m.stamp;
+        frame = { type: 'config', from, stamp: m.stamp };
+        log(`room ${client.room}: teacher ${from} set config ${roomConfig.describe(m.stamp)}`);
+        break;
+      case 'remove':
+        frame = { type: 'removal', from, id: m.id };
+        log(`room ${client.room}: teacher ${from} removed ${m.id}`);
+        break;
+      default: {
+        const never: never = m;
+        return never;
+      }
+    }
+    for (const member of room.members.values()) send(member, frame);
   }
 
   /** An observer: welcome, the room as it is, then deltas, fault rules, time and the members' events. */
@@ -163,7 +198,7 @@ export function createRelay(opts: RelayOptions): Relay {
     if (m.observe === true) return observe(client, m);
     const existing = rooms.get(client.room);
     if (!existing && rooms.size >= roomsMax) return reject(client, protocol.closeCodes.tooManyRooms, `server holds its maximum of ${roomsMax} rooms`);
-    const room = existing ?? { members: new Map<string, Client>(), rules: faults.noFaults };
+    const room: Room = existing ?? { members: new Map<string, Client>(), rules: faults.noFaults, config: undefined };
     const nodeId = m.nodeId ?? firstFreeName(room);
     const older = room.members.get(nodeId);
     if (older && !sameToken(older.secret, m.secret)) {
@@ -182,6 +217,7 @@ export function createRelay(opts: RelayOptions): Relay {
     for (const frame of protocol.presenceFrames([...room.members.keys()].sort())) send(client, frame);
     send(client, { type: 'faults', from: '', rules: room.rules });
     send(client, { type: 'time', from: '', setting: watch.time(client.room) });
+    send(client, { type: 'config', from: '', stamp: room.config ?? null });
     if (!older) for (const member of room.members.values()) if (member !== client) send(member, { type: 'join', id: nodeId });
     if (!older) watch.tell(client.room, { type: 'join', id: nodeId });
   }

@@ -6,7 +6,7 @@ import { limits } from './limits.js';
 import type { Message } from './messages.js';
 import type { ClientResult, Effect, StoreRecord } from './node-io.js';
 import type { NodeState } from './node-state.js';
-import type { NodeId, Version } from './types.js';
+import type { NodeId, RoomCommand, Version } from './types.js';
 
 export function send(state: NodeState, to: NodeId, message: Message): void {
   if (to === state.id) throw new Error(`node ${state.id}: a node never sends to itself`);
@@ -32,6 +32,11 @@ export function persist(state: NodeState, record: StoreRecord): void {
 export function reply(state: NodeState, requestId: number, result: ClientResult): void {
   state.pendingRequests = Math.max(0, state.pendingRequests - 1);
   state.out.push({ type: 'reply', requestId, result });
+}
+
+/** Asks the room's authority to stamp a command (node-io.ts, `authorize`; only with NodeState.stamps). */
+export function authorize(state: NodeState, command: RoomCommand): void {
+  state.out.push({ type: 'authorize', command });
 }
 
 /** A trace line, skipped entirely when tracing is off (the text is built by a closure only when needed). */

@@ -6,6 +6,7 @@
  * 'left' turned into a new life (life.ts).
  */
 import * as admission from './admission.js';
+import * as configChange from './config-change.js';
 import * as fx from './effects.js';
 import * as life from './life.js';
 import { limits } from './limits.js';
@@ -13,8 +14,7 @@ import * as membership from './membership.js';
 import type { MemberWire, MessageOf } from './messages.js';
 import type { MemberView } from './node-io.js';
 import type { NodeState } from './node-state.js';
-import * as repartition from './repartition.js';
-import { removeAfterSecondsMax, type NodeId } from './types.js';
+import type { NodeId } from './types.js';
 
 /** One gossip round: raise the own heartbeat, run the failure detector, push the view to a few peers. */
 export function round(state: NodeState): void {
@@ -44,11 +44,14 @@ export function round(state: NodeState): void {
 /** Merges a peer's gossip; answers it when asked; refutes suspicion of this node; adopts a newer config. */
 export function onGossip(state: NodeState, from: NodeId, msg: MessageOf<'gossip'>): void {
   if (membership.newerConfig({ version: msg.configVersion, by: msg.configBy }, { version: state.configVersion, by: state.configBy })) {
-    const { n, r, w, partitions, removeAfterSeconds } = msg.config;
+    const problem = configChange.problem(msg.config);
     if (msg.configVersion - state.configVersion > limits.configVersionJumpMax || msg.configVersion > membership.counterMax) {
       fx.dropped(state, () => `gossip from ${from}: config version jumps from ${state.configVersion} to ${msg.configVersion} (at most ${limits.configVersionJumpMax})`);
-    } else if (!repartition.validCount(partitions) || n < 1 || n > limits.membersMax || r < 1 || r > n || w < 1 || w > n || (removeAfterSeconds ?? 0) > removeAfterSecondsMax) {
-      fx.dropped(state, () => `gossip from ${from} with a config this node refuses: n=${n} r=${r} w=${w} partitions=${partitions}`);
+    } else if (problem !== undefined) {
+      fx.dropped(state, () => `gossip from ${from} with a config this node refuses: ${problem}`);
+    } else if (state.stamps) {
+      // Only the server's stamp makes this node adopt a config (config-change.ts); a proposal goes past this one.
+      state.configHeard = Math.max(state.configHeard, msg.configVersion);
     } else {
       membership.adoptConfig(state, msg.config, msg.configVersion, msg.configBy);
     }

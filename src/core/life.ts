@@ -10,7 +10,9 @@
  * - A node that hears it was removed in its current life starts a new life by itself when it is
  *   returning (within deadTimeoutTicks of its start, of a join, or of a long gap in its ticks: a closed
  *   tab reopened, a laptop woken up); otherwise (it was running and the room removed it, e.g. kv.remove
- *   of a live node) it stops serving, as after a leave, until kv.join() or a reload.
+ *   of a live node) it stops serving, as after a leave, until kv.join() or a reload. Under a host with stamps
+ *   (NodeState.stamps) only a removal the signaling server stamped stops it; one only gossip reports is
+ *   refuted with a new life (removal.ts).
  * - Goodbye (the tab is closing): the node gossips itself 'dead' at its current incarnation to every live
  *   member, so they stop choosing it at once instead of after suspectTimeoutTicks. Nothing is persisted
  *   (the messages must leave without waiting for a commit the closing tab will not finish); it is not a
@@ -49,9 +51,16 @@ export function join(state: NodeState, requestId: number): void {
   fx.reply(state, requestId, { ok: true, op: 'join' });
 }
 
-/** Someone says this node was removed in its current life (see the module comment). */
-export function heardOwnRemoval(state: NodeState): void {
-  if (state.tick - state.resumedTick < state.tuning.deadTimeoutTicks) {
+/**
+ * Someone says this node was removed in its current life (see the module comment); `stamped`: the room's
+ * authority says so (removal.ts), which always stops it. Under a host with stamps, gossip alone never does.
+ */
+export function heardOwnRemoval(state: NodeState, stamped = false): void {
+  if (!stamped && state.stamps) {
+    newLife(state, 'refuted a removal the signaling server did not stamp');
+    return;
+  }
+  if (!stamped && state.tick - state.resumedTick < state.tuning.deadTimeoutTicks) {
     newLife(state, 'the room removed the previous one while this node was away');
     return;
   }

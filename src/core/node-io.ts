@@ -21,7 +21,7 @@
  * replica.ts) starts a new one, the only times a node drops data it held.
  */
 import type { Message } from './messages.js';
-import type { Dot, HostId, MemberStatus, NodeId, StoredConfig, Value, Version, VersionMeta, VV, Zone } from './types.js';
+import type { Dot, HostId, MemberStatus, NodeId, RoomCommand, StoredConfig, Value, Version, VersionMeta, VV, Zone } from './types.js';
 
 /** Opaque to clients: an encoded version vector joining the clocks of the versions a get returned (dvv.ts, `c2.`). */
 export type Context = string;
@@ -163,6 +163,14 @@ export type Input =
    */
   | { readonly type: 'presence'; readonly peers: readonly NodeId[] }
   /**
+   * A room-wide command the room's authority (the signaling server) stamped, from any teacher's node,
+   * this one's included: a config to adopt when newer, or a member to remove. Given by hosts that pass
+   * NodeOptions.stamps; the room's latest config again after each (re)connection.
+   */
+  | { readonly type: 'stamped'; readonly command: RoomCommand }
+  /** The authority refused this node's `authorize` of a command of this kind, saying why. */
+  | { readonly type: 'refused'; readonly command: RoomCommand['kind']; readonly reason: string }
+  /**
    * Storage failed. `steps` are the numbers of the steps whose records were not written (the `step` of
    * their `persist` effects); empty when a read failed.
    */
@@ -179,6 +187,11 @@ export type Effect =
    * With `hintFor`, read instead the hinted versions of the key kept for that owner (put-hint records).
    */
   | { readonly type: 'load'; readonly loadId: number; readonly key: string; readonly hintFor?: NodeId }
+  /**
+   * Ask the room's authority to stamp a command of this node (only with NodeOptions.stamps): the answer
+   * comes back as a `stamped` input (to every node) or a `refused` one (to this node).
+   */
+  | { readonly type: 'authorize'; readonly command: RoomCommand }
   /** Something worth showing on the activity timeline or in a transcript. */
   | { readonly type: 'trace'; readonly event: TraceEvent };
 

@@ -50,6 +50,8 @@ export interface NodeOptions {
   readonly epochPolicy?: EpochPolicy;
   /** 'plain-vv' is a deliberately broken control (module comment). Default 'dvv'. */
   readonly clockPolicy?: ClockPolicy;
+  /** The host supplies stamped room-wide commands (NodeState.stamps): true under a signaling server. */
+  readonly stamps?: boolean;
 }
 
 export function create(options: NodeOptions): { state: NodeState; effects: Effect[] } {
@@ -77,7 +79,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     id: options.id, host: options.host, capacity: options.capacity, seeds: options.seeds, tuning,
     conflictMode: options.conflictMode === 'lww' ? 'lww' : clockPolicy, epochPolicy, clockSkewTicks: options.clockSkewTicks ?? 0, rng,
     epoch, life: startingLife, needsRebuild: false, epochProvisional: provisional, ready: false, tick: options.now,
-    config, configVersion: storedConfig?.version ?? 0, configBy: storedConfig?.by ?? '',
+    config, configVersion: storedConfig?.version ?? 0, configBy: storedConfig?.by ?? '', stamps: options.stamps === true, configHeard: 0,
     members: new Map(), ring: ring.build([], config.partitions), ringSignature: '', ringWithout: undefined, unreachable: new Set(),
     index: storeIndex.create(config.partitions), nextId: rng.int(2 ** 30) * 1024,
     writes: new Map(), reads: new Map(), forwards: new Map(), loads: new Map(), gathers: new Map(), handoffs: new Map(),

@@ -224,6 +224,10 @@ export interface NodeState {
   config: ClusterConfig;
   configVersion: number;
   configBy: NodeId;
+  /** The host has an authority that stamps configure and remove (the signaling server): config-change.ts, removal.ts. */
+  readonly stamps: boolean;
+  /** The highest config version heard in gossip (stamps only: heard, not adopted); a proposal goes past it. */
+  configHeard: number;
   readonly members: Map<NodeId, MemberView>;
   ring: Ring;
   ringSignature: string;
@@ -266,15 +270,26 @@ export interface NodeState {
   /** Members a fault rule isolates or partitions: never removed automatically (removal.ts). */
   suspended: ReadonlySet<NodeId>;
   /** A kv.remove waiting for the live members to confirm (removal.ts). */
-  removal: { readonly requestId: number; readonly id: NodeId; readonly waiting: Set<NodeId>; readonly startTick: number } | undefined;
+  removal: (Pending & { readonly id: NodeId }) | undefined;
   /** A kv.configure waiting for the live members to confirm or to show a concurrent winner (config-change.ts). */
-  configChange: { readonly requestId: number; readonly version: number; readonly waiting: Set<NodeId>; readonly startTick: number } | undefined;
+  configChange: (Pending & { readonly version: number }) | undefined;
   readonly counters: Counters;
   /** Effects and records of the current step (reset by node.step). */
   out: Effect[];
   records: StoreRecord[];
   /** Client requests this node accepted and has not answered (bounded by limits.pendingRequestsMax). */
   pendingRequests: number;
+}
+
+/**
+ * A room-wide request of this node in progress: waiting for the authority's stamp (`awaitingStamp`, only
+ * with `stamps`), then for the live members in `waiting` to confirm; `startTick` restarts at the stamp.
+ */
+export interface Pending {
+  readonly requestId: number;
+  readonly waiting: Set<NodeId>;
+  readonly startTick: number;
+  readonly awaitingStamp: boolean;
 }
 
 export type EpochPolicy = 'random' | 'max-plus-one';

@@ -44,6 +44,7 @@ export function step(state: NodeState, input: Input): Effect[] {
     else if (input.type === 'request') fx.reply(state, input.requestId, { ok: false, indeterminate: false, error: `${state.id} has left the ring: kv.join() brings it back` });
     if (input.type === 'suspended') setSuspended(state, input.peers);
     if (input.type === 'presence') admission.setPresence(state, input.peers);
+    if (input.type === 'stamped' && input.command.kind === 'configure') configChange.onStamped(state, input.command);
     if (input.type === 'tick') {
       state.tick = Math.max(state.tick, input.now);
       state.resumedTick = state.tick; // a node out of the ring that joins again is returning
@@ -82,6 +83,14 @@ export function step(state: NodeState, input: Input): Effect[] {
       break;
     case 'presence':
       admission.setPresence(state, input.peers);
+      break;
+    case 'stamped':
+      if (input.command.kind === 'configure') configChange.onStamped(state, input.command);
+      else removal.onStamped(state, input.command.id);
+      break;
+    case 'refused':
+      if (input.command === 'configure') configChange.onRefused(state, input.reason);
+      else removal.onRefused(state, input.reason);
       break;
     case 'storage-failed':
       state.counters.storageErrors++;

@@ -12,6 +12,12 @@
  *   at once and answers once each of them has gossiped back a view with the removal (or a newer life of
  *   the member), or after requestTimeoutTicks (the removal is then known here and spreads by gossip).
  *
+ * - Stamped (NodeState.stamps: a host with a signaling server, issue 11): kv.remove first goes to the server
+ *   (`authorize`), which refuses it unless the sender holds the teacher token; the stamp reaches every
+ *   member directly (`onStamped`), and only then is the member removed and the confirmations awaited. A
+ *   removal that only gossip reports does not stop a live member: it refutes it with a new life (life.ts),
+ *   so a modified class-link tab gossiping "X removed" costs the room a ring change and back, no more.
+ *
  * 'removed' is final within the member's life (membership.mergeMember orders it like 'left'), so stale
  * gossip cannot undo it; only a new life of the node (a higher life, life.ts) brings it back. Removal
  * moves ownership, never data: the ring is rebuilt without the member, anti-entropy fills the partitions'
@@ -20,6 +26,7 @@
  * to the key's first healthy replica).
  */
 import * as fx from './effects.js';
+import * as life from './life.js';
 import * as membership from './membership.js';
 import type { MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
@@ -72,9 +79,35 @@ export function start(state: NodeState, requestId: number, id: NodeId): void {
     fx.reply(state, requestId, { ok: true, op: 'remove' });
     return;
   }
+  if (state.stamps) {
+    state.removal = { requestId, id, waiting: new Set(), startTick: state.tick, awaitingStamp: true };
+    fx.authorize(state, { kind: 'remove', id });
+    return;
+  }
   removeMember(state, id, 'removed by kv.remove');
-  state.removal = { requestId, id, waiting: new Set(liveOthers(state).filter((p) => membership.healthy(state, p))), startTick: state.tick };
+  state.removal = { requestId, id, waiting: new Set(liveOthers(state).filter((p) => membership.healthy(state, p))), startTick: state.tick, awaitingStamp: false };
   settle(state);
+}
+
+/** A removal the room's authority stamped (module comment): this node stops, or removes the member everywhere. */
+export function onStamped(state: NodeState, id: NodeId): void {
+  if (id === state.id) {
+    if (!state.left) life.heardOwnRemoval(state, true);
+    return;
+  }
+  removeMember(state, id, 'removed by the teacher (stamped by the signaling server)');
+  const r = state.removal;
+  if (r?.awaitingStamp !== true || r.id !== id) return;
+  state.removal = { ...r, waiting: new Set(liveOthers(state).filter((p) => membership.healthy(state, p))), startTick: state.tick, awaitingStamp: false };
+  settle(state);
+}
+
+/** The authority refused this node's kv.remove (e.g. not the teacher). */
+export function onRefused(state: NodeState, reason: string): void {
+  const r = state.removal;
+  if (r?.awaitingStamp !== true) return;
+  state.removal = undefined;
+  fx.reply(state, r.requestId, { ok: false, indeterminate: false, error: reason });
 }
 
 function settle(state: NodeState): void {
@@ -82,6 +115,12 @@ function settle(state: NodeState): void {
   if (r === undefined) return;
   for (const p of [...r.waiting]) if (!membership.healthy(state, p)) r.waiting.delete(p);
   const timedOut = state.tick - r.startTick >= state.tuning.requestTimeoutTicks;
+  if (r.awaitingStamp) {
+    if (!timedOut) return;
+    state.removal = undefined;
+    fx.reply(state, r.requestId, { ok: false, indeterminate: true, error: `the signaling server did not stamp the removal of ${r.id} in time: it may still reach the room` });
+    return;
+  }
   if (r.waiting.size > 0 && !timedOut) return;
   state.removal = undefined;
   fx.trace(state, 'member', () => `removal of ${r.id} ${timedOut && r.waiting.size > 0 ? `known here; not yet confirmed by ${[...r.waiting].join(', ')}` : 'confirmed by every live member'}`);

@@ -24,6 +24,8 @@ export interface NodeSnapshot {
   readonly ready: boolean;
   readonly config: ClusterConfig;
   readonly configVersion: number;
+  /** Who proposed the config in force (with configVersion, its order; runtime/config-keeper.ts re-asserts it). */
+  readonly configBy: string;
   readonly members: readonly MemberView[];
   /** The owner of each partition, as this node's ring says. */
   readonly owners: readonly NodeId[];
@@ -106,7 +108,7 @@ export function snapshot(state: NodeState): NodeSnapshot {
   const done = Math.max(0, total - (ae.round?.queue.length ?? 0) - ae.sessions.size);
   return {
     id: state.id, host: state.host, epoch: state.epoch, life: state.life, needsReload: state.needsRebuild, tick: state.tick, ready: state.ready,
-    config: state.config, configVersion: state.configVersion,
+    config: state.config, configVersion: state.configVersion, configBy: state.configBy,
     members: [...state.members.values()].sort((a, b) => (a.id < b.id ? -1 : 1)),
     owners: state.ring.owners, partitionsOwned, replicated, keys: counts.keys, versions: counts.versions,
     hints: { count: counts.hints, entries: hintEntries(state, snapshotHintsMax) }, merkleRoots,

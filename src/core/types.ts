@@ -126,3 +126,22 @@ export const defaultClusterConfig: ClusterConfig = { n: 3, r: 2, w: 2, partition
  * `version` and `by` are absent in storage written before they were persisted (read as 0 and '').
  */
 export type StoredConfig = ClusterConfig & { readonly version?: number; readonly by?: NodeId };
+
+/**
+ * A cluster config as the room's authority (the signaling server) stamped it: the settings, and the
+ * (version, proposer) that order it (membership.newerConfig). A node whose host supplies stamps adopts
+ * only these (config-change.ts); the others order gossiped configs by the same pair.
+ */
+export interface ConfigStamp {
+  readonly version: number;
+  readonly by: NodeId;
+  readonly config: Required<ClusterConfig>;
+}
+
+/**
+ * A room-wide command that the host's authority must stamp before any node acts on it (node-io.ts: the
+ * `authorize` effect, the `stamped` and `refused` inputs): a new config, or the removal of a member.
+ */
+export type RoomCommand =
+  | ({ readonly kind: 'configure' } & ConfigStamp)
+  | { readonly kind: 'remove'; readonly id: NodeId };

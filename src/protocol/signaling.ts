@@ -10,6 +10,9 @@
  *   { type: 'signal', to, data }         relay `data` (a SignalPayload) to member `to` of the same room
  *   { type: 'faults', rules }            teacher only: set the room's fault rules; broadcast to all, sender included
  *   { type: 'time', setting }            teacher only: the room's time control (time-control.ts), to all
+ *   { type: 'config', stamp }            teacher only: a new cluster config (room-config.ts) ordering after the
+ *                                        room's; stamped, kept as the room's and sent to all, sender included
+ *   { type: 'remove', id }               teacher only: remove member `id` from the ring everywhere; sent to all
  *   { type: 'events', status, events, dropped }   a member's record for the room's observers (projector.ts)
  *   hello with `observe: true`           an observer (projector view): no id, gets presence, faults, time, events
  * Server -> client:
@@ -22,6 +25,8 @@
  *   { type: 'signal', from, data }       `from` is stamped by the server from the sender's hello
  *   { type: 'faults', from, rules }      the room's current rules; sent after hello (from: '') and on each change
  *   { type: 'time' | 'events', from, ... }   as above: time after hello (from: '') and on change; events to observers
+ *   { type: 'config', from, stamp }      the room's stamped config (null: none yet); after hello (from: '') and on change
+ *   { type: 'removal', from, id }        a teacher removed member `id` (an event: not kept, not sent to newcomers)
  *   { type: 'refused', command, reason } a command this socket may not give (e.g. faults from a student)
  *
  * Any frame that breaks the rules closes the socket with one of `closeCodes` and a reason saying why.
@@ -29,6 +34,7 @@
 import * as faults from './faults.js';
 import { bad, exactKeys, isRecord, ok, parseJson, type Parsed } from './frame-parse.js';
 import * as projector from './projector.js';
+import * as roomConfig from './room-config.js';
 import { validatePayload, type SignalPayload } from './rtc-signal.js';
 import type * as timeControl from './time-control.js';
 
@@ -100,14 +106,22 @@ export type ClientMessage =
   | Hello
   | { readonly type: 'signal'; readonly to: string; readonly data: SignalPayload }
   | { readonly type: 'faults'; readonly rules: faults.FaultRules }
+  | { readonly type: 'config'; readonly stamp: roomConfig.ConfigStamp }
+  | { readonly type: 'remove'; readonly id: string }
   | projector.WatchFrame;
+
+/** The teacher-only commands a `refused` frame may name. */
+export type Command = 'faults' | 'time' | 'config' | 'remove';
+const commands: readonly unknown[] = ['faults', 'time', 'config', 'remove'] satisfies readonly Command[];
 
 export type ServerMessage =
   | { readonly type: 'welcome'; readonly nodeId: string; readonly role: Role }
   | { readonly type: 'presence'; readonly members: readonly string[]; readonly last: boolean }
   | { readonly type: 'join'; readonly id: string }
   | { readonly type: 'leave'; readonly id: string }
-  | { readonly type: 'refused'; readonly command: 'faults' | 'time'; readonly reason: string }
+  | { readonly type: 'refused'; readonly command: Command; readonly reason: string }
+  | { readonly type: 'config'; readonly from: string; readonly stamp: roomConfig.ConfigStamp | null }
+  | { readonly type: 'removal'; readonly from: string; readonly id: string }
   | { readonly type: 'signal'; readonly from: string; readonly data: SignalPayload }
   | { readonly type: 'faults'; readonly from: string; readonly rules: faults.FaultRules }
   | { readonly type: 'time'; readonly from: string; readonly setting: timeControl.TimeSetting }
@@ -149,6 +163,13 @@ export function parseClientMessage(text: string): Parsed<ClientMessage> {
       const rules = faults.validate(m.rules);
       return rules.ok ? ok({ type: 'faults', rules: rules.rules }) : bad(`faults: ${rules.reason}`);
     }
+    case 'config': {
+      if (!exactKeys(m, ['type', 'stamp'])) return bad('config: expected { type, stamp }');
+      const stamp = roomConfig.validate(m.stamp);
+      return stamp.ok ? ok({ type: 'config', stamp: stamp.value }) : bad(`config: ${stamp.reason}`);
+    }
+    case 'remove':
+      return exactKeys(m, ['type', 'id']) && isNodeId(m.id) ? ok({ type: 'remove', id: m.id }) : bad('remove: expected { type, id } with a node id');
     case 'time':
       return exactKeys(m, ['type', 'setting']) ? watchFrame(m) : bad('time: expected { type, setting }');
     case 'events':
@@ -175,7 +196,14 @@ export function parseServerMessage(text: string): Parsed<ServerMessage> {
     case 'leave':
       return isNodeId(m.id) ? ok({ type: m.type, id: m.id }) : bad(`${m.type}: bad id`);
     case 'refused':
-      return (m.command === 'faults' || m.command === 'time') && typeof m.reason === 'string' ? ok({ type: 'refused', command: m.command, reason: m.reason }) : bad('refused: bad shape');
+      return commands.includes(m.command) && typeof m.reason === 'string' ? ok({ type: 'refused', command: m.command as Command, reason: m.reason }) : bad('refused: bad shape');
+    case 'config': {
+      if (typeof m.from !== 'string') return bad('config: bad from');
+      const stamp = m.stamp === null ? ok(null) : roomConfig.validate(m.stamp);
+      return stamp.ok ? ok({ type: 'config', from: m.from, stamp: stamp.value }) : bad(`config: ${stamp.reason}`);
+    }
+    case 'removal':
+      return isNodeId(m.from) && isNodeId(m.id) ? ok({ type: 'removal', from: m.from, id: m.id }) : bad('removal: bad from or id');
     case 'signal': {
       if (!isNodeId(m.from)) return bad('signal: bad from');
       const data = validatePayload(m.data);

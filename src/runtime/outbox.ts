@@ -16,7 +16,7 @@ export const errorText = (error: unknown) => (error instanceof Error ? error.mes
 
 export interface OutboxOptions {
   readonly nodeId: NodeId;
-  readonly io: Pick<RuntimeOptions<unknown>, 'codec' | 'transport' | 'store' | 'onSend'>;
+  readonly io: Pick<RuntimeOptions<unknown>, 'codec' | 'transport' | 'store' | 'onSend' | 'authorize'>;
   readonly clock: Clock;
   readonly replyTimeoutMs: number;
   readonly traceMax: number;
@@ -101,6 +101,12 @@ export class Outbox {
       case 'trace':
         this.record(effect.event);
         return;
+      case 'authorize': {
+        if (persistError) return; // the node is rebuilt from storage: the request it came from fails with it
+        const problem = this.o.io.authorize ? this.o.io.authorize(effect.command) : 'no signaling server here to stamp room-wide commands';
+        if (problem !== undefined) this.o.enqueueInternal({ type: 'refused', command: effect.command.kind, reason: problem });
+        return;
+      }
       default: {
         const never: never = effect;
         throw new Error(`runtime: unknown effect ${JSON.stringify(never)}`);

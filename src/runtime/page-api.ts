@@ -39,9 +39,9 @@ export const teacherOnlyMessage = 'teacher only: open the teacher link printed b
 export interface PageApiDeps {
   readonly nodeId: string;
   /**
-   * Room-wide commands (fault rules, configure, remove) are the teacher's: the server checks the token and stamps
-   * fault rules; this check refuses them at the edge with a clear message. configure still travels by gossip,
-   * which is not authenticated until the core hardening lands (README, "Security model").
+   * Room-wide commands (fault rules, time, configure, remove) are the teacher's: the server checks the token and
+   * stamps each (configure and remove through the core: room-stamps.ts); this check refuses them at the edge
+   * with the same message, before anything is sent (README, "Security model").
    */
   authority(): Authority;
   request(request: ClientRequest): Promise<ClientResult>;

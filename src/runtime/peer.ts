@@ -20,6 +20,7 @@ import { keepFaults } from './fault-keeper.js';
 import * as pageApi from './page-api.js';
 import * as peerView from './peer-view.js';
 import * as projectorFeed from './projector-feed.js';
+import * as roomStamps from './room-stamps.js';
 import * as runtime from './runtime.js';
 import type { SignalingClient } from './signaling-client.js';
 import * as snapshot from './snapshot.js';
@@ -103,6 +104,7 @@ function createNodeFactory(me: PeerIdentity, random: () => number): runtime.Node
     const created = node.create({
       id: me.nodeId, host: me.hostId, capacity: me.capacity, ...(me.zone === 'peer' ? { zone: me.zone } : {}),
       seeds: init.seeds, rngSeed: Math.floor(random() * 2 ** 32) >>> 0 || 1, now: init.now, stored: init.stored,
+      stamps: true, // configure and remove go through the signaling server (room-stamps.ts)
     });
     return {
       node: { step: (input) => node.step(created.state, input), snapshot: () => node.snapshot(created.state) },
@@ -160,8 +162,10 @@ export function createPeer(options: PeerOptions): Peer {
       nodeId: me.nodeId, store, transport, codec: wireCodec, createNode: createNodeFactory(me, options.random),
       ...(options.clock ? { clock: options.clock } : {}), ...options.runtimeOptions,
       time: signaling.time(), onSend: (to, message, bytes) => feed.sent(to, message, bytes),
+      authorize: (command) => roomStamps.authorize(signaling, command),
     });
     const running = rt;
+    roomStamps.feed(signaling, running); // the server's stamps and refusals to the core; a teacher re-asserts the config
     // The room's time control (teacher-only, through the server): this node's ticks and deliveries follow it.
     signaling.onTime((setting) => running.setTime(setting));
     running.setTime(signaling.time()); // a change that arrived while storage was loading
@@ -169,7 +173,7 @@ export function createPeer(options: PeerOptions): Peer {
     // so that tabs and headless peers alike get it. Presence changes re-run it: a partition covers newcomers.
     const suspend = () => {
       const known = new Set([...signaling.presence(), ...running.view().node.members.map((m) => m.id)]);
-      running.setSuspended(suspendedBy(signaling.faults(), [...known]));
+      running.hostInput({ type: 'suspended', peers: suspendedBy(signaling.faults(), [...known]) });
     };
     suspend();
     signaling.onFaults(suspend);

@@ -4,7 +4,7 @@
  */
 import type { ClientRequest, ClientResult, Effect, Input, StoredState, TraceEvent } from '../core/node-io.js';
 import type { Message } from '../core/messages.js';
-import type { NodeId } from '../core/types.js';
+import type { NodeId, RoomCommand } from '../core/types.js';
 import type { TimeSetting } from '../protocol/time-control.js';
 import type { Clock } from './clock.js';
 import type { Store, StoreStats } from './store.js';
@@ -67,7 +67,15 @@ export interface RuntimeOptions<Snap> {
   readonly time?: TimeSetting;
   /** Told of every message handed to the transport (the projector feed summarises them; keep it cheap). */
   readonly onSend?: (to: NodeId, message: Message, bytes: number) => void;
+  /**
+   * Carries an `authorize` effect to the room's authority (the signaling server; peer.ts): undefined once
+   * sent (its answer comes back through `hostInput`), or why it could not be. Absent: every one is refused.
+   */
+  readonly authorize?: (command: RoomCommand) => string | undefined;
 }
+
+/** What the host tells the node of the room: fault suspensions, stamped room-wide commands and refusals (node-io.ts). */
+export type HostInput = Extract<Input, { readonly type: 'suspended' | 'stamped' | 'refused' }>;
 
 export interface RuntimeCounters {
   readonly steps: number;
@@ -137,10 +145,10 @@ export interface Runtime<Snap> {
    */
   onChange(listener: () => void): () => void;
   /**
-   * Tells the node which members the room's fault rules isolate or partition (suspension.ts): none of
-   * them is removed automatically while named.
+   * Tells the node of the room (HostInput): which members the fault rules isolate or partition (suspension.ts:
+   * none of them is removed automatically while named), and the authority's stamps and refusals.
    */
-  setSuspended(peers: readonly NodeId[]): void;
+  hostInput(input: HostInput): void;
   /** Adopts the room's time setting: speed, pause, single steps (protocol/time-control.ts). */
   setTime(setting: TimeSetting): void;
   /** Stops the timer, fails pending requests, closes the transport and the store. */

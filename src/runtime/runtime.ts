@@ -27,11 +27,11 @@ import { errorText, Outbox } from './outbox.js';
 import * as requestCheck from './request-check.js';
 import * as slowMotion from './slow-motion.js';
 import type { TimeSetting } from '../protocol/time-control.js';
-import { defaults, zeroCounters, type NodeHandle, type Runtime, type RuntimeOptions, type RuntimeView } from './runtime-types.js';
+import { defaults, zeroCounters, type HostInput, type NodeHandle, type Runtime, type RuntimeOptions, type RuntimeView } from './runtime-types.js';
 
 // The loop's types, but not RuntimeView: outside the runtime, the one view is PeerView (peer-view.ts builds it).
 export { defaults, zeroCounters } from './runtime-types.js';
-export type { MutableCounters, NodeFactory, NodeHandle, NodeInit, Runtime, RuntimeCounters, RuntimeOptions, WireCodec } from './runtime-types.js';
+export type { HostInput, MutableCounters, NodeFactory, NodeHandle, NodeInit, Runtime, RuntimeCounters, RuntimeOptions, WireCodec } from './runtime-types.js';
 
 /** Loads the stored state, creates the node and starts the loop. */
 export async function start<Snap>(options: RuntimeOptions<Snap>): Promise<Runtime<Snap>> {
@@ -123,9 +123,7 @@ class Loop<Snap> implements Runtime<Snap> {
   /** The room's time setting (protocol/time-control.ts): ticks and held messages follow it at once. */
   setTime(setting: TimeSetting): void { this.slow.set(setting); this.timeMoved(); }
 
-  setSuspended(peers: readonly NodeId[]): void {
-    this.enqueueInternal({ type: 'suspended', peers: [...peers] });
-  }
+  hostInput(input: HostInput): void { this.enqueueInternal(input); }
 
   close(): void {
     if (this.closed) return;

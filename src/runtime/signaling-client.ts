@@ -4,7 +4,7 @@
  *
  * - Says hello with its node id (or none: the server then hands out the first free `nN`, kept for every
  *   reconnection), its secret and, when it has one, the teacher token, on every (re)connection; then keeps
- *   the room's presence (a chunked list, then join/leave deltas) and fault rules.
+ *   the room's presence (a chunked list, then join/leave deltas), fault rules, time and stamped config.
  * - Reconnects when the socket closes, with exponential backoff and jitter (250 ms doubling, capped at 5 s),
  *   reset after a successful hello. Except after 4409 (another tab holds the id) or 4410 (this tab's own
  *   newer connection replaced this one): fighting either would loop, so this client stays closed.
@@ -15,6 +15,7 @@
  */
 import * as faults from '../protocol/faults.js';
 import type * as projector from '../protocol/projector.js';
+import * as roomConfig from '../protocol/room-config.js';
 import * as protocol from '../protocol/signaling.js';
 import * as timeControl from '../protocol/time-control.js';
 
@@ -31,7 +32,7 @@ export interface SignalingClient {
   /** Called on every welcome (each (re)connection) with the confirmed id and role. */
   onWelcome(handler: (nodeId: string, role: protocol.Role) => void): void;
   /** Called when the server refuses a command (e.g. fault rules from a student), with its reason. */
-  onRefused(handler: (reason: string) => void): void;
+  onRefused(handler: (reason: string, command: protocol.Command) => void): void;
   /** Every member of the room (this node included), sorted, as last reported by the server. */
   presence(): readonly string[];
   onPresence(handler: (ids: readonly string[]) => void): void;
@@ -48,6 +49,15 @@ export interface SignalingClient {
   /** Sets the room's time (teacher only); every member and observer gets it through onTime. */
   publishTime(setting: timeControl.TimeSetting): boolean;
   onTime(handler: (setting: timeControl.TimeSetting) => void): void;
+  /** The room's stamped cluster config as the server last said (undefined: none yet, or not yet told). */
+  config(): roomConfig.ConfigStamp | undefined;
+  /** Proposes a config (teacher only; the server refuses one not ordering after the room's); false if not sent. */
+  publishConfig(stamp: roomConfig.ConfigStamp): boolean;
+  /** Every config frame: the greeting after each welcome (undefined: the room has none) and each change. */
+  onConfig(handler: (stamp: roomConfig.ConfigStamp | undefined) => void): void;
+  /** Removes a member everywhere (teacher only); every member gets it through onRemoval. */
+  publishRemoval(id: string): boolean;
+  onRemoval(handler: (id: string) => void): void;
   /** A member's status and message record for the room's observers; false if not open or too big. */
   publishEvents(frame: projector.EventsFrame): boolean;
   /** An observer's view of each member's frames. */
@@ -98,7 +108,9 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
     welcome: [] as Array<(nodeId: string, role: protocol.Role) => void>,
     time: [] as Array<(setting: timeControl.TimeSetting) => void>,
     events: [] as Array<(from: string, frame: projector.EventsFrame) => void>,
-    refused: [] as Array<(reason: string) => void>,
+    refused: [] as Array<(reason: string, command: protocol.Command) => void>,
+    config: [] as Array<(stamp: roomConfig.ConfigStamp | undefined) => void>,
+    removal: [] as Array<(id: string) => void>,
   };
   let nodeId = opts.nodeId;
   let role: protocol.Role | undefined;
@@ -108,6 +120,7 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
   let members: readonly string[] = [];
   let rules: faults.FaultRules = faults.noFaults;
   let time: timeControl.TimeSetting = timeControl.normalTime;
+  let config: roomConfig.ConfigStamp | undefined;
   let socket: WebSocket | undefined;
   let attempt = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -186,7 +199,14 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
         for (const h of handlers.presence) h(members);
         return;
       case 'refused':
-        for (const h of handlers.refused) h(m.reason);
+        for (const h of handlers.refused) h(m.reason, m.command);
+        return;
+      case 'config':
+        config = m.stamp ?? undefined;
+        for (const h of handlers.config) h(config);
+        return;
+      case 'removal':
+        for (const h of handlers.removal) h(m.id);
         return;
       case 'signal':
         for (const h of handlers.signal) h(m.from, m.data);
@@ -246,6 +266,14 @@ export function createSignalingClient(opts: SignalingClientOptions): SignalingCl
       return checked.ok && sendFrame({ type: 'time', setting: checked.setting });
     },
     onTime: (h) => void handlers.time.push(h),
+    config: () => config,
+    publishConfig(stamp) {
+      const checked = roomConfig.validate(stamp);
+      return checked.ok && sendFrame({ type: 'config', stamp: checked.value });
+    },
+    onConfig: (h) => void handlers.config.push(h),
+    publishRemoval: (id) => protocol.isNodeId(id) && sendFrame({ type: 'remove', id }),
+    onRemoval: (h) => void handlers.removal.push(h),
     publishEvents: (frame) => sendFrame({ type: 'events', ...frame }),
     onEvents: (h) => void handlers.events.push(h),
     close() {

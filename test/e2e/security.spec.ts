@@ -1,9 +1,10 @@
 // Who may do what, in real Chromium against the real server: a class-link tab cannot change the room's
-// fault rules (a clear rejection, and nothing changes) while a teacher-link tab can; a web page of another
+// fault rules (a clear rejection, and nothing changes) while a teacher-link tab can; a modified class-link
+// tab that skips the page check and runs its core unstamped cannot change N/R/W nor stop a member; a web page of another
 // origin cannot open the signaling WebSocket; a second tab cannot take a live node's id.
-import { expect, test } from '@playwright/test';
+import { expect, test, type BrowserContext } from '@playwright/test';
 import type { RunningServer } from '../../signaling/server.js';
-import { appUrl, closeAll, failure, getValues, openTab, put, startApp, waitForRing, type Tab } from './helpers.js';
+import { appUrl, closeAll, convergeTimeoutMs, failure, getValues, openTab, put, startApp, waitForRing, type Tab } from './helpers.js';
 
 let server: RunningServer;
 let tabs: Tab[] = [];
@@ -36,6 +37,53 @@ test('a class-link tab cannot partition; a teacher-link tab can', async ({ brows
     await expect.poll(() => tab.page.evaluate(() => window.kv.faults().groups)).toEqual([['n1'], ['n2']]);
   }
   await teacher.page.evaluate(() => window.kv.heal());
+});
+
+/**
+ * Makes every tab of `context` a modified one, as a student could make it with the developer tools: the
+ * bundle it loads skips the page API's teacher check, and its core runs without stamps (it adopts its own
+ * configure and remove at once and gossips them, as every core did before issue 11).
+ */
+async function modify(context: BrowserContext): Promise<void> {
+  await context.route('**/assets/index-*.js', async (route) => {
+    const response = await route.fetch();
+    const original = await response.text();
+    const body = original.replace(/case`student`:return [\w$]+;/, 'case`student`:return;').replace('stamps:!0', 'stamps:!1');
+    expect(body.length).toBeLessThan(original.length); // the page check is gone (a stale pattern would test nothing)
+    await route.fulfill({ response, body });
+  });
+}
+
+const config = (tab: Tab) => tab.page.evaluate(() => { const c = window.kv.config(); return { n: c.n, r: c.r, w: c.w }; });
+const members = (tab: Tab) => tab.page.evaluate(() => window.kv.members().map((m) => `${m.id}:${m.status}`).sort().join(','));
+
+test('a modified class-link tab cannot change N/R/W or stop a member through gossip; the teacher link can', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const teacher = await openTab(await browser.newContext(), server.url, 'n1', 'sec-config', 'teacher');
+  const student = await openTab(await browser.newContext(), server.url, 'n2', 'sec-config', 'class');
+  const modifiedContext = await browser.newContext();
+  await modify(modifiedContext);
+  const modified = await openTab(modifiedContext, server.url, 'n3', 'sec-config', 'class');
+  tabs.push(teacher, student, modified);
+  await waitForRing(tabs, ['n1', 'n2', 'n3']);
+  const before = await config(teacher);
+
+  // Its own core adopts the change and gossips it; the request ends when the others echo it or time out.
+  await modified.page.evaluate(() => window.kv.configure({ n: 1, r: 1, w: 1 }).catch(() => undefined));
+  for (const tab of [teacher, student]) expect(await config(tab)).toEqual(before);
+
+  // Its core marks n2 removed and gossips it: n2 refutes (a new life) and keeps serving.
+  await modified.page.evaluate(() => window.kv.remove('n2').catch(() => undefined));
+  await put(student, 'after-forged-removal', 'v');
+  for (const tab of [teacher, student]) {
+    await expect.poll(() => members(tab), { timeout: convergeTimeoutMs }).toBe('n1:alive,n2:alive,n3:alive');
+  }
+  expect(await getValues(teacher, 'after-forged-removal')).toEqual(['v']);
+
+  await teacher.page.evaluate(() => window.kv.configure({ n: 2, r: 1, w: 1 }));
+  for (const tab of [teacher, student]) await expect.poll(() => config(tab)).toEqual({ n: 2, r: 1, w: 1 });
+  await teacher.page.evaluate(() => window.kv.remove('n3'));
+  for (const tab of [teacher, student]) await expect.poll(() => members(tab), { timeout: convergeTimeoutMs }).toBe('n1:alive,n2:alive');
 });
 
 test('a web page of another origin cannot open the signaling WebSocket; the app\'s own origin can', async ({ browser }) => {

@@ -351,6 +351,8 @@ export class Cluster {
         case 'trace':
           this.log(`${e.event.tick} ${e.event.node} ${e.event.category}: ${e.event.text}`);
           break;
+        case 'authorize':
+          throw new Error('sim: its nodes run without stamps (NodeOptions.stamps), so none asks for one');
         default:
           throw new Error(`sim: unknown effect ${JSON.stringify(e satisfies never)}`);
       }
