@@ -1,7 +1,9 @@
 /**
  * Anti-entropy's descent into one differing partition (anti-entropy.ts draws the exchange): the Merkle trees
  * are compared top down one level at a time, only under the children that differ, the sides alternating
- * levels so the responder keeps no state; at the buckets each side learns which keys to push and which to want.
+ * levels so the responder keeps no state; at the buckets the side that found them sends its leaves there,
+ * and the other learns which keys to push and which to want. Every hash and leaf digest travels as a
+ * salted wire hash (merkle.wireHash, salt: the session id, the partition and the level).
  */
 import * as sessions from './ae-sessions.js';
 import * as transfer from './ae-transfer.js';
@@ -16,6 +18,29 @@ import type { NodeId } from './types.js';
 /** Bytes of leaves one ae-leaves message may carry (UTF-8 keys count up to 3 bytes per UTF-16 unit). */
 const leafBytesPerMessage = limits.messageBytesMax / 2;
 
+/** One step as both ends see it: the peer's wire hashes at `level`, children of `parents`, in order. */
+interface Step {
+  readonly sessionId: number;
+  readonly partition: number;
+  readonly level: number;
+  readonly parents: readonly number[];
+  readonly hashes: readonly Uint8Array[];
+}
+
+/** Why a step cannot be compared with this node's tree, or undefined when it can. */
+function stepProblem(state: NodeState, step: Step): string | undefined {
+  if (step.level < 1 || step.level > merkle.depth) return `no level ${step.level}`;
+  if (step.hashes.length !== step.parents.length * merkle.fanOut) return `${step.hashes.length} hashes for ${step.parents.length} parents`;
+  if (!step.hashes.every((h) => merkle.validWireHash(h))) return 'a hash of a width not compared';
+  if (new Set(step.parents).size !== step.parents.length) return 'repeated parents';
+  if (!step.parents.every((p) => merkle.isInnerNode(step.level - 1, p))) return `a parent is not a node of level ${step.level - 1}`;
+  return step.partition < state.config.partitions ? undefined : `no partition ${step.partition}`;
+}
+
+/**
+ * The initiator's first step: its wire hashes of the root's children (level 1). The summary found the
+ * roots differing moments ago, so the root itself is not sent again; equal children end the descent.
+ */
 export function onRoot(state: NodeState, from: NodeId, msg: MessageOf<'ae-root'>): void {
   if (!sessions.validPartition(state, from, msg.partition)) return;
   const mine = sessions.sessionWith(state, from, msg.partition);
@@ -25,63 +50,77 @@ export function onRoot(state: NodeState, from: NodeId, msg: MessageOf<'ae-root'>
     if (state.id < from) return;
     state.antiEntropy.sessions.delete(mine.sessionId);
   }
-  const equal = storeIndex.root(state.index, msg.partition) === msg.root;
   if (state.antiEntropy.claims.get(msg.partition)?.peer === from) sessions.claim(state, msg.partition, from, state.tuning.antiEntropySessionTimeoutTicks);
-  const parents = equal ? [] : [0];
-  fx.send(state, from, { type: 'ae-buckets', sessionId: msg.sessionId, partition: msg.partition, level: 1, parents, hashes: storeIndex.childrenHashes(state.index, msg.partition, 0, parents) });
-}
-
-/** Why an ae-buckets message cannot be compared with this node's tree, or undefined when it can. */
-function bucketsProblem(state: NodeState, msg: MessageOf<'ae-buckets'>): string | undefined {
-  if (msg.level < 1 || msg.level > merkle.depth) return `no level ${msg.level}`;
-  if (msg.hashes.length !== msg.parents.length * merkle.fanOut) return `${msg.hashes.length} hashes for ${msg.parents.length} parents`;
-  if (new Set(msg.parents).size !== msg.parents.length) return 'repeated parents';
-  if (!msg.parents.every((p) => merkle.isInnerNode(msg.level - 1, p))) return `a parent is not a node of level ${msg.level - 1}`;
-  return msg.partition < state.config.partitions ? undefined : `no partition ${msg.partition}`;
+  descend(state, from, { sessionId: msg.sessionId, partition: msg.partition, level: 1, parents: [0], hashes: msg.hashes }, false);
 }
 
 /**
- * One step of the descent: compares the peer's hashes at `msg.level` with this node's and answers with
- * the next level under the children that differ, or (at the buckets) with this node's leaves there.
- * Odd levels go to the initiator (they answer its session; false when none matches), even levels to
- * the responder, which keeps no state: each message carries all it needs.
+ * A step at level 2 or deeper. Even levels go to the initiator (they answer its session; false when none
+ * matches), odd ones to the responder, which keeps no state: each message carries all it needs.
  */
 export function onBuckets(state: NodeState, from: NodeId, msg: MessageOf<'ae-buckets'>): boolean {
-  const toInitiator = msg.level % 2 === 1;
+  const toInitiator = msg.level % 2 === 0;
   if (toInitiator && !sessions.isMySession(state, from, msg)) return false;
-  const problem = bucketsProblem(state, msg);
-  if (problem !== undefined || (toInitiator && msg.hashes.length === 0)) {
-    if (toInitiator) sessions.endSession(state, msg.sessionId);
-    if (problem !== undefined) fx.dropped(state, () => `ae-buckets from ${from}: ${problem}`);
-    else state.antiEntropy.sessionsInSync++; // equal roots
+  if (toInitiator && msg.parents.length === 0 && msg.hashes.length === 0) {
+    state.antiEntropy.sessionsInSync++; // the responder found no differing child (see descend)
+    sessions.endSession(state, msg.sessionId);
     return true;
   }
-  const mine = storeIndex.childrenHashes(state.index, msg.partition, msg.level - 1, msg.parents);
+  if (msg.level < 2) {
+    if (toInitiator) sessions.endSession(state, msg.sessionId);
+    fx.dropped(state, () => `ae-buckets from ${from}: level ${msg.level} travels in ae-root`);
+    return true;
+  }
+  descend(state, from, msg, toInitiator);
+  return true;
+}
+
+/**
+ * Compares the peer's hashes at `step.level` with this node's and answers with the next level under the
+ * children that differ, or (at the buckets) with this node's leaves there. No differing child: the trees
+ * agree there (or converged meanwhile, or a 2^-64 wire collision hid a difference until a later round);
+ * the responder says so with an empty next step, which ends the initiator's session.
+ */
+function descend(state: NodeState, from: NodeId, step: Step, toInitiator: boolean): void {
+  const problem = stepProblem(state, step);
+  if (problem !== undefined) {
+    if (toInitiator) sessions.endSession(state, step.sessionId);
+    fx.dropped(state, () => `ae-${step.level === 1 ? 'root' : 'buckets'} from ${from}: ${problem}`);
+    return;
+  }
+  const mine = storeIndex.childrenHashes(state.index, step.partition, step.level - 1, step.parents);
+  const salt = merkle.salt(step.sessionId, step.partition, step.level);
   const differing: number[] = [];
-  msg.parents.forEach((parent, i) => {
+  step.parents.forEach((parent, i) => {
     for (let c = 0; c < merkle.fanOut; c++) {
       const at = i * merkle.fanOut + c;
-      if (!merkle.sameHash(mine[at] as Uint8Array, msg.hashes[at] as Uint8Array)) differing.push(parent * merkle.fanOut + c);
+      if (!merkle.sameOnWire(mine[at] as Uint8Array, step.hashes[at] as Uint8Array, salt)) differing.push(parent * merkle.fanOut + c);
     }
   });
-  if (msg.level === merkle.depth || differing.length === 0) {
-    // An empty answer still ends the initiator's session (the trees converged meanwhile).
-    if (!toInitiator || differing.length > 0) sendLeaves(state, from, msg.sessionId, msg.partition, differing);
-    if (toInitiator) sessions.endSession(state, msg.sessionId);
-    return true;
+  if (differing.length === 0) {
+    if (toInitiator) {
+      state.antiEntropy.sessionsInSync++;
+      sessions.endSession(state, step.sessionId);
+    } else fx.send(state, from, { type: 'ae-buckets', sessionId: step.sessionId, partition: step.partition, level: step.level + 1, parents: [], hashes: [] });
+    return;
+  }
+  if (step.level === merkle.depth) {
+    sendLeaves(state, from, step.sessionId, step.partition, differing);
+    if (toInitiator) sessions.endSession(state, step.sessionId);
+    return;
   }
   // No more subtrees than buckets a round may take: each differing subtree holds a differing bucket.
   const parents = differing.slice(0, state.tuning.antiEntropyBucketsPerRound);
-  fx.send(state, from, { type: 'ae-buckets', sessionId: msg.sessionId, partition: msg.partition, level: msg.level + 1, parents, hashes: storeIndex.childrenHashes(state.index, msg.partition, msg.level, parents) });
-  const session = state.antiEntropy.sessions.get(msg.sessionId);
-  if (toInitiator && session !== undefined) session.phase = msg.level + 1 === merkle.depth ? 'leaves' : 'buckets';
-  return true;
+  fx.send(state, from, { type: 'ae-buckets', sessionId: step.sessionId, partition: step.partition, level: step.level + 1, parents, hashes: sessions.levelHashes(state, step.sessionId, step.partition, step.level + 1, parents) });
+  const session = state.antiEntropy.sessions.get(step.sessionId);
+  if (toInitiator && session !== undefined) session.phase = step.level + 1 === merkle.depth ? 'leaves' : 'buckets';
 }
 
 /** Sends this node's leaves in the differing buckets, as many as one round and one message allow. */
 function sendLeaves(state: NodeState, to: NodeId, sessionId: number, partition: number, differing: readonly number[]): void {
   const buckets: number[] = [];
   const leaves: { key: string; digest: Uint8Array }[] = [];
+  const salt = merkle.salt(sessionId, partition, merkle.depth + 1);
   let leafBytes = 0;
   for (const b of differing) {
     if (buckets.length >= state.tuning.antiEntropyBucketsPerRound) break;
@@ -91,7 +130,7 @@ function sendLeaves(state: NodeState, to: NodeId, sessionId: number, partition: 
     if (buckets.length > 0 && (leaves.length + more.length > leavesPerMessageMax || leafBytes + moreBytes > leafBytesPerMessage)) break;
     if (more.length > leavesPerMessageMax || moreBytes > leafBytesPerMessage) continue;
     buckets.push(b);
-    for (const l of more) leaves.push({ key: l.key, digest: merkle.digestBytes(l.digest) });
+    for (const l of more) leaves.push({ key: l.key, digest: merkle.wireHash(merkle.digestBytes(l.digest), salt) });
     leafBytes += moreBytes;
   }
   fx.trace(state, 'ae', () => `partition ${partition} differs from ${to} in ${buckets.length} bucket(s)`);
@@ -106,7 +145,14 @@ function sendLeaves(state: NodeState, to: NodeId, sessionId: number, partition: 
 export function onLeaves(state: NodeState, from: NodeId, msg: MessageOf<'ae-leaves'>): void {
   if (sessions.isMySession(state, from, msg)) sessions.endSession(state, msg.sessionId);
   if (!sessions.validPartition(state, from, msg.partition)) return;
-  const theirs = new Map(msg.leaves.map((l) => [l.key, merkle.digestHex(l.digest)]));
+  if (!msg.leaves.every((l) => merkle.validWireHash(l.digest))) {
+    fx.dropped(state, () => `ae-leaves from ${from}: a digest of a width not compared`);
+    return;
+  }
+  // The transfers below take a while: keep other peers off this partition until they land.
+  if (state.antiEntropy.claims.get(msg.partition)?.peer === from) sessions.claim(state, msg.partition, from, state.tuning.antiEntropyIntervalTicks);
+  const salt = merkle.salt(msg.sessionId, msg.partition, merkle.depth + 1);
+  const theirs = new Map(msg.leaves.map((l) => [l.key, l.digest]));
   const mine = new Map<string, string>();
   for (const b of msg.buckets) for (const l of storeIndex.bucketLeaves(state.index, msg.partition, b)) mine.set(l.key, l.digest);
   const push: string[] = [];
@@ -115,7 +161,7 @@ export function onLeaves(state: NodeState, from: NodeId, msg: MessageOf<'ae-leav
   for (const [key, digest] of mine) {
     const other = theirs.get(key);
     if (other === undefined) push.push(key);
-    else if (other !== digest) differ.push(key);
+    else if (!merkle.sameOnWire(merkle.digestBytes(digest), other, salt)) differ.push(key);
   }
   for (const key of theirs.keys()) if (!mine.has(key)) want.push(key);
   const max = state.tuning.antiEntropyKeysPerRound;

@@ -5,13 +5,15 @@
  *   initiator <--ae-summary-reply-- peer   partitions both hold; the peer answers with those that differ.
  * When everything agrees, that message pair is the whole round. Otherwise the initiator descends into each
  * differing partition, at most antiEntropySessionsMax descents at once, comparing the trees top down one
- * level at a time and only where they differ (hashes travel as 16 raw bytes):
- *   initiator --ae-root-->    responder   roots equal (converged meanwhile): answers with no hashes, done;
- *   initiator <--ae-buckets-- responder   level 1: its fanOut (16) hashes of the root's children;
- *   initiator --ae-buckets--> responder   level 2: its bucket hashes under only the differing children;
- *   initiator <--ae-leaves--  responder   its leaves in (at most antiEntropyBucketsPerRound) differing buckets;
- *   initiator pushes its versions of every key that differs, and asks (ae-want) for the responder's.
- * The sides alternate levels (odd levels go to the initiator), so the responder keeps no state. The next
+ * level at a time and only where they differ:
+ *   initiator --ae-root-->    responder   level 1: its fanOut (16) hashes of the root's children;
+ *   initiator <--ae-buckets-- responder   level 2: its bucket hashes under only the differing children
+ *                                         (none: the trees agree, the descent ends);
+ *   initiator --ae-leaves-->  responder   its leaves in (at most antiEntropyBucketsPerRound) differing buckets;
+ *   the responder pushes its versions of every key that differs, and asks (ae-want) for the initiator's.
+ * Every root, hash and leaf digest travels as a 4-byte wire hash salted by the exchange (merkle.wireHash):
+ * a difference a collision hides from one exchange (2^-32) is found by a later one, salted differently.
+ * The sides alternate levels (even levels go to the initiator), so the responder keeps no state. The next
  * round starts when this one's descents are done (or timed out): work in flight is bounded by
  * antiEntropySessionsMax descents of at most antiEntropyKeysPerRound keys each way, and loadsInFlightMax.
  * A partition with more differences than one descent takes is found again by a later round.
@@ -80,7 +82,7 @@ export function tick(state: NodeState): void {
   ae.cursor = (ae.cursor + 1) % (1024 * 1024);
   const summaryId = fx.nextId(state);
   ae.summary = { summaryId, peer, partitions, startTick: state.tick };
-  const roots = partitions.map((p) => merkle.digestBytes(storeIndex.root(state.index, p)));
+  const roots = partitions.map((p) => merkle.wireHash(merkle.digestBytes(storeIndex.root(state.index, p)), merkle.salt(summaryId, p, 0)));
   fx.send(state, peer, { type: 'ae-summary', summaryId, partitions, roots });
 }
 
@@ -94,12 +96,17 @@ export function onSummary(state: NodeState, from: NodeId, msg: MessageOf<'ae-sum
     fx.dropped(state, () => `ae-summary from ${from}: ${msg.roots.length} roots for ${msg.partitions.length} partitions`);
     return;
   }
+  if (!msg.roots.every((r) => merkle.validWireHash(r))) {
+    fx.dropped(state, () => `ae-summary from ${from}: a root of a width not compared`);
+    return;
+  }
   const busy = sessions.busyPartitions(state);
   const differing: number[] = [];
   for (let i = 0; i < msg.partitions.length; i++) {
     const p = msg.partitions[i] as number;
     if (!sessions.validPartition(state, from, p)) return;
-    if (busy.has(p) || merkle.digestHex(msg.roots[i] as Uint8Array) === storeIndex.root(state.index, p)) continue;
+    const mine = merkle.digestBytes(storeIndex.root(state.index, p));
+    if (busy.has(p) || merkle.sameOnWire(mine, msg.roots[i] as Uint8Array, merkle.salt(msg.summaryId, p, 0))) continue;
     differing.push(p);
   }
   // A round's worth: the initiator starts these within a few waves of descents, well inside the claim.

@@ -17,8 +17,9 @@ const key = s.string({ maxBytes: limits.keyBytesMax });
 /** Hex MD5 strings (digests, value hashes, a Merkle root). */
 const hex = s.string({ maxBytes: 64 });
 /**
- * A raw Merkle hash or leaf digest (merkle.hashBytes = 16 bytes of MD5; half the size of hex). The bound
- * is the only check: a hash of another length simply never equals the receiver's (merkle.sameHash).
+ * A Merkle root, inner hash or leaf digest as anti-entropy sends it: a salted wire hash (merkle.wireHash,
+ * merkle.wireHashBytes = 4 bytes). The receiver compares at the width received and refuses, counted, a
+ * width under merkle.wireHashBytesMin.
  */
 const merkleHash = s.bytes({ maxBytes: 16 });
 /** An actor is `${nodeId}@${epoch}` (dvv.ts); its format is checked by dvv.validate after decoding. */
@@ -123,13 +124,15 @@ export const messageSchema = s.union('type', {
   /** Ask a replica for every version it holds of a key. */
   read: s.object({ opId: s.uint(), key }),
   'read-reply': s.object({ opId: s.uint(), key, versions }),
-  /** Anti-entropy step 1: the initiator's Merkle root of one partition. */
-  'ae-root': s.object({ sessionId: s.uint(), partition: s.uint(), root: hex }),
   /**
-   * Step 2, one tree level at a time: the sender's hashes at `level` (1 = the root's children, merkle.depth
-   * = the buckets) of the children of `parents` (nodes at level - 1), merkle.fanOut per parent, in order.
-   * The responder answers a differing root with level 1 (parents [0]); each side then answers with the
-   * next level under only the children that differ. No hashes at level 1: the roots are equal.
+   * Anti-entropy step 1, into one partition whose roots the summary found differing: the initiator's
+   * hashes of the root's children (level 1, merkle.fanOut of them).
+   */
+  'ae-root': s.object({ sessionId: s.uint(), partition: s.uint(), hashes: s.array(merkleHash, { max: bucketsPerMessageMax }) }),
+  /**
+   * Step 2, one tree level at a time: the sender's hashes at `level` (2 .. merkle.depth = the buckets) of
+   * the children of `parents` (nodes at level - 1), merkle.fanOut per parent, in order. Each side answers
+   * with the next level under only the children that differ; no parents and no hashes: none differ.
    */
   'ae-buckets': s.object({
     sessionId: s.uint(),
@@ -138,7 +141,7 @@ export const messageSchema = s.union('type', {
     parents: s.array(s.uint(), { max: bucketsPerMessageMax }),
     hashes: s.array(merkleHash, { max: bucketsPerMessageMax }),
   }),
-  /** Step 3: the leaves (key, leaf digest) in the buckets that differ, from the side that found them. */
+  /** Step 3: the leaves (key, salted leaf digest) in the buckets that differ, from the side that found them. */
   'ae-leaves': s.object({
     sessionId: s.uint(),
     partition: s.uint(),
@@ -154,7 +157,7 @@ export const messageSchema = s.union('type', {
    */
   'ae-push': s.object({ sessionId: s.uint(), partition: s.uint(), key, versions }),
   /**
-   * Step 0, once per round: the initiator's Merkle roots (raw, merkle.hashBytes each) of many partitions
+   * Step 0, once per round: the initiator's Merkle roots (wire hashes salted by summaryId) of many partitions
    * both nodes hold, `roots[i]` for `partitions[i]`. Equal everywhere: the round costs this message pair.
    */
   'ae-summary': s.object({

@@ -8,6 +8,7 @@ import * as node from '../../src/core/node.js';
 import * as rng from '../../src/core/rng.js';
 import { convergence } from '../sim/checker.js';
 import { Cluster } from '../sim/cluster.js';
+import * as storeIndex from '../../src/core/store-index.js';
 import { MemoryStore } from '../sim/memory-store.js';
 
 /** Two replicas of `keys` keys (one partition, N = 2) that differ only in `changed`; every peer message sent until they converge. */
@@ -39,21 +40,22 @@ describe('anti-entropy: the Merkle descent sends only what differs, one level at
     const key = 'key42';
     const { messages, converged } = exchange(2000, [key]);
     expect(converged).toBe(true);
-    const descent = ofType(messages, 'ae-buckets').filter((m) => m.hashes.length > 0);
+    const roots = ofType(messages, 'ae-root');
+    expect(roots.map((m) => m.hashes.length)).toEqual([merkle.fanOut]);
+    const descent = ofType(messages, 'ae-buckets');
     expect(descent.map((m) => ({ level: m.level, parents: m.parents, hashes: m.hashes.length }))).toEqual([
-      { level: 1, parents: [0], hashes: merkle.fanOut },
       { level: 2, parents: [Math.floor(merkle.bucketOf(key) / merkle.fanOut)], hashes: merkle.fanOut },
     ]);
-    expect(descent.every((m) => m.hashes.every((h) => h.length === merkle.hashBytes))).toBe(true);
+    expect([...roots, ...descent].every((m) => m.hashes.every((h) => h.length === merkle.wireHashBytes))).toBe(true);
     const leaves = ofType(messages, 'ae-leaves');
     expect(leaves.map((m) => m.buckets)).toEqual([[merkle.bucketOf(key)]]);
     expect(leaves[0]?.leaves.map((l) => l.key)).toContain(key);
-    expect(leaves[0]?.leaves.every((l) => l.digest.length === merkle.hashBytes)).toBe(true);
+    expect(leaves[0]?.leaves.every((l) => l.digest.length === merkle.wireHashBytes)).toBe(true);
   });
 
-  it('a level of the descent costs 16 raw hashes: under 300 bytes on the wire (256 hex bucket hashes took 8.4 KB)', () => {
-    const m: Message = { type: 'ae-buckets', sessionId: 123456, partition: 255, level: 2, parents: [15], hashes: Array.from({ length: merkle.fanOut }, () => new Uint8Array(merkle.hashBytes).fill(0xab)) };
-    expect(codec.encode(messageSchema, m).length).toBeLessThan(300);
+  it('a level of the descent costs 16 wire hashes: under 100 bytes on the wire (256 hex bucket hashes took 8.4 KB)', () => {
+    const m: Message = { type: 'ae-buckets', sessionId: 123456, partition: 255, level: 2, parents: [15], hashes: Array.from({ length: merkle.fanOut }, () => new Uint8Array(merkle.wireHashBytes).fill(0xab)) };
+    expect(codec.encode(messageSchema, m).length).toBeLessThan(100);
   });
 
   it('equal trees: a round is one ae-summary and its empty reply, no descent', () => {
@@ -61,15 +63,15 @@ describe('anti-entropy: the Merkle descent sends only what differs, one level at
     expect(converged).toBe(true);
     const summaries = ofType(messages, 'ae-summary');
     expect(summaries.length).toBeGreaterThan(0);
-    expect(summaries.every((m) => m.partitions.length === 1 && m.roots.every((r) => r.length === merkle.hashBytes))).toBe(true);
+    expect(summaries.every((m) => m.partitions.length === 1 && m.roots.every((r) => r.length === merkle.wireHashBytes))).toBe(true);
     expect(ofType(messages, 'ae-summary-reply').every((m) => m.differing.length === 0)).toBe(true);
     expect(messages.filter((m) => m.type !== 'ae-summary' && m.type !== 'ae-summary-reply')).toEqual([]);
   });
 
-  it('a summary of 256 partitions fits in 5 KiB', () => {
+  it('a summary of 256 partitions fits in 2 KiB', () => {
     const partitions = Array.from({ length: 256 }, (_, i) => i);
-    const m: Message = { type: 'ae-summary', summaryId: 2 ** 40, partitions, roots: partitions.map(() => new Uint8Array(merkle.hashBytes).fill(0xcd)) };
-    expect(codec.encode(messageSchema, m).length).toBeLessThan(5 * 1024);
+    const m: Message = { type: 'ae-summary', summaryId: 2 ** 40, partitions, roots: partitions.map(() => new Uint8Array(merkle.wireHashBytes).fill(0xcd)) };
+    expect(codec.encode(messageSchema, m).length).toBeLessThan(2 * 1024);
   });
 
   it('several differing keys are all repaired, each through its own bucket', () => {
@@ -197,5 +199,56 @@ describe('anti-entropy rounds: one summary of roots per round, then bounded conc
     expect(seen.some((x) => x.total === 64 && x.done < x.total)).toBe(true);
     expect(convergence(cluster).ok).toBe(true);
     for (const id of ['a', 'b', 'c']) expect(progress(id)).toMatchObject({ done: 64, total: 64 });
+  });
+});
+
+describe('anti-entropy on the wire: salted 4-byte hashes, a collision only delays, a forged width is refused', () => {
+  it('an exchange whose level-1 hashes all collide ends without repairing; a later round (salted differently) repairs', () => {
+    const a = new MemoryStore();
+    const b = new MemoryStore();
+    const v = version.make({ dot: { actor: 'w@1', counter: 1 }, past: [], value: version.stringValue('x'), timestamp: 1 });
+    for (let i = 0; i < 200; i++) a.apply([{ kind: 'put-version', key: `key${i}`, version: v }]);
+    for (let i = 0; i < 199; i++) b.apply([{ kind: 'put-version', key: `key${i}`, version: v }]);
+    const cluster = new Cluster({ seed: 3, config: { n: 2, r: 1, w: 1, partitions: 1 } });
+    cluster.addNode('a', { seeds: ['b'], store: a });
+    cluster.addNode('b', { seeds: ['a'], store: b });
+    const roots: MessageOf<'ae-root'>[] = [];
+    const emptyAnswers: MessageOf<'ae-buckets'>[] = [];
+    cluster.onSend = (_from, to, m) => {
+      if (m.type === 'ae-buckets' && m.parents.length === 0) emptyAnswers.push(m);
+      if (m.type !== 'ae-root') return;
+      roots.push(m);
+      if (roots.length > 1) return;
+      // What a 2^-32 collision of every level-1 pair looks like: the receiver's own hashes under this salt.
+      const receiver = cluster.get(to).state as node.NodeState;
+      const salt = merkle.salt(m.sessionId, m.partition, 1);
+      (m as { hashes: readonly Uint8Array[] }).hashes = storeIndex.childrenHashes(receiver.index, m.partition, 0, [0]).map((h) => merkle.wireHash(h, salt));
+    };
+    for (let t = 0; t < 200 && (t < 40 || !convergence(cluster).ok); t += 10) cluster.run(10);
+    expect(convergence(cluster).ok).toBe(true);
+    expect(roots.length).toBeGreaterThanOrEqual(2);
+    expect(emptyAnswers[0]?.sessionId).toBe(roots[0]?.sessionId); // the collided exchange ended: "no difference"
+    expect(new Set(roots.map((m) => m.sessionId)).size).toBe(roots.length);
+  });
+
+  const forged: [string, Message][] = [
+    ['an ae-summary root of 2 bytes', { type: 'ae-summary', summaryId: 1, partitions: [0], roots: [new Uint8Array(2)] }],
+    ['an ae-root hash of 3 bytes', { type: 'ae-root', sessionId: 1, partition: 0, hashes: Array.from({ length: merkle.fanOut }, () => new Uint8Array(3)) }],
+    ['an ae-root of 15 hashes', { type: 'ae-root', sessionId: 1, partition: 0, hashes: Array.from({ length: merkle.fanOut - 1 }, () => new Uint8Array(4)) }],
+    ['an ae-buckets at level 1', { type: 'ae-buckets', sessionId: 1, partition: 0, level: 1, parents: [0], hashes: Array.from({ length: merkle.fanOut }, () => new Uint8Array(4)) }],
+    ['an ae-buckets below the buckets (level 3)', { type: 'ae-buckets', sessionId: 1, partition: 0, level: 3, parents: [1], hashes: Array.from({ length: merkle.fanOut }, () => new Uint8Array(0)) }],
+    ['an ae-leaves digest of 1 byte', { type: 'ae-leaves', sessionId: 1, partition: 0, buckets: [3], leaves: [{ key: 'k', digest: new Uint8Array(1) }] }],
+  ];
+  it.each(forged)('%s is dropped and counted, never thrown, and nothing is sent', (_name, message) => {
+    const cluster = new Cluster({ seed: 3, config: { n: 2, r: 1, w: 1, partitions: 1 } });
+    cluster.addNode('a', { seeds: ['b'] });
+    cluster.addNode('b', { seeds: ['a'] });
+    cluster.run(30);
+    const state = cluster.get('a').state as node.NodeState;
+    const before = node.snapshot(state).counters.messagesDropped;
+    let effects: ReturnType<typeof node.step> = [];
+    expect(() => { effects = node.step(state, { type: 'message', from: 'b', message }); }).not.toThrow();
+    expect(node.snapshot(state).counters.messagesDropped).toBe(before + 1);
+    expect(effects.filter((e) => e.type === 'send')).toEqual([]);
   });
 });

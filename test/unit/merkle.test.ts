@@ -126,4 +126,27 @@ describe('merkle: the wire form of hashes and leaf digests', () => {
     expect(bytes.length).toBe(merkle.hashBytes);
     expect(merkle.digestHex(bytes)).toBe(digest);
   });
+
+  it('a wire hash is wireHashBytes of MD5(salt, hash): the same for the same salt, another for another salt', () => {
+    const h = merkle.digestBytes(merkle.root(treeOf([['k', 'd']])));
+    const s1 = merkle.salt(7, 3, 1);
+    expect(merkle.wireHash(h, s1).length).toBe(merkle.wireHashBytes);
+    expect(merkle.wireHash(h, s1)).toEqual(merkle.wireHash(h, merkle.salt(7, 3, 1)));
+    for (const other of [merkle.salt(8, 3, 1), merkle.salt(7, 4, 1), merkle.salt(7, 3, 2)]) expect(merkle.wireHash(h, other)).not.toEqual(merkle.wireHash(h, s1));
+    expect(merkle.sameOnWire(h, merkle.wireHash(h, s1), s1)).toBe(true);
+    expect(merkle.sameOnWire(h, merkle.wireHash(h, s1, merkle.hashBytes), s1)).toBe(true); // compared at the width received
+    expect([3, 4, 16, 17].map((n) => merkle.validWireHash(new Uint8Array(n)))).toEqual([false, true, true, false]);
+  });
+
+  it('a collision on the wire depends on the salt, so it does not repeat in the next exchange', () => {
+    // At 1 byte, two different hashes look equal under about 1 salt in 256; an unsalted truncation would make
+    // them look equal under every salt or none. 4096 exchanges: about 16, and never two in a row here.
+    const a = merkle.digestBytes(merkle.root(treeOf([['k', 'd1']])));
+    const b = merkle.digestBytes(merkle.root(treeOf([['k', 'd2']])));
+    const collided = Array.from({ length: 4096 }, (_, id) => merkle.sameOnWire(a, merkle.wireHash(b, merkle.salt(id, 0, 1), 1), merkle.salt(id, 0, 1)));
+    const count = collided.filter(Boolean).length;
+    expect(count).toBeGreaterThan(4);
+    expect(count).toBeLessThan(40);
+    expect(collided.some((c, i) => c && collided[i + 1] === true)).toBe(false);
+  });
 });

@@ -155,7 +155,7 @@ describe('node: wrong peer messages are dropped and counted, never thrown', () =
   const cases: [string, Message][] = [
     ['a store-ack for no write', { type: 'store-ack', opId: 12345, key: 'k', digests: [], ok: true, error: '' }],
     ['a read-reply for no read', { type: 'read-reply', opId: 5, key: 'k', versions: [] }],
-    ['anti-entropy for a partition out of range', { type: 'ae-root', sessionId: 1, partition: 999, root: 'x' }],
+    ['anti-entropy for a partition out of range', { type: 'ae-root', sessionId: 1, partition: 999, hashes: [] }],
     ['a forward-reply for no forward', { type: 'forward-reply', forwardId: 3, ok: true, context: '', warnings: [], error: '', indeterminate: false }],
     ['a member with capacity 0', { type: 'gossip', members: [{ id: 'c', host: 'h', capacity: 0, epoch: 1, life: 0, incarnation: 0, heartbeat: 1, status: 'alive' }], config: { n: 3, r: 2, w: 2, partitions: 8 }, configVersion: 0, configBy: '', wantReply: false }],
     ['a newer config with r > n', { type: 'gossip', members: [], config: { n: 2, r: 3, w: 1, partitions: 8 }, configVersion: 9, configBy: 'b', wantReply: false }],
