@@ -171,6 +171,25 @@ describe('attacks by a modified tab (issue 11)', () => {
     expectHealthy(c, acked, 'ghost');
   });
 
+  it('two colluding tabs cannot vouch a member in; a real member that is down is still learned by a wiped node', () => {
+    const c = room(2); // n1..n7: n5 and n6 collude, n7 is honest
+    const acked = putAll(c, 'c', 10);
+    const ghost: MemberWire = { id: 'ghostA', host: 'gh', capacity: 100, epoch: 1, life: 0, incarnation: 0, heartbeat: 10, status: 'alive' };
+    for (let round = 0; round < 5; round++) {
+      for (const to of honest) for (const from of ['n5', 'n6']) forge(c, from, to, gossipOf(c, from, [{ ...ghost, heartbeat: 10 + round }]));
+      c.run(20);
+    }
+    for (const id of honest) expect(st(c, id).members.has('ghostA'), `${id} admitted the ghost`).toBe(false);
+    expectHonestRing(c);
+    // n7 goes down (out of presence); n3 is wiped and must learn n7 from the majority that knows it.
+    c.crash('n7');
+    c.run(50);
+    c.restart('n3', { wipe: true });
+    c.run(600);
+    expect(st(c, 'n3').members.has('n7'), 'the wiped n3 learned the down n7').toBe(true);
+    expectHealthy(c, acked, 'vouch');
+  });
+
   it('a hint for a member that does not own the key, a hint for a ghost and a copy of a foreign key are refused', () => {
     // Nine nodes: a node also takes copies for keys it is among the next N in line for (replica.ts), so a
     // key foreign to n1 exists only in a room larger than 2N.
