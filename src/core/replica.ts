@@ -43,11 +43,13 @@ export function placementProblem(state: NodeState, from: NodeId, msg: MessageOf<
   // N fallbacks in the simulated runs, and a node outside them is refused.
   if (fallbacks.slice(0, state.config.n).includes(state.id)) return undefined;
   // A leaving sender hands over every key it holds (also those it only held) to the owners of the ring
-  // without it: this node takes the copy if it is one of them.
+  // without it, and when one refuses, to the next in that ring: this node takes the copy if it is among
+  // the first 2N there. The sender's leave may not have reached this node yet, so this holds for any sender
+  // (a modified tab can then place a copy on the 2N nodes nearest the key, no further).
   const n = Math.min(state.config.n, Math.max(1, state.ring.members.length - 1));
   const without = ringWithout(state, from);
-  const owners = without.members.length > 0 ? ring.preferenceList(without, partition, n).replicas : [];
-  if (owners.includes(hint ?? state.id)) return undefined;
+  const near = without.members.length > 0 ? ring.preferenceList(without, partition, n) : { replicas: [], fallbacks: [] };
+  if ([...near.replicas, ...near.fallbacks.slice(0, n)].includes(hint ?? state.id)) return undefined;
   return hint !== undefined
     ? `neither ${state.id}, ${from} nor ${hint} replicates ${msg.key} here, with or without ${from}`
     : `${state.id} does not replicate ${msg.key} here, with or without ${from}`;

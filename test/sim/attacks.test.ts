@@ -10,6 +10,7 @@ import { limits } from '../../src/core/limits.js';
 import * as membership from '../../src/core/membership.js';
 import { messageSchema, type Message, type MemberWire } from '../../src/core/messages.js';
 import * as node from '../../src/core/node.js';
+import * as ring from '../../src/core/ring.js';
 import * as storeIndex from '../../src/core/store-index.js';
 import * as version from '../../src/core/version.js';
 import { Cluster } from './cluster.js';
@@ -191,18 +192,24 @@ describe('attacks by a modified tab (issue 11)', () => {
   });
 
   it('a hint for a member that does not own the key, a hint for a ghost and a copy of a foreign key are refused', () => {
-    // Nine nodes: a node also takes copies for keys it is among the next N in line for (replica.ts), so a
-    // key foreign to n1 exists only in a room larger than 2N.
-    const c = room(4);
+    // Thirteen nodes: a node also takes copies for keys it is among the next N in line for, or among the
+    // first 2N of once the sender is gone (replica.ts), so a key foreign to n1 needs a room well past 2N.
+    const c = room(8);
     const acked = putAll(c, 's', 10);
     const target = st(c, 'n1');
     // Keys that neither n1 (the target, nor next in line), n5 (the sender) nor n2 (the owner a hint will name) replicates.
+    // Nor is n1 among the first 2N of the ring without n5 (where a leaving n5 would hand the key over).
+    const withoutSender = ring.rebuild(target.ring, target.ring.members.filter((m) => m.id !== 'n5'), target.config.partitions);
     const foreign = (k: string) => {
-      const list = membership.preferenceList(target, storeIndex.partitionOf(target.index, k));
-      return !list.replicas.some((r) => ['n1', 'n2', 'n5'].includes(r)) && !list.fallbacks.slice(0, 3).includes('n1');
+      const partition = storeIndex.partitionOf(target.index, k);
+      const list = membership.preferenceList(target, partition);
+      const handover = ring.preferenceList(withoutSender, partition, 3);
+      return !list.replicas.some((r) => ['n1', 'n2', 'n5'].includes(r)) && !list.fallbacks.slice(0, 3).includes('n1')
+        && ![...handover.replicas, ...handover.fallbacks.slice(0, 3)].includes('n1');
     };
     const keys: string[] = [];
-    for (let i = 0; keys.length < 3; i++) if (foreign(`x${i}`)) keys.push(`x${i}`);
+    for (let i = 0; keys.length < 3 && i < 100_000; i++) if (foreign(`x${i}`)) keys.push(`x${i}`);
+    expect(keys).toHaveLength(3);
     const [key, hinted, ghostHinted] = keys as [string, string, string];
     const forged = version.make({ dot: { actor: 'n5@1', counter: 1 }, past: [], value: version.stringValue('x'.repeat(60_000)), timestamp: 0 });
     const dropped = target.counters.messagesDropped;
