@@ -9,10 +9,12 @@
  *   - the host gave no presence (unit tests, step-hosted simulations: nothing to check against), or
  *   - the room's presence lists it, or
  *   - it speaks for itself (the transport names the sender: a data channel is only opened to a present id), or
- *   - two different peers vouch for it. This is for members that are down now: a wiped or new node that
- *     never saw them must still learn them, or its ring would leave out members every other ring keeps
- *     (Dynamo keeps a failed member in the ring until it is removed). One modified tab cannot invent a
- *     member alone; two colluding tabs can, which is the stated limit of this rule.
+ *   - a majority of the room's present nodes vouch for it (gossip from each names it; at least two). This
+ *     is for members that are down now: a wiped or new node that never saw them must still learn them, or
+ *     its ring would leave out members every other ring keeps (Dynamo keeps a failed member in the ring
+ *     until it is removed). Every honest member gossips what it knows, so a real member reaches a majority
+ *     within a few rounds; colluding tabs invent a member only if they are most of the room (then they hold
+ *     most of its data anyway: a room of open tabs cannot tell one student's tabs from many students').
  * Absence from presence never removes a member that is known (a signaling restart must not empty the ring).
  */
 import { limits } from './limits.js';
@@ -21,8 +23,13 @@ import type { MemberView } from './node-io.js';
 import type { NodeState } from './node-state.js';
 import type { NodeId } from './types.js';
 
-/** Most candidates (named by one peer, not yet by a second) remembered at once; the oldest goes first. */
+/** Most candidates (named by some peers, not yet by a majority) remembered at once; the oldest goes first. */
 export const vouchersMax = 2 * limits.membersMax;
+
+/** How many distinct present peers must name an absent member before it is admitted: a majority, at least 2. */
+export function vouchesNeeded(state: NodeState): number {
+  return Math.max(2, Math.floor((state.presence?.size ?? 0) / 2) + 1);
+}
 
 /** Takes the room's presence from the host (the ids the signaling server says are connected). */
 export function setPresence(state: NodeState, peers: readonly NodeId[]): void {
@@ -33,20 +40,21 @@ export function setPresence(state: NodeState, peers: readonly NodeId[]): void {
 /** True when gossip from `from` may add the member `id`, unknown here (module comment). */
 export function admits(state: NodeState, from: NodeId, id: NodeId): boolean {
   if (state.presence === undefined || state.presence.has(id) || id === from) return true;
-  const first = state.vouchers.get(id);
-  if (first !== undefined && first !== from) {
-    state.vouchers.delete(id);
-    return true;
-  }
-  if (first === undefined) {
+  let vouchers = state.vouchers.get(id);
+  if (vouchers === undefined) {
     // Bounded: a flood of ghosts pushes out the oldest candidates, which their next gossip names again.
     if (state.vouchers.size >= vouchersMax) {
       const oldest = state.vouchers.keys().next().value;
       if (oldest !== undefined) state.vouchers.delete(oldest);
     }
-    state.vouchers.set(id, from);
+    vouchers = new Set();
+    state.vouchers.set(id, vouchers);
   }
-  return false;
+  // Only present peers count (the transport names the sender; presence may have changed since it spoke).
+  if (state.presence.has(from)) vouchers.add(from);
+  if (vouchers.size < vouchesNeeded(state)) return false;
+  state.vouchers.delete(id);
+  return true;
 }
 
 /**

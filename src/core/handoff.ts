@@ -1,7 +1,10 @@
 /**
  * Hinted handoff (Dynamo section 4.6): a fallback that keeps versions for an unreachable owner hands them
  * back once the owner is healthy again, and drops its copy only when the owner acknowledges them durable.
- * If the owner has left the ring, the hint goes to the key's current first healthy replica instead.
+ * If the owner has left the ring, or no longer replicates the key in this node's ring (a configure lowered
+ * N, a join took its place), the hint goes to the key's current first healthy replica instead: the owner
+ * refuses a copy of a key it does not replicate (replica.placementProblem), so asking it again would
+ * keep the hint for ever.
  * Work per round is bounded (handoffKeysPerRound); a handoff without an answer is retried after a timeout.
  */
 import * as fx from './effects.js';
@@ -16,8 +19,8 @@ function inRing(state: NodeState, id: NodeId): boolean {
 
 /** Where a hint for `owner` on `key` goes now, or undefined when nobody suitable is reachable. */
 function destination(state: NodeState, owner: NodeId, key: string): NodeId | undefined {
-  if (inRing(state, owner)) return membership.healthy(state, owner) && owner !== state.id ? owner : undefined;
   const { replicas } = membership.preferenceList(state, storeIndex.partitionOf(state.index, key));
+  if (inRing(state, owner) && replicas.includes(owner)) return membership.healthy(state, owner) && owner !== state.id ? owner : undefined;
   return replicas.find((r) => r !== state.id && membership.healthy(state, r));
 }
 

@@ -265,8 +265,8 @@ export interface NodeState {
   readonly coordinated: Map<string, Coordinated>;
   /** The room's presence as the host last gave it, or undefined when the host gives none (admission.ts). */
   presence: ReadonlySet<NodeId> | undefined;
-  /** Members named by one peer's gossip and not in presence, by the peer that named them (admission.ts). */
-  readonly vouchers: Map<NodeId, NodeId>;
+  /** Members named by gossip and not in presence, with the present peers that named them so far (admission.ts). */
+  readonly vouchers: Map<NodeId, Set<NodeId>>;
   /** Members a fault rule isolates or partitions: never removed automatically (removal.ts). */
   suspended: ReadonlySet<NodeId>;
   /** A kv.remove waiting for the live members to confirm (removal.ts). */

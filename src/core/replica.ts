@@ -22,7 +22,11 @@ import * as version from './version.js';
  * their real owners). A hint must name a member this node knows in the ring, and that member, the sender
  * or this node must replicate the key under this node's ring, or this node be among the next N in line, or
  * the owner replicate it in the ring without the sender (a leaving owner hands over by its future ring):
- * rings and N differ between nodes while a change spreads. A plain copy is not refused yet (below).
+ * rings and N differ between nodes while a change spreads. A plain copy (read repair, anti-entropy's
+ * handover, a hint handed back) follows the same rule with the sender in the hint's place: a modified tab
+ * cannot park copies of keys on nodes that do not replicate them (issue 11: 56 MiB accepted from one peer,
+ * then spread by anti-entropy). A hint holder whose owner no longer replicates the key hands it to the
+ * key's current replicas instead (handoff.ts `destination`), or the refusal would keep it for ever.
  */
 export function placementProblem(state: NodeState, from: NodeId, msg: MessageOf<'store'>): string | undefined {
   const hint = msg.hintFor !== null && msg.hintFor !== state.id ? msg.hintFor : undefined;
@@ -30,22 +34,25 @@ export function placementProblem(state: NodeState, from: NodeId, msg: MessageOf<
     const owner = state.members.get(hint);
     if (owner === undefined || membership.gone(owner.status)) return `a hint for ${hint}, not a member in the ring here`;
   }
-  // Copies are not refused for where the key lies (yet): every stricter rule tried left simulator seeds
-  // unconverged, a copy handed over by a node whose ring differs from this one's for ever (issue 11 note).
-  if (hint === undefined) return undefined;
   const partition = storeIndex.partitionOf(state.index, msg.key);
   const { replicas, fallbacks } = membership.preferenceList(state, partition);
-  if (replicas.includes(state.id) || replicas.includes(from) || (hint !== undefined && replicas.includes(hint))) return undefined;
+  // A replica's hint to a fallback names the replica itself as sender; a plain copy must be for this node.
+  if (replicas.includes(state.id) || (hint !== undefined && (replicas.includes(from) || replicas.includes(hint)))) return undefined;
   // The next N in line too: while a membership change or a configure spreads, rings and N differ between
   // nodes, and a leaving owner's keys go to the owners of ITS future ring; all of them land within the next
   // N fallbacks in the simulated runs, and a node outside them is refused.
   if (fallbacks.slice(0, state.config.n).includes(state.id)) return undefined;
   // A leaving sender hands over every key it holds (also those it only held) to the owners of the ring
-  // without it: this node takes the copy if it is one of them.
+  // without it, and when one refuses, to the next in that ring: this node takes the copy if it is among
+  // the first 2N there. The sender's leave may not have reached this node yet, so this holds for any sender
+  // (a modified tab can then place a copy on the 2N nodes nearest the key, no further).
   const n = Math.min(state.config.n, Math.max(1, state.ring.members.length - 1));
   const without = ringWithout(state, from);
-  if (without.members.length > 0 && ring.preferenceList(without, partition, n).replicas.includes(hint)) return undefined;
-  return `neither ${state.id}, ${from} nor ${hint} replicates ${msg.key} here, with or without ${from}`;
+  const near = without.members.length > 0 ? ring.preferenceList(without, partition, n) : { replicas: [], fallbacks: [] };
+  if ([...near.replicas, ...near.fallbacks.slice(0, n)].includes(hint ?? state.id)) return undefined;
+  return hint !== undefined
+    ? `neither ${state.id}, ${from} nor ${hint} replicates ${msg.key} here, with or without ${from}`
+    : `${state.id} does not replicate ${msg.key} here, with or without ${from}`;
 }
 
 /** This node's ring without one member, kept for the last member asked (a leaver's stores, or one peer's). */

@@ -8,68 +8,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { explain, failed, runSeed, type RunReport } from './run.js';
+import { checkSeeds, halves, seedRange } from './seed-range.js';
 import type { WorkloadOptions } from './workload.js';
 
-// 1,000 seeds in `npm test` (issue 9). Measured 2026-12-01 after the gossip-storm fix: seeds 101-200
-// (the former runaways 106 and 113 among them) took 24.4 s of CPU, 0.24 s a seed, so 1,000 seeds need
-// about 4 minutes of one core and the whole sim project (`npx vitest run --project sim`) about 6. On the
-// shared 2-core machine at load average 50-70 the wall time was 7 times that (100 seeds: 169 s), hence
-// this test's own timeout. Every run has a message budget (run.ts messageBudget), so a storm fails its
-// seed as a runaway instead of stalling the suite. `SIM_SEEDS=N` for another count,
-// `npm run sim -- --seeds 20000` for the long run.
-const seeds = Number(process.env.SIM_SEEDS ?? 1000);
-const firstSeed = Number(process.env.SIM_FIRST_SEED ?? 1);
-
-/**
- * Seeds that expose bugs still OPEN, each with what it shows: the test prints their verdicts, fails if any
- * OTHER seed fails, and fails if one of these passes (then the bug is fixed or masked: find out which and
- * take it off the list). Replay one with `npm run sim -- --seed N --trace`. Empty since 2026-12-01; the
- * three listed when npm test first ran 1,000 seeds were: 497 and 969, lost writes that the fault schedule
- * made, not the store (the nemesis counted a node that had LEFT as holding a durable copy, and a hint held
- * for a node dead for good as lost although removal hands it on: faults.ts hasLeft, run.ts removeTheDead);
- * 266, a wiped node that took an earlier life's number and was never told (gossip.knowsLaterSelf).
- */
-const knownOpen: Readonly<Record<number, string>> = {};
+const [firstHalf] = halves;
 
 function lossesOf(reports: readonly RunReport[]): number {
   return reports.reduce((n, r) => n + r.verdict.lost + r.verdict.staleSurvivors + r.verdict.unknownValues, 0);
 }
 
 describe('simulated tabs under mixed faults (N=3, R=2, W=2, 5-7 nodes, medium intensity, the real runtime loop)', () => {
-  it(`${seeds} seeds: no acknowledged write lost, no replaced value left, nothing invented, convergence`, async () => {
-    const failures: string[] = [];
-    let acknowledged = 0;
-    let indeterminate = 0;
-    const failingSeeds: number[] = [];
-    const knownStillFailing: number[] = [];
-    const knownNowPassing: number[] = [];
-    let coordinatorCrashes = 0;
-    for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
-      const r = await runSeed({ seed });
-      if (r.faults.some((f) => f.includes('crashed while coordinating a forwarded write'))) coordinatorCrashes++;
-      acknowledged += r.verdict.acknowledged;
-      indeterminate += r.verdict.indeterminate;
-      const known = knownOpen[seed] !== undefined;
-      if (!failed(r)) {
-        if (known) knownNowPassing.push(seed);
-        continue;
-      }
-      if (known) {
-        knownStillFailing.push(seed);
-        console.log(`sim: known open bug, seed ${seed} (${knownOpen[seed]}):\n${explain(r)}`);
-        continue;
-      }
-      failingSeeds.push(seed);
-      if (failures.length < 5) failures.push(explain(r));
-    }
-    console.log(`sim: ${seeds} seeds, ${acknowledged} acknowledged writes, ${indeterminate} indeterminate, ${failingSeeds.length} failing${failingSeeds.length ? `: ${failingSeeds.join(' ')}` : ''}; known open: ${knownStillFailing.join(' ') || 'none'}`);
-    expect(failures.join('\n\n')).toBe('');
-    expect(knownNowPassing, 'a known-open seed passes now: is its bug fixed? take it off knownOpen').toEqual([]);
-    // Issue 10 item 5: most runs crash a coordinator while it coordinates a forwarded write (faults.ts).
-    expect(coordinatorCrashes).toBeGreaterThan(seeds / 2);
-    // Its own timeout: the issue's bound for the whole suite (20 minutes), not the project's 10 per test,
-    // since a machine shared by many runs stretches the wall time (never a pass/fail figure here).
-  }, 1_200_000);
+  it(`seeds ${firstHalf.first}-${firstHalf.first + firstHalf.count - 1} of the ${seedRange.count} in npm test (the rest: sim-seeds.test.ts)`, async () => {
+    await checkSeeds(firstHalf);
+  }, seedRange.timeoutMs);
 
   it('strict quorums and no faults: every read sees each write acknowledged before it started (R + W > N)', async () => {
     for (let seed = 1; seed <= 10; seed++) {
