@@ -148,10 +148,11 @@ describe('anti-entropy rounds: one summary of roots per round, then bounded conc
       }
     }
     expect(convergence(cluster).ok).toBe(true);
-    // Each phase at its level (these trees are shallow enough to go from the roots straight to the leaves).
+    // Each phase at its level. With a tree of depth 2 the initiator's first message already carries the
+    // level-1 hashes, and it sends its leaves and ends its session in the step the responder's bucket
+    // hashes arrive: between ticks a descent is only ever seen at the roots ('buckets' needs depth > 2).
     expect([...levelsSeen].every((seen) => ['root 1/3', 'buckets 2/3', 'leaves 3/3'].includes(seen)), [...levelsSeen].join(', ')).toBe(true);
     expect(levelsSeen).toContain('root 1/3');
-    expect(levelsSeen).toContain('leaves 3/3');
     expect(most).toBeGreaterThan(1);
     expect(most).toBeLessThanOrEqual(8);
     // One partition per 10-tick interval would need at least 64 intervals to visit every differing partition once.
