@@ -78,7 +78,7 @@ export function onBuckets(state: NodeState, from: NodeId, msg: MessageOf<'ae-buc
 /**
  * Compares the peer's hashes at `step.level` with this node's and answers with the next level under the
  * children that differ, or (at the buckets) with this node's leaves there. No differing child: the trees
- * agree there (or converged meanwhile, or a 2^-64 wire collision hid a difference until a later round);
+ * agree there (or converged meanwhile, or a 2^-32 collision of the salted wire hashes hid a difference until a later round, merkle.wireHash);
  * the responder says so with an empty next step, which ends the initiator's session.
  */
 function descend(state: NodeState, from: NodeId, step: Step, toInitiator: boolean): void {
