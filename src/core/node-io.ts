@@ -39,6 +39,11 @@ export type ClientRequest =
    * the same step, no message sent (read.ts `locate`).
    */
   | { readonly op: 'locate'; readonly key: string }
+  /**
+   * What removing member `id` would move, as this node's ring says (the UI's Remove confirmation): read-only,
+   * answered in the same step, no message sent (removal.ts `preview`).
+   */
+  | { readonly op: 'removal-preview'; readonly id: NodeId }
   | { readonly op: 'delete'; readonly key: string; readonly context?: Context; readonly w?: number }
   /**
    * Change N, R, W or removeAfterSeconds cluster-wide (spread by gossip). Concurrent changes are ordered by
@@ -88,6 +93,11 @@ export type ClientResult =
    * read or write would ask now in place of the replicas that are not healthy (sloppy quorum).
    */
   | { readonly ok: true; readonly op: 'locate'; readonly partition: number; readonly replicas: readonly NodeId[]; readonly fallbacks: readonly NodeId[] }
+  /** `owned` of `partitions` are the member's now; `moves` says where they go, by new owner (sorted by id). */
+  | {
+    readonly ok: true; readonly op: 'removal-preview'; readonly partitions: number; readonly owned: number;
+    readonly moves: readonly { readonly to: NodeId; readonly partitions: number }[];
+  }
   | { readonly ok: true; readonly op: 'configure' | 'leave' | 'set-capacity' | 'remove' | 'join' | 'goodbye' }
   /**
    * `indeterminate` is true when the write may or may not have taken effect (some replica may hold it):

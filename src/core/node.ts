@@ -221,6 +221,8 @@ function onRequest(state: NodeState, requestId: number, request: ClientRequest):
       return read.start(state, requestId, request.key, request.r, request.inspect === true);
     case 'locate':
       return read.locate(state, requestId, request.key);
+    case 'removal-preview':
+      return removal.preview(state, requestId, request.id);
     case 'put':
     case 'delete':
       return forward.route(state, requestId, request);

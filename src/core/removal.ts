@@ -30,6 +30,7 @@ import * as life from './life.js';
 import * as membership from './membership.js';
 import type { MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
+import * as ring from './ring.js';
 import { defaultRemoveAfterSeconds, type NodeId } from './types.js';
 
 /** Marks `id` removed at its current life, rebuilds the ring, persists, and tells every live member. */
@@ -48,6 +49,28 @@ function removeMember(state: NodeState, id: NodeId, why: string): void {
 /** Members other than this node that are alive or suspect (not dead, left or removed). */
 function liveOthers(state: NodeState): NodeId[] {
   return [...state.members.values()].filter((m) => m.id !== state.id && (m.status === 'alive' || m.status === 'suspect')).map((m) => m.id);
+}
+
+/**
+ * What kv.remove(id) would move, for the UI's confirmation: the partitions `id` owns in this node's ring and
+ * their owners in the ring rebuilt without it (the rule every node applies on removal). Read-only.
+ */
+export function preview(state: NodeState, requestId: number, id: NodeId): void {
+  const owned: number[] = [];
+  state.ring.owners.forEach((owner, p) => { if (owner === id) owned.push(p); });
+  const rest = state.ring.members.filter((m) => m.id !== id);
+  const moves = new Map<NodeId, number>();
+  if (owned.length > 0 && rest.length > 0) {
+    const after = ring.rebuild(state.ring, rest, state.config.partitions);
+    for (const p of owned) {
+      const to = after.owners[p];
+      if (to !== undefined) moves.set(to, (moves.get(to) ?? 0) + 1);
+    }
+  }
+  fx.reply(state, requestId, {
+    ok: true, op: 'removal-preview', partitions: state.ring.owners.length, owned: owned.length,
+    moves: [...moves].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([to, partitions]) => ({ to, partitions })),
+  });
 }
 
 /** The automatic removal of members dead for removeAfterSeconds (see the module comment). */

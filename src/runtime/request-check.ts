@@ -33,7 +33,8 @@ export function problem(request: ClientRequest): string | undefined {
         ?? (request.removeAfterSeconds === undefined || (Number.isInteger(request.removeAfterSeconds) && request.removeAfterSeconds >= 0 && request.removeAfterSeconds <= removeAfterSecondsMax)
           ? undefined : `removeAfterSeconds must be an integer in 0..${removeAfterSecondsMax} (0 disables automatic removal), got ${String(request.removeAfterSeconds)}`);
     case 'remove':
-      return typeof request.id === 'string' && request.id !== '' ? undefined : `remove needs a node id, got ${JSON.stringify(request.id)}`;
+    case 'removal-preview':
+      return typeof request.id === 'string' && request.id !== '' ? undefined : `${request.op} needs a node id, got ${JSON.stringify(request.id)}`;
     case 'leave':
     case 'join':
     case 'goodbye':

@@ -55,6 +55,13 @@ export interface UiKeyLocation {
  * The actions the UI may take. Every promise rejects with an Error whose message is fit to show a person
  * ("write quorum not reached: 1 of 2 acknowledged").
  */
+/** What a removal would move: `owned` of `partitions` are the member's now, `moves` their new owners. */
+export interface UiRemovalPreview {
+  readonly partitions: number;
+  readonly owned: number;
+  readonly moves: readonly { readonly to: NodeId; readonly partitions: number }[];
+}
+
 export interface UiBackend {
   /** Calls `listener` whenever the peer publishes a new view (at most 10 a second); returns the unsubscribe function. */
   subscribe(listener: (view: PeerView) => void): () => void;
@@ -80,6 +87,8 @@ export interface UiBackend {
    * Optional: a backend without it shows no Remove button.
    */
   remove?(id: NodeId): Promise<void>;
+  /** What removing `id` would move, as the core says (its ring rebuilt without `id`), for the confirmation. */
+  removalPreview?(id: NodeId): Promise<UiRemovalPreview>;
   leave(): Promise<void>;
   /**
    * Wipe this tab's storage and restart under the same node id (a new epoch), for the anti-entropy lesson.

@@ -5,9 +5,8 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import * as ring from '../core/ring.js';
 import type { PeerView } from '../runtime/peer-view.js';
-import type { UiBackend } from './backend.js';
+import type { UiBackend, UiRemovalPreview } from './backend.js';
 import { lessonTarget, theme } from './theme.js';
 import * as format from './format.js';
 import * as viewFormat from './view-format.js';
@@ -56,7 +55,7 @@ export class MembersView extends LitElement {
           <td class="num">${viewFormat.partitionsOwned(s, m.id)}</td>
           <td class="num">${m.id === selfId ? s.node?.keys ?? '?' : '?'}</td>
           <td>${canRemove && m.id !== selfId && m.status !== 'left' && m.status !== 'removed'
-            ? html`<button class="danger" data-testid=${`remove-${m.id}`} @click=${() => this.onRemove(m.id)}>Remove</button>` : nothing}</td>
+            ? html`<button class="danger" data-testid=${`remove-${m.id}`} @click=${() => void this.onRemove(m.id)}>Remove</button>` : nothing}</td>
         </tr>`)}</tbody>
       </table>
       <div class="panel">
@@ -75,11 +74,18 @@ export class MembersView extends LitElement {
       </div>`;
   }
 
-  private onRemove(id: string): void {
-    const s = this.snapshot;
-    if (!s) return;
-    if (!window.confirm(removalSummary(s, id))) return;
-    void this.act(`remove ${id}`, () => this.backend?.remove?.(id));
+  private async onRemove(id: string): Promise<void> {
+    const backend = this.backend;
+    if (!backend?.removalPreview) return;
+    let preview: UiRemovalPreview;
+    try {
+      preview = await backend.removalPreview(id);
+    } catch (error) {
+      this.message = `remove ${id} failed: ${(error as Error).message}`;
+      return;
+    }
+    if (!window.confirm(removalSummary(id, preview))) return;
+    void this.act(`remove ${id}`, () => backend.remove?.(id));
   }
 
   private onCapacity(): void {
@@ -103,22 +109,13 @@ export class MembersView extends LitElement {
 
 /**
  * What a removal moves, for the confirmation: "n3 owns 41 of 256 partitions; they move to n1 (14), ...".
- * The new owners come from the ring rebuilt without the node (core/ring.ts, the rule every node applies).
+ * The numbers are the core's (removal.preview: this node's ring rebuilt without the member).
  */
-export function removalSummary(s: PeerView, id: string): string {
-  const partitions = viewFormat.config(s).partitions;
-  const owned = (s.node?.owners ?? []).map((o, p) => (o === id ? p : -1)).filter((p) => p >= 0);
-  const rest = viewFormat.members(s).filter((m) => m.id !== id && m.status !== 'left' && m.status !== 'removed').map((m) => ({ id: m.id, host: m.host, capacity: m.capacity }));
-  if (rest.length === 0) return `Remove ${id}? No other member would own its partitions.`;
-  const after = ring.build(rest, partitions);
-  const moves = new Map<string, number>();
-  for (const p of owned) {
-    const to = after.owners[p] ?? '?';
-    moves.set(to, (moves.get(to) ?? 0) + 1);
-  }
-  const destinations = [...moves].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([to, k]) => `${to} (${k})`).join(', ');
-  return `Remove ${id} from the ring? ${id} owns ${owned.length} of ${partitions} partitions`
-    + `${owned.length > 0 ? `; they move to ${destinations}` : ''}. Its data is not deleted: the surviving replicas copy it to the new owners. `
+export function removalSummary(id: string, preview: UiRemovalPreview): string {
+  if (preview.owned > 0 && preview.moves.length === 0) return `Remove ${id}? No other member would own its partitions.`;
+  const destinations = preview.moves.map((m) => `${m.to} (${m.partitions})`).join(', ');
+  return `Remove ${id} from the ring? ${id} owns ${preview.owned} of ${preview.partitions} partitions`
+    + `${preview.owned > 0 ? `; they move to ${destinations}` : ''}. Its data is not deleted: the surviving replicas copy it to the new owners. `
     + `If ${id} comes back, it rejoins as a new member.`;
 }
 

@@ -94,5 +94,11 @@ export function createRuntimeBackend(deps: RuntimeBackendDeps): UiBackend {
     wipe: () => kv.wipe(),
     join: () => kv.join(),
     remove: (id) => kv.remove(id),
+    async removalPreview(id) {
+      const preview = await deps.request({ op: 'removal-preview', id });
+      if (!preview.ok) throw new Error(preview.error);
+      if (preview.op !== 'removal-preview') throw new Error(`unexpected reply to a removal preview: ${preview.op}`);
+      return { partitions: preview.partitions, owned: preview.owned, moves: preview.moves };
+    },
   };
 }

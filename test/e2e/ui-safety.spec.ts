@@ -149,3 +149,25 @@ test('the settings warn while R + W <= N, and the lesson panel is keyboard opera
   await page.screenshot({ path: 'test-results/ui/safety-settings-warning.png' });
   expect(outline).not.toBe('none');
 });
+
+test('Remove asks first, naming what the core says would move; dismissed, nothing is removed', async ({ page }) => {
+  await open(page);
+  await view(page, 'Members');
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  await page.getByTestId('remove-n3').click();
+  await expect.poll(() => dialogs.length).toBe(1);
+  const message = dialogs[0] as string;
+  const found = /^Remove n3 from the ring\? n3 owns (\d+) of (\d+) partitions; they move to (.+)\. Its data is not deleted/.exec(message);
+  expect(found, message).not.toBeNull();
+  const [, owned, partitions, destinations] = found as unknown as [string, string, string, string];
+  expect(Number(owned)).toBeGreaterThan(0);
+  expect(Number(owned)).toBeLessThan(Number(partitions));
+  // Every moved partition goes to another member, and the counts add up to what n3 owns.
+  const moves = destinations.split(', ').map((d) => /^(n\d) \((\d+)\)$/.exec(d));
+  expect(moves.every((m) => m !== null && m[1] !== 'n3'), destinations).toBe(true);
+  expect(moves.reduce((sum, m) => sum + Number(m?.[2]), 0)).toBe(Number(owned));
+  // Dismissed: no removal was asked for, and n3 is still listed as a member that can be removed.
+  await expect(page.getByRole('status').filter({ hasText: 'remove n3' })).toHaveCount(0);
+  await expect(page.getByTestId('remove-n3')).toBeVisible();
+});

@@ -106,3 +106,24 @@ describe('locating a key (simulated)', () => {
     expect(locate(c, asker, 'k')).toMatchObject({ ok: true, replicas: list.replicas, fallbacks: [list.fallbacks[0]] });
   });
 });
+
+describe('previewing a removal (simulated)', () => {
+  it('names the partitions the member owns and their owners in the ring without it, and changes nothing', () => {
+    const c = cluster();
+    const before = state(c, 'n1').ring;
+    const owned = before.owners.filter((o) => o === 'n3').length;
+    expect(owned).toBeGreaterThan(0);
+    const after = ring.build(before.members.filter((m) => m.id !== 'n3'), 16);
+    const expected = new Map<string, number>();
+    before.owners.forEach((o, p) => { if (o === 'n3') expected.set(after.owners[p] as string, (expected.get(after.owners[p] as string) ?? 0) + 1); });
+    let got: ClientResult | undefined;
+    c.request('n1', { op: 'removal-preview', id: 'n3' }, (r) => { got = r; });
+    c.run(1);
+    expect(got).toEqual({
+      ok: true, op: 'removal-preview', partitions: 16, owned,
+      moves: [...expected].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([to, partitions]) => ({ to, partitions })),
+    });
+    // Read-only: n3 is still a member and still owns its partitions everywhere.
+    for (const id of ids) expect(state(c, id).ring.owners.filter((o) => o === 'n3').length, id).toBe(owned);
+  });
+});
