@@ -15,8 +15,12 @@ test('a reloaded tab keeps its node id and its data', async ({ browser }) => {
   await waitForRing(tabs, ['n1', 'n2', 'n3']);
   for (let i = 0; i < 20; i++) await put(tabs[0]!, `k${i}`, `v${i}`);
   const target = tabs[1]!;
-  const keysBefore = await target.page.evaluate(() => (window.kv.snapshot() as { runtime: { node: { keys: number } } }).runtime.node.keys);
-  expect(keysBefore).toBeGreaterThan(0);
+  // Three tabs and N = 3: every tab replicates every key. A put is acknowledged at W = 2, so the third copy
+  // may still be on its way: wait until n2 holds all 20 before reloading, or a late copy would land between
+  // this count and the reload and look like data fetched again.
+  const keysOf = () => target.page.evaluate(() => (window.kv.snapshot() as { runtime: { node: { keys: number } } }).runtime.node.keys);
+  await expect.poll(keysOf, { message: 'n2 holds every key before the reload' }).toBe(20);
+  const keysBefore = await keysOf();
 
   // Reload WITHOUT ?node=: the id must come back from sessionStorage.
   await target.page.goto(server.url + '/?room=reload');
