@@ -13,14 +13,10 @@ import type { NodeState } from './node-state.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId, Version } from './types.js';
 
-function inRing(state: NodeState, id: NodeId): boolean {
-  return state.ring.members.some((m) => m.id === id);
-}
-
 /** Where a hint for `owner` on `key` goes now, or undefined when nobody suitable is reachable. */
 function destination(state: NodeState, owner: NodeId, key: string): NodeId | undefined {
   const { replicas } = membership.preferenceList(state, storeIndex.partitionOf(state.index, key));
-  if (inRing(state, owner) && replicas.includes(owner)) return membership.healthy(state, owner) && owner !== state.id ? owner : undefined;
+  if (replicas.includes(owner)) return membership.healthy(state, owner) && owner !== state.id ? owner : undefined;
   return replicas.find((r) => r !== state.id && membership.healthy(state, r));
 }
 

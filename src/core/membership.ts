@@ -159,3 +159,13 @@ export function persistMembership(state: NodeState): void {
 export function preferenceList(state: NodeState, partition: number): { replicas: readonly NodeId[]; fallbacks: readonly NodeId[] } {
   return ring.preferenceList(state.ring, partition, Math.min(state.config.n, state.ring.members.length));
 }
+
+/** This node's ring without one member, kept for the last member asked (a leaver's stores, a removal preview). */
+export function ringWithout(state: NodeState, id: NodeId): ring.Ring {
+  const cached = state.ringWithout;
+  if (cached !== undefined && cached.id === id && cached.signature === state.ringSignature) return cached.ring;
+  const members = state.ring.members.filter((m) => m.id !== id);
+  const built = ring.rebuild(state.ring, members, state.config.partitions);
+  state.ringWithout = { id, signature: state.ringSignature, ring: built };
+  return built;
+}

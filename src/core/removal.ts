@@ -30,7 +30,6 @@ import * as life from './life.js';
 import * as membership from './membership.js';
 import type { MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
-import * as ring from './ring.js';
 import { defaultRemoveAfterSeconds, type NodeId } from './types.js';
 
 /** Marks `id` removed at its current life, rebuilds the ring, persists, and tells every live member. */
@@ -58,10 +57,9 @@ function liveOthers(state: NodeState): NodeId[] {
 export function preview(state: NodeState, requestId: number, id: NodeId): void {
   const owned: number[] = [];
   state.ring.owners.forEach((owner, p) => { if (owner === id) owned.push(p); });
-  const rest = state.ring.members.filter((m) => m.id !== id);
   const moves = new Map<NodeId, number>();
-  if (owned.length > 0 && rest.length > 0) {
-    const after = ring.rebuild(state.ring, rest, state.config.partitions);
+  const after = owned.length > 0 ? membership.ringWithout(state, id) : undefined;
+  if (after !== undefined && after.members.length > 0) {
     for (const p of owned) {
       const to = after.owners[p];
       if (to !== undefined) moves.set(to, (moves.get(to) ?? 0) + 1);
@@ -71,6 +69,11 @@ export function preview(state: NodeState, requestId: number, id: NodeId): void {
     ok: true, op: 'removal-preview', partitions: state.ring.owners.length, owned: owned.length,
     moves: [...moves].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([to, partitions]) => ({ to, partitions })),
   });
+}
+
+/** The live members this node can reach now: who must confirm a removal. */
+function healthyOthers(state: NodeState): Set<NodeId> {
+  return new Set(liveOthers(state).filter((p) => membership.healthy(state, p)));
 }
 
 /** The automatic removal of members dead for removeAfterSeconds (see the module comment). */
@@ -108,7 +111,7 @@ export function start(state: NodeState, requestId: number, id: NodeId): void {
     return;
   }
   removeMember(state, id, 'removed by kv.remove');
-  state.removal = { requestId, id, waiting: new Set(liveOthers(state).filter((p) => membership.healthy(state, p))), startTick: state.tick, awaitingStamp: false };
+  state.removal = { requestId, id, waiting: healthyOthers(state), startTick: state.tick, awaitingStamp: false };
   settle(state);
 }
 
@@ -121,7 +124,7 @@ export function onStamped(state: NodeState, id: NodeId): void {
   removeMember(state, id, 'removed by the teacher (stamped by the signaling server)');
   const r = state.removal;
   if (r?.awaitingStamp !== true || r.id !== id) return;
-  state.removal = { ...r, waiting: new Set(liveOthers(state).filter((p) => membership.healthy(state, p))), startTick: state.tick, awaitingStamp: false };
+  state.removal = { ...r, waiting: healthyOthers(state), startTick: state.tick, awaitingStamp: false };
   settle(state);
 }
 

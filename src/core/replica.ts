@@ -47,22 +47,12 @@ export function placementProblem(state: NodeState, from: NodeId, msg: MessageOf<
   // the first 2N there. The sender's leave may not have reached this node yet, so this holds for any sender
   // (a modified tab can then place a copy on the 2N nodes nearest the key, no further).
   const n = Math.min(state.config.n, Math.max(1, state.ring.members.length - 1));
-  const without = ringWithout(state, from);
+  const without = membership.ringWithout(state, from);
   const near = without.members.length > 0 ? ring.preferenceList(without, partition, n) : { replicas: [], fallbacks: [] };
   if ([...near.replicas, ...near.fallbacks.slice(0, n)].includes(hint ?? state.id)) return undefined;
   return hint !== undefined
     ? `neither ${state.id}, ${from} nor ${hint} replicates ${msg.key} here, with or without ${from}`
     : `${state.id} does not replicate ${msg.key} here, with or without ${from}`;
-}
-
-/** This node's ring without one member, kept for the last member asked (a leaver's stores, or one peer's). */
-function ringWithout(state: NodeState, id: NodeId): ring.Ring {
-  const cached = state.ringWithout;
-  if (cached !== undefined && cached.id === id && cached.signature === state.ringSignature) return cached.ring;
-  const members = state.ring.members.filter((m) => m.id !== id);
-  const built = ring.rebuild(state.ring, members, state.config.partitions);
-  state.ringWithout = { id, signature: state.ringSignature, ring: built };
-  return built;
 }
 
 export function onStore(state: NodeState, from: NodeId, msg: MessageOf<'store'>): void {
