@@ -79,7 +79,10 @@ export const summaryPartitionsMax = 1024;
 export const storesPerMessageMax = 256;
 
 const storeFields = { opId: s.uint(), key, versions, hintFor: s.nullable(id) };
-const storeAckFields = { opId: s.uint(), key, digests: s.array(hex, { max: siblingsHardMax }), ok: s.boolean(), error: errorText };
+// `misplaced`: refused because, in the receiver's ring, the key does not belong there (replica.placementProblem).
+// Rings differ while a change spreads, so that refusal is about the key and passes; the others are about the
+// receiver (it is leaving, or full) and a leaver plans without it (leave.ts).
+const storeAckFields = { opId: s.uint(), key, digests: s.array(hex, { max: siblingsHardMax }), ok: s.boolean(), error: errorText, misplaced: s.optional(s.boolean()) };
 
 export const messageSchema = s.union('type', {
   /** Push-pull gossip: the sender's member list and cluster config; `wantReply` asks for the receiver's. */

@@ -194,7 +194,7 @@ function onStoreMessage(state: NodeState, from: NodeId, msg: MessageOf<'store'>)
   const misplaced = replica.placementProblem(state, from, msg);
   if (misplaced === undefined) return replica.onStore(state, from, msg);
   fx.dropped(state, () => `store from ${from}: ${misplaced}`);
-  if (msg.opId !== 0) fx.send(state, from, { type: 'store-ack', opId: msg.opId, key: msg.key, digests: [], ok: false, error: misplaced });
+  if (msg.opId !== 0) fx.send(state, from, { type: 'store-ack', opId: msg.opId, key: msg.key, digests: [], ok: false, error: misplaced, misplaced: true });
 }
 
 function onStoreAck(state: NodeState, from: NodeId, msg: MessageOf<'store-ack'>): void {

@@ -63,8 +63,8 @@ export interface Peer {
    */
   stop(): Promise<void>;
   /**
-   * The page (or process) is going away: a best-effort goodbye gossip to the live members (sent at once
-   * when no commit is in flight; it is not a leave and not a removal, see core/life.ts), then stop().
+   * The page (or process) is going away: a best-effort goodbye gossip to the live members (sent at once,
+   * even while a commit is in flight; it is not a leave and not a removal, see core/life.ts), then stop().
    */
   goodbye(): Promise<void>;
 }
@@ -210,7 +210,7 @@ export function createPeer(options: PeerOptions): Peer {
   }
 
   function goodbye(): Promise<void> {
-    // Synchronous up to the send: runtime.request steps the node at once when no commit is in flight.
+    // Synchronous up to the send: the loop steps a goodbye at once and sends its gossip even while a commit is in flight (runtime.ts goodbyeNow).
     if (rt !== undefined && !stopping) void rt.request({ op: 'goodbye' });
     return stop();
   }

@@ -98,12 +98,37 @@ class Loop<Snap> implements Runtime<Snap> {
       ?? (this.out.pendingRequests >= limits.pendingRequestsMax ? `too many requests in flight (pendingRequestsMax ${limits.pendingRequestsMax})` : undefined);
     if (refusal !== undefined) return Promise.resolve({ ok: false, error: refusal, indeterminate: false });
     const requestId = this.nextRequestId++;
+    if (clientRequest.op === 'goodbye' && !this.pumping && this.rebuild.phase === 'none') return this.goodbyeNow(requestId);
     if (!this.queue.pushExternal({ type: 'request', requestId, request: clientRequest })) {
       this.counters.inputsRefused++;
       return Promise.resolve({ ok: false, error: `the node is overloaded: its input queue is full (${this.queue.max} inputs)`, indeterminate: false });
     }
     const reply = this.out.waitFor(requestId);
     this.pump();
+    return reply;
+  }
+
+  /**
+   * The page or process is going away (pagehide, SIGTERM) and its host stops the loop right after
+   * (peer.ts goodbye), failing whatever still waits for a commit. So the goodbye is stepped at once, ahead
+   * of queued inputs, and its gossip leaves now, not after the commit in flight: behind one, it was never
+   * sent, and the other nodes saw this one suspect, then dead, instead of dead at once (peer-goodbye.spec
+   * on a loaded machine). That gossip only says this node is going; it promises nothing about its disk.
+   * Its reply and traces wait for the commit as usual.
+   */
+  private goodbyeNow(requestId: number): Promise<ClientResult> {
+    const reply = this.out.waitFor(requestId);
+    let effects: readonly Effect[];
+    try {
+      effects = this.node.step({ type: 'request', requestId, request: { op: 'goodbye' } });
+    } catch (error) {
+      this.crash(error);
+      return reply;
+    }
+    this.counters.steps++;
+    for (const effect of effects) if (effect.type === 'send') this.out.perform(effect, undefined);
+    commitBatch.add(this.open, effects.filter((effect) => effect.type !== 'send'));
+    this.pump(); // releases the reply when nothing is in flight, and flushes the sends either way
     return reply;
   }
 

@@ -402,3 +402,53 @@ describe('configuration changes', { timeout: 60_000 }, () => {
     for (const id of ids(4)) expect(node.snapshot(stateOf(c, id))).toMatchObject({ config: { w: 3, removeAfterSeconds: 45 }, configVersion: 1 });
   });
 });
+
+describe('a leaving node whose copy is refused', { timeout: 60_000 }, () => {
+  /** Runs until `leaver` has a copy of `key` in flight (the target cut off, so no real ack races the fed one). */
+  function copyInFlight(c: Cluster, leaver: string, key: string): { opId: number; target: string } {
+    for (let i = 0; i < 200; i++) {
+      for (const [opId, p] of stateOf(c, leaver).leave?.pending ?? []) {
+        if (p.item.key === key) return { opId, target: p.targets[0] as string };
+      }
+      c.run(1);
+    }
+    throw new Error(`${leaver} never sent ${key}`);
+  }
+  const refusal = (opId: number, key: string, misplaced: boolean) => ({
+    type: 'message' as const, from: '', message: { type: 'store-ack' as const, opId, key, digests: [], ok: false, error: 'refused', ...(misplaced ? { misplaced: true } : {}) },
+  });
+
+  it('as misplaced (rings still differ): the target stays in its future ring and the copy is sent again', () => {
+    const c = cluster(5);
+    expect(ask(c, 'n1', put('k', 'v')).result).toMatchObject({ ok: true });
+    c.run(30);
+    const leaver = replicasOf(c, 'n1', 'k')[0] as string;
+    const others = ids(5).filter((id) => id !== leaver);
+    c.partition([leaver], others);
+    let done: ClientResult | undefined;
+    c.request(leaver, { op: 'leave' }, (r) => { done = r; });
+    const { opId, target } = copyInFlight(c, leaver, 'k');
+    c.feed(leaver, { ...refusal(opId, 'k', true), from: target });
+    // Sim seed 4663: treating this like "I am leaving" left every member but one out of the future ring,
+    // that one refused every key as misplaced, and the leave never ended.
+    expect(stateOf(c, leaver).leave?.refusedBy.has(target)).toBe(false);
+    expect(stateOf(c, leaver).leave?.pending.has(opId)).toBe(true);
+    c.heal();
+    for (let i = 0; i < 600 && done === undefined; i++) c.run(1);
+    expect(done).toEqual({ ok: true, op: 'leave' });
+    expect(stateOf(c, target).index.versions.has('k')).toBe(true);
+  });
+
+  it('for a reason of its own (it is leaving too): the leave plans without that target', () => {
+    const c = cluster(5);
+    expect(ask(c, 'n1', put('k', 'v')).result).toMatchObject({ ok: true });
+    c.run(30);
+    const leaver = replicasOf(c, 'n1', 'k')[0] as string;
+    c.partition([leaver], ids(5).filter((id) => id !== leaver));
+    c.request(leaver, { op: 'leave' }, () => undefined);
+    const { opId, target } = copyInFlight(c, leaver, 'k');
+    c.feed(leaver, { ...refusal(opId, 'k', false), from: target });
+    expect(stateOf(c, leaver).leave?.refusedBy.has(target)).toBe(true);
+    expect(stateOf(c, leaver).leave?.futureRing.members.map((m) => m.id)).not.toContain(target);
+  });
+});

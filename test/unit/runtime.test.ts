@@ -474,6 +474,24 @@ describe('runtime: group commit', () => {
     expect(manual.writes.map((w) => w.records.length)).toEqual([1, 3, 3, 3, 1]);
     expect(manual.writes.flatMap((w) => epochs(w.records))).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
   });
+  it('a goodbye leaves at once, ahead of the commit in flight (the host stops right after); its reply still waits for the commit', async () => {
+    const manual = manualStore();
+    const goodbyeStep = (input: Input, step: number): Effect[] => input.type === 'request' && input.request.op === 'goodbye'
+      ? [{ type: 'send', to: 'peer', message: msg({ type: 'goodbye', step }) }, { type: 'reply', requestId: input.requestId, result: { ok: true, op: 'goodbye' } }]
+      : batchStep(input, step);
+    const { rt, received } = await setup(goodbyeStep, { store: manual.store });
+    const answers = ask(rt, ['w1']);
+    await flush();
+    expect(manual.writes).toHaveLength(1); // w1's commit is in flight
+    let bye: ClientResult | undefined;
+    void rt.request({ op: 'goodbye' }).then((r) => { bye = r; });
+    await flush();
+    // Before: the goodbye waited behind w1's commit, and the host's stop right after failed it unsent.
+    expect([received, bye]).toEqual([[{ type: 'goodbye', step: 2 }], undefined]);
+    manual.writes[0]?.commit();
+    await flush();
+    expect([stepsSent(received), answers[0]?.ok, bye]).toEqual([[2, 1], true, { ok: true, op: 'goodbye' }]);
+  });
 });
 
 describe('snapshot publisher', () => {
