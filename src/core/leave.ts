@@ -4,10 +4,14 @@
  * until every target that was healthy at send time confirms, then gossips 'left' and stops serving.
  * While leaving it refuses new copies (replica.ts), so coordinators pick fallbacks instead and nothing
  * lands on a node that is going away. A target that refuses for a reason of its own (it is leaving too, or
- * full) is left out of the future ring and the key is sent again to the replicas of the new one: two nodes
- * leaving at once would otherwise refuse each other's copies for ever and neither leave would end. A target
- * that refuses a copy as misplaced (its ring does not place the key there yet) stays in: the copy is sent
- * again when it times out. The future ring follows
+ * full) is treated as down from then on: its copies go to the next fallbacks as hints for it, which every
+ * receiver accepts since the refuser still replicates the key in its ring (two nodes leaving at once would
+ * otherwise refuse each other's copies for ever and neither leave would end). The future ring itself stays
+ * the ring without this node, the ring every receiver judges a copy by (replica.placementProblem): planning
+ * without the refusers too placed keys where no receiver's ring did, and they refused them as misplaced
+ * (sim seeds 3203, 4663: two leaves that waited on each other for ever). A target that refuses a copy as
+ * misplaced (its ring does not place the key there yet: a change still spreading) stays a target: the copy
+ * is sent again when it times out. The future ring follows
  * the ring: a member that joins or is removed while the leave goes on is in it or out of it, as in the ring
  * the others will have. Work per tick is bounded by leaveKeysPerTick.
  */
@@ -37,21 +41,19 @@ export function start(state: NodeState, requestId: number): void {
 }
 
 /**
- * The ring without this node and without the members that refused a copy (while anyone else is left).
- * Rebuilt whenever the ring is: with a future ring fixed at the start, a leave whose targets had died for
- * good waited for ever, although newcomers could hold the data (sim seed 23719: n=4 w=3, two nodes leaving
- * at once, one of the three others dead for good, two newcomers never used).
+ * The ring without this node. Rebuilt whenever the ring is: with a future ring fixed at the start, a leave
+ * whose targets had died for good waited for ever, although newcomers could hold the data (sim seed 23719:
+ * n=4 w=3, two nodes leaving at once, one of the three others dead for good, two newcomers never used).
  */
 function rebuildFutureRing(state: NodeState, leave: NonNullable<NodeState['leave']>): void {
   const others = state.ring.members.filter((m) => m.id !== state.id);
-  const willing = others.filter((m) => !leave.refusedBy.has(m.id));
-  leave.futureRing = ring.rebuild(leave.futureRing, willing.length > 0 ? willing : others, state.config.partitions);
+  leave.futureRing = ring.rebuild(leave.futureRing, others, state.config.partitions);
   leave.basedOn = state.ring;
 }
 
 /**
  * Where a key goes: each of its replicas in the ring without this node, or, for a replica that is not
- * healthy now, the next healthy fallback keeping a hint for it (sloppy quorum, as a write does). Sending
+ * healthy now or refused a copy, the next healthy fallback keeping a hint for it (sloppy quorum, as a write does). Sending
  * only to the healthy replicas let a leave during a partition end with the key on fewer nodes than N, and
  * one wipe later it was gone (sim seed 379 lost an acknowledged write that way). onLoaded also waits for at
  * least W places.
@@ -61,11 +63,12 @@ function targetsOf(state: NodeState, key: string): { to: NodeId; hintFor: NodeId
   if (leave === undefined) return [];
   const n = Math.min(state.config.n, leave.futureRing.members.length);
   const { replicas, fallbacks } = ring.preferenceList(leave.futureRing, storeIndex.partitionOf(state.index, key), n);
-  const spare = fallbacks.filter((f) => f !== state.id && membership.healthy(state, f));
+  const willing = (id: NodeId) => membership.healthy(state, id) && !leave.refusedBy.has(id);
+  const spare = fallbacks.filter((f) => f !== state.id && willing(f));
   const targets: { to: NodeId; hintFor: NodeId | null }[] = [];
   for (const r of replicas) {
     if (r === state.id) continue;
-    if (membership.healthy(state, r)) targets.push({ to: r, hintFor: null });
+    if (willing(r)) targets.push({ to: r, hintFor: null });
     else {
       const fallback = spare.shift();
       if (fallback !== undefined) targets.push({ to: fallback, hintFor: r });
@@ -125,17 +128,15 @@ export function onStoreAck(state: NodeState, from: NodeId, msg: { opId: number; 
   return true;
 }
 
-/** A target refused a copy: the future ring goes on without it (while anyone else is left) and the key is sent again. */
+/** A target refused a copy for a reason of its own: from now on its copies go to fallbacks as hints for it, and the key is sent again. */
 function refused(state: NodeState, leave: NonNullable<NodeState['leave']>, from: NodeId, opId: number): void {
   const p = leave.pending.get(opId);
   if (p === undefined) return;
   leave.pending.delete(opId);
   leave.queue.push(p.item);
   if (leave.refusedBy.has(from)) return;
-  if (state.ring.members.every((m) => m.id === state.id || m.id === from || leave.refusedBy.has(m.id))) return;
   leave.refusedBy.add(from);
-  rebuildFutureRing(state, leave);
-  fx.trace(state, 'member', () => `leaving: ${from} refused a copy, the ring without ${state.id} goes on without it too`);
+  fx.trace(state, 'member', () => `leaving: ${from} refused a copy; its copies go to fallbacks as hints for it`);
 }
 
 function finish(state: NodeState): void {

@@ -181,11 +181,11 @@ export interface Leave {
   readonly pending: Map<number, { readonly item: LeaveItem; readonly targets: readonly NodeId[]; readonly acked: Set<NodeId>; readonly sentTick: number }>;
   /** Keys (and hinted keys) still to send. */
   readonly queue: LeaveItem[];
-  /** The ring without this node (and without the members that refused its copies): where its data goes. */
+  /** The ring without this node: where its data goes (the ring receivers judge its copies by). */
   futureRing: Ring;
   /** The ring futureRing was derived from: when membership rebuilds the ring (a join, a removal), so is futureRing. */
   basedOn: Ring;
-  /** Members that refused a copy (leaving themselves, full): left out of futureRing so the leave can end. */
+  /** Members that refused a copy (leaving themselves, full): treated as down, their copies go to fallbacks as hints, so the leave can end. */
   readonly refusedBy: Set<NodeId>;
   readonly requestId: number;
 }
