@@ -123,7 +123,11 @@ export interface StoredState {
 
 /** A storage record: what one step asks the runtime to persist. Applied in order, in one transaction. */
 export type StoreRecord =
-  | { readonly kind: 'put-version'; readonly key: string; readonly version: Version }
+  /**
+   * `wholeSet`: after this step the key holds exactly the versions this step puts (a new key, or a write
+   * that replaced every version): the runtime's value cache may start the key's entry from them.
+   */
+  | { readonly kind: 'put-version'; readonly key: string; readonly version: Version; readonly wholeSet?: true }
   | { readonly kind: 'drop-version'; readonly key: string; readonly digest: string }
   | { readonly kind: 'put-hint'; readonly owner: NodeId; readonly key: string; readonly version: Version }
   | { readonly kind: 'drop-hint'; readonly owner: NodeId; readonly key: string; readonly digest: string }

@@ -209,10 +209,11 @@ export function apply(index: Index, mode: ConflictMode, key: string, incoming: r
   const after = new Set(r.versions.map((m) => m.digest));
   const records: StoreRecord[] = [];
   let added = 0;
+  const wholeSet = r.versions.every((m) => !before.has(m.digest) && byDigest.has(m.digest));
   for (const m of r.versions) {
     const full = byDigest.get(m.digest);
     if (!before.has(m.digest) && full !== undefined) {
-      records.push({ kind: 'put-version', key, version: full });
+      records.push(wholeSet ? { kind: 'put-version', key, version: full, wholeSet } : { kind: 'put-version', key, version: full });
       added++;
     }
   }

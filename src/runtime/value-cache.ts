@@ -5,7 +5,8 @@
  * - a damaged version is never cached, so a repair written later is read from disk;
  * - `committed(records)` brings every cached key a committed batch changed up to date (the batch's
  *   put-version / drop-version records applied to the cached set, in digest order as both stores read
- *   them), so a get right after a put is served from memory and equals what a disk read would return.
+ *   them), so a get right after a put is served from memory and equals what a disk read would return;
+ *   a key not cached gets an entry when a step's puts are its whole set (`wholeSet`, store-index.apply).
  */
 import type { StoreRecord } from '../core/node-io.js';
 import type { Version } from '../core/types.js';
@@ -49,8 +50,14 @@ export function create(bytesMax: number): ValueCache {
       const changed = new Map<string, Version[]>();
       for (const record of records) {
         if (record.kind !== 'put-version' && record.kind !== 'drop-version') continue;
-        const versions = changed.get(record.key) ?? cache.get(record.key);
-        if (versions === undefined) continue; // not cached: nothing to keep current
+        let versions = changed.get(record.key) ?? cache.get(record.key);
+        if (versions === undefined) {
+          // Not cached: nothing to keep current, unless the step's puts are the key's whole set (a new key,
+          // or a write that replaced every version), so the entry starts from them and a get right after
+          // a put is served from memory on every replica, not only where the key was cached before.
+          if (record.kind !== 'put-version' || record.wholeSet !== true) continue;
+          versions = [];
+        }
         const digest = record.kind === 'put-version' ? record.version.digest : record.digest;
         const kept = versions.filter((v) => v.digest !== digest);
         if (record.kind === 'put-version') kept.push(record.version);

@@ -7,6 +7,7 @@ import type { Page } from '@playwright/test';
 import * as h from './harness.js';
 import * as profile from './profile.js';
 import * as raw from './raw.js';
+import * as timeline from './timeline.js';
 
 const valueBytes = 100;
 
@@ -31,6 +32,45 @@ async function putGetSamples(page: Page, prefix: string, count: number): Promise
   }, [prefix, count, valueBytes] as const);
 }
 
+/**
+ * A separate phase of 100 puts and 100 gets from `writer` with every tab's timeline on (timeline.ts): each
+ * request's time split by what was outstanding (an IndexedDB transaction in some tab, a message on the
+ * wire, or neither), and our transactions' own durations beside the raw one-record commit of this run.
+ */
+async function whereTheTimeGoes(pages: readonly Page[], writer: Page, rawCommitP50: number): Promise<string> {
+  for (const page of pages) await page.evaluate(() => { (window as unknown as { __benchTimeline: { on: boolean } }).__benchTimeline.on = true; });
+  const spans = await writer.evaluate(async (size) => {
+    const now = () => performance.timeOrigin + performance.now();
+    const value = 'v'.repeat(size);
+    const out: { op: 'put' | 'get'; start: number; end: number }[] = [];
+    for (let i = 0; i < 100; i++) { const start = now(); await window.kv.put(`b1t-${i}`, value, { w: 2 }); out.push({ op: 'put', start, end: now() }); }
+    for (let i = 0; i < 100; i++) { const start = now(); await window.kv.get(`b1t-${i}`, { r: 2 }); out.push({ op: 'get', start, end: now() }); }
+    return out;
+  }, valueBytes);
+  const events: timeline.TimelineEvent[] = [];
+  const writes: number[] = [];
+  const reads: number[] = [];
+  for (const page of pages) {
+    const own = await page.evaluate(() => {
+      const t = (window as unknown as { __benchTimeline: { on: boolean; events: timeline.TimelineEvent[] } }).__benchTimeline;
+      t.on = false;
+      return t.events.splice(0);
+    });
+    events.push(...own);
+    writes.push(...timeline.transactionMs(own, 'tx'));
+    reads.push(...timeline.transactionMs(own, 'read'));
+  }
+  const split = (op: 'put' | 'get') => {
+    const parts = spans.filter((s) => s.op === op).map((s) => timeline.attribute(s.start, s.end, events, { txOpen: 0, inFlight: 0 }));
+    const mean = (f: (a: timeline.Attribution) => number) => h.ms(parts.reduce((sum, a) => sum + f(a), 0) / Math.max(1, parts.length));
+    return `${op}: mean ${mean((a) => a.total)} = IndexedDB ${mean((a) => a.disk)} + wire ${mean((a) => a.wire)} + neither ${mean((a) => a.tabs)}`;
+  };
+  const p50 = (xs: readonly number[]) => (xs.length === 0 ? 'none' : `p50 ${h.ms(h.percentiles(xs).p50)} (${xs.length})`);
+  // A put makes N = 3 copies at once, in three tabs of one browser: the same raw commit, in three tabs at once.
+  const together = (await Promise.all(pages.slice(0, 3).map((page) => raw.idbOneRecordCommits(page, 100, valueBytes)))).flat();
+  return `where a request's time goes (100 puts + 100 gets from one tab, timeline of all 5 tabs: the time some tab had an IndexedDB transaction open, else a message was on the wire, else neither): ${split('put')}; ${split('get')}. Our write transactions took ${p50(writes)} against the raw one-record commit's p50 ${h.ms(rawCommitP50)} alone and ${p50(together)} in three tabs at once, in this run; our read transactions ${p50(reads)}.`;
+}
+
 function fmt(p: h.Percentiles): string {
   return `p50 ${h.ms(p.p50)} / p99 ${h.ms(p.p99)} / p99.9 ${h.ms(p.p999)}`;
 }
@@ -40,7 +80,7 @@ export const bench: h.Bench = {
   async run(env) {
     const perTab = env.options.quick ? 100 : 400;
     const server = await h.startApp();
-    const tabs = await h.openTabs(env.browser, server.url, 'bench-b1', 5, 'b1n');
+    const tabs = await h.openTabs(env.browser, server.url, 'bench-b1', 5, 'b1n', [timeline.timelineScript]);
     try {
       await h.waitForRing(tabs);
       const [a, b] = tabs;
@@ -60,6 +100,7 @@ export const bench: h.Bench = {
       const cpu = await profile.cpuProfile(a.page, async () => { await putGetSamples(a.page, 'b1p', 100); });
       const a1 = profile.minus(profile.sum(await Promise.all(tabs.map((t) => profile.counters(t.page)))), a0);
       env.note(`100 puts + 100 gets from one tab (profiled phase): ${(a1.steps / 200).toFixed(1)} runtime steps, ${(a1.transactions / 200).toFixed(1)} IndexedDB write transactions, ${(a1.reads / 200).toFixed(1)} IndexedDB reads and ${(a1.messagesSent / 200).toFixed(1)} messages per request over all 5 tabs; that tab's main thread was idle ${(cpu.idleShare * 100).toFixed(0)} % of ${h.ms(cpu.totalMs)} (GC ${(cpu.gcShare * 100).toFixed(0)} %); top self time: ${cpu.top.join('; ')}`);
+      env.note(await whereTheTimeGoes(tabs.map((t) => t.page), a.page, commit.p50));
       const put = h.percentiles(puts);
       const get = h.percentiles(gets);
       env.options.log(`B1 ours: put ${fmt(put)}; get ${fmt(get)}`);

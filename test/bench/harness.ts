@@ -129,10 +129,11 @@ export const networkLogScript = `(() => {
 /** Non-loopback HTTP requests are aborted and remembered here (per run), for loopbackProblems. */
 const blockedRequests: string[] = [];
 
-export async function newContext(browser: Browser): Promise<BrowserContext> {
+export async function newContext(browser: Browser, initScripts: readonly string[] = []): Promise<BrowserContext> {
   const context = await browser.newContext();
   await context.addInitScript({ content: wireCounterScript });
   await context.addInitScript({ content: networkLogScript });
+  for (const content of initScripts) await context.addInitScript({ content });
   await context.route((url) => url.hostname !== '127.0.0.1', (route) => {
     blockedRequests.push(route.request().url());
     return route.abort('blockedbyclient');
@@ -155,9 +156,9 @@ export async function loopbackProblems(pages: readonly Page[]): Promise<string[]
 export { openTab, type Tab };
 
 /** `count` tabs <prefix>1..<prefix>count, each in its own browser context (separate hosts: no shared IndexedDB). */
-export async function openTabs(browser: Browser, baseUrl: string, room: string, count: number, prefix = 'n'): Promise<Tab[]> {
+export async function openTabs(browser: Browser, baseUrl: string, room: string, count: number, prefix = 'n', initScripts: readonly string[] = []): Promise<Tab[]> {
   const tabs: Tab[] = [];
-  for (let i = 1; i <= count; i++) tabs.push(await openTab(await newContext(browser), baseUrl, `${prefix}${i}`, room));
+  for (let i = 1; i <= count; i++) tabs.push(await openTab(await newContext(browser, initScripts), baseUrl, `${prefix}${i}`, room));
   return tabs;
 }
 
