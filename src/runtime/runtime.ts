@@ -68,6 +68,8 @@ class Loop<Snap> implements Runtime<Snap> {
   private open: commitBatch.Batch = commitBatch.create();
   /** True while a batch's transaction is in flight (at most one: batches commit in order). */
   private committing = false;
+  /** True while a microtask is due to send the queued stores and acks (scheduleFlush). */
+  private flushScheduled = false;
   /** True while the loop steps or releases effects: a re-entrant pump (a message to itself) returns at once. */
   private pumping = false;
   private closed = false;
@@ -128,7 +130,7 @@ class Loop<Snap> implements Runtime<Snap> {
     this.counters.steps++;
     for (const effect of effects) if (effect.type === 'send') this.out.perform(effect, undefined);
     commitBatch.add(this.open, effects.filter((effect) => effect.type !== 'send'));
-    this.pump(); // releases the reply when nothing is in flight, and flushes the sends either way
+    this.pump(); // releases the reply when nothing is in flight (the gossip is not batched: it left above)
     return reply;
   }
 
@@ -152,6 +154,7 @@ class Loop<Snap> implements Runtime<Snap> {
 
   close(): void {
     if (this.closed) return;
+    this.out.flush(); // stores and acks a microtask would have sent (scheduleFlush)
     this.closed = true;
     this.stopTimer();
     this.out.failPending({ ok: false, error: 'the node has stopped', indeterminate: true });
@@ -199,7 +202,7 @@ class Loop<Snap> implements Runtime<Snap> {
       }
     } finally {
       this.pumping = false;
-      if (!this.closed) this.out.flush(); // this run's stores and acks, batched per peer (store-coalescer.ts)
+      this.scheduleFlush();
     }
     if (released) this.changed();
   }
@@ -248,6 +251,21 @@ class Loop<Snap> implements Runtime<Snap> {
     if (signature === this.presenceFed) return;
     this.presenceFed = signature;
     this.node.step({ type: 'presence', peers });
+  }
+
+  /**
+   * The stores and acks queued by this run leave in a microtask, batched per peer (store-coalescer.ts):
+   * a page that fires many kv.put calls in one go (64 in flight, each answered in one released batch, each
+   * answer's continuation calling kv.put again) runs one pump per call, and flushing at the end of each
+   * sent each put's stores alone. A microtask costs no timer: it runs before the page yields.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      if (!this.closed) this.out.flush();
+    });
   }
 
   /** Recreates the node from what storage holds (rebuild.ts); its first effects join the open batch. */

@@ -404,22 +404,26 @@ describe('runtime: group commit', () => {
     { type: 'send', to: 'peer', message: msg({ type: 'store-ack', step }) },
     { type: 'reply', requestId: input.requestId, result: { ok: true, op: 'put', context: `${step}`, warnings: [] } },
   ];
-  const typesSent = (received: unknown[]) => received.map((m) => `${(m as { type: string }).type} ${(m as { step: number }).step}`);
+  const typesSent = (received: unknown[]) => received.map((m) => {
+    const { type, step, stores } = m as { type: string; step?: number; stores?: { step: number }[] };
+    return `${type} ${stores ? stores.map((x) => x.step).join(',') : step}`;
+  });
 
   it('pipelined writes: a step\'s store leaves before its batch commits; its other messages and its reply wait for the commit', async () => {
     const manual = manualStore();
     const { rt, received } = await setup(storeStep, { store: manual.store, pipelineStores: true });
     const answers = ask(rt, ['w1', 'w2']);
     await flush();
-    // Step 1 commits alone, step 2 waits in the open batch: both stores are on the wire already.
-    expect([manual.writes.length, typesSent(received), answers.filter(Boolean).length]).toEqual([1, ['store 1', 'store 2'], 0]);
+    // Step 1 commits alone, step 2 waits in the open batch: both stores are on the wire already, in one
+    // message since both puts were asked in one task (scheduleFlush).
+    expect([manual.writes.length, typesSent(received), answers.filter(Boolean).length]).toEqual([1, ['store-batch 1,2'], 0]);
     manual.writes[0]?.commit();
     await flush();
-    expect([typesSent(received), answers.map((a) => a?.ok)]).toEqual([['store 1', 'store 2', 'store-ack 1'], [true, undefined]]);
+    expect([typesSent(received), answers.map((a) => a?.ok)]).toEqual([['store-batch 1,2', 'store-ack 1'], [true, undefined]]);
     manual.writes[1]?.commit();
     await flush();
-    expect([typesSent(received), answers.map((a) => a?.ok)]).toEqual([['store 1', 'store 2', 'store-ack 1', 'store-ack 2'], [true, true]]);
-    expect(rt.view().counters).toMatchObject({ storesPipelined: 2, messagesSent: 4 });
+    expect([typesSent(received), answers.map((a) => a?.ok)]).toEqual([['store-batch 1,2', 'store-ack 1', 'store-ack 2'], [true, true]]);
+    expect(rt.view().counters).toMatchObject({ storesPipelined: 2, storesBatched: 2, messagesSent: 3 });
   });
 
   it('pipelined writes: when the batch fails, its stores have left but nothing else has, and the write\'s answer is indeterminate', async () => {
@@ -452,6 +456,17 @@ describe('runtime: group commit', () => {
     await flush();
     expect([received.length, answers]).toEqual([1, [{ ok: false, error: 'disk gone', indeterminate: true }]]);
     expect(rt.view().counters).toMatchObject({ storesPipelined: 2, storesBatched: 2, messagesSent: 1 });
+  });
+
+  it('store batching across requests: the stores of puts asked in one task leave as one message, those of a later task in another', async () => {
+    const { rt, received } = await setup(storeStep, { pipelineStores: true });
+    const first = ask(rt, ['w1', 'w2', 'w3']);
+    await flush();
+    ask(rt, ['w4']);
+    await flush();
+    // Before scheduleFlush, each request's pump sent its store alone: store 1, store 2, store 3, store 4.
+    expect(typesSent(received).filter((t) => t.startsWith('store-batch') || t.startsWith('store '))).toEqual(['store-batch 1,2,3', 'store 4']);
+    expect(first.map((a) => a?.ok)).toEqual([true, true, true]);
   });
 
   it.each([
