@@ -433,6 +433,9 @@ export class Cluster {
       this.run(ticks);
       return;
     }
+    // What the caller started before advancing (a request's pump, whose stores the runtime sends in a
+    // microtask: runtime.ts scheduleFlush) settles at the current tick, as it would in a tab, before time moves.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const end = this.now + ticks;
     while (this.now < end) {
       this.tickOnce();
