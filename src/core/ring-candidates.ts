@@ -22,13 +22,20 @@ export interface ScoreRow {
   readonly scores: Float64Array;
 }
 
+/**
+ * The index of one member set. Members are named by their index in `members` (sorted by id), so a lower
+ * index is a lower id: the tie-break of every pair order. Never mutated once built (the next index is new).
+ */
 export interface Candidates {
   readonly partitions: number;
-  readonly rows: ReadonlyMap<NodeId, ScoreRow>;
-  /** Per partition: the best min(listLength, S) member ids, best first (see `beats`). */
-  readonly top: readonly (readonly NodeId[])[];
-  /** Per partition, the score a newcomer must reach to enter its list (see cutsOf). */
-  readonly cut: Float64Array;
+  /** The members, sorted by id: the ring's own. */
+  readonly members: readonly RingMember[];
+  /** rows[i]: members[i]'s scores, capacity / -ln(u) for each partition. */
+  readonly rows: readonly Float64Array[];
+  /** min(listLength, S): the length of every partition's list. */
+  readonly length: number;
+  /** Partition p's list at [p * listLength, p * listLength + length): member indexes, best first (see `beats`). */
+  readonly top: Int32Array;
 }
 
 const twoPow32 = 4294967296;
@@ -76,103 +83,108 @@ export function scoreRow(member: RingMember, partitions: number): ScoreRow {
   return row;
 }
 
-/** Pair order: higher score first, ties to the lower id (the lower index among members sorted by id). */
-export function beats(scoreA: number, idA: NodeId, scoreB: number, idB: NodeId): boolean {
-  return scoreA > scoreB || (scoreA === scoreB && idA < idB);
+/** Pair order on member indexes: higher score first, ties to the lower index (the lower id). */
+export function beats(scoreA: number, a: number, scoreB: number, b: number): boolean {
+  return scoreA > scoreB || (scoreA === scoreB && a < b);
 }
 
-const scoreOf = (rows: ReadonlyMap<NodeId, ScoreRow>, id: NodeId, p: number) => (rows.get(id) as ScoreRow).scores[p] as number;
-
-/** Inserts `id` into the ordered `list` if it is among the best `max`; keeps the list at most `max` long. */
-function offer(list: NodeId[], id: NodeId, p: number, rows: ReadonlyMap<NodeId, ScoreRow>, max: number): void {
-  const s = scoreOf(rows, id, p);
-  let at = list.length;
-  while (at > 0 && beats(s, id, scoreOf(rows, list[at - 1] as NodeId, p), list[at - 1] as NodeId)) at--;
-  if (at >= max) return;
-  list.splice(at, 0, id);
-  if (list.length > max) list.pop();
-}
-
-/** Partition p's list from every member; `scores[i]` is members[i]'s score row. */
-function scan(members: readonly RingMember[], scores: readonly Float64Array[], p: number, rows: ReadonlyMap<NodeId, ScoreRow>, max: number): NodeId[] {
-  const list: NodeId[] = [];
-  let worst = -Infinity; // the score of the list's last entry once the list is full: most members fall below it
-  for (let i = 0; i < members.length; i++) {
-    if (list.length >= max && ((scores[i] as Float64Array)[p] as number) < worst) continue;
-    offer(list, (members[i] as RingMember).id, p, rows, max);
-    if (list.length >= max) worst = scoreOf(rows, list[list.length - 1] as NodeId, p);
+/** Inserts member `i` into the list at `base` (length `have`, at most `max`) if it is among the best `max`; returns the new length. */
+function offer(top: Int32Array, base: number, have: number, max: number, rows: readonly Float64Array[], p: number, i: number): number {
+  const s = (rows[i] as Float64Array)[p] as number;
+  let at = have;
+  while (at > 0) {
+    const j = top[base + at - 1] as number;
+    if (!beats(s, i, (rows[j] as Float64Array)[p] as number, j)) break;
+    at--;
   }
-  return list;
+  if (at >= max) return have;
+  const end = Math.min(have, max - 1);
+  for (let k = end; k > at; k--) top[base + k] = top[base + k - 1] as number;
+  top[base + at] = i;
+  return end + 1;
 }
 
-/** Per partition, the score a newcomer must reach to enter a full list (-Infinity while a list is not full). */
-function cutsOf(top: readonly (readonly NodeId[])[], rows: ReadonlyMap<NodeId, ScoreRow>, max: number): Float64Array {
-  return Float64Array.from(top, (list, p) => (list.length >= max && list.length > 0 ? scoreOf(rows, list[list.length - 1] as NodeId, p) : -Infinity));
+/** Partition p's list from every member, written at `base`; returns its length, min(max, S). */
+function scan(top: Int32Array, base: number, max: number, rows: readonly Float64Array[], p: number): number {
+  let have = 0;
+  let worst = -Infinity; // the score of the list's last entry once the list is full: most members fall below it
+  for (let i = 0; i < rows.length; i++) {
+    if (have >= max && ((rows[i] as Float64Array)[p] as number) < worst) continue;
+    have = offer(top, base, have, max, rows, p, i);
+    if (have >= max) worst = (rows[top[base + have - 1] as number] as Float64Array)[p] as number;
+  }
+  return have;
+}
+
+/**
+ * Where each previous member is now (`at`: its new index) and where each member was (`from`: its previous
+ * index); -1 for a member that left or joined, or whose capacity changed (its scores changed: it is dropped
+ * and added again). Both member lists are sorted by id, so one merge walk does it.
+ */
+function follow(before: readonly RingMember[], members: readonly RingMember[]): { at: Int32Array; from: Int32Array } {
+  const at = new Int32Array(before.length).fill(-1);
+  const from = new Int32Array(members.length).fill(-1);
+  let j = 0;
+  for (let i = 0; i < before.length; i++) {
+    const old = before[i] as RingMember;
+    while (j < members.length && (members[j] as RingMember).id < old.id) j++;
+    const now = members[j];
+    if (now === undefined || now.id !== old.id || now.capacity !== old.capacity) continue;
+    at[i] = j;
+    from[j] = i;
+  }
+  return { at, from };
 }
 
 /**
  * The index for `members` (sorted by id, checked by ring.ts), derived from `previous` (the index of the
- * previous ring) when it has the same partition count, else built from nothing. Lists no change touched
- * are shared with the previous index (they are never mutated once built).
+ * previous ring) when it has the same partition count, else built from nothing. A derived list is the
+ * previous one renumbered; a list that lost a member while full is rescanned (who comes next is a member
+ * below it), and each newcomer enters the lists whose last entry it beats: O(Q x K + S) plus O(S) per
+ * rescanned list, about Q x K / S of them per leave.
  */
 export function derive(previous: Candidates | undefined, members: readonly RingMember[], partitions: number): Candidates {
   const max = Math.min(listLength, members.length);
+  const top = new Int32Array(partitions * listLength);
   const reuse = previous !== undefined && previous.partitions === partitions ? previous : undefined;
-  const rows = new Map<NodeId, ScoreRow>();
-  const added: NodeId[] = [];
-  for (const m of members) {
-    const old = reuse?.rows.get(m.id);
-    if (old !== undefined && old.capacity === m.capacity) rows.set(m.id, old);
-    else {
-      rows.set(m.id, scoreRow(m, partitions));
-      added.push(m.id);
-    }
-  }
-  const scoresOf = () => members.map((m) => (rows.get(m.id) as ScoreRow).scores);
   if (reuse === undefined) {
-    const scores = scoresOf();
-    const top = Array.from({ length: partitions }, (_, p) => scan(members, scores, p, rows, max));
-    return { partitions, rows, top, cut: cutsOf(top, rows, max) };
+    const rows = members.map((m) => scoreRow(m, partitions).scores);
+    for (let p = 0; p < partitions; p++) scan(top, p * listLength, max, rows, p);
+    return { partitions, members, rows, length: max, top };
   }
-  // A member whose capacity changed is dropped and re-added: its scores changed.
-  const dropped = new Set<NodeId>();
-  for (const [id, row] of reuse.rows) if (rows.get(id) !== row) dropped.add(id);
-  const top: (readonly NodeId[])[] = [...reuse.top];
-  const fresh = new Uint8Array(partitions); // 1 once top[p] is this index's own array (safe to change)
-  // 1 where top[p] was rescanned from every current member: it already placed the newcomers (a member whose
-  // capacity changed is dropped AND added; offering it again would list it twice).
-  const rescanned = new Uint8Array(partitions);
-  if (dropped.size > 0) {
-    const scores = scoresOf();
-    top.forEach((old, p) => {
-      if (!old.some((id) => dropped.has(id))) return;
-      // A full list that lost a member does not know who comes next (a member below the cut): rescan.
-      const full = old.length >= listLength;
-      top[p] = full ? scan(members, scores, p, rows, max) : old.filter((id) => !dropped.has(id));
-      fresh[p] = 1;
-      rescanned[p] = full ? 1 : 0;
-    });
+  const { at, from } = follow(reuse.members, members);
+  const added: number[] = [];
+  const rows = members.map((m, i) => {
+    const was = from[i] as number;
+    if (was >= 0) return reuse.rows[was] as Float64Array;
+    added.push(i);
+    return scoreRow(m, partitions).scores;
+  });
+  const have = new Uint8Array(partitions);
+  const rescanned = new Uint8Array(partitions); // already placed every current member, newcomers included
+  for (let p = 0; p < partitions; p++) {
+    const base = p * listLength;
+    let n = 0;
+    for (let k = 0; k < reuse.length; k++) {
+      const i = at[reuse.top[base + k] as number] as number;
+      if (i >= 0) top[base + n++] = i;
+    }
+    // A full list that lost a member does not know who comes next (a member below the cut): rescan.
+    if (n < reuse.length && reuse.length >= listLength) {
+      n = scan(top, base, max, rows, p);
+      rescanned[p] = 1;
+    }
+    have[p] = n;
   }
-  const cut = dropped.size > 0 || max !== Math.min(listLength, reuse.rows.size) ? cutsOf(top, rows, max) : Float64Array.from(reuse.cut);
-  for (const id of added) {
-    const row = (rows.get(id) as ScoreRow).scores;
+  for (const i of added) {
+    const row = rows[i] as Float64Array;
     for (let p = 0; p < partitions; p++) {
-      if (rescanned[p] === 1 || (row[p] as number) < (cut[p] as number)) continue;
-      if (fresh[p] === 0) {
-        top[p] = [...(top[p] as NodeId[])];
-        fresh[p] = 1;
-      }
-      const list = top[p] as NodeId[];
-      offer(list, id, p, rows, max);
-      if (list.length >= max) cut[p] = scoreOf(rows, list[list.length - 1] as NodeId, p);
+      if (rescanned[p] === 1) continue;
+      const base = p * listLength;
+      const n = have[p] as number;
+      if (n >= max && (row[p] as number) < ((rows[top[base + n - 1] as number] as Float64Array)[p] as number)) continue;
+      have[p] = offer(top, base, n, max, rows, p, i);
     }
   }
-  return { partitions, rows, top, cut };
-}
-
-/** Every member's index in `members`, ordered best first for partition p: where a partition goes once its K candidates are spent. */
-export function fullOrder(members: readonly RingMember[], rows: ReadonlyMap<NodeId, ScoreRow>, p: number): number[] {
-  const column = members.map((m) => scoreOf(rows, m.id, p));
-  // Members are sorted by id, so a lower index is a lower id: the same tie-break as `beats`.
-  return members.map((_, i) => i).sort((a, b) => (column[b] as number) - (column[a] as number) || a - b);
+  return { partitions, members, rows, length: max, top };
 }

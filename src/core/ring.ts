@@ -96,80 +96,93 @@ export function bounds(members: readonly RingMember[], partitions: number): Boun
 /** The candidate index behind each ring, so the next ring is derived from it (ring-candidates.ts). */
 const indexes = new WeakMap<Ring, candidates.Candidates>();
 
-/** Score rows by member index and each partition's candidates as member indexes: what the matching reads. */
-interface Prefs {
-  readonly rows: readonly Float64Array[];
-  readonly lists: number[][];
-  readonly full: Uint8Array;
-  readonly more: (p: number) => number[];
-}
-
-function prefsOf(index: candidates.Candidates, sorted: readonly RingMember[]): Prefs {
-  const at = new Map(sorted.map((m, i) => [m.id, i]));
-  return {
-    rows: sorted.map((m) => (index.rows.get(m.id) as candidates.ScoreRow).scores),
-    lists: index.top.map((ids) => ids.map((id) => at.get(id) as number)),
-    full: new Uint8Array(index.partitions),
-    more: (p) => candidates.fullOrder(sorted, index.rows, p),
-  };
-}
-
 /** Pair order on member indexes (members sorted by id): higher score first, ties to the lower index. */
-const beats = (scoreA: number, nodeA: number, scoreB: number, nodeB: number) => scoreA > scoreB || (scoreA === scoreB && nodeA < nodeB);
+const beats = candidates.beats;
 
-/** Partition p's next candidate (best not yet proposed to), from its list, or from every member once the list is spent. */
-function nextCandidate(prefs: Prefs, p: number, tried: number, s: number): number {
-  let list = prefs.lists[p] as number[];
-  if (tried >= list.length && prefs.full[p] === 0 && list.length < s) {
-    list = prefs.more(p);
-    prefs.lists[p] = list;
-    prefs.full[p] = 1;
+/**
+ * Partition p's next candidate after `last` (-1: none yet): from its list while it lasts, then the best
+ * member `last` beats, found by a scan of every member (a partition rarely runs out of its K candidates).
+ */
+function nextCandidate(index: candidates.Candidates, p: number, tried: number, last: number): number {
+  if (tried < index.length) return index.top[p * candidates.listLength + tried] as number;
+  const rows = index.rows;
+  const lastScore = (rows[last] as Float64Array)[p] as number;
+  let best = -1;
+  let bestScore = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const score = (rows[i] as Float64Array)[p] as number;
+    if (beats(score, i, lastScore, last) || i === last) continue;
+    if (best < 0 || beats(score, i, bestScore, best)) {
+      best = i;
+      bestScore = score;
+    }
   }
-  return tried < list.length ? (list[tried] as number) : -1;
+  return best;
 }
 
 /**
  * The stable matching under ceilings (the same as taking pairs in descending score order, a pair assigning its
  * partition when the partition is free and its node below its ceiling), by partition-proposing deferred
  * acceptance: each partition proposes to nodes best first; a node over its ceiling rejects its worst partition.
+ * Member i's partitions sit in `held` at [start[i], start[i] + count[i]); it holds at most hi[i] + 1 at once.
  */
-function stableMatching(prefs: Prefs, s: number, partitions: number, hi: readonly number[]): Int32Array {
+function stableMatching(index: candidates.Candidates, hi: Int32Array): Int32Array {
+  const { partitions, rows } = index;
+  const s = rows.length;
   const owner = new Int32Array(partitions).fill(-1);
-  const held: number[][] = Array.from({ length: s }, () => []);
+  const start = new Int32Array(s + 1);
+  for (let i = 0; i < s; i++) start[i + 1] = (start[i] as number) + (hi[i] as number) + 1;
+  const held = new Int32Array(start[s] as number);
+  const count = new Int32Array(s);
   const tried = new Int32Array(partitions);
-  const waiting: number[] = [];
-  for (let p = partitions - 1; p >= 0; p--) waiting.push(p);
-  for (let p = waiting.pop(); p !== undefined; p = waiting.pop()) {
-    const best = nextCandidate(prefs, p, tried[p] as number, s);
+  const last = new Int32Array(partitions).fill(-1);
+  const waiting = new Int32Array(partitions);
+  let waitingCount = 0;
+  for (let p = partitions - 1; p >= 0; p--) waiting[waitingCount++] = p;
+  while (waitingCount > 0) {
+    const p = waiting[--waitingCount] as number;
+    const best = nextCandidate(index, p, tried[p] as number, last[p] as number);
     if (best < 0) throw new Error('ring: a partition was rejected by every member (ceilings below Q)');
     tried[p] = (tried[p] as number) + 1;
-    const mine = held[best] as number[];
-    mine.push(p);
+    last[p] = best;
+    const base = start[best] as number;
+    const n = (count[best] as number) + 1;
+    held[base + n - 1] = p;
+    count[best] = n;
     owner[p] = best;
-    if (mine.length <= (hi[best] as number)) continue;
-    const row = prefs.rows[best] as Float64Array;
-    let worst = 0;
-    for (let k = 1; k < mine.length; k++) {
-      const a = mine[k] as number;
-      const b = mine[worst] as number;
-      if (beats(row[b] as number, best, row[a] as number, best) || (row[a] === row[b] && a > b)) worst = k;
+    if (n <= (hi[best] as number)) continue;
+    const row = rows[best] as Float64Array;
+    let worst = base;
+    for (let k = base + 1; k < base + n; k++) {
+      const a = held[k] as number;
+      const b = held[worst] as number;
+      if ((row[b] as number) > (row[a] as number) || (row[a] === row[b] && a > b)) worst = k;
     }
-    const rejected = mine[worst] as number;
-    mine.splice(worst, 1);
+    const rejected = held[worst] as number;
+    held[worst] = held[base + n - 1] as number;
+    count[best] = n - 1;
     owner[rejected] = -1;
-    waiting.push(rejected);
+    waiting[waitingCount++] = rejected;
   }
   return owner;
 }
 
 /** Lifts every member to its floor: the largest deficit first (ties: lower id) takes its best-scoring partition from a member above its floor. */
-function raiseToFloors(rows: readonly Float64Array[], s: number, partitions: number, owner: Int32Array, lo: readonly number[]): void {
-  const count = new Array<number>(s).fill(0);
+function raiseToFloors(rows: readonly Float64Array[], owner: Int32Array, lo: Int32Array): void {
+  const s = rows.length;
+  const partitions = owner.length;
+  const count = new Int32Array(s);
   for (const i of owner) count[i] = (count[i] as number) + 1;
-  const deficit = (i: number) => (lo[i] as number) - (count[i] as number);
   for (;;) {
     let poorest = -1;
-    for (let i = 0; i < s; i++) if (deficit(i) > 0 && (poorest < 0 || deficit(i) > deficit(poorest))) poorest = i;
+    let most = 0;
+    for (let i = 0; i < s; i++) {
+      const deficit = (lo[i] as number) - (count[i] as number);
+      if (deficit > most) {
+        poorest = i;
+        most = deficit;
+      }
+    }
     if (poorest < 0) return;
     const row = rows[poorest] as Float64Array;
     let best = -1;
@@ -187,12 +200,12 @@ function raiseToFloors(rows: readonly Float64Array[], s: number, partitions: num
 }
 
 function assemble(sorted: readonly RingMember[], partitions: number, index: candidates.Candidates): Ring {
-  const s = sorted.length;
   const { lo, hi } = bounds(sorted, partitions);
-  const prefs = prefsOf(index, sorted);
-  const owner = stableMatching(prefs, s, partitions, hi);
-  raiseToFloors(prefs.rows, s, partitions, owner, lo);
-  const built: Ring = { partitions, owners: Array.from(owner, (i) => (sorted[i] as RingMember).id), members: sorted };
+  const owner = stableMatching(index, Int32Array.from(hi));
+  raiseToFloors(index.rows, owner, Int32Array.from(lo));
+  const owners = new Array<NodeId>(partitions);
+  for (let p = 0; p < partitions; p++) owners[p] = (sorted[owner[p] as number] as RingMember).id;
+  const built: Ring = { partitions, owners, members: sorted };
   indexes.set(built, index);
   return built;
 }
