@@ -83,6 +83,43 @@ export function scoreRow(member: RingMember, partitions: number): ScoreRow {
   return row;
 }
 
+/**
+ * Work space of one ring build (this index's derivation and ring.ts's matching): arrays carved from one buffer kept between builds. Every array is
+ * reset before use and none outlives the build that took it (the core is synchronous), so builds stay pure;
+ * allocating them anew per build cost as much as the matching (typed arrays this size live outside the heap).
+ */
+export const work = {
+  buffer: new Int32Array(4096),
+  used: 0,
+  /** Fresh arrays of these lengths (contents undefined), valid until `release`. */
+  take(...lengths: number[]): Int32Array[] {
+    const total = lengths.reduce((sum, n) => sum + n, this.used);
+    // Arrays already taken keep the old buffer alive: they stay valid.
+    if (total > this.buffer.length) this.buffer = new Int32Array(Math.max(total, 2 * this.buffer.length));
+    return lengths.map((n) => {
+      const part = this.buffer.subarray(this.used, this.used + n);
+      this.used += n;
+      return part;
+    });
+  },
+  /** Ends the build: every array taken is free again. */
+  release(): void {
+    this.used = 0;
+  },
+};
+
+/** Each score row's partitions, best first (ties: the lower partition), computed when first asked for. */
+const orders = new WeakMap<Float64Array, Int32Array>();
+
+/** Row's partitions in descending score order, ties to the lower partition: where a member below its floor looks first. */
+export function orderOf(row: Float64Array): Int32Array {
+  const known = orders.get(row);
+  if (known !== undefined) return known;
+  const order = Int32Array.from(row.keys()).sort((a, b) => (row[b] as number) - (row[a] as number) || a - b);
+  orders.set(row, order);
+  return order;
+}
+
 /** Pair order on member indexes: higher score first, ties to the lower index (the lower id). */
 export function beats(scoreA: number, a: number, scoreB: number, b: number): boolean {
   return scoreA > scoreB || (scoreA === scoreB && a < b);
@@ -122,8 +159,9 @@ function scan(top: Int32Array, base: number, max: number, rows: readonly Float64
  * and added again). Both member lists are sorted by id, so one merge walk does it.
  */
 function follow(before: readonly RingMember[], members: readonly RingMember[]): { at: Int32Array; from: Int32Array } {
-  const at = new Int32Array(before.length).fill(-1);
-  const from = new Int32Array(members.length).fill(-1);
+  const [at, from] = work.take(before.length, members.length) as [Int32Array, Int32Array];
+  at.fill(-1);
+  from.fill(-1);
   let j = 0;
   for (let i = 0; i < before.length; i++) {
     const old = before[i] as RingMember;
@@ -160,8 +198,8 @@ export function derive(previous: Candidates | undefined, members: readonly RingM
     added.push(i);
     return scoreRow(m, partitions).scores;
   });
-  const have = new Uint8Array(partitions);
-  const rescanned = new Uint8Array(partitions); // already placed every current member, newcomers included
+  const [have, rescanned] = work.take(partitions, partitions) as [Int32Array, Int32Array];
+  rescanned.fill(0); // 1: already placed every current member, newcomers included
   for (let p = 0; p < partitions; p++) {
     const base = p * listLength;
     let n = 0;

@@ -61,12 +61,16 @@ export function quotas(members: readonly RingMember[], partitions: number): read
   return counts;
 }
 
+/** Members sorted by id, checked; a list already in order (membership.refreshRing sorts its own) is only copied. */
 function checkMembers(members: readonly RingMember[]): RingMember[] {
-  const sorted = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  sorted.forEach((m, i) => {
+  let inOrder = true;
+  for (let i = 1; i < members.length && inOrder; i++) inOrder = (members[i - 1] as RingMember).id <= (members[i] as RingMember).id;
+  const sorted = inOrder ? members.slice() : [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (let i = 0; i < sorted.length; i++) {
+    const m = sorted[i] as RingMember;
     if (!(Number.isFinite(m.capacity) && m.capacity > 0)) throw new RangeError(`ring: member ${m.id} has capacity ${m.capacity}`);
-    if (i > 0 && sorted[i - 1]?.id === m.id) throw new RangeError(`ring: member ${m.id} listed twice`);
-  });
+    if (i > 0 && (sorted[i - 1] as RingMember).id === m.id) throw new RangeError(`ring: member ${m.id} listed twice`);
+  }
   return sorted;
 }
 
@@ -85,12 +89,25 @@ export interface Bounds {
  * totalCapacity, lo = floor(share * floorFraction) and hi = max(ceil(share), floor(share * ceilingFraction)).
  */
 export function bounds(members: readonly RingMember[], partitions: number): Bounds {
-  const total = members.reduce((sum, m) => sum + m.capacity, 0);
-  const shares = members.map((m) => (partitions * m.capacity) / total);
-  return {
-    lo: shares.map((x) => Math.floor(x * floorFraction)),
-    hi: shares.map((x) => Math.max(Math.ceil(x), Math.floor(x * ceilingFraction))),
-  };
+  try {
+    const { lo, hi } = boundsOf(members, partitions);
+    return { lo: Array.from(lo), hi: Array.from(hi) };
+  } finally {
+    candidates.work.release();
+  }
+}
+
+/** `bounds` as typed arrays, what the matching reads. */
+function boundsOf(members: readonly RingMember[], partitions: number): { lo: Int32Array; hi: Int32Array } {
+  let total = 0;
+  for (const m of members) total += m.capacity;
+  const [lo, hi] = candidates.work.take(members.length, members.length) as [Int32Array, Int32Array];
+  for (let i = 0; i < members.length; i++) {
+    const share = (partitions * (members[i] as RingMember).capacity) / total;
+    lo[i] = Math.floor(share * floorFraction);
+    hi[i] = Math.max(Math.ceil(share), Math.floor(share * ceilingFraction));
+  }
+  return { lo, hi };
 }
 
 /** The candidate index behind each ring, so the next ring is derived from it (ring-candidates.ts). */
@@ -129,14 +146,15 @@ function nextCandidate(index: candidates.Candidates, p: number, tried: number, l
 function stableMatching(index: candidates.Candidates, hi: Int32Array): Int32Array {
   const { partitions, rows } = index;
   const s = rows.length;
-  const owner = new Int32Array(partitions).fill(-1);
-  const start = new Int32Array(s + 1);
+  let room = 0;
+  for (let i = 0; i < s; i++) room += (hi[i] as number) + 1;
+  const [owner, start, held, count, tried, last, waiting] = candidates.work.take(partitions, s + 1, room, s, partitions, partitions, partitions) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  owner.fill(-1);
+  last.fill(-1);
+  tried.fill(0);
+  count.fill(0);
+  start[0] = 0;
   for (let i = 0; i < s; i++) start[i + 1] = (start[i] as number) + (hi[i] as number) + 1;
-  const held = new Int32Array(start[s] as number);
-  const count = new Int32Array(s);
-  const tried = new Int32Array(partitions);
-  const last = new Int32Array(partitions).fill(-1);
-  const waiting = new Int32Array(partitions);
   let waitingCount = 0;
   for (let p = partitions - 1; p >= 0; p--) waiting[waitingCount++] = p;
   while (waitingCount > 0) {
@@ -171,12 +189,16 @@ function stableMatching(index: candidates.Candidates, hi: Int32Array): Int32Arra
 function raiseToFloors(rows: readonly Float64Array[], owner: Int32Array, lo: Int32Array): void {
   const s = rows.length;
   const partitions = owner.length;
-  const count = new Int32Array(s);
-  for (const i of owner) count[i] = (count[i] as number) + 1;
+  const [count] = candidates.work.take(s) as [Int32Array];
+  count.fill(0);
+  for (let p = 0; p < partitions; p++) count[owner[p] as number] = (count[owner[p] as number] as number) + 1;
+  // Only members below their floor now ever are: a member gives partitions only while above its floor.
+  const poor: number[] = [];
+  for (let i = 0; i < s; i++) if ((count[i] as number) < (lo[i] as number)) poor.push(i);
   for (;;) {
     let poorest = -1;
     let most = 0;
-    for (let i = 0; i < s; i++) {
+    for (const i of poor) { // in index order: ties go to the lower id
       const deficit = (lo[i] as number) - (count[i] as number);
       if (deficit > most) {
         poorest = i;
@@ -184,12 +206,13 @@ function raiseToFloors(rows: readonly Float64Array[], owner: Int32Array, lo: Int
       }
     }
     if (poorest < 0) return;
-    const row = rows[poorest] as Float64Array;
+    // Its best-scoring partition among those of members above their floor: the first in its row's order.
     let best = -1;
-    for (let p = 0; p < partitions; p++) {
+    for (const p of candidates.orderOf(rows[poorest] as Float64Array)) {
       const o = owner[p] as number;
       if (o === poorest || (count[o] as number) <= (lo[o] as number)) continue;
-      if (best < 0 || (row[p] as number) > (row[best] as number)) best = p;
+      best = p;
+      break;
     }
     if (best < 0) throw new Error('ring: floors exceed Q');
     const from = owner[best] as number;
@@ -200,9 +223,9 @@ function raiseToFloors(rows: readonly Float64Array[], owner: Int32Array, lo: Int
 }
 
 function assemble(sorted: readonly RingMember[], partitions: number, index: candidates.Candidates): Ring {
-  const { lo, hi } = bounds(sorted, partitions);
-  const owner = stableMatching(index, Int32Array.from(hi));
-  raiseToFloors(index.rows, owner, Int32Array.from(lo));
+  const { lo, hi } = boundsOf(sorted, partitions);
+  const owner = stableMatching(index, hi);
+  raiseToFloors(index.rows, owner, lo);
   const owners = new Array<NodeId>(partitions);
   for (let p = 0; p < partitions; p++) owners[p] = (sorted[owner[p] as number] as RingMember).id;
   const built: Ring = { partitions, owners, members: sorted };
@@ -225,7 +248,11 @@ export function rebuild(previous: Ring | undefined, members: readonly RingMember
   const sorted = checkMembers(members);
   if (sorted.length === 0) return { partitions, owners: [], members: [] };
   const before = previous === undefined ? undefined : indexes.get(previous);
-  return assemble(sorted, partitions, candidates.derive(before, sorted, partitions));
+  try {
+    return assemble(sorted, partitions, candidates.derive(before, sorted, partitions));
+  } finally {
+    candidates.work.release();
+  }
 }
 
 /** How many partitions each member owns (members with none are listed with 0). */
