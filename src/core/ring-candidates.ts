@@ -4,16 +4,19 @@
  *
  * Why: rebuilding the ring from nothing scores every (member, partition) pair (S x Q logarithms) and scans
  * every member for every proposal, so each membership change cost O(S x Q) on every node and a discovery
- * O(S^2 x Q) per node. The index of the previous ring is carried to the next one instead: a join scores the
- * newcomer once per partition and merges it into each list (O(Q x K)); a leave drops the leaver from the lists
- * that held it and rescans only those few (O(S) each). The index is still a function of the member set alone
- * (each list is the true best min(K, S) members of its partition), so a ring derived from its predecessor
- * equals a ring built from nothing; test/unit/ring.test.ts checks that over random join/leave sequences.
+ * O(S^2 x Q) per node. The index of the previous ring is carried to the next one instead, and only what a
+ * change touches is redone: lists name members by slot (a number a member keeps), so a join or leave
+ * does not renumber them; a join scores the newcomer once (its row is memoised) and enters it in the lists
+ * whose last entry it beats (O(Q) comparisons, about Q x K / S lists copied); a leave drops the leaver from
+ * the lists that held it (O(Q)) and rescans a list only when it falls below listLength (O(S), rare: lists
+ * are listLength to listMax long). Each list is always the true best n members of its partition for its own
+ * n, so a ring derived from its predecessor equals a ring built from nothing; test/unit/ring.test.ts checks
+ * the rings and every list over seeded walks of joins, leaves and capacity changes.
  */
 import * as hash from './hash.js';
 import type { NodeId, RingMember } from './types.js';
 
-/** Candidates kept per partition: enough that a partition almost never exhausts them (then ring.ts sorts all). */
+/** Fewest candidates a list keeps (all members when fewer): a partition rarely proposes past them (then ring.ts scans every member). */
 export const listLength = 8;
 
 export interface ScoreRow {
@@ -23,8 +26,9 @@ export interface ScoreRow {
 }
 
 /**
- * The index of one member set. Members are named by their index in `members` (sorted by id), so a lower
- * index is a lower id: the tie-break of every pair order. Never mutated once built (the next index is new).
+ * The index of one member set. Lists name members by SLOT, a number a member keeps while it stays a member
+ * with the same capacity, so a list no change touched is shared with the previous index as it is. Never
+ * mutated once built (the next index copies what it changes).
  */
 export interface Candidates {
   readonly partitions: number;
@@ -32,10 +36,18 @@ export interface Candidates {
   readonly members: readonly RingMember[];
   /** rows[i]: members[i]'s scores, capacity / -ln(u) for each partition. */
   readonly rows: readonly Float64Array[];
-  /** min(listLength, S): the length of every partition's list. */
-  readonly length: number;
-  /** Partition p's list at [p * listLength, p * listLength + length): member indexes, best first (see `beats`). */
-  readonly top: Int32Array;
+  /** slots[i]: members[i]'s slot. */
+  readonly slots: readonly number[];
+  /** By slot: the member's index in `members` (its place in id order, the tie-break of `beats`), -1 for a free slot. */
+  readonly rank: readonly number[];
+  /** By slot: the member's scores (undefined for a free slot). */
+  readonly slotRows: readonly (Float64Array | undefined)[];
+  /**
+   * Per partition: the best n members (as slots) in order, best first (see `beats`), for some n with
+   * min(listLength, S) <= n <= listMax: a prefix of the partition's order of every member, which is all the
+   * matching reads (it scans every member once a list is spent).
+   */
+  readonly top: readonly (readonly number[])[];
 }
 
 const twoPow32 = 4294967296;
@@ -84,9 +96,10 @@ export function scoreRow(member: RingMember, partitions: number): ScoreRow {
 }
 
 /**
- * Work space of one ring build (this index's derivation and ring.ts's matching): arrays carved from one buffer kept between builds. Every array is
- * reset before use and none outlives the build that took it (the core is synchronous), so builds stay pure;
- * allocating them anew per build cost as much as the matching (typed arrays this size live outside the heap).
+ * Work space of one ring build (this index's derivation, ring.ts's matching): arrays carved from one buffer
+ * kept between builds. Every array is reset before use and none outlives the build that took it (the core is
+ * synchronous; ring.rebuild releases it), so builds stay pure; allocating them anew per build cost as much as
+ * the matching (typed arrays this size live outside the heap).
  */
 export const work = {
   buffer: new Int32Array(4096),
@@ -125,38 +138,46 @@ export function beats(scoreA: number, a: number, scoreB: number, b: number): boo
   return scoreA > scoreB || (scoreA === scoreB && a < b);
 }
 
-/** Inserts member `i` into the list at `base` (length `have`, at most `max`) if it is among the best `max`; returns the new length. */
-function offer(top: Int32Array, base: number, have: number, max: number, rows: readonly Float64Array[], p: number, i: number): number {
-  const s = (rows[i] as Float64Array)[p] as number;
-  let at = have;
+/**
+ * Lists are kept between listLength and listMax long: a leave shortens the lists that held the leaver and
+ * only a list that falls below listLength is rescanned (O(S)); a join lengthens the lists it enters.
+ */
+export const listMax = 12;
+
+/** Where `score` of the member ranked `rank` goes in `list` (slots, best first): the first entry it beats. */
+function placeIn(list: readonly number[], score: number, rank: number, p: number, slotRows: readonly (Float64Array | undefined)[], ranks: readonly number[]): number {
+  let at = list.length;
   while (at > 0) {
-    const j = top[base + at - 1] as number;
-    if (!beats(s, i, (rows[j] as Float64Array)[p] as number, j)) break;
+    const j = list[at - 1] as number;
+    if (!beats(score, rank, (slotRows[j] as Float64Array)[p] as number, ranks[j] as number)) break;
     at--;
   }
-  if (at >= max) return have;
-  const end = Math.min(have, max - 1);
-  for (let k = end; k > at; k--) top[base + k] = top[base + k - 1] as number;
-  top[base + at] = i;
-  return end + 1;
+  return at;
 }
 
-/** Partition p's list from every member, written at `base`; returns its length, min(max, S). */
-function scan(top: Int32Array, base: number, max: number, rows: readonly Float64Array[], p: number): number {
-  let have = 0;
-  let worst = -Infinity; // the score of the list's last entry once the list is full: most members fall below it
-  for (let i = 0; i < rows.length; i++) {
-    if (have >= max && ((rows[i] as Float64Array)[p] as number) < worst) continue;
-    have = offer(top, base, have, max, rows, p, i);
-    if (have >= max) worst = (rows[top[base + have - 1] as number] as Float64Array)[p] as number;
+/** Partition p's best min(listMax, |ranks|) members as slots, from the members at `ranks` (member indexes, ascending). */
+function scan(ranks: readonly number[], rows: readonly Float64Array[], slots: readonly number[], p: number): number[] {
+  const list: number[] = [];
+  const listRanks: number[] = [];
+  for (const i of ranks) {
+    const score = (rows[i] as Float64Array)[p] as number;
+    let at = list.length;
+    while (at > 0 && beats(score, i, (rows[listRanks[at - 1] as number] as Float64Array)[p] as number, listRanks[at - 1] as number)) at--;
+    if (at >= listMax) continue;
+    list.splice(at, 0, slots[i] as number);
+    listRanks.splice(at, 0, i);
+    if (list.length > listMax) {
+      list.pop();
+      listRanks.pop();
+    }
   }
-  return have;
+  return list;
 }
 
 /**
- * Where each previous member is now (`at`: its new index) and where each member was (`from`: its previous
- * index); -1 for a member that left or joined, or whose capacity changed (its scores changed: it is dropped
- * and added again). Both member lists are sorted by id, so one merge walk does it.
+ * Where each member was (`from[i]`: its previous index) and each previous member is now (`at`): -1 for a
+ * member that left or joined, or whose capacity changed (its scores changed: it is dropped and added again).
+ * Both member lists are sorted by id, so one merge walk does it.
  */
 function follow(before: readonly RingMember[], members: readonly RingMember[]): { at: Int32Array; from: Int32Array } {
   const [at, from] = work.take(before.length, members.length) as [Int32Array, Int32Array];
@@ -174,55 +195,89 @@ function follow(before: readonly RingMember[], members: readonly RingMember[]): 
   return { at, from };
 }
 
+function fresh(members: readonly RingMember[], partitions: number): Candidates {
+  const rows = members.map((m) => scoreRow(m, partitions).scores);
+  const slots = members.map((_, i) => i);
+  const all = slots;
+  const top = Array.from({ length: partitions }, (_, p) => scan(all, rows, slots, p));
+  return { partitions, members, rows, slots, rank: slots, slotRows: rows, top };
+}
+
 /**
  * The index for `members` (sorted by id, checked by ring.ts), derived from `previous` (the index of the
- * previous ring) when it has the same partition count, else built from nothing. A derived list is the
- * previous one renumbered; a list that lost a member while full is rescanned (who comes next is a member
- * below it), and each newcomer enters the lists whose last entry it beats: O(Q x K + S) plus O(S) per
- * rescanned list, about Q x K / S of them per leave.
+ * previous ring) when it has the same partition count, else built from nothing. Members that stay keep
+ * their slots and rows; a leaver leaves the lists that held it (found by its score against each list's
+ * last entry: O(Q)), and each newcomer enters the lists whose last entry it beats (O(Q)); only those lists
+ * are copied, and only a list left shorter than listLength is rescanned (O(S)).
  */
 export function derive(previous: Candidates | undefined, members: readonly RingMember[], partitions: number): Candidates {
-  const max = Math.min(listLength, members.length);
-  const top = new Int32Array(partitions * listLength);
-  const reuse = previous !== undefined && previous.partitions === partitions ? previous : undefined;
-  if (reuse === undefined) {
-    const rows = members.map((m) => scoreRow(m, partitions).scores);
-    for (let p = 0; p < partitions; p++) scan(top, p * listLength, max, rows, p);
-    return { partitions, members, rows, length: max, top };
+  if (previous === undefined || previous.partitions !== partitions) return fresh(members, partitions);
+  const { at, from } = follow(previous.members, members);
+  const slotRows = previous.slotRows.slice();
+  const rank = previous.rank.slice();
+  const freed: number[] = [];
+  for (let i = previous.members.length - 1; i >= 0; i--) {
+    const slot = previous.slots[i] as number;
+    rank[slot] = -1;
+    if (at[i] === -1) freed.push(slot);
   }
-  const { at, from } = follow(reuse.members, members);
+  for (let slot = previous.rank.length - 1; slot >= 0; slot--) if (previous.rank[slot] === -1) freed.push(slot);
+  freed.sort((a, b) => b - a); // lowest slot first off the end
+  const slots = new Array<number>(members.length);
+  const rows = new Array<Float64Array>(members.length);
   const added: number[] = [];
-  const rows = members.map((m, i) => {
+  const kept: number[] = [];
+  for (let i = 0; i < members.length; i++) {
     const was = from[i] as number;
-    if (was >= 0) return reuse.rows[was] as Float64Array;
-    added.push(i);
-    return scoreRow(m, partitions).scores;
-  });
-  const [have, rescanned] = work.take(partitions, partitions) as [Int32Array, Int32Array];
-  rescanned.fill(0); // 1: already placed every current member, newcomers included
-  for (let p = 0; p < partitions; p++) {
-    const base = p * listLength;
-    let n = 0;
-    for (let k = 0; k < reuse.length; k++) {
-      const i = at[reuse.top[base + k] as number] as number;
-      if (i >= 0) top[base + n++] = i;
+    if (was >= 0) {
+      slots[i] = previous.slots[was] as number;
+      rows[i] = previous.rows[was] as Float64Array;
+      kept.push(i);
+    } else {
+      const slot = freed.pop() ?? slotRows.length;
+      slots[i] = slot;
+      rows[i] = scoreRow(members[i] as RingMember, partitions).scores;
+      slotRows[slot] = rows[i];
+      added.push(i);
     }
-    // A full list that lost a member does not know who comes next (a member below the cut): rescan.
-    if (n < reuse.length && reuse.length >= listLength) {
-      n = scan(top, base, max, rows, p);
-      rescanned[p] = 1;
-    }
-    have[p] = n;
+    rank[slots[i] as number] = i;
   }
+  const top = previous.top.slice();
+  // Leavers first: every list then holds members that stayed only, the best n of them.
+  const least = Math.min(listLength, kept.length);
+  for (let i = 0; i < previous.members.length; i++) {
+    if (at[i] !== -1) continue;
+    const slot = previous.slots[i] as number;
+    const row = previous.rows[i] as Float64Array;
+    if (rank[slot] === -1) slotRows[slot] = undefined;
+    for (let p = 0; p < partitions; p++) {
+      const list = top[p] as readonly number[];
+      const last = list[list.length - 1];
+      // Below the list's last entry (by the previous index's scores): not in it. Equal scores: look.
+      if (last === undefined || (row[p] as number) < ((previous.slotRows[last] as Float64Array)[p] as number)) continue;
+      const k = list.indexOf(slot);
+      if (k < 0) continue;
+      const shorter = list.slice();
+      shorter.splice(k, 1);
+      top[p] = shorter.length < least ? scan(kept, rows, slots, p) : shorter;
+    }
+  }
+  // Then each newcomer, into the lists whose last entry it beats, or at the end of a list that holds everyone.
+  let present = kept.length;
   for (const i of added) {
     const row = rows[i] as Float64Array;
     for (let p = 0; p < partitions; p++) {
-      if (rescanned[p] === 1) continue;
-      const base = p * listLength;
-      const n = have[p] as number;
-      if (n >= max && (row[p] as number) < ((rows[top[base + n - 1] as number] as Float64Array)[p] as number)) continue;
-      have[p] = offer(top, base, n, max, rows, p, i);
+      const list = top[p] as readonly number[];
+      const score = row[p] as number;
+      const last = list[list.length - 1];
+      const complete = list.length === present;
+      if (!complete && last !== undefined && !beats(score, i, (slotRows[last] as Float64Array)[p] as number, rank[last] as number)) continue;
+      const longer = list.slice();
+      longer.splice(placeIn(list, score, i, p, slotRows, rank), 0, slots[i] as number);
+      if (longer.length > listMax) longer.pop();
+      top[p] = longer;
     }
+    present++;
   }
-  return { partitions, members, rows, length: max, top };
+  return { partitions, members, rows, slots, rank, slotRows, top };
 }

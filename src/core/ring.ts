@@ -121,7 +121,8 @@ const beats = candidates.beats;
  * member `last` beats, found by a scan of every member (a partition rarely runs out of its K candidates).
  */
 function nextCandidate(index: candidates.Candidates, p: number, tried: number, last: number): number {
-  if (tried < index.length) return index.top[p * candidates.listLength + tried] as number;
+  const list = index.top[p] as readonly number[];
+  if (tried < list.length) return index.rank[list[tried] as number] as number;
   const rows = index.rows;
   const lastScore = (rows[last] as Float64Array)[p] as number;
   let best = -1;
@@ -253,6 +254,11 @@ export function rebuild(previous: Ring | undefined, members: readonly RingMember
   } finally {
     candidates.work.release();
   }
+}
+
+/** The candidate index kept beside a ring (undefined for an empty one): what the next `rebuild` derives from; tests check it. */
+export function candidatesOf(built: Ring): candidates.Candidates | undefined {
+  return indexes.get(built);
 }
 
 /** How many partitions each member owns (members with none are listed with 0). */
