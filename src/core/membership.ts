@@ -30,7 +30,7 @@ import type { MemberView } from './node-io.js';
 import type { NodeState } from './node-state.js';
 import * as repartition from './repartition.js';
 import * as ring from './ring.js';
-import { defaultRemoveAfterSeconds, type ClusterConfig, type MemberStatus, type NodeId } from './types.js';
+import { defaultRemoveAfterSeconds, type ClusterConfig, type MemberStatus, type NodeId, type RingMember } from './types.js';
 
 /** Largest epoch, life, incarnation or heartbeat accepted from a peer (limits.ts says why). */
 export const counterMax = limits.counterMax;
@@ -93,13 +93,30 @@ export function healthy(state: NodeState, id: NodeId): boolean {
   return m !== undefined && m.status === 'alive' && !state.unreachable.has(id);
 }
 
-/** Rebuilds the ring when the set of members in it (everyone not left or removed) changed. */
+/**
+ * True when the ring is over exactly the members not gone, with the hosts, capacities and zones they have now,
+ * at the configured Q: O(S) look-ups, no sort and no string built. Most calls find it so (a status change
+ * between alive, suspect and dead keeps a member in the ring).
+ */
+function ringCurrent(state: NodeState): boolean {
+  const current = state.ring;
+  if (current.partitions !== state.config.partitions) return false;
+  let inRing = 0;
+  for (const m of state.members.values()) if (!gone(m.status)) inRing++;
+  if (inRing !== current.members.length) return false;
+  for (const r of current.members) {
+    const m = state.members.get(r.id);
+    if (m === undefined || gone(m.status) || m.host !== r.host || m.capacity !== r.capacity || (m.zone === 'peer') !== (r.zone === 'peer')) return false;
+  }
+  return true;
+}
+
+/** Rebuilds the ring, from the previous one (ring.rebuild), when the set of members in it (everyone not left or removed) changed. */
 export function refreshRing(state: NodeState): void {
-  const inRing = [...state.members.values()].filter((m) => !gone(m.status)).sort((a, b) => (a.id < b.id ? -1 : 1));
-  const signature = `${state.config.partitions}|${inRing.map((m) => `${m.id}/${m.host}/${m.capacity}/${m.zone ?? 'tab'}`).join(',')}`;
-  if (signature === state.ringSignature) return;
-  state.ringSignature = signature;
-  state.ring = ring.rebuild(state.ring, inRing.map((m) => ({ id: m.id, host: m.host, capacity: m.capacity, ...(m.zone === 'peer' ? { zone: m.zone } : {}) })), state.config.partitions);
+  if (ringCurrent(state)) return;
+  const inRing: RingMember[] = [];
+  for (const m of state.members.values()) if (!gone(m.status)) inRing.push({ id: m.id, host: m.host, capacity: m.capacity, ...(m.zone === 'peer' ? { zone: m.zone } : {}) });
+  state.ring = ring.rebuild(state.ring, inRing, state.config.partitions);
   fx.trace(state, 'member', () => `ring rebuilt over ${inRing.length} members`);
 }
 
@@ -160,12 +177,12 @@ export function preferenceList(state: NodeState, partition: number): { replicas:
   return ring.preferenceList(state.ring, partition, Math.min(state.config.n, state.ring.members.length));
 }
 
-/** This node's ring without one member, kept for the last member asked (a leaver's stores, a removal preview). */
+/** This node's ring without one member, kept for the last member asked and the current ring (a leaver's stores, a removal preview). */
 export function ringWithout(state: NodeState, id: NodeId): ring.Ring {
   const cached = state.ringWithout;
-  if (cached !== undefined && cached.id === id && cached.signature === state.ringSignature) return cached.ring;
+  if (cached !== undefined && cached.id === id && cached.of === state.ring) return cached.ring;
   const members = state.ring.members.filter((m) => m.id !== id);
   const built = ring.rebuild(state.ring, members, state.config.partitions);
-  state.ringWithout = { id, signature: state.ringSignature, ring: built };
+  state.ringWithout = { id, of: state.ring, ring: built };
   return built;
 }

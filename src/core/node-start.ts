@@ -80,7 +80,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     conflictMode: options.conflictMode === 'lww' ? 'lww' : clockPolicy, epochPolicy, clockSkewTicks: options.clockSkewTicks ?? 0, rng,
     epoch, life: startingLife, needsRebuild: false, epochProvisional: provisional, ready: false, tick: options.now,
     config, configVersion: storedConfig?.version ?? 0, configBy: storedConfig?.by ?? '', stamps: options.stamps === true, configHeard: 0,
-    members: new Map(), ring: ring.build([], config.partitions), ringSignature: '', ringWithout: undefined, unreachable: new Set(),
+    members: new Map(), ring: ring.build([], config.partitions), ringWithout: undefined, unreachable: new Set(),
     index: storeIndex.create(config.partitions), nextId: rng.int(2 ** 30) * 1024,
     writes: new Map(), reads: new Map(), forwards: new Map(), loads: new Map(), gathers: new Map(), handoffs: new Map(),
     lastGossipTick: -Infinity, steps: 0, lastHandoffTick: options.now,

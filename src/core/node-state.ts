@@ -229,10 +229,10 @@ export interface NodeState {
   /** The highest config version heard in gossip (stamps only: heard, not adopted); a proposal goes past it. */
   configHeard: number;
   readonly members: Map<NodeId, MemberView>;
+  /** Over every member not gone, rebuilt only when that set (ids, hosts, capacities, zones) or Q changes (membership.refreshRing). */
   ring: Ring;
-  ringSignature: string;
-  /** The ring without one member, for the stores a leaving member sends (replica.placementProblem). */
-  ringWithout: { readonly id: NodeId; readonly signature: string; readonly ring: Ring } | undefined;
+  /** The ring without one member, derived from `of` (the ring then): a leaving member's stores, a removal preview. */
+  ringWithout: { readonly id: NodeId; readonly of: Ring; readonly ring: Ring } | undefined;
   /** Peers the transport says it cannot reach right now (a hint for failure detection). */
   readonly unreachable: Set<NodeId>;
   readonly index: Index;

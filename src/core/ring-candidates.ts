@@ -4,16 +4,19 @@
  *
  * Why: rebuilding the ring from nothing scores every (member, partition) pair (S x Q logarithms) and scans
  * every member for every proposal, so each membership change cost O(S x Q) on every node and a discovery
- * O(S^2 x Q) per node. The index of the previous ring is carried to the next one instead: a join scores the
- * newcomer once per partition and merges it into each list (O(Q x K)); a leave drops the leaver from the lists
- * that held it and rescans only those few (O(S) each). The index is still a function of the member set alone
- * (each list is the true best min(K, S) members of its partition), so a ring derived from its predecessor
- * equals a ring built from nothing; test/unit/ring.test.ts checks that over random join/leave sequences.
+ * O(S^2 x Q) per node. The index of the previous ring is carried to the next one instead, and only what a
+ * change touches is redone: lists name members by slot (a number a member keeps), so a join or leave
+ * does not renumber them; a join scores the newcomer once (its row is memoised) and enters it in the lists
+ * whose last entry it beats (O(Q) comparisons, about Q x K / S lists copied); a leave drops the leaver from
+ * the lists that held it (O(Q)) and rescans a list only when it falls below listLength (O(S), rare: lists
+ * are listLength to listMax long). Each list is always the true best n members of its partition for its own
+ * n, so a ring derived from its predecessor equals a ring built from nothing; test/unit/ring.test.ts checks
+ * the rings and every list over seeded walks of joins, leaves and capacity changes.
  */
 import * as hash from './hash.js';
 import type { NodeId, RingMember } from './types.js';
 
-/** Candidates kept per partition: enough that a partition almost never exhausts them (then ring.ts sorts all). */
+/** Fewest candidates a list keeps (all members when fewer): a partition rarely proposes past them (then ring.ts scans every member). */
 export const listLength = 8;
 
 export interface ScoreRow {
@@ -22,13 +25,29 @@ export interface ScoreRow {
   readonly scores: Float64Array;
 }
 
+/**
+ * The index of one member set. Lists name members by SLOT, a number a member keeps while it stays a member
+ * with the same capacity, so a list no change touched is shared with the previous index as it is. Never
+ * mutated once built (the next index copies what it changes).
+ */
 export interface Candidates {
   readonly partitions: number;
-  readonly rows: ReadonlyMap<NodeId, ScoreRow>;
-  /** Per partition: the best min(listLength, S) member ids, best first (see `beats`). */
-  readonly top: readonly (readonly NodeId[])[];
-  /** Per partition, the score a newcomer must reach to enter its list (see cutsOf). */
-  readonly cut: Float64Array;
+  /** The members, sorted by id: the ring's own. */
+  readonly members: readonly RingMember[];
+  /** rows[i]: members[i]'s scores, capacity / -ln(u) for each partition. */
+  readonly rows: readonly Float64Array[];
+  /** slots[i]: members[i]'s slot. */
+  readonly slots: readonly number[];
+  /** By slot: the member's index in `members` (its place in id order, the tie-break of `beats`), -1 for a free slot. */
+  readonly rank: readonly number[];
+  /** By slot: the member's scores (undefined for a free slot). */
+  readonly slotRows: readonly (Float64Array | undefined)[];
+  /**
+   * Per partition: the best n members (as slots) in order, best first (see `beats`), for some n with
+   * min(listLength, S) <= n <= listMax: a prefix of the partition's order of every member, which is all the
+   * matching reads (it scans every member once a list is spent).
+   */
+  readonly top: readonly (readonly number[])[];
 }
 
 const twoPow32 = 4294967296;
@@ -76,103 +95,189 @@ export function scoreRow(member: RingMember, partitions: number): ScoreRow {
   return row;
 }
 
-/** Pair order: higher score first, ties to the lower id (the lower index among members sorted by id). */
-export function beats(scoreA: number, idA: NodeId, scoreB: number, idB: NodeId): boolean {
-  return scoreA > scoreB || (scoreA === scoreB && idA < idB);
+/**
+ * Work space of one ring build (this index's derivation, ring.ts's matching): arrays carved from one buffer
+ * kept between builds. Every array is reset before use and none outlives the build that took it (the core is
+ * synchronous; ring.rebuild releases it), so builds stay pure; allocating them anew per build cost as much as
+ * the matching (typed arrays this size live outside the heap).
+ */
+export const work = {
+  buffer: new Int32Array(4096),
+  used: 0,
+  /** Fresh arrays of these lengths (contents undefined), valid until `release`. */
+  take(...lengths: number[]): Int32Array[] {
+    const total = lengths.reduce((sum, n) => sum + n, this.used);
+    // Arrays already taken keep the old buffer alive: they stay valid.
+    if (total > this.buffer.length) this.buffer = new Int32Array(Math.max(total, 2 * this.buffer.length));
+    return lengths.map((n) => {
+      const part = this.buffer.subarray(this.used, this.used + n);
+      this.used += n;
+      return part;
+    });
+  },
+  /** Ends the build: every array taken is free again. */
+  release(): void {
+    this.used = 0;
+  },
+};
+
+/** Each score row's partitions, best first (ties: the lower partition), computed when first asked for. */
+const orders = new WeakMap<Float64Array, Int32Array>();
+
+/** Row's partitions in descending score order, ties to the lower partition: where a member below its floor looks first. */
+export function orderOf(row: Float64Array): Int32Array {
+  const known = orders.get(row);
+  if (known !== undefined) return known;
+  const order = Int32Array.from(row.keys()).sort((a, b) => (row[b] as number) - (row[a] as number) || a - b);
+  orders.set(row, order);
+  return order;
 }
 
-const scoreOf = (rows: ReadonlyMap<NodeId, ScoreRow>, id: NodeId, p: number) => (rows.get(id) as ScoreRow).scores[p] as number;
+/** Pair order on member indexes: higher score first, ties to the lower index (the lower id). */
+export function beats(scoreA: number, a: number, scoreB: number, b: number): boolean {
+  return scoreA > scoreB || (scoreA === scoreB && a < b);
+}
 
-/** Inserts `id` into the ordered `list` if it is among the best `max`; keeps the list at most `max` long. */
-function offer(list: NodeId[], id: NodeId, p: number, rows: ReadonlyMap<NodeId, ScoreRow>, max: number): void {
-  const s = scoreOf(rows, id, p);
+/**
+ * Lists are kept between listLength and listMax long: a leave shortens the lists that held the leaver and
+ * only a list that falls below listLength is rescanned (O(S)); a join lengthens the lists it enters.
+ */
+export const listMax = 12;
+
+/** Where `score` of the member ranked `rank` goes in `list` (slots, best first): the first entry it beats. */
+function placeIn(list: readonly number[], score: number, rank: number, p: number, slotRows: readonly (Float64Array | undefined)[], ranks: readonly number[]): number {
   let at = list.length;
-  while (at > 0 && beats(s, id, scoreOf(rows, list[at - 1] as NodeId, p), list[at - 1] as NodeId)) at--;
-  if (at >= max) return;
-  list.splice(at, 0, id);
-  if (list.length > max) list.pop();
+  while (at > 0) {
+    const j = list[at - 1] as number;
+    if (!beats(score, rank, (slotRows[j] as Float64Array)[p] as number, ranks[j] as number)) break;
+    at--;
+  }
+  return at;
 }
 
-/** Partition p's list from every member; `scores[i]` is members[i]'s score row. */
-function scan(members: readonly RingMember[], scores: readonly Float64Array[], p: number, rows: ReadonlyMap<NodeId, ScoreRow>, max: number): NodeId[] {
-  const list: NodeId[] = [];
-  let worst = -Infinity; // the score of the list's last entry once the list is full: most members fall below it
-  for (let i = 0; i < members.length; i++) {
-    if (list.length >= max && ((scores[i] as Float64Array)[p] as number) < worst) continue;
-    offer(list, (members[i] as RingMember).id, p, rows, max);
-    if (list.length >= max) worst = scoreOf(rows, list[list.length - 1] as NodeId, p);
+/** Partition p's best min(listMax, |ranks|) members as slots, from the members at `ranks` (member indexes, ascending). */
+function scan(ranks: readonly number[], rows: readonly Float64Array[], slots: readonly number[], p: number): number[] {
+  const list: number[] = [];
+  const listRanks: number[] = [];
+  for (const i of ranks) {
+    const score = (rows[i] as Float64Array)[p] as number;
+    let at = list.length;
+    while (at > 0 && beats(score, i, (rows[listRanks[at - 1] as number] as Float64Array)[p] as number, listRanks[at - 1] as number)) at--;
+    if (at >= listMax) continue;
+    list.splice(at, 0, slots[i] as number);
+    listRanks.splice(at, 0, i);
+    if (list.length > listMax) {
+      list.pop();
+      listRanks.pop();
+    }
   }
   return list;
 }
 
-/** Per partition, the score a newcomer must reach to enter a full list (-Infinity while a list is not full). */
-function cutsOf(top: readonly (readonly NodeId[])[], rows: ReadonlyMap<NodeId, ScoreRow>, max: number): Float64Array {
-  return Float64Array.from(top, (list, p) => (list.length >= max && list.length > 0 ? scoreOf(rows, list[list.length - 1] as NodeId, p) : -Infinity));
+/**
+ * Where each member was (`from[i]`: its previous index) and each previous member is now (`at`): -1 for a
+ * member that left or joined, or whose capacity changed (its scores changed: it is dropped and added again).
+ * Both member lists are sorted by id, so one merge walk does it.
+ */
+function follow(before: readonly RingMember[], members: readonly RingMember[]): { at: Int32Array; from: Int32Array } {
+  const [at, from] = work.take(before.length, members.length) as [Int32Array, Int32Array];
+  at.fill(-1);
+  from.fill(-1);
+  let j = 0;
+  for (let i = 0; i < before.length; i++) {
+    const old = before[i] as RingMember;
+    while (j < members.length && (members[j] as RingMember).id < old.id) j++;
+    const now = members[j];
+    if (now === undefined || now.id !== old.id || now.capacity !== old.capacity) continue;
+    at[i] = j;
+    from[j] = i;
+  }
+  return { at, from };
+}
+
+function fresh(members: readonly RingMember[], partitions: number): Candidates {
+  const rows = members.map((m) => scoreRow(m, partitions).scores);
+  const slots = members.map((_, i) => i);
+  const all = slots;
+  const top = Array.from({ length: partitions }, (_, p) => scan(all, rows, slots, p));
+  return { partitions, members, rows, slots, rank: slots, slotRows: rows, top };
 }
 
 /**
  * The index for `members` (sorted by id, checked by ring.ts), derived from `previous` (the index of the
- * previous ring) when it has the same partition count, else built from nothing. Lists no change touched
- * are shared with the previous index (they are never mutated once built).
+ * previous ring) when it has the same partition count, else built from nothing. Members that stay keep
+ * their slots and rows; a leaver leaves the lists that held it (found by its score against each list's
+ * last entry: O(Q)), and each newcomer enters the lists whose last entry it beats (O(Q)); only those lists
+ * are copied, and only a list left shorter than listLength is rescanned (O(S)).
  */
 export function derive(previous: Candidates | undefined, members: readonly RingMember[], partitions: number): Candidates {
-  const max = Math.min(listLength, members.length);
-  const reuse = previous !== undefined && previous.partitions === partitions ? previous : undefined;
-  const rows = new Map<NodeId, ScoreRow>();
-  const added: NodeId[] = [];
-  for (const m of members) {
-    const old = reuse?.rows.get(m.id);
-    if (old !== undefined && old.capacity === m.capacity) rows.set(m.id, old);
-    else {
-      rows.set(m.id, scoreRow(m, partitions));
-      added.push(m.id);
+  if (previous === undefined || previous.partitions !== partitions) return fresh(members, partitions);
+  const { at, from } = follow(previous.members, members);
+  const slotRows = previous.slotRows.slice();
+  const rank = previous.rank.slice();
+  const freed: number[] = [];
+  for (let i = previous.members.length - 1; i >= 0; i--) {
+    const slot = previous.slots[i] as number;
+    rank[slot] = -1;
+    if (at[i] === -1) freed.push(slot);
+  }
+  for (let slot = previous.rank.length - 1; slot >= 0; slot--) if (previous.rank[slot] === -1) freed.push(slot);
+  freed.sort((a, b) => b - a); // lowest slot first off the end
+  const slots = new Array<number>(members.length);
+  const rows = new Array<Float64Array>(members.length);
+  const added: number[] = [];
+  const kept: number[] = [];
+  for (let i = 0; i < members.length; i++) {
+    const was = from[i] as number;
+    if (was >= 0) {
+      slots[i] = previous.slots[was] as number;
+      rows[i] = previous.rows[was] as Float64Array;
+      kept.push(i);
+    } else {
+      const slot = freed.pop() ?? slotRows.length;
+      slots[i] = slot;
+      rows[i] = scoreRow(members[i] as RingMember, partitions).scores;
+      slotRows[slot] = rows[i];
+      added.push(i);
     }
+    rank[slots[i] as number] = i;
   }
-  const scoresOf = () => members.map((m) => (rows.get(m.id) as ScoreRow).scores);
-  if (reuse === undefined) {
-    const scores = scoresOf();
-    const top = Array.from({ length: partitions }, (_, p) => scan(members, scores, p, rows, max));
-    return { partitions, rows, top, cut: cutsOf(top, rows, max) };
-  }
-  // A member whose capacity changed is dropped and re-added: its scores changed.
-  const dropped = new Set<NodeId>();
-  for (const [id, row] of reuse.rows) if (rows.get(id) !== row) dropped.add(id);
-  const top: (readonly NodeId[])[] = [...reuse.top];
-  const fresh = new Uint8Array(partitions); // 1 once top[p] is this index's own array (safe to change)
-  // 1 where top[p] was rescanned from every current member: it already placed the newcomers (a member whose
-  // capacity changed is dropped AND added; offering it again would list it twice).
-  const rescanned = new Uint8Array(partitions);
-  if (dropped.size > 0) {
-    const scores = scoresOf();
-    top.forEach((old, p) => {
-      if (!old.some((id) => dropped.has(id))) return;
-      // A full list that lost a member does not know who comes next (a member below the cut): rescan.
-      const full = old.length >= listLength;
-      top[p] = full ? scan(members, scores, p, rows, max) : old.filter((id) => !dropped.has(id));
-      fresh[p] = 1;
-      rescanned[p] = full ? 1 : 0;
-    });
-  }
-  const cut = dropped.size > 0 || max !== Math.min(listLength, reuse.rows.size) ? cutsOf(top, rows, max) : Float64Array.from(reuse.cut);
-  for (const id of added) {
-    const row = (rows.get(id) as ScoreRow).scores;
+  const top = previous.top.slice();
+  // Leavers first: every list then holds members that stayed only, the best n of them.
+  const least = Math.min(listLength, kept.length);
+  for (let i = 0; i < previous.members.length; i++) {
+    if (at[i] !== -1) continue;
+    const slot = previous.slots[i] as number;
+    const row = previous.rows[i] as Float64Array;
+    if (rank[slot] === -1) slotRows[slot] = undefined;
     for (let p = 0; p < partitions; p++) {
-      if (rescanned[p] === 1 || (row[p] as number) < (cut[p] as number)) continue;
-      if (fresh[p] === 0) {
-        top[p] = [...(top[p] as NodeId[])];
-        fresh[p] = 1;
-      }
-      const list = top[p] as NodeId[];
-      offer(list, id, p, rows, max);
-      if (list.length >= max) cut[p] = scoreOf(rows, list[list.length - 1] as NodeId, p);
+      const list = top[p] as readonly number[];
+      const last = list[list.length - 1];
+      // Below the list's last entry (by the previous index's scores): not in it. Equal scores: look.
+      if (last === undefined || (row[p] as number) < ((previous.slotRows[last] as Float64Array)[p] as number)) continue;
+      const k = list.indexOf(slot);
+      if (k < 0) continue;
+      const shorter = list.slice();
+      shorter.splice(k, 1);
+      top[p] = shorter.length < least ? scan(kept, rows, slots, p) : shorter;
     }
   }
-  return { partitions, rows, top, cut };
-}
-
-/** Every member's index in `members`, ordered best first for partition p: where a partition goes once its K candidates are spent. */
-export function fullOrder(members: readonly RingMember[], rows: ReadonlyMap<NodeId, ScoreRow>, p: number): number[] {
-  const column = members.map((m) => scoreOf(rows, m.id, p));
-  // Members are sorted by id, so a lower index is a lower id: the same tie-break as `beats`.
-  return members.map((_, i) => i).sort((a, b) => (column[b] as number) - (column[a] as number) || a - b);
+  // Then each newcomer, into the lists whose last entry it beats, or at the end of a list that holds everyone.
+  let present = kept.length;
+  for (const i of added) {
+    const row = rows[i] as Float64Array;
+    for (let p = 0; p < partitions; p++) {
+      const list = top[p] as readonly number[];
+      const score = row[p] as number;
+      const last = list[list.length - 1];
+      const complete = list.length === present;
+      if (!complete && last !== undefined && !beats(score, i, (slotRows[last] as Float64Array)[p] as number, rank[last] as number)) continue;
+      const longer = list.slice();
+      longer.splice(placeIn(list, score, i, p, slotRows, rank), 0, slots[i] as number);
+      if (longer.length > listMax) longer.pop();
+      top[p] = longer;
+    }
+    present++;
+  }
+  return { partitions, members, rows, slots, rank, slotRows, top };
 }

@@ -25,10 +25,14 @@
  * exactly the ideal for every join (two joiners X, Y from the same set would each have to take the partitions
  * the other leaves), and replaying joins in a canonical order is far worse (8-10 x, measured).
  *
- * Cost: the scores and each partition's best few candidates live in an index kept beside each ring
- * (ring-candidates.ts); `rebuild(previous, members)` derives the next index from the previous ring's, so a
- * membership change costs about O(Q x K + S) instead of O(S x Q) scores and an O(S) scan per proposal. The
- * result is the same ring as `build` (ring.test.ts checks random join/leave sequences against it).
+ * Cost: the scores and each partition's best candidates live in an index kept beside each ring
+ * (ring-candidates.ts); `rebuild(previous, members)` derives the next index from the previous ring's, touching
+ * only the lists a change reaches (O(Q) comparisons, no S x Q scores), and the matching then runs from
+ * nothing over it (about 1.5 Q proposals at Q = 256) in work arrays reused between builds. The result is the
+ * same ring as `build` (ring.test.ts checks random join/leave sequences against it and the reference
+ * algorithm). Measured by B8 (test/bench/b8-scale.ts, load average ~10 on 2 cores): 0.1-0.25 ms per change
+ * whatever S; at S = 150 the full rebuild itself costs only ~0.5 ms, so there the ratio is 0.15-0.25x, not
+ * 0.1x: what is left is the matching and the O(Q + S) passes (see the README's B8 note).
  *
  * An empty member set gives a ring with `owners: []`: no partition has an owner and every preference list
  * is empty (a node alone before it has joined anything still has itself as a member, so this is rare).
@@ -61,12 +65,16 @@ export function quotas(members: readonly RingMember[], partitions: number): read
   return counts;
 }
 
+/** Members sorted by id, checked; a list already in order (membership.refreshRing sorts its own) is only copied. */
 function checkMembers(members: readonly RingMember[]): RingMember[] {
-  const sorted = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  sorted.forEach((m, i) => {
+  let inOrder = true;
+  for (let i = 1; i < members.length && inOrder; i++) inOrder = (members[i - 1] as RingMember).id <= (members[i] as RingMember).id;
+  const sorted = inOrder ? members.slice() : [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (let i = 0; i < sorted.length; i++) {
+    const m = sorted[i] as RingMember;
     if (!(Number.isFinite(m.capacity) && m.capacity > 0)) throw new RangeError(`ring: member ${m.id} has capacity ${m.capacity}`);
-    if (i > 0 && sorted[i - 1]?.id === m.id) throw new RangeError(`ring: member ${m.id} listed twice`);
-  });
+    if (i > 0 && (sorted[i - 1] as RingMember).id === m.id) throw new RangeError(`ring: member ${m.id} listed twice`);
+  }
   return sorted;
 }
 
@@ -85,98 +93,131 @@ export interface Bounds {
  * totalCapacity, lo = floor(share * floorFraction) and hi = max(ceil(share), floor(share * ceilingFraction)).
  */
 export function bounds(members: readonly RingMember[], partitions: number): Bounds {
-  const total = members.reduce((sum, m) => sum + m.capacity, 0);
-  const shares = members.map((m) => (partitions * m.capacity) / total);
-  return {
-    lo: shares.map((x) => Math.floor(x * floorFraction)),
-    hi: shares.map((x) => Math.max(Math.ceil(x), Math.floor(x * ceilingFraction))),
-  };
+  try {
+    const { lo, hi } = boundsOf(members, partitions);
+    return { lo: Array.from(lo), hi: Array.from(hi) };
+  } finally {
+    candidates.work.release();
+  }
+}
+
+/** `bounds` as typed arrays, what the matching reads. */
+function boundsOf(members: readonly RingMember[], partitions: number): { lo: Int32Array; hi: Int32Array } {
+  let total = 0;
+  for (const m of members) total += m.capacity;
+  const [lo, hi] = candidates.work.take(members.length, members.length) as [Int32Array, Int32Array];
+  for (let i = 0; i < members.length; i++) {
+    const share = (partitions * (members[i] as RingMember).capacity) / total;
+    lo[i] = Math.floor(share * floorFraction);
+    hi[i] = Math.max(Math.ceil(share), Math.floor(share * ceilingFraction));
+  }
+  return { lo, hi };
 }
 
 /** The candidate index behind each ring, so the next ring is derived from it (ring-candidates.ts). */
 const indexes = new WeakMap<Ring, candidates.Candidates>();
 
-/** Score rows by member index and each partition's candidates as member indexes: what the matching reads. */
-interface Prefs {
-  readonly rows: readonly Float64Array[];
-  readonly lists: number[][];
-  readonly full: Uint8Array;
-  readonly more: (p: number) => number[];
-}
-
-function prefsOf(index: candidates.Candidates, sorted: readonly RingMember[]): Prefs {
-  const at = new Map(sorted.map((m, i) => [m.id, i]));
-  return {
-    rows: sorted.map((m) => (index.rows.get(m.id) as candidates.ScoreRow).scores),
-    lists: index.top.map((ids) => ids.map((id) => at.get(id) as number)),
-    full: new Uint8Array(index.partitions),
-    more: (p) => candidates.fullOrder(sorted, index.rows, p),
-  };
-}
-
 /** Pair order on member indexes (members sorted by id): higher score first, ties to the lower index. */
-const beats = (scoreA: number, nodeA: number, scoreB: number, nodeB: number) => scoreA > scoreB || (scoreA === scoreB && nodeA < nodeB);
+const beats = candidates.beats;
 
-/** Partition p's next candidate (best not yet proposed to), from its list, or from every member once the list is spent. */
-function nextCandidate(prefs: Prefs, p: number, tried: number, s: number): number {
-  let list = prefs.lists[p] as number[];
-  if (tried >= list.length && prefs.full[p] === 0 && list.length < s) {
-    list = prefs.more(p);
-    prefs.lists[p] = list;
-    prefs.full[p] = 1;
+/**
+ * Partition p's next candidate after `last` (-1: none yet): from its list while it lasts, then the best
+ * member `last` beats, found by a scan of every member (a partition rarely runs out of its K candidates).
+ */
+function nextCandidate(index: candidates.Candidates, p: number, tried: number, last: number): number {
+  const list = index.top[p] as readonly number[];
+  if (tried < list.length) return index.rank[list[tried] as number] as number;
+  const rows = index.rows;
+  const lastScore = (rows[last] as Float64Array)[p] as number;
+  let best = -1;
+  let bestScore = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const score = (rows[i] as Float64Array)[p] as number;
+    if (beats(score, i, lastScore, last) || i === last) continue;
+    if (best < 0 || beats(score, i, bestScore, best)) {
+      best = i;
+      bestScore = score;
+    }
   }
-  return tried < list.length ? (list[tried] as number) : -1;
+  return best;
 }
 
 /**
  * The stable matching under ceilings (the same as taking pairs in descending score order, a pair assigning its
  * partition when the partition is free and its node below its ceiling), by partition-proposing deferred
  * acceptance: each partition proposes to nodes best first; a node over its ceiling rejects its worst partition.
+ * Member i's partitions sit in `held` at [start[i], start[i] + count[i]); it holds at most hi[i] + 1 at once.
  */
-function stableMatching(prefs: Prefs, s: number, partitions: number, hi: readonly number[]): Int32Array {
-  const owner = new Int32Array(partitions).fill(-1);
-  const held: number[][] = Array.from({ length: s }, () => []);
-  const tried = new Int32Array(partitions);
-  const waiting: number[] = [];
-  for (let p = partitions - 1; p >= 0; p--) waiting.push(p);
-  for (let p = waiting.pop(); p !== undefined; p = waiting.pop()) {
-    const best = nextCandidate(prefs, p, tried[p] as number, s);
+function stableMatching(index: candidates.Candidates, hi: Int32Array): Int32Array {
+  const { partitions, rows } = index;
+  const s = rows.length;
+  let room = 0;
+  for (let i = 0; i < s; i++) room += (hi[i] as number) + 1;
+  const [owner, start, held, count, tried, last, waiting] = candidates.work.take(partitions, s + 1, room, s, partitions, partitions, partitions) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  owner.fill(-1);
+  last.fill(-1);
+  tried.fill(0);
+  count.fill(0);
+  start[0] = 0;
+  for (let i = 0; i < s; i++) start[i + 1] = (start[i] as number) + (hi[i] as number) + 1;
+  let waitingCount = 0;
+  for (let p = partitions - 1; p >= 0; p--) waiting[waitingCount++] = p;
+  while (waitingCount > 0) {
+    const p = waiting[--waitingCount] as number;
+    const best = nextCandidate(index, p, tried[p] as number, last[p] as number);
     if (best < 0) throw new Error('ring: a partition was rejected by every member (ceilings below Q)');
     tried[p] = (tried[p] as number) + 1;
-    const mine = held[best] as number[];
-    mine.push(p);
+    last[p] = best;
+    const base = start[best] as number;
+    const n = (count[best] as number) + 1;
+    held[base + n - 1] = p;
+    count[best] = n;
     owner[p] = best;
-    if (mine.length <= (hi[best] as number)) continue;
-    const row = prefs.rows[best] as Float64Array;
-    let worst = 0;
-    for (let k = 1; k < mine.length; k++) {
-      const a = mine[k] as number;
-      const b = mine[worst] as number;
-      if (beats(row[b] as number, best, row[a] as number, best) || (row[a] === row[b] && a > b)) worst = k;
+    if (n <= (hi[best] as number)) continue;
+    const row = rows[best] as Float64Array;
+    let worst = base;
+    for (let k = base + 1; k < base + n; k++) {
+      const a = held[k] as number;
+      const b = held[worst] as number;
+      if ((row[b] as number) > (row[a] as number) || (row[a] === row[b] && a > b)) worst = k;
     }
-    const rejected = mine[worst] as number;
-    mine.splice(worst, 1);
+    const rejected = held[worst] as number;
+    held[worst] = held[base + n - 1] as number;
+    count[best] = n - 1;
     owner[rejected] = -1;
-    waiting.push(rejected);
+    waiting[waitingCount++] = rejected;
   }
   return owner;
 }
 
 /** Lifts every member to its floor: the largest deficit first (ties: lower id) takes its best-scoring partition from a member above its floor. */
-function raiseToFloors(rows: readonly Float64Array[], s: number, partitions: number, owner: Int32Array, lo: readonly number[]): void {
-  const count = new Array<number>(s).fill(0);
-  for (const i of owner) count[i] = (count[i] as number) + 1;
-  const deficit = (i: number) => (lo[i] as number) - (count[i] as number);
+function raiseToFloors(rows: readonly Float64Array[], owner: Int32Array, lo: Int32Array): void {
+  const s = rows.length;
+  const partitions = owner.length;
+  const [count] = candidates.work.take(s) as [Int32Array];
+  count.fill(0);
+  for (let p = 0; p < partitions; p++) count[owner[p] as number] = (count[owner[p] as number] as number) + 1;
+  // Only members below their floor now ever are: a member gives partitions only while above its floor.
+  const poor: number[] = [];
+  for (let i = 0; i < s; i++) if ((count[i] as number) < (lo[i] as number)) poor.push(i);
   for (;;) {
     let poorest = -1;
-    for (let i = 0; i < s; i++) if (deficit(i) > 0 && (poorest < 0 || deficit(i) > deficit(poorest))) poorest = i;
+    let most = 0;
+    for (const i of poor) { // in index order: ties go to the lower id
+      const deficit = (lo[i] as number) - (count[i] as number);
+      if (deficit > most) {
+        poorest = i;
+        most = deficit;
+      }
+    }
     if (poorest < 0) return;
-    const row = rows[poorest] as Float64Array;
+    // Its best-scoring partition among those of members above their floor: the first in its row's order.
     let best = -1;
-    for (let p = 0; p < partitions; p++) {
+    for (const p of candidates.orderOf(rows[poorest] as Float64Array)) {
       const o = owner[p] as number;
       if (o === poorest || (count[o] as number) <= (lo[o] as number)) continue;
-      if (best < 0 || (row[p] as number) > (row[best] as number)) best = p;
+      best = p;
+      break;
     }
     if (best < 0) throw new Error('ring: floors exceed Q');
     const from = owner[best] as number;
@@ -187,12 +228,12 @@ function raiseToFloors(rows: readonly Float64Array[], s: number, partitions: num
 }
 
 function assemble(sorted: readonly RingMember[], partitions: number, index: candidates.Candidates): Ring {
-  const s = sorted.length;
-  const { lo, hi } = bounds(sorted, partitions);
-  const prefs = prefsOf(index, sorted);
-  const owner = stableMatching(prefs, s, partitions, hi);
-  raiseToFloors(prefs.rows, s, partitions, owner, lo);
-  const built: Ring = { partitions, owners: Array.from(owner, (i) => (sorted[i] as RingMember).id), members: sorted };
+  const { lo, hi } = boundsOf(sorted, partitions);
+  const owner = stableMatching(index, hi);
+  raiseToFloors(index.rows, owner, lo);
+  const owners = new Array<NodeId>(partitions);
+  for (let p = 0; p < partitions; p++) owners[p] = (sorted[owner[p] as number] as RingMember).id;
+  const built: Ring = { partitions, owners, members: sorted };
   indexes.set(built, index);
   return built;
 }
@@ -204,15 +245,25 @@ export function build(members: readonly RingMember[], partitions: number): Ring 
 
 /**
  * The same ring as `build(members, partitions)`, derived from `previous` (the ring before a membership change):
- * a join or leave costs about O(Q x K) plus O(S) per partition whose candidates the leaver was among, instead
- * of scoring all S x Q pairs again. With no previous ring, or one of another partition count, it builds from nothing.
+ * a join or leave costs O(Q + S) plus the matching, instead of scoring all S x Q pairs again. With no previous
+ * ring, or one of another partition count, it builds from nothing. Members already sorted by id (as
+ * membership.refreshRing passes them) are not sorted again.
  */
 export function rebuild(previous: Ring | undefined, members: readonly RingMember[], partitions: number): Ring {
   hash.assertPartitionCount(partitions);
   const sorted = checkMembers(members);
   if (sorted.length === 0) return { partitions, owners: [], members: [] };
   const before = previous === undefined ? undefined : indexes.get(previous);
-  return assemble(sorted, partitions, candidates.derive(before, sorted, partitions));
+  try {
+    return assemble(sorted, partitions, candidates.derive(before, sorted, partitions));
+  } finally {
+    candidates.work.release();
+  }
+}
+
+/** The candidate index kept beside a ring (undefined for an empty one): what the next `rebuild` derives from; tests check it. */
+export function candidatesOf(built: Ring): candidates.Candidates | undefined {
+  return indexes.get(built);
 }
 
 /** How many partitions each member owns (members with none are listed with 0). */
