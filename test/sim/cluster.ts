@@ -14,9 +14,9 @@ import { messageSchema, type Message } from '../../src/core/messages.js';
 import * as node from '../../src/core/node.js';
 import type { ClientRequest, ClientResult, Effect, Input } from '../../src/core/node-io.js';
 import * as rngModule from '../../src/core/rng.js';
-import type { ClusterConfig, Dot, NodeId } from '../../src/core/types.js';
+import type { ClusterConfig, NodeId } from '../../src/core/types.js';
 import * as timeControl from '../../src/protocol/time-control.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore, type WrittenValue } from './memory-store.js';
 import * as nodeClock from './node-clock.js';
 import { RuntimeHost, type HostWorld } from './runtime-host.js';
 
@@ -111,7 +111,7 @@ export class Cluster {
   /** Messages put on the network per kind, either hosting (from the wire tag, after the magic and version bytes). */
   readonly sentByKind = new Map<string, number>();
   /** The key and dot of every string value any node's storage ever wrote (memory-store.ts; the nemesis's guard reads it). */
-  readonly writtenDots = new Map<string, { key: string; dot: Dot }>();
+  readonly writtenDots = new Map<string, WrittenValue>();
   private readonly events = new Map<number, Event[]>();
   private readonly rngNet: rngModule.Rng;
   private readonly rngNodes: rngModule.Rng;

@@ -17,11 +17,11 @@
  */
 import type { Rng } from '../../src/core/rng.js';
 import * as dvv from '../../src/core/dvv.js';
-import type { Dot, NodeId, Version, VV } from '../../src/core/types.js';
+import type { NodeId, Version, VV } from '../../src/core/types.js';
 import type { History } from '../checker/history.js';
 import type { Cluster, SimNode } from './cluster.js';
 import { liveStrings } from './final-state.js';
-import type { MemoryStore } from './memory-store.js';
+import type { MemoryStore, WrittenValue } from './memory-store.js';
 
 export type Intensity = 'low' | 'medium' | 'high';
 
@@ -292,14 +292,19 @@ function hasLeft(sim: SimNode): boolean {
 interface Held { readonly values: Set<string>; readonly pasts: Map<string, VV[]> }
 
 /** True when `held` holds `value` or a version of the same key whose past covers its dot (dots are per key). */
-function stands(held: Held, value: string, written: { key: string; dot: Dot } | undefined): boolean {
+function stands(held: Held, value: string, written: WrittenValue | undefined): boolean {
   if (held.values.has(value)) return true;
   return written !== undefined && covered(held, written);
 }
 
-/** True when `held` has a version of the key whose past covers the dot: a write that replaced it. */
-function covered(held: Held, written: { key: string; dot: Dot }): boolean {
-  return (held.pasts.get(written.key) ?? []).some((past) => dvv.covers(past, written.dot));
+/**
+ * True when `held` has a version of the key whose past covers the dot, or names the value's operation (its
+ * marker, as siblings.visible reads it): a write that replaced it. By the dot alone, a delete that saw one
+ * twin of a retried write did not count as replacing the other twin (seed 6070: the delete's only copy was
+ * wiped, and the value came back as a stale survivor).
+ */
+function covered(held: Held, written: WrittenValue): boolean {
+  return (held.pasts.get(written.key) ?? []).some((past) => dvv.covers(past, written.dot) || (written.op !== undefined && dvv.sawOp(past, written.op)));
 }
 
 /** A store's versions, and its hints for owners that `hintOk` accepts. */

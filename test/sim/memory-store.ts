@@ -11,6 +11,9 @@ import type { ClusterConfig, Dot, NodeId, Version } from '../../src/core/types.j
 import * as hash from '../../src/core/hash.js';
 import * as version from '../../src/core/version.js';
 
+/** Where a string value was written: its key, its (latest) dot, and its operation id when it had one. */
+export interface WrittenValue { readonly key: string; readonly dot: Dot; readonly op?: string }
+
 export class MemoryStore {
   private epoch: number | undefined;
   private readonly versions = new Map<string, Map<string, Version>>();
@@ -23,10 +26,12 @@ export class MemoryStore {
   failNextApplies = 0;
 
   /**
-   * @param written the key and dot of every string value ever written to a store sharing this map (the cluster's:
-   * faults.ts soleCopy finds the successors of a value by it, even once no store holds the value itself).
+   * @param written the key, dot and operation id of every string value ever written to a store sharing this
+   * map (the cluster's: faults.ts soleCopy finds the successors of a value by it, even once no store holds the
+   * value itself). A value written twice by one operation (twins) keeps its latest dot; its op id finds
+   * successors that saw either twin (dvv.sawOp).
    */
-  constructor(private readonly written?: Map<string, { key: string; dot: Dot }>) {}
+  constructor(private readonly written?: Map<string, WrittenValue>) {}
 
   /** Applies one batch in order, all or nothing; throws (writing nothing) when a failure was injected. */
   apply(records: readonly StoreRecord[]): void {
@@ -66,7 +71,7 @@ export class MemoryStore {
   }
 
   private remember(key: string, v: Version): void {
-    if (this.written !== undefined && v.value.kind === 'string') this.written.set(hash.fromUtf8(v.value.bytes), { key, dot: v.dot });
+    if (this.written !== undefined && v.value.kind === 'string') this.written.set(hash.fromUtf8(v.value.bytes), { key, dot: v.dot, ...(v.op !== undefined ? { op: v.op } : {}) });
   }
 
   private slot(map: Map<string, Map<string, Version>>, key: string): Map<string, Version> {
