@@ -64,7 +64,8 @@ export function bucketOf(key: string): number {
   return bucketOfPosition(hash.keyPosition(key));
 }
 
-function leafHash(key: string, leafDigest: string): Uint8Array {
+/** The hash a leaf adds to its bucket's XOR; a stored checkpoint may keep it so start-up need not hash it. */
+export function leafHash(key: string, leafDigest: string): Uint8Array {
   return hash.md5(hash.utf8(`${key.length}:${key}|${leafDigest}`));
 }
 
@@ -74,24 +75,40 @@ function xorInto(target: Uint8Array, source: Uint8Array): void {
 
 const isZero = (bytes: Uint8Array): boolean => bytes.every((b) => b === 0);
 
+/** Recomputes the inner node `index` at `level` from its children. */
+function refreshNode(tree: MerkleTree, level: number, index: number): void {
+  const children = tree.levels[level + 1] as Map<number, Uint8Array>;
+  const buf = new Uint8Array(16 * fanOut);
+  let any = false;
+  for (let c = 0; c < fanOut; c++) {
+    const child = children.get(index * fanOut + c);
+    if (child !== undefined) {
+      buf.set(child, 16 * c);
+      any = true;
+    }
+  }
+  const nodes = tree.levels[level] as Map<number, Uint8Array>;
+  if (any) nodes.set(index, hash.md5(buf));
+  else nodes.delete(index);
+}
+
 /** Recomputes the inner nodes above a bucket, up to the root. */
 function refreshPath(tree: MerkleTree, bucket: number): void {
   let index = bucket;
   for (let level = depth - 1; level >= 0; level--) {
     index = Math.floor(index / fanOut);
-    const children = tree.levels[level + 1] as Map<number, Uint8Array>;
-    const buf = new Uint8Array(16 * fanOut);
-    let any = false;
-    for (let c = 0; c < fanOut; c++) {
-      const child = children.get(index * fanOut + c);
-      if (child !== undefined) {
-        buf.set(child, 16 * c);
-        any = true;
-      }
-    }
-    const nodes = tree.levels[level] as Map<number, Uint8Array>;
-    if (any) nodes.set(index, hash.md5(buf));
-    else nodes.delete(index);
+    refreshNode(tree, level, index);
+  }
+}
+
+/** Recomputes the inner nodes above many buckets, each node once (a bulk restore touches every bucket). */
+function refreshPaths(tree: MerkleTree, buckets: Iterable<number>): void {
+  let indexes = new Set(buckets);
+  for (let level = depth - 1; level >= 0; level--) {
+    const parents = new Set<number>();
+    for (const i of indexes) parents.add(Math.floor(i / fanOut));
+    for (const p of parents) refreshNode(tree, level, p);
+    indexes = parents;
   }
 }
 
@@ -103,13 +120,14 @@ export function update(tree: MerkleTree, key: string, leafDigest: string | undef
 
 /**
  * Sets many leaves, each with its bucket (bucketOfPosition of the key's ring position, which the caller
- * has anyway): the same tree as `update` one by one, but each touched bucket's path is hashed once at the
- * end instead of once per key. Start-up restores every key this way (store-index.restoreAll).
+ * has anyway) and, when known, its leafHash (a stored checkpoint keeps it): the same tree as `update` one
+ * by one, but each inner node above the touched buckets is hashed once at the end instead of once per key.
+ * Start-up restores every key this way (store-index.restoreAll, restoreEntries).
  */
-export function updateMany(tree: MerkleTree, leaves: Iterable<{ readonly key: string; readonly bucket: number; readonly leafDigest: string | undefined }>): void {
+export function updateMany(tree: MerkleTree, leaves: Iterable<{ readonly key: string; readonly bucket: number; readonly leafDigest: string | undefined; readonly leafHash?: Uint8Array | undefined }>): void {
   const touched = new Set<number>();
-  for (const { key, bucket, leafDigest } of leaves) if (setLeaf(tree, bucket, key, leafDigest)) touched.add(bucket);
-  for (const b of touched) refreshPath(tree, b);
+  for (const leaf of leaves) if (setLeaf(tree, leaf.bucket, leaf.key, leaf.leafDigest, leaf.leafHash)) touched.add(leaf.bucket);
+  refreshPaths(tree, touched);
 }
 
 /** The bucket of a ring position (hash.keyPosition): what bucketOf computes from the key. */
@@ -117,8 +135,11 @@ export function bucketOfPosition(position: Uint8Array): number {
   return (((position[14] ?? 0) << 8) | (position[15] ?? 0)) % bucketCount;
 }
 
-/** Sets the leaf and the bucket's hash, not the inner nodes above it; false when nothing changed. */
-function setLeaf(tree: MerkleTree, b: number, key: string, leafDigest: string | undefined): boolean {
+/**
+ * Sets the leaf and the bucket's hash, not the inner nodes above it; false when nothing changed.
+ * `newHash`, when given, is leafHash(key, leafDigest), computed earlier.
+ */
+function setLeaf(tree: MerkleTree, b: number, key: string, leafDigest: string | undefined, newHash?: Uint8Array): boolean {
   let leaves = tree.buckets.get(b);
   const old = leaves?.get(key);
   if (old === leafDigest) return false;
@@ -130,7 +151,7 @@ function setLeaf(tree: MerkleTree, b: number, key: string, leafDigest: string | 
     tree.size--;
   }
   if (leafDigest !== undefined) {
-    xorInto(acc, leafHash(key, leafDigest));
+    xorInto(acc, newHash ?? leafHash(key, leafDigest));
     if (leaves === undefined) {
       leaves = new Map();
       tree.buckets.set(b, leaves);
