@@ -6,19 +6,27 @@
  * A chunk is a cache of the `metas` rows of its range, never the only copy: a row read back may hold
  * anything (a damaged disk, another version of the app), so `decode` checks the shape and a checksum over
  * the range and body, and a chunk that fails is not used (its range is read from `metas`, as without a
- * checkpoint). The body is one JSON string: one large value per few thousand keys is cheap to read back
- * (a getAll of compact strings instead of a million structured-clone objects), and JSON.parse builds the
- * VersionMeta objects the core keeps directly.
+ * checkpoint). The body is one JSON string of arrays (field names would be most of its bytes): one large
+ * value per few thousand keys is cheap to read back (a getAll of a few strings instead of a million
+ * structured-clone objects), and parsing it is most of what start-up still does per key.
+ *   entry   = [key, positionTop32, bucket, leafDigest, leafHash, version, ...more versions]
+ *   version = [dotActor, dotCounter, [pastActor, pastCounter, ...], valueHash, digest, timestamp, kind, sizeBytes, op?]
  */
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { isHexHash } from '../core/merkle.js';
 import type { KeyEntry } from '../core/store-index.js';
-import { isMetaShape, type ChunkRow } from './idb-rows.js';
+import type { VersionMeta } from '../core/types.js';
+import type { ChunkRow } from './idb-rows.js';
 
-/** One entry in a body: short names, since a million of them are parsed at start. */
-interface EncodedEntry { k: string; t: number; b: number; d: string; h: string; v: unknown[] }
+const encodeVersion = (m: VersionMeta): unknown[] => {
+  const past: (string | number)[] = [];
+  for (const e of m.past) past.push(e.actor, e.counter);
+  const out: unknown[] = [m.dot.actor, m.dot.counter, past, m.valueHash, m.digest, m.timestamp, m.kind, m.sizeBytes];
+  if (m.op !== undefined) out.push(m.op);
+  return out;
+};
 
 export function encode(lo: string, hi: string | null, entries: readonly KeyEntry[]): ChunkRow {
-  const body = JSON.stringify(entries.map((e): EncodedEntry => ({ k: e.key, t: e.positionTop32, b: e.bucket, d: e.leafDigest, h: bytesToHex(e.leafHash), v: [...e.versions] })));
+  const body = JSON.stringify(entries.map((e) => [e.key, e.positionTop32, e.bucket, e.leafDigest, e.leafHash, ...e.versions.map(encodeVersion)]));
   return { lo, hi, keys: entries.length, sum: checksum(lo, hi, body), body };
 }
 
@@ -28,6 +36,24 @@ export function intact(row: unknown): row is ChunkRow {
   const r = row as Partial<ChunkRow>;
   return typeof r.lo === 'string' && (r.hi === null || typeof r.hi === 'string') && typeof r.keys === 'number'
     && typeof r.sum === 'number' && typeof r.body === 'string' && checksum(r.lo, r.hi ?? null, r.body) === r.sum;
+}
+
+/** The version an encoded one stands for (the shape version.meta makes), or undefined when it is not one. */
+function decodeVersion(x: unknown): VersionMeta | undefined {
+  if (!Array.isArray(x) || x.length < 8 || x.length > 9) return undefined;
+  const [actor, counter, flat, valueHash, digest, timestamp, kind, sizeBytes, op] = x as unknown[];
+  if (typeof actor !== 'string' || typeof counter !== 'number' || !Array.isArray(flat) || flat.length % 2 !== 0 || typeof valueHash !== 'string'
+    || typeof digest !== 'string' || typeof timestamp !== 'number' || typeof kind !== 'string' || typeof sizeBytes !== 'number'
+    || (x.length === 9 && typeof op !== 'string')) return undefined;
+  const past: { actor: string; counter: number }[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const a: unknown = flat[i];
+    const c: unknown = flat[i + 1];
+    if (typeof a !== 'string' || typeof c !== 'number') return undefined;
+    past.push({ actor: a, counter: c });
+  }
+  const meta = { dot: { actor, counter }, past, valueHash, digest, timestamp, kind: kind as VersionMeta['kind'], sizeBytes };
+  return typeof op === 'string' ? { ...meta, op } : meta;
 }
 
 /**
@@ -45,11 +71,18 @@ export function decode(row: ChunkRow): KeyEntry[] | undefined {
   if (!Array.isArray(parsed) || parsed.length !== row.keys) return undefined;
   const out: KeyEntry[] = new Array<KeyEntry>(parsed.length);
   for (let i = 0; i < parsed.length; i++) {
-    const e = parsed[i] as Partial<EncodedEntry> | null;
-    if (typeof e !== 'object' || e === null || typeof e.k !== 'string' || e.k < row.lo || (row.hi !== null && e.k >= row.hi)
-      || typeof e.t !== 'number' || typeof e.b !== 'number' || typeof e.d !== 'string' || typeof e.h !== 'string'
-      || !/^[0-9a-f]{32}$/.test(e.h) || !Array.isArray(e.v) || e.v.length === 0 || !e.v.every(isMetaShape)) return undefined;
-    out[i] = { key: e.k, versions: e.v, positionTop32: e.t, bucket: e.b, leafDigest: e.d, leafHash: hexToBytes(e.h) };
+    const e: unknown = parsed[i];
+    if (!Array.isArray(e) || e.length < 6) return undefined;
+    const [key, positionTop32, bucket, leafDigest, leafHash] = e as unknown[];
+    if (typeof key !== 'string' || key < row.lo || (row.hi !== null && key >= row.hi) || typeof positionTop32 !== 'number'
+      || typeof bucket !== 'number' || typeof leafDigest !== 'string' || typeof leafHash !== 'string' || !isHexHash(leafHash)) return undefined;
+    const versions: VersionMeta[] = [];
+    for (let j = 5; j < e.length; j++) {
+      const m = decodeVersion(e[j]);
+      if (m === undefined) return undefined;
+      versions.push(m);
+    }
+    out[i] = { key, versions, positionTop32, bucket, leafDigest, leafHash };
   }
   return out;
 }

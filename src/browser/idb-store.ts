@@ -278,7 +278,9 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
         tx.objectStore('meta').get('epoch'), tx.objectStore('meta').get('membership'),
       ]);
       // Decoded inside the transaction (no await in between), so the gaps below are read from the same snapshot.
+      const readMs = now();
       const chunks = usableChunks(chunkRows);
+      const decodedMs = now();
       const gaps = cover.gaps(chunks);
       const covered = journaled.filter((key) => chunks.length > 0 && inChunks(chunks, key));
       const metas = tx.objectStore('metas');
@@ -302,7 +304,10 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
       counters.corrupt += corrupt;
       const gapSizes = new Map(gaps.map((g, i) => [g.lo, gapRows[i]?.length ?? 0]));
       segments = cover.fromRanges(chunks.map((c, i) => ({ lo: c.lo, hi: c.hi, dirty: dirty[i] ?? 0 })), (lo) => gapSizes.get(lo) ?? 0);
-      if (startedMs !== undefined) performance.measure('tabdynamo:loadAll', { start: startedMs, detail: { entries: entries.length, rows: fromRows.rows.length } });
+      if (startedMs !== undefined) {
+        const phasesMs = { chunksRead: readMs - startedMs, chunksDecoded: decodedMs - readMs, rest: now() - decodedMs };
+        performance.measure('tabdynamo:loadAll', { start: startedMs, detail: { entries: entries.length, rows: fromRows.rows.length, phasesMs } });
+      }
       const row = typeof membership === 'object' ? membership : undefined;
       const state: StoredState = {
         ...(typeof epoch === 'number' ? { epoch } : {}),
@@ -325,6 +330,8 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     },
   };
 }
+
+const now = (): number => (typeof performance === 'undefined' ? 0 : performance.now());
 
 /** True when `key` lies in one of the sorted, non-overlapping chunks. */
 function inChunks(chunks: readonly { lo: string; hi: string | null }[], key: string): boolean {

@@ -120,14 +120,56 @@ export function update(tree: MerkleTree, key: string, leafDigest: string | undef
 
 /**
  * Sets many leaves, each with its bucket (bucketOfPosition of the key's ring position, which the caller
- * has anyway) and, when known, its leafHash (a stored checkpoint keeps it): the same tree as `update` one
- * by one, but each inner node above the touched buckets is hashed once at the end instead of once per key.
- * Start-up restores every key this way (store-index.restoreAll, restoreEntries).
+ * has anyway) and, when known, its leafHash as hex (a stored checkpoint keeps it): the same tree as
+ * `update` one by one, but each touched bucket's hash is copied once and each inner node above them is
+ * hashed once, at the end. Start-up restores every key this way (store-index.restoreAll, restoreEntries).
  */
-export function updateMany(tree: MerkleTree, leaves: Iterable<{ readonly key: string; readonly bucket: number; readonly leafDigest: string | undefined; readonly leafHash?: Uint8Array | undefined }>): void {
-  const touched = new Set<number>();
-  for (const leaf of leaves) if (setLeaf(tree, leaf.bucket, leaf.key, leaf.leafDigest, leaf.leafHash)) touched.add(leaf.bucket);
-  refreshPaths(tree, touched);
+export function updateMany(tree: MerkleTree, leaves: Iterable<{ readonly key: string; readonly bucket: number; readonly leafDigest: string | undefined; readonly leafHash?: string | undefined }>): void {
+  const bucketHashes = tree.levels[depth] as Map<number, Uint8Array>;
+  const working = new Map<number, Uint8Array>();
+  for (const { key, bucket: b, leafDigest, leafHash: known } of leaves) {
+    let keys = tree.buckets.get(b);
+    const old = keys?.get(key);
+    if (old === leafDigest) continue;
+    let acc = working.get(b);
+    if (acc === undefined) working.set(b, acc = (bucketHashes.get(b) ?? new Uint8Array(hashBytes)).slice());
+    if (old !== undefined) {
+      xorInto(acc, leafHash(key, old));
+      keys?.delete(key);
+      tree.size--;
+    }
+    if (leafDigest !== undefined) {
+      if (known === undefined) xorInto(acc, leafHash(key, leafDigest));
+      else xorHexInto(acc, known);
+      if (keys === undefined) tree.buckets.set(b, keys = new Map());
+      keys.set(key, leafDigest);
+      tree.size++;
+    }
+  }
+  for (const [b, acc] of working) {
+    const keys = tree.buckets.get(b);
+    if (keys !== undefined && keys.size === 0) tree.buckets.delete(b);
+    if (isZero(acc) && (keys === undefined || keys.size === 0)) bucketHashes.delete(b);
+    else bucketHashes.set(b, acc);
+  }
+  refreshPaths(tree, working.keys());
+}
+
+const hexValues = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) hexValues['0123456789abcdef'.charCodeAt(i)] = i;
+
+/** True for a hex MD5 as leafHash/hash.hex write it (32 lower-case hex digits). */
+export function isHexHash(text: string): boolean {
+  if (text.length !== 2 * hashBytes) return false;
+  for (let i = 0; i < text.length; i++) if ((hexValues[text.charCodeAt(i)] ?? -1) < 0) return false;
+  return true;
+}
+
+/** XORs a hex hash (isHexHash) into `target` without allocating its bytes. */
+function xorHexInto(target: Uint8Array, hex: string): void {
+  for (let i = 0; i < target.length; i++) {
+    target[i] = (target[i] ?? 0) ^ (((hexValues[hex.charCodeAt(2 * i)] ?? 0) << 4) | (hexValues[hex.charCodeAt(2 * i + 1)] ?? 0));
+  }
 }
 
 /** The bucket of a ring position (hash.keyPosition): what bucketOf computes from the key. */
@@ -135,11 +177,8 @@ export function bucketOfPosition(position: Uint8Array): number {
   return (((position[14] ?? 0) << 8) | (position[15] ?? 0)) % bucketCount;
 }
 
-/**
- * Sets the leaf and the bucket's hash, not the inner nodes above it; false when nothing changed.
- * `newHash`, when given, is leafHash(key, leafDigest), computed earlier.
- */
-function setLeaf(tree: MerkleTree, b: number, key: string, leafDigest: string | undefined, newHash?: Uint8Array): boolean {
+/** Sets the leaf and the bucket's hash, not the inner nodes above it; false when nothing changed. */
+function setLeaf(tree: MerkleTree, b: number, key: string, leafDigest: string | undefined): boolean {
   let leaves = tree.buckets.get(b);
   const old = leaves?.get(key);
   if (old === leafDigest) return false;
@@ -151,7 +190,7 @@ function setLeaf(tree: MerkleTree, b: number, key: string, leafDigest: string | 
     tree.size--;
   }
   if (leafDigest !== undefined) {
-    xorInto(acc, newHash ?? leafHash(key, leafDigest));
+    xorInto(acc, leafHash(key, leafDigest));
     if (leaves === undefined) {
       leaves = new Map();
       tree.buckets.set(b, leaves);

@@ -142,8 +142,8 @@ export interface IndexEntry {
   readonly bucket: number;
   /** siblings.leafDigest(versions). */
   readonly leafDigest: string;
-  /** merkle.leafHash(key, leafDigest). */
-  readonly leafHash: Uint8Array;
+  /** merkle.leafHash(key, leafDigest), as hex (one string: a million byte arrays cost more to make). */
+  readonly leafHash: string;
 }
 
 /** A storage record: what one step asks the runtime to persist. Applied in order, in one transaction. */

@@ -201,7 +201,7 @@ export function entryOf(key: string, versions: readonly VersionMeta[]): KeyEntry
   const position = hash.keyPosition(key);
   const leafDigest = siblings.leafDigest(versions);
   if (leafDigest === undefined) throw new RangeError(`store-index: no entry for "${key}" without versions`);
-  return { key, versions, positionTop32: hash.positionTop32(position), bucket: merkle.bucketOfPosition(position), leafDigest, leafHash: merkle.leafHash(key, leafDigest) };
+  return { key, versions, positionTop32: hash.positionTop32(position), bucket: merkle.bucketOfPosition(position), leafDigest, leafHash: hash.hex(merkle.leafHash(key, leafDigest)) };
 }
 
 /**
@@ -210,7 +210,7 @@ export function entryOf(key: string, versions: readonly VersionMeta[]): KeyEntry
  * earlier) is reconciled into it as restore does, and its hashes computed afresh.
  */
 export function restoreEntries(index: Index, entries: Iterable<KeyEntry>): void {
-  const leaves = new Map<number, { key: string; bucket: number; leafDigest: string | undefined; leafHash?: Uint8Array }[]>();
+  const leaves = new Map<number, { readonly key: string; readonly bucket: number; readonly leafDigest: string | undefined; readonly leafHash?: string }[]>();
   for (const entry of entries) {
     const { key } = entry;
     const current = get(index, key);
@@ -228,9 +228,7 @@ export function restoreEntries(index: Index, entries: Iterable<KeyEntry>): void 
     index.partitionOfKey.set(key, partition);
     let list = leaves.get(partition);
     if (list === undefined) leaves.set(partition, list = []);
-    list.push(fresh
-      ? { key, bucket: entry.bucket, leafDigest: entry.leafDigest, leafHash: entry.leafHash }
-      : { key, bucket: entry.bucket, leafDigest: siblings.leafDigest(metas) });
+    list.push(fresh ? entry : { key, bucket: entry.bucket, leafDigest: siblings.leafDigest(metas) });
   }
   for (const [partition, list] of leaves) merkle.updateMany(tree(index, partition), list);
 }
