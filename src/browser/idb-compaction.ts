@@ -9,7 +9,7 @@
  * the range commits either before (the step sees it) or after (its journal entry outlives the step).
  * A step holds the store's writes back while it hashes, so it is bounded by chunkKeys rows.
  */
-import type { IDBPDatabase } from 'idb';
+import type { IDBPDatabase, IDBPObjectStore } from 'idb';
 import * as storeIndex from '../core/store-index.js';
 import * as checkpoint from './idb-checkpoint.js';
 import * as cover from './idb-cover.js';
@@ -40,6 +40,18 @@ export function checked(rows: readonly MetaRow[]): { rows: { key: string; versio
   const out: { key: string; version: MetaRow['meta'] }[] = [];
   for (const row of rows) if (intactMeta(row)) out.push({ key: row.key, version: row.meta });
   return { rows: out, corrupt: rows.length - out.length };
+}
+
+/**
+ * Deletes every chunk row overlapping [lo, hi) before a step writes that range: the rows starting in it,
+ * and the one starting before it if it reaches into it (its own range then becomes a gap). Two rows must
+ * never overlap: start-up could trust neither (usableChunks), and only this keeps that so whatever the
+ * store's picture of the cover (idb-cover) believed.
+ */
+async function dropOverlapping(chunks: IDBPObjectStore<Schema, ('chunks' | 'journal' | 'metas')[], 'chunks', 'readwrite'>, lo: string, hi: string | null): Promise<void> {
+  const before = await chunks.openCursor(IDBKeyRange.upperBound(lo, true), 'prev');
+  if (before !== null && (before.value.hi === null || before.value.hi > lo)) void before.delete();
+  void chunks.delete(keyRange(lo, hi));
 }
 
 /** What one step did: damaged metadata rows it left out of the checkpoint (the index keeps them out too). */
@@ -73,7 +85,7 @@ async function buildGap(db: IDBPDatabase<Schema>, segments: cover.Cover, gap: co
   const { rows: good, corrupt } = checked(rows);
   const chunk = checkpoint.encode(gap.lo, cut, storeIndex.entriesOf(good));
   const chunks = tx.objectStore('chunks');
-  void chunks.delete(keyRange(gap.lo, cut)); // stale chunks of the range, if any (a damaged one)
+  await dropOverlapping(tx.objectStore('chunks'), gap.lo, cut);
   void chunks.put(chunk);
   void tx.objectStore('journal').delete(keyRange(gap.lo, cut));
   await tx.done;
@@ -96,6 +108,7 @@ async function rebuildChunk(db: IDBPDatabase<Schema>, segments: cover.Cover, seg
   }
   const metas = tx.objectStore('metas');
   const changedRows = (await Promise.all(journaled.map((key) => metas.getAll(keyRows(key))))).flat();
+  await dropOverlapping(chunks, segment.lo, segment.hi);
   const { rows: good, corrupt } = checked(changedRows);
   const changed = new Set(journaled);
   const all = [...entries.filter((e) => !changed.has(e.key)), ...storeIndex.entriesOf(good)].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

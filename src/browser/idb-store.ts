@@ -252,19 +252,28 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
   }
 
   /**
-   * The chunks start-up can use: intact, decodable, not overlapping one used before (getAll returns them
-   * in key order). A damaged one is skipped, so its range is read from `metas` as a gap, and said.
+   * The chunks start-up can use: intact, decodable, and overlapping no other chunk row (getAll returns
+   * them in key order). Compaction never leaves two overlapping rows, but if it ever did, neither could be
+   * trusted (each one's build cleared the journal of its own range), so both ranges are read from `metas`
+   * as gaps. Anything skipped is said.
    */
   function usableChunks(rows: readonly ChunkRow[]): { lo: string; hi: string | null; entries: KeyEntry[] }[] {
     const out: { lo: string; hi: string | null; entries: KeyEntry[] }[] = [];
-    let damaged = 0;
-    for (const row of rows) {
-      const previous = out[out.length - 1];
-      const entries = checkpoint.intact(row) && (previous === undefined || (previous.hi !== null && previous.hi <= row.lo)) ? checkpoint.decode(row) : undefined;
-      if (entries === undefined) damaged++;
-      else out.push({ lo: row.lo, hi: row.hi, entries });
+    const overlapping = new Set<number>();
+    for (let i = 0; i < rows.length; i++) {
+      for (let j = i + 1; j < rows.length; j++) {
+        const a = rows[i] as ChunkRow;
+        const b = rows[j] as ChunkRow;
+        if (a.hi !== null && a.hi <= b.lo) break; // sorted by lo: no later row starts before a.hi either
+        overlapping.add(i).add(j);
+      }
     }
-    if (damaged > 0) lastError = `${damaged} checkpoint chunks were damaged or overlapping: their ranges were read from the metadata rows`;
+    rows.forEach((row, i) => {
+      const entries = !overlapping.has(i) && checkpoint.intact(row) ? checkpoint.decode(row) : undefined;
+      if (entries !== undefined) out.push({ lo: row.lo, hi: row.hi, entries });
+    });
+    const skipped = rows.length - out.length;
+    if (skipped > 0) lastError = `${skipped} checkpoint chunks were damaged or overlapping: their ranges were read from the metadata rows`;
     return out;
   }
 

@@ -7,7 +7,8 @@ import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as idbStore from '../../src/browser/idb-store.js';
-import type { MetaRow } from '../../src/browser/idb-rows.js';
+import * as checkpoint from '../../src/browser/idb-checkpoint.js';
+import type { ChunkRow, MetaRow } from '../../src/browser/idb-rows.js';
 import type { StoredState, StoreRecord } from '../../src/core/node-io.js';
 import * as storeIndex from '../../src/core/store-index.js';
 import type { Version } from '../../src/core/types.js';
@@ -132,6 +133,22 @@ describe('idb-store checkpoint', () => {
     expect(state.versions.length).toBeGreaterThan(0);
     expect(view(indexOf(state))).toEqual(view(await fullIndexOf(nodeId)));
     expect(next.stats().lastError).toMatch(/checkpoint chunks were damaged/);
+  });
+
+  it('overlapping chunks are both left unused (neither can be trusted), their ranges read from the rows', async () => {
+    const nodeId = `cp${nextNode++}`;
+    const store = await filled(nodeId);
+    store.close();
+    const raw = await openDB(idbStore.databaseName(nodeId));
+    const [first, second] = await raw.getAll('chunks') as ChunkRow[];
+    if (first === undefined || second === undefined) throw new Error('expected two chunks');
+    // The first chunk, as if written stale over the second's range too: well formed, checksum right.
+    await raw.put('chunks', checkpoint.encode(first.lo, second.hi, checkpoint.decode(first) ?? []));
+    raw.close();
+    const { store: next, state } = await reopen(store, nodeId, { chunkKeys: 8, compactRowsMin: 1000 });
+    expect(state.versions.length).toBeGreaterThan(first.keys + second.keys - 1);
+    expect(view(indexOf(state))).toEqual(view(await fullIndexOf(nodeId)));
+    expect(next.stats().lastError).toMatch(/damaged or overlapping/);
   });
 
   it('a damaged value in a checkpointed key is found and counted when read, never served', async () => {
