@@ -15,6 +15,7 @@
 import { isHexHash } from '../core/merkle.js';
 import type { KeyEntry } from '../core/store-index.js';
 import type { VersionMeta } from '../core/types.js';
+import * as cover from './idb-cover.js';
 import type { ChunkRow } from './idb-rows.js';
 
 const encodeVersion = (m: VersionMeta): unknown[] => {
@@ -105,6 +106,39 @@ export function decode(row: ChunkRow): KeyEntry[] | undefined {
     out[i] = { key, versions, positionTop32, bucket, leafDigest, leafHash };
   }
   return out;
+}
+
+/** A chunk start-up uses: its range and entries. */
+export interface UsableChunk { readonly lo: string; readonly hi: string | null; readonly entries: KeyEntry[] }
+
+/**
+ * The chunks start-up can use, of all chunk rows in key order (a getAll): intact, decodable, and
+ * overlapping no other row. Compaction never leaves two overlapping rows, but if it ever did, neither
+ * could be trusted (each one's build cleared the journal of its own range), so both ranges are read from
+ * `metas` as gaps. `skipped` counts the rows left unused.
+ */
+export function usable(rows: readonly ChunkRow[]): { chunks: UsableChunk[]; skipped: number } {
+  const overlapping = new Set<number>();
+  for (let i = 0; i < rows.length; i++) {
+    for (let j = i + 1; j < rows.length; j++) {
+      const a = rows[i] as ChunkRow;
+      const b = rows[j] as ChunkRow;
+      if (a.hi !== null && a.hi <= b.lo) break; // sorted by lo: no later row starts before a.hi either
+      overlapping.add(i).add(j);
+    }
+  }
+  const chunks: UsableChunk[] = [];
+  rows.forEach((row, i) => {
+    const entries = !overlapping.has(i) && intact(row) ? decode(row) : undefined;
+    if (entries !== undefined) chunks.push({ lo: row.lo, hi: row.hi, entries });
+  });
+  return { chunks, skipped: rows.length - chunks.length };
+}
+
+/** True when `key` lies in one of the sorted, non-overlapping chunks. */
+export function covers(chunks: readonly UsableChunk[], key: string): boolean {
+  const c = chunks[cover.find(chunks, key)];
+  return c !== undefined && c.lo <= key && (c.hi === null || key < c.hi);
 }
 
 /**

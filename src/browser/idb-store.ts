@@ -27,7 +27,7 @@ import type { Loaded, Store } from '../runtime/store.js';
 import * as checkpoint from './idb-checkpoint.js';
 import * as compaction from './idb-compaction.js';
 import * as cover from './idb-cover.js';
-import { describeError, intact, isVersionShape, metaRow, type ChunkRow, type HintRow, type MetaRow, type Schema, type VersionRow } from './idb-rows.js';
+import { describeError, intact, isVersionShape, metaRow, type HintRow, type MetaRow, type Schema, type VersionRow } from './idb-rows.js';
 
 export type { Loaded, Store, StoreStats } from '../runtime/store.js';
 export { describeError, isVersionShape } from './idb-rows.js';
@@ -251,32 +251,6 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     }
   }
 
-  /**
-   * The chunks start-up can use: intact, decodable, and overlapping no other chunk row (getAll returns
-   * them in key order). Compaction never leaves two overlapping rows, but if it ever did, neither could be
-   * trusted (each one's build cleared the journal of its own range), so both ranges are read from `metas`
-   * as gaps. Anything skipped is said.
-   */
-  function usableChunks(rows: readonly ChunkRow[]): { lo: string; hi: string | null; entries: KeyEntry[] }[] {
-    const out: { lo: string; hi: string | null; entries: KeyEntry[] }[] = [];
-    const overlapping = new Set<number>();
-    for (let i = 0; i < rows.length; i++) {
-      for (let j = i + 1; j < rows.length; j++) {
-        const a = rows[i] as ChunkRow;
-        const b = rows[j] as ChunkRow;
-        if (a.hi !== null && a.hi <= b.lo) break; // sorted by lo: no later row starts before a.hi either
-        overlapping.add(i).add(j);
-      }
-    }
-    rows.forEach((row, i) => {
-      const entries = !overlapping.has(i) && checkpoint.intact(row) ? checkpoint.decode(row) : undefined;
-      if (entries !== undefined) out.push({ lo: row.lo, hi: row.hi, entries });
-    });
-    const skipped = rows.length - out.length;
-    if (skipped > 0) lastError = `${skipped} checkpoint chunks were damaged or overlapping: their ranges were read from the metadata rows`;
-    return out;
-  }
-
   async function loadAll(): Promise<{ state: StoredState; corrupt: number }> {
     // Performance entries, so a benchmark (B6) can split start-up into page load, this read, and the rest.
     const startedMs = typeof performance === 'undefined' ? undefined : performance.now();
@@ -288,10 +262,11 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
       ]);
       // Decoded inside the transaction (no await in between), so the gaps below are read from the same snapshot.
       const readMs = now();
-      const chunks = usableChunks(chunkRows);
+      const { chunks, skipped } = checkpoint.usable(chunkRows);
+      if (skipped > 0) lastError = `${skipped} checkpoint chunks were damaged or overlapping: their ranges were read from the metadata rows`;
       const decodedMs = now();
       const gaps = cover.gaps(chunks);
-      const covered = journaled.filter((key) => chunks.length > 0 && inChunks(chunks, key));
+      const covered = journaled.filter((key) => checkpoint.covers(chunks, key));
       const metas = tx.objectStore('metas');
       const [gapRows, changedRows] = await Promise.all([
         Promise.all(gaps.map((g) => metasIn(tx, g.lo, g.hi))),
@@ -341,12 +316,6 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
 }
 
 const now = (): number => (typeof performance === 'undefined' ? 0 : performance.now());
-
-/** True when `key` lies in one of the sorted, non-overlapping chunks. */
-function inChunks(chunks: readonly { lo: string; hi: string | null }[], key: string): boolean {
-  const c = chunks[cover.find(chunks, key)];
-  return c !== undefined && c.lo <= key && (c.hi === null || key < c.hi);
-}
 
 type WriteTx = IDBPTransaction<Schema, ('versions' | 'metas' | 'hints' | 'meta' | 'journal')[], 'readwrite'>;
 type ReadTx = IDBPTransaction<Schema, ('chunks' | 'journal' | 'metas' | 'hints' | 'meta')[], 'readonly'>;
