@@ -2,8 +2,10 @@
  * The rows of the IndexedDB store (idb-store.ts) and their checks, and its error texts. A row read back may
  * hold anything (a damaged disk, another version of the app), so every check starts with the shape.
  */
+import type { DBSchema } from 'idb';
+import type { MemberView } from '../core/node-io.js';
 import * as version from '../core/version.js';
-import type { NodeId, Version, VersionMeta } from '../core/types.js';
+import type { ClusterConfig, NodeId, Version, VersionMeta } from '../core/types.js';
 
 /** One version a node holds as a replica, value included: read on demand (load), verified then. */
 export interface VersionRow { readonly key: string; readonly digest: string; readonly version: Version }
@@ -13,6 +15,34 @@ export interface VersionRow { readonly key: string; readonly digest: string; rea
  */
 export interface MetaRow { readonly key: string; readonly digest: string; readonly meta: VersionMeta }
 export interface HintRow { readonly owner: NodeId; readonly key: string; readonly digest: string; readonly version: Version }
+export interface MembershipRow { readonly members: readonly MemberView[]; readonly config: ClusterConfig }
+/**
+ * A checkpoint chunk (idb-checkpoint.ts): the index entries of every key in [lo, hi) (hi null: no upper
+ * bound), as the metas rows of that range were when it was written.
+ */
+export interface ChunkRow {
+  readonly lo: string;
+  readonly hi: string | null;
+  /** Keys in the body. */
+  readonly keys: number;
+  /** idb-checkpoint.checksum(lo, hi, body). */
+  readonly sum: number;
+  readonly body: string;
+}
+
+/**
+ * The object stores. `journal` holds (out of line) every key whose versions changed since the chunk
+ * covering it was written: written in the same transaction as the change, cleared in the one that
+ * rewrites the chunk.
+ */
+export interface Schema extends DBSchema {
+  versions: { key: [string, string]; value: VersionRow };
+  metas: { key: [string, string]; value: MetaRow };
+  hints: { key: [string, string, string]; value: HintRow };
+  meta: { key: string; value: number | MembershipRow };
+  chunks: { key: string; value: ChunkRow };
+  journal: { key: string; value: true };
+}
 
 /** Turns a storage failure into an Error whose message says what happened. */
 export function describeError(error: unknown, doing: string): Error {
@@ -46,10 +76,11 @@ export function isVersionShape(x: unknown): x is Version {
   return typeof value === 'object' && value !== null && typeof value.kind === 'string' && value.bytes instanceof Uint8Array;
 }
 
-function isMetaShape(x: unknown): x is VersionMeta {
+/** Shape check of a version's metadata (a metas row's, or a checkpoint entry's). */
+export function isMetaShape(x: unknown): x is VersionMeta {
   if (!isClockShape(x)) return false;
   const m = x as Partial<VersionMeta>;
-  return typeof m.kind === 'string' && typeof m.sizeBytes === 'number';
+  return typeof m.kind === 'string' && typeof m.sizeBytes === 'number' && (m.op === undefined || typeof m.op === 'string');
 }
 
 /** True when the row's version is well formed, intact, and filed under its own digest. */
@@ -59,11 +90,11 @@ export function intact(row: { digest: string; version: unknown }): boolean {
 
 /**
  * True when the metadata row is well formed, filed under its own digest, and that digest is the hash of
- * its dot, past and value hash (a damaged clock would mislead reconciliation). The value hash itself is
+ * its dot, past, value hash and op id (a damaged clock would mislead reconciliation). The value hash itself is
  * checked only with the value, when the key is read (intact).
  */
 export function intactMeta(row: { digest: string; meta: unknown }): boolean {
-  return isMetaShape(row.meta) && row.meta.digest === row.digest && version.digestOf(row.meta.dot, row.meta.past, row.meta.valueHash) === row.digest;
+  return isMetaShape(row.meta) && row.meta.digest === row.digest && version.digestOf(row.meta.dot, row.meta.past, row.meta.valueHash, row.meta.op) === row.digest;
 }
 
 /** The metadata row of a version row (the schema 1 -> 2 migration, and every put-version). */

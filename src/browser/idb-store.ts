@@ -9,26 +9,35 @@
  * - every read checks each version's integrity (version.verify); a version that fails is left out and
  *   counted, as if this replica did not hold it: anti-entropy and read repair bring it back.
  * - `load(key)` goes through the value cache (runtime/value-cache.ts): verified versions, bounded by bytes.
- * - `loadAll()` (start-up) reads no values: every version has a metadata row (idb-rows.ts MetaRow) in
- *   `metas`, put and deleted in the same transaction as its `versions` row, and start-up reads those in
- *   key-range batches of loadBatchRows. A metadata row's clock is checked against its digest; the value
- *   hash is checked when the value is read, as always (a damaged value is found by `load`, not by start-up).
+ * - `loadAll()` (start-up) reads no values and, once the checkpoint has caught up, hashes nothing per key:
+ *   every version has a metadata row (idb-rows.ts MetaRow) in `metas`, put and deleted in the same
+ *   transaction as its `versions` row; a checkpoint (idb-checkpoint.ts: chunks of index entries over key
+ *   ranges, each with a checksum) is kept up to date in the background (idb-compaction.ts), and every key
+ *   changed since its chunk was written is listed in `journal` (same transaction as the change). Start-up
+ *   reads the chunks, and reads from `metas` only the keys the journal lists and the ranges no intact
+ *   chunk covers; those rows' clocks are checked against their digests (and hashed by restoreAll). The
+ *   value hash is checked when the value is read, as always (a damaged value is found by `load`).
  */
-import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import type { ClusterConfig, NodeId, VersionMeta } from '../core/types.js';
-import type { MemberView, StoreRecord, StoredState } from '../core/node-io.js';
+import { deleteDB, openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
+import type { NodeId } from '../core/types.js';
+import type { StoreRecord, StoredState } from '../core/node-io.js';
+import type { KeyEntry } from '../core/store-index.js';
 import * as valueCache from '../runtime/value-cache.js';
 import type { Loaded, Store } from '../runtime/store.js';
-import { describeError, intact, intactMeta, isVersionShape, metaRow, type HintRow, type MetaRow, type VersionRow } from './idb-rows.js';
+import * as checkpoint from './idb-checkpoint.js';
+import * as compaction from './idb-compaction.js';
+import * as cover from './idb-cover.js';
+import { describeError, intact, isVersionShape, metaRow, type HintRow, type MetaRow, type Schema, type VersionRow } from './idb-rows.js';
 
 export type { Loaded, Store, StoreStats } from '../runtime/store.js';
 export { describeError, isVersionShape } from './idb-rows.js';
 
 /**
  * Bumped whenever the object stores change; `upgrade` migrates from every older version.
- * 1: versions, hints, meta. 2: + metas (built from the versions rows on upgrade).
+ * 1: versions, hints, meta. 2: + metas (built from the versions rows on upgrade). 3: + chunks and journal
+ * (empty on upgrade: the whole key space is one gap, read from metas until compaction has covered it).
  */
-export const schemaVersion = 2;
+export const schemaVersion = 3;
 export const defaultCacheBytesMax = 8 * 1024 * 1024;
 /**
  * Metadata rows per getAll at start-up: a million rows in one getAll would be one huge result to clone
@@ -36,16 +45,8 @@ export const defaultCacheBytesMax = 8 * 1024 * 1024;
  */
 export const loadBatchRows = 20_000;
 
-interface MembershipRow { readonly members: readonly MemberView[]; readonly config: ClusterConfig }
-
-interface Schema extends DBSchema {
-  versions: { key: [string, string]; value: VersionRow };
-  metas: { key: [string, string]; value: MetaRow };
-  hints: { key: [string, string, string]; value: HintRow };
-  meta: { key: string; value: number | MembershipRow };
-}
-
-type UpgradeTx = IDBPTransaction<Schema, ('versions' | 'metas' | 'hints' | 'meta')[], 'versionchange'>;
+type StoreName = 'versions' | 'metas' | 'hints' | 'meta' | 'chunks' | 'journal';
+type UpgradeTx = IDBPTransaction<Schema, StoreName[], 'versionchange'>;
 
 /**
  * `tabdynamo-<room>.<nodeId>` ('.' is in no id, so room "a-b" with node "c" and room "a" with node "b-c" never
@@ -82,6 +83,10 @@ export interface OpenOptions {
   readonly cacheBytesMax?: number;
   /** Metadata rows per getAll at start-up; loadBatchRows when omitted (tests make it small). */
   readonly loadBatchRows?: number;
+  /** Keys per checkpoint chunk (idb-compaction.chunkKeysDefault when omitted; tests make it small). */
+  readonly chunkKeys?: number;
+  /** Dirty rows at which the background compaction starts (idb-compaction.compactRowsMinDefault). */
+  readonly compactRowsMin?: number;
   /** Asks the browser to keep this origin's storage under pressure (navigator.storage.persist), once. */
   readonly requestPersistence?: boolean;
 }
@@ -100,6 +105,10 @@ export async function open(options: OpenOptions): Promise<Store> {
         if (oldVersion < 2) {
           database.createObjectStore('metas', { keyPath: ['key', 'digest'] });
           if (oldVersion >= 1) await buildMetas(tx);
+        }
+        if (oldVersion < 3) {
+          database.createObjectStore('chunks', { keyPath: 'lo' });
+          database.createObjectStore('journal');
         }
       },
       // Another connection (a wipe, or a newer schema in another tab) needs the database: let it go, and
@@ -121,6 +130,12 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
   const counters = { transactions: 0, recordsWritten: 0, reads: 0, corrupt: 0, errors: 0 };
   let lastError: string | undefined;
   let persisted: boolean | undefined;
+  const chunkKeys = options.chunkKeys ?? compaction.chunkKeysDefault;
+  const compactRowsMin = options.compactRowsMin ?? compaction.compactRowsMinDefault;
+  /** The checkpoint's cover (idb-cover.ts), known from the first loadAll on. */
+  let segments: cover.Cover | undefined;
+  let compacting = false;
+  let closed = false;
 
   if (options.requestPersistence && typeof navigator !== 'undefined' && navigator.storage?.persist) {
     navigator.storage.persist().then(
@@ -141,7 +156,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     if (records.length === 0) return;
     let tx: WriteTx;
     try {
-      tx = db.transaction(['versions', 'metas', 'hints', 'meta'], 'readwrite');
+      tx = db.transaction(['versions', 'metas', 'hints', 'meta', 'journal'], 'readwrite');
     } catch (error) {
       throw fail(error, `writing ${records.length} records`);
     }
@@ -160,6 +175,35 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     counters.transactions++;
     counters.recordsWritten += records.length;
     cache.committed(records);
+    if (segments !== undefined) {
+      for (const record of records) if (record.kind === 'put-version' || record.kind === 'drop-version') cover.noteChanged(segments, record.key);
+      compactSoon();
+    }
+  }
+
+  /**
+   * Starts the background compaction (idb-compaction.ts) once start-up would hash compactRowsMin rows,
+   * and runs it, one segment per transaction, until fewer than half of that remain. A failure stops it and
+   * is reported like any storage error; the checkpoint stays exact (only slower to start from).
+   */
+  function compactSoon(): void {
+    const current = segments;
+    if (compacting || closed || current === undefined || cover.totalDirty(current) < compactRowsMin) return;
+    compacting = true;
+    void (async () => {
+      try {
+        while (!closed && cover.totalDirty(current) > compactRowsMin / 2) {
+          const done = await compaction.step(db, current, chunkKeys);
+          if (done === undefined) break;
+          counters.corrupt += done.corrupt;
+          if (done.damagedChunk) lastError = 'a checkpoint chunk was damaged: its range is rebuilt from the metadata rows';
+        }
+      } catch (error) {
+        if (!closed) fail(error, 'writing the checkpoint');
+      } finally {
+        compacting = false;
+      }
+    })();
   }
 
   async function load(key: string): Promise<Loaded> {
@@ -193,42 +237,68 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     return { versions, corrupt: rows.length - versions.length };
   }
 
-  /** Every metadata row, in key order, in batches of loadBatchRows within the caller's transaction. */
-  async function allMetas(tx: ReadTx): Promise<MetaRow[]> {
+  /** The metadata rows of the keys in [lo, hi), in key order, in batches of loadBatchRows within the caller's transaction. */
+  async function metasIn(tx: ReadTx, lo: string, hi: string | null): Promise<MetaRow[]> {
     const store = tx.objectStore('metas');
     const rows: MetaRow[] = [];
     const batchRows = options.loadBatchRows ?? loadBatchRows;
-    for (let after: [string, string] | undefined; ;) {
-      const batch = await store.getAll(after === undefined ? null : IDBKeyRange.lowerBound(after, true), batchRows);
+    for (let range = compaction.rowRange(lo, hi); ;) {
+      const batch = await store.getAll(range, batchRows);
       for (const row of batch) rows.push(row);
       const last = batch[batch.length - 1];
       if (batch.length < batchRows || last === undefined) return rows;
-      after = [last.key, last.digest];
+      range = hi === null ? IDBKeyRange.lowerBound([last.key, last.digest], true) : IDBKeyRange.bound([last.key, last.digest], [hi], true, true);
     }
   }
 
   async function loadAll(): Promise<{ state: StoredState; corrupt: number }> {
-    // A performance entry, so a benchmark (B6) can split start-up into page load, this read, and the rest.
+    // Performance entries, so a benchmark (B6) can split start-up into page load, this read, and the rest.
     const startedMs = typeof performance === 'undefined' ? undefined : performance.now();
     try {
-      const tx = db.transaction(['metas', 'hints', 'meta'], 'readonly');
-      const [metaRows, hintRows, epoch, membership] = await Promise.all([
-        allMetas(tx), tx.objectStore('hints').getAll(),
-        tx.objectStore('meta').get('epoch'), tx.objectStore('meta').get('membership'), tx.done,
+      const tx = db.transaction(['chunks', 'journal', 'metas', 'hints', 'meta'], 'readonly');
+      const [chunkRows, journaled, hintRows, epoch, membership] = await Promise.all([
+        tx.objectStore('chunks').getAll(), tx.objectStore('journal').getAllKeys(), tx.objectStore('hints').getAll(),
+        tx.objectStore('meta').get('epoch'), tx.objectStore('meta').get('membership'),
       ]);
+      // Decoded inside the transaction (no await in between), so the gaps below are read from the same snapshot.
+      const readMs = now();
+      const { chunks, skipped } = checkpoint.usable(chunkRows);
+      if (skipped > 0) lastError = `${skipped} checkpoint chunks were damaged or overlapping: their ranges were read from the metadata rows`;
+      const decodedMs = now();
+      const gaps = cover.gaps(chunks);
+      const covered = journaled.filter((key) => checkpoint.covers(chunks, key));
+      const metas = tx.objectStore('metas');
+      const [gapRows, changedRows] = await Promise.all([
+        Promise.all(gaps.map((g) => metasIn(tx, g.lo, g.hi))),
+        Promise.all(covered.map((key) => metas.getAll(compaction.keyRows(key)))),
+      ]);
+      await tx.done;
       counters.reads++;
-      const versions: { key: string; version: VersionMeta }[] = [];
-      for (const row of metaRows) if (intactMeta(row)) versions.push({ key: row.key, version: row.meta });
+      const changed = new Set(covered);
+      const entries: KeyEntry[] = [];
+      for (const c of chunks) for (const e of c.entries) if (!changed.has(e.key)) entries.push(e);
+      const dirty = chunks.map(() => 0);
+      for (const key of covered) {
+        const i = cover.find(chunks, key);
+        dirty[i] = (dirty[i] ?? 0) + 1;
+      }
+      const fromRows = compaction.checked([...gapRows.flat(), ...changedRows.flat()]);
       const hints = hintRows.filter(intact).map(({ owner, key, version: v }) => ({ owner, key, version: v }));
-      const corrupt = metaRows.length - versions.length + hintRows.length - hints.length;
+      const corrupt = fromRows.corrupt + hintRows.length - hints.length;
       counters.corrupt += corrupt;
-      if (startedMs !== undefined) performance.measure('tabdynamo:loadAll', { start: startedMs, detail: { rows: metaRows.length } });
+      const gapSizes = new Map(gaps.map((g, i) => [g.lo, gapRows[i]?.length ?? 0]));
+      segments = cover.fromRanges(chunks.map((c, i) => ({ lo: c.lo, hi: c.hi, dirty: dirty[i] ?? 0 })), (lo) => gapSizes.get(lo) ?? 0);
+      if (startedMs !== undefined) {
+        const phasesMs = { chunksRead: readMs - startedMs, chunksDecoded: decodedMs - readMs, rest: now() - decodedMs };
+        performance.measure('tabdynamo:loadAll', { start: startedMs, detail: { entries: entries.length, rows: fromRows.rows.length, phasesMs } });
+      }
       const row = typeof membership === 'object' ? membership : undefined;
       const state: StoredState = {
         ...(typeof epoch === 'number' ? { epoch } : {}),
-        versions, hints,
+        ...(entries.length > 0 ? { entries } : {}), versions: fromRows.rows, hints,
         ...(row ? { members: row.members, config: row.config } : {}),
       };
+      compactSoon();
       return { state, corrupt };
     } catch (error) {
       throw fail(error, 'reading the stored state');
@@ -237,13 +307,18 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
 
   return {
     apply, load, loadHints, loadAll,
-    stats: () => ({ ...counters, ...cache.stats(), lastError, persisted }),
-    close: () => db.close(),
+    stats: () => ({ ...counters, ...cache.stats(), lastError, persisted, ...(segments ? { checkpointLagRows: cover.totalDirty(segments) } : {}) }),
+    close: () => {
+      closed = true;
+      db.close();
+    },
   };
 }
 
-type WriteTx = IDBPTransaction<Schema, ('versions' | 'metas' | 'hints' | 'meta')[], 'readwrite'>;
-type ReadTx = IDBPTransaction<Schema, ('metas' | 'hints' | 'meta')[], 'readonly'>;
+const now = (): number => (typeof performance === 'undefined' ? 0 : performance.now());
+
+type WriteTx = IDBPTransaction<Schema, ('versions' | 'metas' | 'hints' | 'meta' | 'journal')[], 'readwrite'>;
+type ReadTx = IDBPTransaction<Schema, ('chunks' | 'journal' | 'metas' | 'hints' | 'meta')[], 'readonly'>;
 
 /** The requests of one record; a version's two rows (value and metadata) always go together. */
 function write(tx: WriteTx, record: StoreRecord): Promise<unknown> {
@@ -252,9 +327,13 @@ function write(tx: WriteTx, record: StoreRecord): Promise<unknown> {
       return Promise.all([
         tx.objectStore('versions').put({ key: record.key, digest: record.version.digest, version: record.version }),
         tx.objectStore('metas').put(metaRow(record.key, record.version)),
+        tx.objectStore('journal').put(true, record.key),
       ]);
     case 'drop-version':
-      return Promise.all([tx.objectStore('versions').delete([record.key, record.digest]), tx.objectStore('metas').delete([record.key, record.digest])]);
+      return Promise.all([
+        tx.objectStore('versions').delete([record.key, record.digest]), tx.objectStore('metas').delete([record.key, record.digest]),
+        tx.objectStore('journal').put(true, record.key),
+      ]);
     case 'put-hint':
       return tx.objectStore('hints').put({ owner: record.owner, key: record.key, digest: record.version.digest, version: record.version });
     case 'drop-hint':

@@ -65,11 +65,19 @@ export function assertPartitionCount(partitions: number): void {
 
 /** The partition of a ring position: its top log2(partitions) bits. */
 export function partitionOfPosition(position: Uint8Array, partitions: number): number {
+  return partitionOfTop32(positionTop32(position), partitions);
+}
+
+/** The top 32 bits of a ring position, as an unsigned number: all a partition count up to 2^31 looks at. */
+export function positionTop32(position: Uint8Array): number {
+  return (((position[0] ?? 0) << 24) | ((position[1] ?? 0) << 16) | ((position[2] ?? 0) << 8) | (position[3] ?? 0)) >>> 0;
+}
+
+/** The partition of a position given by its top 32 bits (positionTop32): what a stored checkpoint keeps. */
+export function partitionOfTop32(top32: number, partitions: number): number {
   assertPartitionCount(partitions);
   if (partitions === 1) return 0;
-  const top32 = (((position[0] ?? 0) << 24) | ((position[1] ?? 0) << 16) | ((position[2] ?? 0) << 8) | (position[3] ?? 0)) >>> 0;
-  const bits = Math.log2(partitions);
-  return top32 >>> (32 - bits);
+  return top32 >>> (32 - Math.log2(partitions));
 }
 
 /** The partition a key falls in (top log2(partitions) bits of its MD5 position). */

@@ -64,7 +64,8 @@ export function bucketOf(key: string): number {
   return bucketOfPosition(hash.keyPosition(key));
 }
 
-function leafHash(key: string, leafDigest: string): Uint8Array {
+/** The hash a leaf adds to its bucket's XOR; a stored checkpoint may keep it so start-up need not hash it. */
+export function leafHash(key: string, leafDigest: string): Uint8Array {
   return hash.md5(hash.utf8(`${key.length}:${key}|${leafDigest}`));
 }
 
@@ -74,24 +75,40 @@ function xorInto(target: Uint8Array, source: Uint8Array): void {
 
 const isZero = (bytes: Uint8Array): boolean => bytes.every((b) => b === 0);
 
+/** Recomputes the inner node `index` at `level` from its children. */
+function refreshNode(tree: MerkleTree, level: number, index: number): void {
+  const children = tree.levels[level + 1] as Map<number, Uint8Array>;
+  const buf = new Uint8Array(16 * fanOut);
+  let any = false;
+  for (let c = 0; c < fanOut; c++) {
+    const child = children.get(index * fanOut + c);
+    if (child !== undefined) {
+      buf.set(child, 16 * c);
+      any = true;
+    }
+  }
+  const nodes = tree.levels[level] as Map<number, Uint8Array>;
+  if (any) nodes.set(index, hash.md5(buf));
+  else nodes.delete(index);
+}
+
 /** Recomputes the inner nodes above a bucket, up to the root. */
 function refreshPath(tree: MerkleTree, bucket: number): void {
   let index = bucket;
   for (let level = depth - 1; level >= 0; level--) {
     index = Math.floor(index / fanOut);
-    const children = tree.levels[level + 1] as Map<number, Uint8Array>;
-    const buf = new Uint8Array(16 * fanOut);
-    let any = false;
-    for (let c = 0; c < fanOut; c++) {
-      const child = children.get(index * fanOut + c);
-      if (child !== undefined) {
-        buf.set(child, 16 * c);
-        any = true;
-      }
-    }
-    const nodes = tree.levels[level] as Map<number, Uint8Array>;
-    if (any) nodes.set(index, hash.md5(buf));
-    else nodes.delete(index);
+    refreshNode(tree, level, index);
+  }
+}
+
+/** Recomputes the inner nodes above many buckets, each node once (a bulk restore touches every bucket). */
+function refreshPaths(tree: MerkleTree, buckets: Iterable<number>): void {
+  let indexes = new Set(buckets);
+  for (let level = depth - 1; level >= 0; level--) {
+    const parents = new Set<number>();
+    for (const i of indexes) parents.add(Math.floor(i / fanOut));
+    for (const p of parents) refreshNode(tree, level, p);
+    indexes = parents;
   }
 }
 
@@ -103,13 +120,56 @@ export function update(tree: MerkleTree, key: string, leafDigest: string | undef
 
 /**
  * Sets many leaves, each with its bucket (bucketOfPosition of the key's ring position, which the caller
- * has anyway): the same tree as `update` one by one, but each touched bucket's path is hashed once at the
- * end instead of once per key. Start-up restores every key this way (store-index.restoreAll).
+ * has anyway) and, when known, its leafHash as hex (a stored checkpoint keeps it): the same tree as
+ * `update` one by one, but each touched bucket's hash is copied once and each inner node above them is
+ * hashed once, at the end. Start-up restores every key this way (store-index.restoreAll, restoreEntries).
  */
-export function updateMany(tree: MerkleTree, leaves: Iterable<{ readonly key: string; readonly bucket: number; readonly leafDigest: string | undefined }>): void {
-  const touched = new Set<number>();
-  for (const { key, bucket, leafDigest } of leaves) if (setLeaf(tree, bucket, key, leafDigest)) touched.add(bucket);
-  for (const b of touched) refreshPath(tree, b);
+export function updateMany(tree: MerkleTree, leaves: Iterable<{ readonly key: string; readonly bucket: number; readonly leafDigest: string | undefined; readonly leafHash?: string | undefined }>): void {
+  const bucketHashes = tree.levels[depth] as Map<number, Uint8Array>;
+  const working = new Map<number, Uint8Array>();
+  for (const { key, bucket: b, leafDigest, leafHash: known } of leaves) {
+    let keys = tree.buckets.get(b);
+    const old = keys?.get(key);
+    if (old === leafDigest) continue;
+    let acc = working.get(b);
+    if (acc === undefined) working.set(b, acc = (bucketHashes.get(b) ?? new Uint8Array(hashBytes)).slice());
+    if (old !== undefined) {
+      xorInto(acc, leafHash(key, old));
+      keys?.delete(key);
+      tree.size--;
+    }
+    if (leafDigest !== undefined) {
+      if (known === undefined) xorInto(acc, leafHash(key, leafDigest));
+      else xorHexInto(acc, known);
+      if (keys === undefined) tree.buckets.set(b, keys = new Map());
+      keys.set(key, leafDigest);
+      tree.size++;
+    }
+  }
+  for (const [b, acc] of working) {
+    const keys = tree.buckets.get(b);
+    if (keys !== undefined && keys.size === 0) tree.buckets.delete(b);
+    if (isZero(acc) && (keys === undefined || keys.size === 0)) bucketHashes.delete(b);
+    else bucketHashes.set(b, acc);
+  }
+  refreshPaths(tree, working.keys());
+}
+
+const hexValues = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) hexValues['0123456789abcdef'.charCodeAt(i)] = i;
+
+/** True for a hex MD5 as leafHash/hash.hex write it (32 lower-case hex digits). */
+export function isHexHash(text: string): boolean {
+  if (text.length !== 2 * hashBytes) return false;
+  for (let i = 0; i < text.length; i++) if ((hexValues[text.charCodeAt(i)] ?? -1) < 0) return false;
+  return true;
+}
+
+/** XORs a hex hash (isHexHash) into `target` without allocating its bytes. */
+function xorHexInto(target: Uint8Array, hex: string): void {
+  for (let i = 0; i < target.length; i++) {
+    target[i] = (target[i] ?? 0) ^ (((hexValues[hex.charCodeAt(2 * i)] ?? 0) << 4) | (hexValues[hex.charCodeAt(2 * i + 1)] ?? 0));
+  }
 }
 
 /** The bucket of a ring position (hash.keyPosition): what bucketOf computes from the key. */

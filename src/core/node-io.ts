@@ -114,11 +114,36 @@ export interface StoredState {
    * through `load` effects); a full Version is accepted too. Best in key order (store-index.restoreAll).
    */
   readonly versions: ReadonlyArray<{ readonly key: string; readonly version: Version | VersionMeta }>;
+  /**
+   * Keys restored from a store's checkpoint (store-index.entriesOf, computed when it was written), with
+   * no hashing at start (store-index.restoreEntries); restored before `versions`. Optional: a store
+   * without a checkpoint hands every key back as `versions`.
+   */
+  readonly entries?: readonly IndexEntry[];
   /** Every hinted version this node keeps for an unreachable owner. */
   readonly hints: ReadonlyArray<{ readonly owner: NodeId; readonly key: string; readonly version: Version }>;
   /** Last persisted membership view and cluster config (with its version, which orders it against gossip), if any. */
   readonly members?: readonly MemberView[];
   readonly config?: StoredConfig;
+}
+
+/**
+ * What restoring one key derives from its stored rows (store-index.entriesOf), kept by a store so the
+ * next start hashes nothing for that key. Independent of the partition count: the partition is cut from
+ * `positionTop32` by whatever Q the index has.
+ */
+export interface IndexEntry {
+  readonly key: string;
+  /** The key's sibling set, reconciled as store-index.restoreAll reconciles the key's rows. */
+  readonly versions: readonly VersionMeta[];
+  /** hash.positionTop32 of the key's ring position. */
+  readonly positionTop32: number;
+  /** merkle.bucketOfPosition of the key's ring position. */
+  readonly bucket: number;
+  /** siblings.leafDigest(versions). */
+  readonly leafDigest: string;
+  /** merkle.leafHash(key, leafDigest), as hex (one string: a million byte arrays cost more to make). */
+  readonly leafHash: string;
 }
 
 /** A storage record: what one step asks the runtime to persist. Applied in order, in one transaction. */

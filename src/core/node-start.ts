@@ -106,6 +106,7 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     state.members.set(options.id, { ...samePrevious, life: state.life, lastHeardTick: options.now });
   }
   // Restored even for a node that left: kv.join() brings it back with what it holds (anti-entropy reconciles).
+  if (stored.entries !== undefined) storeIndex.restoreEntries(state.index, stored.entries);
   storeIndex.restoreAll(state.index, stored.versions);
   for (const { owner, key, version } of stored.hints) storeIndex.restoreHint(state.index, owner, key, version);
   membership.refreshRing(state);

@@ -6,7 +6,7 @@
 import * as hash from './hash.js';
 import { limits } from './limits.js';
 import * as merkle from './merkle.js';
-import type { StoreRecord } from './node-io.js';
+import type { IndexEntry, StoreRecord } from './node-io.js';
 import * as siblings from './siblings.js';
 import type { NodeId, Version, VersionMeta } from './types.js';
 import * as version from './version.js';
@@ -168,6 +168,68 @@ export function restoreAll(index: Index, rows: Iterable<{ readonly key: string; 
     run.push(metaOf(v));
   }
   flush();
+  for (const [partition, list] of leaves) merkle.updateMany(tree(index, partition), list);
+}
+
+/** A key's restore, kept by a store's checkpoint (node-io.IndexEntry). */
+export type KeyEntry = IndexEntry;
+
+/**
+ * The entries of the keys in `rows` (one per key, in order of first appearance): what restoreAll would
+ * build from the same rows into an empty index, with every hash it computes. A store computes them in
+ * the background (checkpoint); restoreEntries then rebuilds the index without hashing.
+ */
+export function entriesOf(rows: Iterable<{ readonly key: string; readonly version: Version | VersionMeta }>): KeyEntry[] {
+  const runs = new Map<string, VersionMeta[]>();
+  for (const { key, version: v } of rows) {
+    const run = runs.get(key);
+    if (run === undefined) runs.set(key, [metaOf(v)]);
+    else run.push(metaOf(v));
+  }
+  const out: KeyEntry[] = [];
+  for (const [key, run] of runs) {
+    // As restoreAll: a lone version is its own set; several are reconciled in order (no bound: all stored).
+    const r = run.length > 1 ? reconcileAll('dvv', [], run, Number.POSITIVE_INFINITY) : { ok: true as const, versions: run };
+    if (!r.ok || r.versions.length === 0) continue;
+    out.push(entryOf(key, r.versions));
+  }
+  return out;
+}
+
+/** The entry of one key holding `versions` (non-empty). */
+export function entryOf(key: string, versions: readonly VersionMeta[]): KeyEntry {
+  const position = hash.keyPosition(key);
+  const leafDigest = siblings.leafDigest(versions);
+  if (leafDigest === undefined) throw new RangeError(`store-index: no entry for "${key}" without versions`);
+  return { key, versions, positionTop32: hash.positionTop32(position), bucket: merkle.bucketOfPosition(position), leafDigest, leafHash: hash.hex(merkle.leafHash(key, leafDigest)) };
+}
+
+/**
+ * Loads keys from their entries (entriesOf, kept by a store): the same index as restoreAll of their rows,
+ * without hashing a key, a leaf digest or a leaf. An entry for a key the index already holds (restored
+ * earlier) is reconciled into it as restore does, and its hashes computed afresh.
+ */
+export function restoreEntries(index: Index, entries: Iterable<KeyEntry>): void {
+  const leaves = new Map<number, { readonly key: string; readonly bucket: number; readonly leafDigest: string | undefined; readonly leafHash?: string }[]>();
+  for (const entry of entries) {
+    const { key } = entry;
+    const current = get(index, key);
+    let metas = entry.versions;
+    let fresh = true;
+    if (current.length > 0) {
+      const r = reconcileAll('dvv', current, entry.versions, Number.POSITIVE_INFINITY);
+      if (!r.ok) continue;
+      metas = r.versions;
+      fresh = false;
+    }
+    index.versionCount += metas.length - current.length;
+    index.versions.set(key, metas);
+    const partition = hash.partitionOfTop32(entry.positionTop32, index.partitions);
+    index.partitionOfKey.set(key, partition);
+    let list = leaves.get(partition);
+    if (list === undefined) leaves.set(partition, list = []);
+    list.push(fresh ? entry : { key, bucket: entry.bucket, leafDigest: siblings.leafDigest(metas) });
+  }
   for (const [partition, list] of leaves) merkle.updateMany(tree(index, partition), list);
 }
 

@@ -26,6 +26,11 @@ export interface StoreStats {
   readonly lastError?: string;
   /** The answer of navigator.storage.persist(), once known; undefined where the API is missing. */
   readonly persisted?: boolean;
+  /**
+   * Rows the next start-up would still read and hash because the store's checkpoint does not cover them
+   * yet (idb-store); absent for a store without a checkpoint.
+   */
+  readonly checkpointLagRows?: number;
 }
 
 /** What the runtime needs from storage. The IndexedDB store implements it; tests may use twins. */
