@@ -15,6 +15,7 @@ import * as viewFormat from './view-format.js';
 import type { LessonAction, LessonControl, ViewName } from './lessons.js';
 import type { KeyConsole } from './key-console.js';
 import type { RingView } from './ring-view.js';
+import type { LatestLocation } from './lesson-check.js';
 import './key-console.js';
 import './ring-view.js';
 import './members-view.js';
@@ -41,6 +42,8 @@ export class DynamoApp extends LitElement {
   @state() private lessonsOpen = true;
   /** The control the current lesson step points at (lessons-view announces it); highlighted in its view. */
   @state() private lessonControl: LessonControl | undefined;
+  /** The ring view's latest location of its key (its `key-located` event), for the lesson panel's checks. */
+  @state() private located: LatestLocation | undefined;
   @query('key-console') private keyConsole!: KeyConsole;
   @query('ring-view') private ringView!: RingView;
   private readonly snapshots = new SnapshotController(this);
@@ -94,7 +97,7 @@ export class DynamoApp extends LitElement {
             ${this.lessonsOpen ? 'Hide lessons' : 'Lessons'}</button>
         </nav>
         <main>${this.renderViews(s, this.backend)}</main>
-        ${this.lessonsOpen ? html`<aside aria-label="Lessons"><lessons-view .snapshot=${s}
+        ${this.lessonsOpen ? html`<aside aria-label="Lessons"><lessons-view .snapshot=${s} .located=${this.located}
           .run=${(action: LessonAction) => this.onLessonAction(action)}
           @lesson-control=${(e: CustomEvent<LessonControl | undefined>) => { this.lessonControl = e.detail; }}></lessons-view></aside>` : nothing}
       </div>
@@ -142,7 +145,8 @@ export class DynamoApp extends LitElement {
     const hl = (name: ViewName) => (this.lessonControl?.view === name ? this.lessonControl.name : '');
     return html`
       <key-console ?hidden=${hide('keys')} .snapshot=${snap('keys')} .backend=${b} .highlight=${hl('keys')}></key-console>
-      <ring-view ?hidden=${hide('ring')} .snapshot=${snap('ring')} .backend=${b}></ring-view>
+      <ring-view ?hidden=${hide('ring')} .snapshot=${snap('ring')} .backend=${b}
+        @key-located=${(e: CustomEvent<LatestLocation>) => { this.located = e.detail; }}></ring-view>
       <members-view ?hidden=${hide('members')} .snapshot=${snap('members')} .backend=${b} .highlight=${hl('members')}></members-view>
       <partition-control ?hidden=${hide('partitions')} .snapshot=${snap('partitions')} .backend=${b} .highlight=${hl('partitions')}></partition-control>
       <activity-view ?hidden=${hide('activity')} .snapshot=${snap('activity')} .highlight=${hl('activity')}></activity-view>

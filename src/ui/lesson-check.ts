@@ -17,15 +17,24 @@ const alive = viewFormat.aliveIds;
 const keysHeld = (s: PeerView) => s.node?.keys ?? 0;
 const said = (result: string, start: string) => result.startsWith(start);
 
+/** The ring view's latest location of a key (it refreshes about once a second while shown). */
+export interface LatestLocation {
+  readonly key: string;
+  readonly fallbacks: readonly string[];
+}
+
 /**
  * The verdict on a performed step, from what it said and saw (`outcome`) and the snapshot now: its
  * expectation when it has one (and its action succeeded), else its action's; undefined when there is
- * nothing to check beyond its sentence.
+ * nothing to check beyond its sentence. A locate step is judged by `latest` when that is the same key: the
+ * fallbacks seen at the press go stale (after a heal, the replica may still be suspect for a moment), and
+ * the verdict should follow the ring view the person is looking at rather than ask for another press.
  */
-export function check(step: LessonStep, outcome: StepOutcome, s: PeerView): Verdict | undefined {
+export function check(step: LessonStep, outcome: StepOutcome, s: PeerView, latest?: LatestLocation): Verdict | undefined {
   const done = actionVerdict(step.action, outcome.text, s);
   if (!step.expect || done?.ok === false) return done;
-  return expected(step.expect, outcome, s);
+  const live = step.action.kind === 'locate' && latest?.key === step.action.key ? { ...outcome, fallbacks: latest.fallbacks } : outcome;
+  return expected(step.expect, live, s);
 }
 
 const quoted = (values: readonly string[]) => values.map((v) => `"${v}"`).join(' and ');
@@ -39,7 +48,7 @@ function expected(e: Expectation, outcome: StepOutcome, s: PeerView): Verdict {
         : { ok: false, text: 'No fallback in use: the replica is not suspect yet, or the put went to it. Wait for the members view to show it suspect, then press again.' };
     case 'home':
       return fallbacks.length === 0 ? { ok: true, text: 'No fallback in use: every copy is back on the preference list.' }
-        : { ok: false, text: `${fallbacks.join(', ')} still stands in: handoff takes a few seconds after the heal. Press again.` };
+        : { ok: false, text: `${fallbacks.join(', ')} still stands in: handoff takes a few seconds after the heal (this line follows the ring view).` };
     case 'value':
       return values.length === 1 && values[0] === e.value ? { ok: true, text: `The read returned "${e.value}".` }
         : { ok: false, text: `The read returned ${values.length === 0 ? 'nothing' : quoted(values)}, not "${e.value}": ${e.otherwise}` };

@@ -27,6 +27,8 @@ export class LessonsView extends LitElement {
   @property({ attribute: false }) snapshot: PeerView | undefined;
   /** Performs a step; resolves to what happened. */
   @property({ attribute: false }) run: ((action: LessonAction) => Promise<StepOutcome>) | undefined;
+  /** The ring view's latest location of its key: a locate step's check follows it (lesson-check.ts). */
+  @property({ attribute: false }) located: lessonCheck.LatestLocation | undefined;
   @state() private lessonId = sessionStorage.getItem(openLessonKey) ?? '';
   /** Step index -> what its button did last. */
   @state() private results: Record<number, StepOutcome> = {};
@@ -111,7 +113,7 @@ export class LessonsView extends LitElement {
     const step = lesson.steps[index];
     const outcome = this.results[index];
     if (!step || !outcome || !this.snapshot) return undefined;
-    return lessonCheck.check(step, outcome, this.snapshot);
+    return lessonCheck.check(step, outcome, this.snapshot, this.located);
   }
 
   /** The lesson's outcome: the last step's check, live; a step with nothing to check just says it is done. */

@@ -98,6 +98,8 @@ export class RingView extends LitElement {
       if (request !== this.probeRequests) return where;
       this.located = { key, where };
       this.error = '';
+      // The lesson panel judges a locate step by the latest location, not the one seen at the press.
+      this.dispatchEvent(new CustomEvent<{ key: string; fallbacks: readonly string[] }>('key-located', { detail: { key, fallbacks: where.fallbacks }, bubbles: true, composed: true }));
       return where;
     } catch (error) {
       if (request === this.probeRequests) this.error = `could not locate ${key}: ${(error as Error).message}`;

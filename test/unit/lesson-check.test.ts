@@ -54,6 +54,19 @@ describe('lesson checks', () => {
     expect(lessonCheck.check(step, outcome, s)?.ok).toBe(ok);
   });
 
+  it('a locate step follows the ring view\'s latest location of its key, not the one seen at the press', () => {
+    // Pressed right after a heal, while the replica was still suspect here: a fallback stood in.
+    const home = stepOf(locate, { kind: 'home' });
+    const atPress = { text: 'located k', fallbacks: ['n4'] };
+    expect(lessonCheck.check(home, atPress, snapshot())?.ok).toBe(false);
+    // The ring view's refresh a second later finds every copy home: the verdict follows without a press.
+    expect(lessonCheck.check(home, atPress, snapshot(), { key: 'k', fallbacks: [] })?.ok).toBe(true);
+    // And back the other way, since the verdict is live.
+    expect(lessonCheck.check(home, { text: 'located k', fallbacks: [] }, snapshot(), { key: 'k', fallbacks: ['n4'] })?.ok).toBe(false);
+    // A location of another key (the person typed one since) says nothing about this step.
+    expect(lessonCheck.check(home, atPress, snapshot(), { key: 'other', fallbacks: [] })?.ok).toBe(false);
+  });
+
   it('every lesson ends with a step whose outcome is checked on screen', () => {
     for (const lesson of lessons) {
       const last = lesson.steps.at(-1)!;
