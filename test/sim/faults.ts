@@ -194,7 +194,7 @@ export class Nemesis {
     });
     this.destroy(at, x, 'stale image', () => {
       if (image !== undefined) this.cluster.restartFrom(x, image);
-    });
+    }, true, () => image);
   }
 
   private churn(plan: Plan, ids: readonly NodeId[]): void {
@@ -215,16 +215,19 @@ export class Nemesis {
     }
   }
 
-  /** Runs a destructive fault once the guard allows it, retrying every 50 ticks until the phase ends. */
-  private destroy(at: number, id: NodeId, what: string, act: () => void, retry = true): void {
+  /**
+   * Runs a destructive fault once the guard allows it, retrying every 50 ticks until the phase ends.
+   * `restores`: the storage the victim comes back with (a stale image), whose old values live again.
+   */
+  private destroy(at: number, id: NodeId, what: string, act: () => void, retry = true, restores?: () => MemoryStore | undefined): void {
     this.cluster.at(at, () => {
       if (this.cluster.get(id).dead) return;
-      const unsafe = this.soleCopy(id, what === 'death');
+      const unsafe = this.soleCopy(id, what === 'death', restores?.());
       if (unsafe === undefined) {
         act();
         return;
       }
-      if (retry && this.cluster.now + 50 < this.end) this.destroy(this.cluster.now + 50, id, what, act);
+      if (retry && this.cluster.now + 50 < this.end) this.destroy(this.cluster.now + 50, id, what, act, retry, restores);
       else this.log.push(`${what} of ${id} skipped at ${this.cluster.now - this.start}: it holds the only durable copy of ${unsafe}`);
     });
   }
@@ -235,9 +238,10 @@ export class Nemesis {
    * Copies on nodes leaving or gone from the ring do not count. A version of the key whose past covers
    * the value's dot stands for it (a write in flight that replaced it in that storage: seed 85 with
    * pipelined writes let a coordinator die for good holding the only successor of an acknowledged value
-   * whose other copies were wiped, and an older value came back as a stale survivor).
+   * whose other copies were wiped, and an older value came back as a stale survivor). `restored`: the
+   * storage the victim comes back with, if any (a stale image brings its old values back to life).
    */
-  private soleCopy(id: NodeId, forGood: boolean): string | undefined {
+  private soleCopy(id: NodeId, forGood: boolean, restored?: MemoryStore): string | undefined {
     const replaced = new Set<string>();
     for (const op of this.history.ops) if (op.kind !== 'get' && op.outcome === 'ok') for (const v of op.observed) replaced.add(v);
     const needed = new Set<string>();
@@ -269,8 +273,12 @@ export class Nemesis {
     // the replaced value is still live somewhere: losing its only copy brings the old value back (seed 23426
     // of the long run: a delete acknowledged by n5 and n6, n6 then restarted from an image older than it and
     // n5 died for good; seeds 20728, 20845 with w = 1 the same with one node).
+    // The victim's restored storage counts as elsewhere for the replaced value (seed 9258: a delete's copies
+    // on n2 and n3 were wiped, and n5, holding the last one, restarted from an image taken before the delete
+    // that held the deleted value: the delete was gone and the value came back).
     const liveElsewhere = new Set<string>();
     for (const other of this.cluster.nodes.values()) if (other.id !== id && !other.dead) for (const v of heldIn(other.store, () => true).values) liveElsewhere.add(v);
+    if (restored !== undefined) for (const v of heldIn(restored, () => true).values) liveElsewhere.add(v);
     for (const v of replaced) {
       const dot = written.get(v);
       if (dot === undefined || !liveElsewhere.has(v)) continue;

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { explain, failed, runSeed, type RunReport } from './run.js';
-import { checkSeeds, halves, seedRange } from './seed-range.js';
+import { checkSeeds, halves, pastFailures, seedRange } from './seed-range.js';
 import type { WorkloadOptions } from './workload.js';
 
 const [firstHalf] = halves;
@@ -21,6 +21,13 @@ describe('simulated tabs under mixed faults (N=3, R=2, W=2, 5-7 nodes, medium in
   it(`seeds ${firstHalf.first}-${firstHalf.first + firstHalf.count - 1} of the ${seedRange.count} in npm test (the rest: sim-seeds.test.ts)`, async () => {
     await checkSeeds(firstHalf);
   }, seedRange.timeoutMs);
+
+  it('seeds that failed once, beyond the range, pass', async () => {
+    for (const [seed, bug] of Object.entries(pastFailures)) {
+      const r = await runSeed({ seed: Number(seed) });
+      expect(failed(r), `seed ${seed} (${bug}):\n${explain(r)}`).toBe(false);
+    }
+  });
 
   it('strict quorums and no faults: every read sees each write acknowledged before it started (R + W > N)', async () => {
     for (let seed = 1; seed <= 10; seed++) {
