@@ -3,13 +3,14 @@
  * are compared top down one level at a time, only under the children that differ, the sides alternating
  * levels so the responder keeps no state; at the buckets the side that found them sends its leaves there,
  * and the other learns which keys to push and which to want. Every hash and leaf digest travels as a
- * salted wire hash (merkle.wireHash, salt: the session id, the partition and the level).
+ * salted wire hash (merkleWire.wireHash, salt: the session id, the partition and the level).
  */
 import * as sessions from './ae-sessions.js';
 import * as transfer from './ae-transfer.js';
 import * as fx from './effects.js';
 import { limits } from './limits.js';
 import * as merkle from './merkle.js';
+import * as merkleWire from './merkle-wire.js';
 import { leavesPerMessageMax, type MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
 import * as storeIndex from './store-index.js';
@@ -31,7 +32,7 @@ interface Step {
 function stepProblem(state: NodeState, step: Step): string | undefined {
   if (step.level < 1 || step.level > merkle.depth) return `no level ${step.level}`;
   if (step.hashes.length !== step.parents.length * merkle.fanOut) return `${step.hashes.length} hashes for ${step.parents.length} parents`;
-  if (!step.hashes.every((h) => merkle.validWireHash(h))) return 'a hash of a width not compared';
+  if (!step.hashes.every((h) => merkleWire.validWireHash(h))) return 'a hash of a width not compared';
   if (new Set(step.parents).size !== step.parents.length) return 'repeated parents';
   if (!step.parents.every((p) => merkle.isInnerNode(step.level - 1, p))) return `a parent is not a node of level ${step.level - 1}`;
   return step.partition < state.config.partitions ? undefined : `no partition ${step.partition}`;
@@ -78,7 +79,7 @@ export function onBuckets(state: NodeState, from: NodeId, msg: MessageOf<'ae-buc
 /**
  * Compares the peer's hashes at `step.level` with this node's and answers with the next level under the
  * children that differ, or (at the buckets) with this node's leaves there. No differing child: the trees
- * agree there (or converged meanwhile, or a 2^-32 collision of the salted wire hashes hid a difference until a later round, merkle.wireHash);
+ * agree there (or converged meanwhile, or a 2^-32 collision of the salted wire hashes hid a difference until a later round, merkleWire.wireHash);
  * the responder says so with an empty next step, which ends the initiator's session.
  */
 function descend(state: NodeState, from: NodeId, step: Step, toInitiator: boolean): void {
@@ -89,12 +90,12 @@ function descend(state: NodeState, from: NodeId, step: Step, toInitiator: boolea
     return;
   }
   const mine = storeIndex.childrenHashes(state.index, step.partition, step.level - 1, step.parents);
-  const salt = merkle.salt(step.sessionId, step.partition, step.level);
+  const salt = merkleWire.salt(step.sessionId, step.partition, step.level);
   const differing: number[] = [];
   step.parents.forEach((parent, i) => {
     for (let c = 0; c < merkle.fanOut; c++) {
       const at = i * merkle.fanOut + c;
-      if (!merkle.sameOnWire(mine[at] as Uint8Array, step.hashes[at] as Uint8Array, salt)) differing.push(parent * merkle.fanOut + c);
+      if (!merkleWire.sameOnWire(mine[at] as Uint8Array, step.hashes[at] as Uint8Array, salt)) differing.push(parent * merkle.fanOut + c);
     }
   });
   if (differing.length === 0) {
@@ -120,7 +121,7 @@ function descend(state: NodeState, from: NodeId, step: Step, toInitiator: boolea
 function sendLeaves(state: NodeState, to: NodeId, sessionId: number, partition: number, differing: readonly number[]): void {
   const buckets: number[] = [];
   const leaves: { key: string; digest: Uint8Array }[] = [];
-  const salt = merkle.salt(sessionId, partition, merkle.depth + 1);
+  const salt = merkleWire.salt(sessionId, partition, merkle.depth + 1);
   let leafBytes = 0;
   for (const b of differing) {
     if (buckets.length >= state.tuning.antiEntropyBucketsPerRound) break;
@@ -130,7 +131,7 @@ function sendLeaves(state: NodeState, to: NodeId, sessionId: number, partition: 
     if (buckets.length > 0 && (leaves.length + more.length > leavesPerMessageMax || leafBytes + moreBytes > leafBytesPerMessage)) break;
     if (more.length > leavesPerMessageMax || moreBytes > leafBytesPerMessage) continue;
     buckets.push(b);
-    for (const l of more) leaves.push({ key: l.key, digest: merkle.wireHash(merkle.digestBytes(l.digest), salt) });
+    for (const l of more) leaves.push({ key: l.key, digest: merkleWire.wireHash(merkle.digestBytes(l.digest), salt) });
     leafBytes += moreBytes;
   }
   fx.trace(state, 'ae', () => `partition ${partition} differs from ${to} in ${buckets.length} bucket(s)`);
@@ -145,13 +146,13 @@ function sendLeaves(state: NodeState, to: NodeId, sessionId: number, partition: 
 export function onLeaves(state: NodeState, from: NodeId, msg: MessageOf<'ae-leaves'>): void {
   if (sessions.isMySession(state, from, msg)) sessions.endSession(state, msg.sessionId);
   if (!sessions.validPartition(state, from, msg.partition)) return;
-  if (!msg.leaves.every((l) => merkle.validWireHash(l.digest))) {
+  if (!msg.leaves.every((l) => merkleWire.validWireHash(l.digest))) {
     fx.dropped(state, () => `ae-leaves from ${from}: a digest of a width not compared`);
     return;
   }
   // The transfers below take a while: keep other peers off this partition until they land.
   if (state.antiEntropy.claims.get(msg.partition)?.peer === from) sessions.claim(state, msg.partition, from, state.tuning.antiEntropyIntervalTicks);
-  const salt = merkle.salt(msg.sessionId, msg.partition, merkle.depth + 1);
+  const salt = merkleWire.salt(msg.sessionId, msg.partition, merkle.depth + 1);
   const theirs = new Map(msg.leaves.map((l) => [l.key, l.digest]));
   const mine = new Map<string, string>();
   for (const b of msg.buckets) for (const l of storeIndex.bucketLeaves(state.index, msg.partition, b)) mine.set(l.key, l.digest);
@@ -161,7 +162,7 @@ export function onLeaves(state: NodeState, from: NodeId, msg: MessageOf<'ae-leav
   for (const [key, digest] of mine) {
     const other = theirs.get(key);
     if (other === undefined) push.push(key);
-    else if (!merkle.sameOnWire(merkle.digestBytes(digest), other, salt)) differ.push(key);
+    else if (!merkleWire.sameOnWire(merkle.digestBytes(digest), other, salt)) differ.push(key);
   }
   for (const key of theirs.keys()) if (!mine.has(key)) want.push(key);
   const max = state.tuning.antiEntropyKeysPerRound;

@@ -4,7 +4,7 @@
  * reconciling with one peer, so the same keys do not cross twice with another.
  */
 import * as fx from './effects.js';
-import * as merkle from './merkle.js';
+import * as merkleWire from './merkle-wire.js';
 import type { AeSession, NodeState } from './node-state.js';
 import * as storeIndex from './store-index.js';
 import type { NodeId } from './types.js';
@@ -32,8 +32,8 @@ export function startSessions(state: NodeState): void {
 
 /** This node's wire hashes of the children of `parents` (nodes at `level` - 1): what a descent step sends at `level`. */
 export function levelHashes(state: NodeState, sessionId: number, partition: number, level: number, parents: readonly number[]): Uint8Array[] {
-  const salt = merkle.salt(sessionId, partition, level);
-  return storeIndex.childrenHashes(state.index, partition, level - 1, parents).map((h) => merkle.wireHash(h, salt));
+  const salt = merkleWire.salt(sessionId, partition, level);
+  return storeIndex.childrenHashes(state.index, partition, level - 1, parents).map((h) => merkleWire.wireHash(h, salt));
 }
 
 /** Partitions being reconciled by this node already: its descents queued or in flight, and its live claims. */

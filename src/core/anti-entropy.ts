@@ -11,7 +11,7 @@
  *                                         (none: the trees agree, the descent ends);
  *   initiator --ae-leaves-->  responder   its leaves in (at most antiEntropyBucketsPerRound) differing buckets;
  *   the responder pushes its versions of every key that differs, and asks (ae-want) for the initiator's.
- * Every root, hash and leaf digest travels as a 4-byte wire hash salted by the exchange (merkle.wireHash):
+ * Every root, hash and leaf digest travels as a 4-byte wire hash salted by the exchange (merkleWire.wireHash):
  * a difference a collision hides from one exchange (2^-32) is found by a later one, salted differently.
  * The sides alternate levels (even levels go to the initiator), so the responder keeps no state. The next
  * round starts when this one's descents are done (or timed out): work in flight is bounded by
@@ -29,6 +29,7 @@ import * as sessions from './ae-sessions.js';
 import * as fx from './effects.js';
 import * as membership from './membership.js';
 import * as merkle from './merkle.js';
+import * as merkleWire from './merkle-wire.js';
 import type { MessageOf } from './messages.js';
 import type { NodeState } from './node-state.js';
 import * as requestRules from './request-rules.js';
@@ -82,7 +83,7 @@ export function tick(state: NodeState): void {
   ae.cursor = (ae.cursor + 1) % (1024 * 1024);
   const summaryId = fx.nextId(state);
   ae.summary = { summaryId, peer, partitions, startTick: state.tick };
-  const roots = partitions.map((p) => merkle.wireHash(merkle.digestBytes(storeIndex.root(state.index, p)), merkle.salt(summaryId, p, 0)));
+  const roots = partitions.map((p) => merkleWire.wireHash(merkle.digestBytes(storeIndex.root(state.index, p)), merkleWire.salt(summaryId, p, 0)));
   fx.send(state, peer, { type: 'ae-summary', summaryId, partitions, roots });
 }
 
@@ -96,7 +97,7 @@ export function onSummary(state: NodeState, from: NodeId, msg: MessageOf<'ae-sum
     fx.dropped(state, () => `ae-summary from ${from}: ${msg.roots.length} roots for ${msg.partitions.length} partitions`);
     return;
   }
-  if (!msg.roots.every((r) => merkle.validWireHash(r))) {
+  if (!msg.roots.every((r) => merkleWire.validWireHash(r))) {
     fx.dropped(state, () => `ae-summary from ${from}: a root of a width not compared`);
     return;
   }
@@ -106,7 +107,7 @@ export function onSummary(state: NodeState, from: NodeId, msg: MessageOf<'ae-sum
     const p = msg.partitions[i] as number;
     if (!sessions.validPartition(state, from, p)) return;
     const mine = merkle.digestBytes(storeIndex.root(state.index, p));
-    if (busy.has(p) || merkle.sameOnWire(mine, msg.roots[i] as Uint8Array, merkle.salt(msg.summaryId, p, 0))) continue;
+    if (busy.has(p) || merkleWire.sameOnWire(mine, msg.roots[i] as Uint8Array, merkleWire.salt(msg.summaryId, p, 0))) continue;
     differing.push(p);
   }
   // A round's worth: the initiator starts these within a few waves of descents, well inside the claim.

@@ -21,15 +21,7 @@
  *   3. For each differing bucket, both sides send bucketLeaves (one digest per leaf); each side then knows
  *      exactly which keys differ (missing on one side or different digests) and pushes its versions.
  * `diff` performs the same descent locally and counts every hash and leaf digest that exchange sends.
- *
- * On the wire (anti-entropy), roots, inner hashes and leaf digests travel as WIRE HASHES: the first
- * wireHashBytes (4) bytes of MD5(salt, hash), where the salt names the exchange (its summary or session id,
- * the partition and the level). Two different hashes look equal on the wire with probability 2^-32; then
- * that exchange misses the difference under them, which is never a loss (anti-entropy only adds versions)
- * and never a loop: the roots still differ, a later round salts differently, and the same pair collides
- * again only with probability 2^-32 (k rounds in a row: 2^-32k). So the width buys efficiency, not
- * correctness; 4 bytes keep B4's 1 % repair under 2 % of a full transfer (8 bytes: 2.5 %; README, B4).
- * An unsalted truncation would collide in every round, for as long as those two trees stay as they are.
+ * On the wire the hashes travel salted and shortened: merkle-wire.ts.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import * as hash from './hash.js';
@@ -39,10 +31,6 @@ export const depth = 2;
 export const bucketCount = fanOut ** depth;
 /** Bytes of every node hash and leaf digest (MD5). */
 export const hashBytes = hash.md5Bytes;
-/** Bytes of a wire hash (wireHash): a differing pair looks equal in one exchange with probability 2^-32. */
-export const wireHashBytes = 4;
-/** Fewest bytes a received wire hash may have (a peer may send up to hashBytes; fewer is refused). */
-export const wireHashBytesMin = 4;
 /** The hash of an empty bucket or subtree, and the root of an empty tree. */
 export const emptyHash = '0'.repeat(2 * hashBytes);
 const emptyHashBytes = new Uint8Array(hashBytes);
@@ -236,41 +224,6 @@ export function childrenHashBytes(tree: MerkleTree, level: number, index: number
 /** The children hashes of node `index` at `level`, as hex (childrenHashBytes for the wire). */
 export function childrenHashes(tree: MerkleTree, level: number, index: number): string[] {
   return childrenHashBytes(tree, level, index).map((h) => hash.hex(h));
-}
-
-/** Byte-wise equality of two hashes (a hash of another length never equals ours). */
-export function sameHash(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** The salt of one exchange's hashes at one level (0 = roots, 1..depth = tree levels, depth + 1 = leaves). */
-export function salt(exchangeId: number, partition: number, level: number): Uint8Array {
-  const bytes = new Uint8Array(24);
-  const view = new DataView(bytes.buffer);
-  view.setFloat64(0, exchangeId);
-  view.setFloat64(8, partition);
-  view.setFloat64(16, level);
-  return bytes;
-}
-
-/** A hash as it travels: the first `width` bytes of MD5(salt, hash) (see the header: why salted). */
-export function wireHash(full: Uint8Array, saltBytes: Uint8Array, width: number = wireHashBytes): Uint8Array {
-  const buf = new Uint8Array(saltBytes.length + full.length);
-  buf.set(saltBytes);
-  buf.set(full, saltBytes.length);
-  return hash.md5(buf).subarray(0, width);
-}
-
-/** True when a wire hash a peer sent has a width this node compares (wireHashBytesMin..hashBytes). */
-export function validWireHash(bytes: Uint8Array): boolean {
-  return bytes.length >= wireHashBytesMin && bytes.length <= hashBytes;
-}
-
-/** Whether this node's hash `mine` looks like a peer's wire hash `theirs` under the same salt, at its width. */
-export function sameOnWire(mine: Uint8Array, theirs: Uint8Array, saltBytes: Uint8Array): boolean {
-  return sameHash(wireHash(mine, saltBytes, theirs.length), theirs);
 }
 
 /** A leaf digest (hex MD5, siblings.leafDigest) as hashBytes raw bytes; throws on non-hex. */

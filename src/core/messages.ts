@@ -17,9 +17,9 @@ const key = s.string({ maxBytes: limits.keyBytesMax });
 /** Hex MD5 strings (digests, value hashes, a Merkle root). */
 const hex = s.string({ maxBytes: 64 });
 /**
- * A Merkle root, inner hash or leaf digest as anti-entropy sends it: a salted wire hash (merkle.wireHash,
- * merkle.wireHashBytes = 4 bytes). The receiver compares at the width received and refuses, counted, a
- * width under merkle.wireHashBytesMin.
+ * A Merkle root, inner hash or leaf digest as anti-entropy sends it: a salted wire hash (merkle-wire.ts wireHash,
+ * wireHashBytes = 4 bytes). The receiver compares at the width received and refuses, counted, a
+ * width under wireHashBytesMin.
  */
 const merkleHash = s.bytes({ maxBytes: 16 });
 /** An actor is `${nodeId}@${epoch}` (dvv.ts); its format is checked by dvv.validate after decoding. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as antiEntropy from '../../src/core/anti-entropy.js';
 import * as codec from '../../src/core/codec.js';
 import * as merkle from '../../src/core/merkle.js';
+import * as merkleWire from '../../src/core/merkle-wire.js';
 import { messageSchema, type Message, type MessageOf } from '../../src/core/messages.js';
 import * as version from '../../src/core/version.js';
 import * as node from '../../src/core/node.js';
@@ -46,15 +47,15 @@ describe('anti-entropy: the Merkle descent sends only what differs, one level at
     expect(descent.map((m) => ({ level: m.level, parents: m.parents, hashes: m.hashes.length }))).toEqual([
       { level: 2, parents: [Math.floor(merkle.bucketOf(key) / merkle.fanOut)], hashes: merkle.fanOut },
     ]);
-    expect([...roots, ...descent].every((m) => m.hashes.every((h) => h.length === merkle.wireHashBytes))).toBe(true);
+    expect([...roots, ...descent].every((m) => m.hashes.every((h) => h.length === merkleWire.wireHashBytes))).toBe(true);
     const leaves = ofType(messages, 'ae-leaves');
     expect(leaves.map((m) => m.buckets)).toEqual([[merkle.bucketOf(key)]]);
     expect(leaves[0]?.leaves.map((l) => l.key)).toContain(key);
-    expect(leaves[0]?.leaves.every((l) => l.digest.length === merkle.wireHashBytes)).toBe(true);
+    expect(leaves[0]?.leaves.every((l) => l.digest.length === merkleWire.wireHashBytes)).toBe(true);
   });
 
   it('a level of the descent costs 16 wire hashes: under 100 bytes on the wire (256 hex bucket hashes took 8.4 KB)', () => {
-    const m: Message = { type: 'ae-buckets', sessionId: 123456, partition: 255, level: 2, parents: [15], hashes: Array.from({ length: merkle.fanOut }, () => new Uint8Array(merkle.wireHashBytes).fill(0xab)) };
+    const m: Message = { type: 'ae-buckets', sessionId: 123456, partition: 255, level: 2, parents: [15], hashes: Array.from({ length: merkle.fanOut }, () => new Uint8Array(merkleWire.wireHashBytes).fill(0xab)) };
     expect(codec.encode(messageSchema, m).length).toBeLessThan(100);
   });
 
@@ -63,14 +64,14 @@ describe('anti-entropy: the Merkle descent sends only what differs, one level at
     expect(converged).toBe(true);
     const summaries = ofType(messages, 'ae-summary');
     expect(summaries.length).toBeGreaterThan(0);
-    expect(summaries.every((m) => m.partitions.length === 1 && m.roots.every((r) => r.length === merkle.wireHashBytes))).toBe(true);
+    expect(summaries.every((m) => m.partitions.length === 1 && m.roots.every((r) => r.length === merkleWire.wireHashBytes))).toBe(true);
     expect(ofType(messages, 'ae-summary-reply').every((m) => m.differing.length === 0)).toBe(true);
     expect(messages.filter((m) => m.type !== 'ae-summary' && m.type !== 'ae-summary-reply')).toEqual([]);
   });
 
   it('a summary of 256 partitions fits in 2 KiB', () => {
     const partitions = Array.from({ length: 256 }, (_, i) => i);
-    const m: Message = { type: 'ae-summary', summaryId: 2 ** 40, partitions, roots: partitions.map(() => new Uint8Array(merkle.wireHashBytes).fill(0xcd)) };
+    const m: Message = { type: 'ae-summary', summaryId: 2 ** 40, partitions, roots: partitions.map(() => new Uint8Array(merkleWire.wireHashBytes).fill(0xcd)) };
     expect(codec.encode(messageSchema, m).length).toBeLessThan(2 * 1024);
   });
 
@@ -222,8 +223,8 @@ describe('anti-entropy on the wire: salted 4-byte hashes, a collision only delay
       if (roots.length > 1) return;
       // What a 2^-32 collision of every level-1 pair looks like: the receiver's own hashes under this salt.
       const receiver = cluster.get(to).state as node.NodeState;
-      const salt = merkle.salt(m.sessionId, m.partition, 1);
-      (m as { hashes: readonly Uint8Array[] }).hashes = storeIndex.childrenHashes(receiver.index, m.partition, 0, [0]).map((h) => merkle.wireHash(h, salt));
+      const salt = merkleWire.salt(m.sessionId, m.partition, 1);
+      (m as { hashes: readonly Uint8Array[] }).hashes = storeIndex.childrenHashes(receiver.index, m.partition, 0, [0]).map((h) => merkleWire.wireHash(h, salt));
     };
     for (let t = 0; t < 200 && (t < 40 || !convergence(cluster).ok); t += 10) cluster.run(10);
     expect(convergence(cluster).ok).toBe(true);

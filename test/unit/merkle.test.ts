@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as merkle from '../../src/core/merkle.js';
+import * as merkleWire from '../../src/core/merkle-wire.js';
 
 const fcSeed = Number(process.env.FC_SEED ?? 20261123);
 const runs = { seed: fcSeed, numRuns: 100 };
@@ -117,7 +118,7 @@ describe('merkle: the wire form of hashes and leaf digests', () => {
     ['a shorter hash is never equal', [1, 2, 3], [1, 2], false],
     ['empty and empty', [], [], true],
   ])('sameHash: %s', (_name, a, b, same) => {
-    expect(merkle.sameHash(Uint8Array.from(a), Uint8Array.from(b))).toBe(same);
+    expect(merkleWire.sameHash(Uint8Array.from(a), Uint8Array.from(b))).toBe(same);
   });
 
   it('a hex leaf digest travels as hashBytes raw bytes and comes back the same', () => {
@@ -129,13 +130,13 @@ describe('merkle: the wire form of hashes and leaf digests', () => {
 
   it('a wire hash is wireHashBytes of MD5(salt, hash): the same for the same salt, another for another salt', () => {
     const h = merkle.digestBytes(merkle.root(treeOf([['k', 'd']])));
-    const s1 = merkle.salt(7, 3, 1);
-    expect(merkle.wireHash(h, s1).length).toBe(merkle.wireHashBytes);
-    expect(merkle.wireHash(h, s1)).toEqual(merkle.wireHash(h, merkle.salt(7, 3, 1)));
-    for (const other of [merkle.salt(8, 3, 1), merkle.salt(7, 4, 1), merkle.salt(7, 3, 2)]) expect(merkle.wireHash(h, other)).not.toEqual(merkle.wireHash(h, s1));
-    expect(merkle.sameOnWire(h, merkle.wireHash(h, s1), s1)).toBe(true);
-    expect(merkle.sameOnWire(h, merkle.wireHash(h, s1, merkle.hashBytes), s1)).toBe(true); // compared at the width received
-    expect([3, 4, 16, 17].map((n) => merkle.validWireHash(new Uint8Array(n)))).toEqual([false, true, true, false]);
+    const s1 = merkleWire.salt(7, 3, 1);
+    expect(merkleWire.wireHash(h, s1).length).toBe(merkleWire.wireHashBytes);
+    expect(merkleWire.wireHash(h, s1)).toEqual(merkleWire.wireHash(h, merkleWire.salt(7, 3, 1)));
+    for (const other of [merkleWire.salt(8, 3, 1), merkleWire.salt(7, 4, 1), merkleWire.salt(7, 3, 2)]) expect(merkleWire.wireHash(h, other)).not.toEqual(merkleWire.wireHash(h, s1));
+    expect(merkleWire.sameOnWire(h, merkleWire.wireHash(h, s1), s1)).toBe(true);
+    expect(merkleWire.sameOnWire(h, merkleWire.wireHash(h, s1, merkle.hashBytes), s1)).toBe(true); // compared at the width received
+    expect([3, 4, 16, 17].map((n) => merkleWire.validWireHash(new Uint8Array(n)))).toEqual([false, true, true, false]);
   });
 
   it('a collision on the wire depends on the salt, so it does not repeat in the next exchange', () => {
@@ -143,7 +144,7 @@ describe('merkle: the wire form of hashes and leaf digests', () => {
     // them look equal under every salt or none. 4096 exchanges: about 16, and never two in a row here.
     const a = merkle.digestBytes(merkle.root(treeOf([['k', 'd1']])));
     const b = merkle.digestBytes(merkle.root(treeOf([['k', 'd2']])));
-    const collided = Array.from({ length: 4096 }, (_, id) => merkle.sameOnWire(a, merkle.wireHash(b, merkle.salt(id, 0, 1), 1), merkle.salt(id, 0, 1)));
+    const collided = Array.from({ length: 4096 }, (_, id) => merkleWire.sameOnWire(a, merkleWire.wireHash(b, merkleWire.salt(id, 0, 1), 1), merkleWire.salt(id, 0, 1)));
     const count = collided.filter(Boolean).length;
     expect(count).toBeGreaterThan(4);
     expect(count).toBeLessThan(40);
