@@ -54,7 +54,8 @@ export interface RuntimeOptions<Snap> {
    */
   readonly batchBytesMax?: number;
   /**
-   * Pipelined writes (commit-batch.ts `pipelined`): send a step's `store`s before its batch commits.
+   * Pipelined writes (commit-batch.ts `pipelined`): send a step's `store`s, `forward`s and `read`s before
+   * its batch, and the batches before it, commit.
    * Default: defaults.pipelineStores; false keeps every send behind the commit.
    */
   readonly pipelineStores?: boolean;

@@ -8,7 +8,7 @@
  * batch commits, its steps' effects are released in step order: sends, replies, then loads (which see the
  * batch's records), traces. Batches commit strictly one after the other, and a step without records is
  * released only after every earlier batch, so an acknowledgement is never ahead of the disk (with
- * pipelineStores, `store`s leave at once: commit-batch.ts `pipelined`). If a batch fails, nothing else of its steps is sent, their
+ * pipelineStores, `store`s, `forward`s and `read`s leave at once: commit-batch.ts `pipelined`). If a batch fails, nothing else of its steps is sent, their
  * replies fail with the storage error, and `storage-failed` naming its persisting steps is fed back first.
  *
  * Time: a timer fires every tickMs, but hidden tabs clamp timers to 1 s and may throttle harder, so the
@@ -230,7 +230,10 @@ class Loop<Snap> implements Runtime<Snap> {
       }
       this.counters.steps++;
       const { now, afterCommit } = commitBatch.pipelined(effects, this.options.pipelineStores ?? defaults.pipelineStores);
-      for (const effect of now) { this.out.perform(effect, undefined); this.counters.storesPipelined++; }
+      for (const effect of now) {
+        this.out.perform(effect, undefined);
+        if (effect.type === 'send' && effect.message.type === 'store') this.counters.storesPipelined++;
+      }
       commitBatch.add(this.open, afterCommit);
       if (input.type === 'request') this.rebuild.lastSteppedRequestId = input.requestId;
       if (input.type === 'storage-failed' && input.steps.length > 0) {

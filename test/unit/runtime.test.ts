@@ -438,6 +438,28 @@ describe('runtime: group commit', () => {
     expect(node.inputs[1]).toEqual({ type: 'storage-failed', error: 'disk gone', steps: [1] });
   });
 
+  it('pipelined asks: a forward and a read leave while an earlier batch commits; a gossip of the same step waits for it', async () => {
+    const manual = manualStore();
+    // Step 1 writes (its batch commits slowly); step 2, with no records, forwards a put and asks a replica for a key.
+    const steps = (input: Input, step: number): Effect[] => input.type !== 'request' ? [] : step === 1 ? storeStep(input, step) : [
+      { type: 'send', to: 'peer', message: msg({ type: 'forward', step }) },
+      { type: 'send', to: 'peer', message: msg({ type: 'read', step }) },
+      { type: 'send', to: 'peer', message: msg({ type: 'gossip', step }) },
+    ];
+    const { rt, received } = await setup(steps, { store: manual.store, pipelineStores: true });
+    ask(rt, ['w1']);
+    await flush();
+    ask(rt, ['g2']);
+    await flush();
+    // Before, the forward and the read waited behind step 1's commit like the gossip.
+    expect(typesSent(received)).toEqual(['store 1', 'forward 2', 'read 2']);
+    manual.writes[0]?.commit();
+    await flush();
+    // The rest after the commit (acks leave in the coalescer's flush, so their order with the gossip is free).
+    expect(typesSent(received).slice(3).sort()).toEqual(['gossip 2', 'store-ack 1']);
+    expect(rt.view().counters).toMatchObject({ storesPipelined: 1 });
+  });
+
   /** A step with two stores to one peer (as a write's replica copy and a hint can be). */
   const twoStoresStep = (input: Input, step: number): Effect[] => input.type !== 'request' ? [] : [
     { type: 'persist', records: [{ kind: 'epoch', epoch: step }], step },
