@@ -8,7 +8,7 @@ import { openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as idbStore from '../../src/browser/idb-store.js';
 import * as checkpoint from '../../src/browser/idb-checkpoint.js';
-import type { ChunkRow, MetaRow } from '../../src/browser/idb-rows.js';
+import type { ChunkRow, VersionRow } from '../../src/browser/idb-rows.js';
 import type { StoredState, StoreRecord } from '../../src/core/node-io.js';
 import * as storeIndex from '../../src/core/store-index.js';
 import type { Version } from '../../src/core/types.js';
@@ -44,13 +44,13 @@ function indexOf(state: StoredState, partitions = 16): storeIndex.Index {
   return index;
 }
 
-/** The index a full restore of every metadata row builds (the schema 2 start-up). */
+/** The index a full restore of every version row builds (the start-up without a checkpoint). */
 async function fullIndexOf(nodeId: string, partitions = 16): Promise<storeIndex.Index> {
   const raw = await openDB(idbStore.databaseName(nodeId));
-  const rows = await raw.getAll('metas') as MetaRow[];
+  const rows = await raw.getAll('versions') as VersionRow[];
   raw.close();
   const index = storeIndex.create(partitions);
-  storeIndex.restoreAll(index, rows.map((r) => ({ key: r.key, version: r.meta })));
+  storeIndex.restoreAll(index, rows.map((r) => ({ key: r.key, version: version.meta(r.version) })));
   return index;
 }
 
@@ -119,7 +119,7 @@ describe('idb-store checkpoint', () => {
     expect(view(indexOf(again.state))).toEqual(view(await fullIndexOf(nodeId)));
   });
 
-  it('a damaged chunk is not used: its range is read from the metadata rows, and said', async () => {
+  it('a damaged chunk is not used: its range is read from the version rows, and said', async () => {
     const nodeId = `cp${nextNode++}`;
     const store = await filled(nodeId);
     store.close();
@@ -177,31 +177,68 @@ describe('idb-store checkpoint', () => {
   });
 });
 
-describe('idb-store schema 2 -> 3', () => {
-  it('a schema 2 database loads in full, then from the checkpoint compaction builds', async () => {
+/** A database as schema 2 (chunks false) or 3 (chunks true) left it: every version also has a `metas` row. */
+async function writeOldSchema(nodeId: string, withChunks: boolean, rows: readonly { key: string; version: Version }[]) {
+  const db = await openDB(idbStore.databaseName(nodeId), withChunks ? 3 : 2, {
+    upgrade(database) {
+      database.createObjectStore('versions', { keyPath: ['key', 'digest'] });
+      database.createObjectStore('hints', { keyPath: ['owner', 'key', 'digest'] });
+      database.createObjectStore('meta');
+      database.createObjectStore('metas', { keyPath: ['key', 'digest'] });
+      if (withChunks) {
+        database.createObjectStore('chunks', { keyPath: 'lo' });
+        database.createObjectStore('journal');
+      }
+    },
+  });
+  for (const { key, version: x } of rows) {
+    await db.put('versions', { key, digest: x.digest, version: x });
+    await db.put('metas', { key, digest: x.digest, meta: version.meta(x) });
+  }
+  await db.put('meta', 9, 'epoch');
+  return db;
+}
+
+describe('idb-store schema 2 -> 4', () => {
+  it('a schema 2 database loads in full, then from the checkpoint compaction builds; its metas are gone', async () => {
     const nodeId = `s2${nextNode++}`;
-    const db = await openDB(idbStore.databaseName(nodeId), 2, {
-      upgrade(database) {
-        database.createObjectStore('versions', { keyPath: ['key', 'digest'] });
-        database.createObjectStore('hints', { keyPath: ['owner', 'key', 'digest'] });
-        database.createObjectStore('meta');
-        database.createObjectStore('metas', { keyPath: ['key', 'digest'] });
-      },
-    });
-    for (const [i, key] of keys.entries()) {
-      const x = v(`old ${i}`);
-      await db.put('versions', { key, digest: x.digest, version: x });
-      await db.put('metas', { key, digest: x.digest, meta: version.meta(x) });
-    }
-    await db.put('meta', 9, 'epoch');
-    db.close();
+    (await writeOldSchema(nodeId, false, keys.map((key, i) => ({ key, version: v(`old ${i}`) })))).close();
     const store = await openStore(nodeId);
     const first = await store.loadAll();
     expect(first.state.epoch).toBe(9);
     expect(first.state.versions.map((r) => r.key)).toEqual(keys);
     await caughtUp(store);
-    const { state } = await reopen(store, nodeId);
+    const { store: next, state } = await reopen(store, nodeId);
     expect(state.versions).toEqual([]);
     expect(view(indexOf(state))).toEqual(view(indexOf(first.state)));
+    next.close();
+    const raw = await openDB(idbStore.databaseName(nodeId));
+    expect([raw.version, raw.objectStoreNames.contains('metas')]).toEqual([idbStore.schemaVersion, false]);
+    raw.close();
+  });
+});
+
+describe('idb-store schema 3 -> 4', () => {
+  it('keeps a schema 3 checkpoint and journal: start-up reads the chunk, and the journaled key from its version rows', async () => {
+    const nodeId = `s3${nextNode++}`;
+    const rows = keys.map((key, i) => ({ key, version: v(`old ${i}`) }));
+    const db = await writeOldSchema(nodeId, true, rows);
+    // The checkpoint as schema 3 wrote it, then one key changed after it (its rows and its journal entry).
+    await db.put('chunks', checkpoint.encode('', null, storeIndex.entriesOf(rows.map((r) => ({ key: r.key, version: version.meta(r.version) })))));
+    const later = v('later', 'b@1', 1);
+    await db.put('versions', { key: 'key-05', digest: later.digest, version: later });
+    await db.put('metas', { key: 'key-05', digest: later.digest, meta: version.meta(later) });
+    await db.put('journal', true, 'key-05');
+    db.close();
+    const store = await openStore(nodeId, { chunkKeys: 8, compactRowsMin: 1000 });
+    const { state, corrupt } = await store.loadAll();
+    expect(corrupt).toBe(0);
+    expect(state.epoch).toBe(9);
+    expect(state.entries?.map((e) => e.key)).toEqual(keys.filter((k) => k !== 'key-05'));
+    expect(state.versions.map((r) => [r.key, r.version.digest]).sort()).toEqual([['key-05', v('old 5').digest], ['key-05', later.digest]].sort());
+    expect(view(indexOf(state))).toEqual(view(await fullIndexOf(nodeId)));
+    const raw = await openDB(idbStore.databaseName(nodeId));
+    expect([raw.version, raw.objectStoreNames.contains('metas'), await raw.count('chunks'), await raw.count('journal')]).toEqual([idbStore.schemaVersion, false, 1, 1]);
+    raw.close();
   });
 });
