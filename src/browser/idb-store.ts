@@ -16,9 +16,12 @@
  *   from `versions` only the keys the journal lists and the ranges no intact chunk covers; those rows'
  *   clocks are checked against their digests (and hashed by restoreAll), their values dropped unhashed.
  *   The value hash is checked when the value is read, as always (a damaged value is found by `load`).
- * - a put version is two rows (its `versions` row and its key in `journal`), a dropped one a delete and a
- *   journal row, always in one transaction (schema 4; schema 2 and 3 also kept a `metas` row per version,
- *   which made a write transaction about a third slower: test/bench/idb-tx.ts).
+ * - a put version is its `versions` row and its key in `journal`, a dropped one a delete and a journal
+ *   row, always in one transaction (schema 4; schema 2 and 3 also kept a `metas` row per version, and a
+ *   write transaction's time grows per row: test/bench/idb-tx.ts). The journal row is left out for a key
+ *   no checkpoint chunk covers while no compaction step is under way (`journals`): start-up reads such a
+ *   key's rows anyway. A store smaller than the compaction threshold has no chunk, so there each version
+ *   is one row.
  */
 import { deleteDB, openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { NodeId } from '../core/types.js';
@@ -125,6 +128,8 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
   let segments: cover.Cover | undefined;
   let compacting = false;
   let closed = false;
+  /** Start-up found a damaged or overlapping chunk row: every write then journals its key (journals). */
+  let chunkTrouble = false;
 
   if (options.requestPersistence && typeof navigator !== 'undefined' && navigator.storage?.persist) {
     navigator.storage.persist().then(
@@ -141,6 +146,20 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     return described;
   }
 
+  /**
+   * Whether a write of `key` needs its journal entry. Not when the key lies in a gap no chunk covers and
+   * no compaction step is under way: start-up reads a gap's rows anyway, and a step that will cover the
+   * key with a chunk runs in a transaction created after this write's, so it reads this write's rows
+   * (readwrite transactions over shared stores commit in the order they were created; `compacting` stays
+   * set until a step's transaction is done). Before the first loadAll every write journals, and so it does
+   * after a start-up that found a damaged or overlapping chunk row: that row is still stored, and could be
+   * trusted again once the rows it overlaps are gone.
+   */
+  function journals(key: string): boolean {
+    if (segments === undefined || compacting || chunkTrouble) return true;
+    return segments[cover.find(segments, key)]?.built !== false;
+  }
+
   async function apply(records: readonly StoreRecord[]): Promise<void> {
     if (records.length === 0) return;
     let tx: WriteTx;
@@ -151,7 +170,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     }
     const requests: Promise<unknown>[] = [];
     try {
-      for (const record of records) requests.push(write(tx, record));
+      for (const record of records) requests.push(write(tx, record, journals));
     } catch (error) {
       // A request refused at once (bad key, uncloneable value): nothing of the step may be written.
       tx.abort();
@@ -185,7 +204,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
           const done = await compaction.step(db, current, chunkKeys);
           if (done === undefined) break;
           counters.corrupt += done.corrupt;
-          if (done.damagedChunk) lastError = 'a checkpoint chunk was damaged: its range is rebuilt from the metadata rows';
+          if (done.damagedChunk) lastError = 'a checkpoint chunk was damaged: its range is rebuilt from the version rows';
         }
       } catch (error) {
         if (!closed) fail(error, 'writing the checkpoint');
@@ -258,7 +277,8 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
       // Decoded inside the transaction (no await in between), so the gaps below are read from the same snapshot.
       const readMs = now();
       const { chunks, skipped } = checkpoint.usable(chunkRows);
-      if (skipped > 0) lastError = `${skipped} checkpoint chunks were damaged or overlapping: their ranges were read from the metadata rows`;
+      if (skipped > 0) lastError = `${skipped} checkpoint chunks were damaged or overlapping: their ranges were read from the version rows`;
+      chunkTrouble = skipped > 0;
       const decodedMs = now();
       const gaps = cover.gaps(chunks);
       const covered = journaled.filter((key) => checkpoint.covers(chunks, key));
@@ -316,16 +336,20 @@ const now = (): number => (typeof performance === 'undefined' ? 0 : performance.
 type WriteTx = IDBPTransaction<Schema, (typeof writeStores[number])[], 'readwrite'>;
 type ReadTx = IDBPTransaction<Schema, (typeof readStores[number])[], 'readonly'>;
 
-/** The requests of one record; a version's rows (its row and its journal entry) always go together. */
-function write(tx: WriteTx, record: StoreRecord): Promise<unknown> {
+/**
+ * The requests of one record; a version's rows (its row and, where `journals` says so, its journal entry)
+ * always go together.
+ */
+function write(tx: WriteTx, record: StoreRecord, journals: (key: string) => boolean): Promise<unknown> {
   switch (record.kind) {
-    case 'put-version':
-      return Promise.all([
-        tx.objectStore('versions').put({ key: record.key, digest: record.version.digest, version: record.version }),
-        tx.objectStore('journal').put(true, record.key),
-      ]);
-    case 'drop-version':
-      return Promise.all([tx.objectStore('versions').delete([record.key, record.digest]), tx.objectStore('journal').put(true, record.key)]);
+    case 'put-version': {
+      const row = tx.objectStore('versions').put({ key: record.key, digest: record.version.digest, version: record.version });
+      return journals(record.key) ? Promise.all([row, tx.objectStore('journal').put(true, record.key)]) : row;
+    }
+    case 'drop-version': {
+      const row = tx.objectStore('versions').delete([record.key, record.digest]);
+      return journals(record.key) ? Promise.all([row, tx.objectStore('journal').put(true, record.key)]) : row;
+    }
     case 'put-hint':
       return tx.objectStore('hints').put({ owner: record.owner, key: record.key, digest: record.version.digest, version: record.version });
     case 'drop-hint':

@@ -1,6 +1,6 @@
 // The IndexedDB store's checkpoint (schema 3, on fake-indexeddb): once the background compaction has
 // covered the key space, start-up hands every key back as an index entry (nothing to hash), and the index
-// built from them is the one a full restore of the metadata rows builds, also after later writes, a
+// built from them is the one a full restore of the version rows builds, also after later writes, a
 // damaged chunk, or an upgrade from schema 2. Integrity is still checked: a damaged value is found and
 // counted when it is read, never served.
 import 'fake-indexeddb/auto';
@@ -240,5 +240,89 @@ describe('idb-store schema 3 -> 4', () => {
     const raw = await openDB(idbStore.databaseName(nodeId));
     expect([raw.version, raw.objectStoreNames.contains('metas'), await raw.count('chunks'), await raw.count('journal')]).toEqual([idbStore.schemaVersion, false, 1, 1]);
     raw.close();
+  });
+});
+
+describe('idb-store journal: written only where a chunk covers the key', () => {
+  const lazy = { chunkKeys: 8, compactRowsMin: 1_000_000 } as const;
+
+  async function journalKeys(nodeId: string): Promise<string[]> {
+    const raw = await openDB(idbStore.databaseName(nodeId));
+    const out = await raw.getAllKeys('journal') as string[];
+    raw.close();
+    return out;
+  }
+
+  it('a loaded store with no chunk journals nothing; a restart reads those keys from their rows', async () => {
+    const nodeId = `j${nextNode++}`;
+    const store = await openStore(nodeId, lazy);
+    await store.loadAll();
+    const one = v('one');
+    await store.apply([{ kind: 'put-version', key: 'a', version: one }, { kind: 'put-version', key: 'b', version: v('two') }]);
+    await store.apply([{ kind: 'drop-version', key: 'a', digest: one.digest }]);
+    expect(await journalKeys(nodeId)).toEqual([]);
+    const { state } = await reopen(store, nodeId, lazy);
+    expect(state.versions).toEqual([{ key: 'b', version: version.meta(v('two')) }]);
+  });
+
+  it('a key a chunk covers is journaled', async () => {
+    const nodeId = `j${nextNode++}`;
+    const { store } = await reopen(await filled(nodeId), nodeId, lazy);
+    await store.apply([{ kind: 'put-version', key: 'key-03', version: v('later', 'c@1') }]);
+    expect(await journalKeys(nodeId)).toEqual(['key-03']);
+    const { state } = await reopen(store, nodeId, lazy);
+    expect(view(indexOf(state))).toEqual(view(await fullIndexOf(nodeId)));
+  });
+
+  it('after a start-up that found a damaged chunk, every write journals', async () => {
+    const nodeId = `j${nextNode++}`;
+    const store = await filled(nodeId);
+    store.close();
+    const raw = await openDB(idbStore.databaseName(nodeId));
+    const [first] = await raw.getAll('chunks') as ChunkRow[];
+    if (first === undefined) throw new Error('expected a chunk');
+    await raw.put('chunks', { ...first, sum: first.sum + 1 });
+    raw.close();
+    const { store: next } = await reopen(store, nodeId, lazy);
+    await next.apply([{ kind: 'put-version', key: first.lo, version: v('in the damaged range', 'c@1') }]);
+    expect(await journalKeys(nodeId)).toContain(first.lo);
+  });
+
+  it('writes racing the background compaction: every restart builds the index a full restore builds', async () => {
+    const nodeId = `j${nextNode++}`;
+    let seed = 12345;
+    const random = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    const held = new Map<string, Version[]>();
+    const eager = { chunkKeys: 4, compactRowsMin: 3 } as const;
+    let store = await openStore(nodeId, eager);
+    await store.loadAll();
+    let counter = 0;
+    for (let round = 1; round <= 60; round++) {
+      const records: StoreRecord[] = [];
+      for (let i = 0, n = 1 + random(4); i < n; i++) {
+        const key = `k${String(random(50)).padStart(2, '0')}`;
+        const mine = held.get(key) ?? [];
+        const dropped = mine.length > 0 && random(3) === 0 ? mine[random(mine.length)] : undefined;
+        if (dropped !== undefined) {
+          records.push({ kind: 'drop-version', key, digest: dropped.digest });
+          held.set(key, mine.filter((x) => x !== dropped));
+        } else {
+          const x = v(`value ${round}.${i}`, `w${random(3)}@1`, ++counter);
+          records.push({ kind: 'put-version', key, version: x });
+          held.set(key, [...mine, x]);
+        }
+      }
+      await store.apply(records); // not waiting for the compaction this may start
+      if (round % 15 === 0) {
+        const { store: check, state } = await reopen(store, nodeId, lazy);
+        expect(view(indexOf(state))).toEqual(view(await fullIndexOf(nodeId)));
+        ({ store } = await reopen(check, nodeId, eager));
+      }
+    }
+    ({ store } = await reopen(store, nodeId)); // compaction until nothing is left to hash
+    await caughtUp(store);
+    const { state } = await reopen(store, nodeId, lazy);
+    expect(state.versions).toEqual([]);
+    expect(view(indexOf(state))).toEqual(view(await fullIndexOf(nodeId)));
   });
 });
