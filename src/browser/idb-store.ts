@@ -128,8 +128,13 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
   let segments: cover.Cover | undefined;
   let compacting = false;
   let closed = false;
-  /** Start-up found a damaged or overlapping chunk row: every write then journals its key (journals). */
-  let chunkTrouble = false;
+  /** Compaction steps begun so far (each creates its transaction in the same run as this count). */
+  let stepsStarted = 0;
+  /**
+   * The last loadAll's cover may not match the stored chunks (a damaged or overlapping chunk row, or a
+   * compaction step begun after its snapshot): every write then journals its key (journals).
+   */
+  let coverUntrusted = false;
 
   if (options.requestPersistence && typeof navigator !== 'undefined' && navigator.storage?.persist) {
     navigator.storage.persist().then(
@@ -152,11 +157,12 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
    * key with a chunk runs in a transaction created after this write's, so it reads this write's rows
    * (readwrite transactions over shared stores commit in the order they were created; `compacting` stays
    * set until a step's transaction is done). Before the first loadAll every write journals, and so it does
-   * after a start-up that found a damaged or overlapping chunk row: that row is still stored, and could be
-   * trusted again once the rows it overlaps are gone.
+   * after a loadAll that found a damaged or overlapping chunk row (still stored, it could be trusted again
+   * once the rows it overlaps are gone), or during which a compaction step began (a rebuild's loadAll, with
+   * the previous cover's compaction still running: its snapshot may lack that step's chunk).
    */
   function journals(key: string): boolean {
-    if (segments === undefined || compacting || chunkTrouble) return true;
+    if (segments === undefined || compacting || coverUntrusted) return true;
     return segments[cover.find(segments, key)]?.built !== false;
   }
 
@@ -200,7 +206,9 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     compacting = true;
     void (async () => {
       try {
-        while (!closed && cover.totalDirty(current) > compactRowsMin / 2) {
+        // A later loadAll replaces the cover: this loop then stops (the new cover starts its own).
+        while (!closed && segments === current && cover.totalDirty(current) > compactRowsMin / 2) {
+          stepsStarted++;
           const done = await compaction.step(db, current, chunkKeys);
           if (done === undefined) break;
           counters.corrupt += done.corrupt;
@@ -269,6 +277,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     // Performance entries, so a benchmark (B6) can split start-up into page load, this read, and the rest.
     const startedMs = typeof performance === 'undefined' ? undefined : performance.now();
     try {
+      const stepsAtSnapshot = stepsStarted;
       const tx = db.transaction([...readStores], 'readonly');
       const [chunkRows, journaled, hintRows, epoch, membership] = await Promise.all([
         tx.objectStore('chunks').getAll(), tx.objectStore('journal').getAllKeys(), tx.objectStore('hints').getAll(),
@@ -278,7 +287,6 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
       const readMs = now();
       const { chunks, skipped } = checkpoint.usable(chunkRows);
       if (skipped > 0) lastError = `${skipped} checkpoint chunks were damaged or overlapping: their ranges were read from the version rows`;
-      chunkTrouble = skipped > 0;
       const decodedMs = now();
       const gaps = cover.gaps(chunks);
       const covered = journaled.filter((key) => checkpoint.covers(chunks, key));
@@ -304,6 +312,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
       counters.corrupt += corrupt;
       const gapSizes = new Map(gaps.map((g, i) => [g.lo, (gapRows[i]?.rows.length ?? 0) + (gapRows[i]?.corrupt ?? 0)]));
       segments = cover.fromRanges(chunks.map((c, i) => ({ lo: c.lo, hi: c.hi, dirty: dirty[i] ?? 0 })), (lo) => gapSizes.get(lo) ?? 0);
+      coverUntrusted = skipped > 0 || stepsStarted !== stepsAtSnapshot;
       if (startedMs !== undefined) {
         const phasesMs = { chunksRead: readMs - startedMs, chunksDecoded: decodedMs - readMs, rest: now() - decodedMs };
         performance.measure('tabdynamo:loadAll', { start: startedMs, detail: { entries: entries.length, rows: fromRows.rows.length, phasesMs } });

@@ -288,7 +288,7 @@ describe('idb-store journal: written only where a chunk covers the key', () => {
     expect(await journalKeys(nodeId)).toContain(first.lo);
   });
 
-  it('writes racing the background compaction: every restart builds the index a full restore builds', async () => {
+  it('writes and reloads racing the background compaction: every restart builds the index a full restore builds', async () => {
     const nodeId = `j${nextNode++}`;
     let seed = 12345;
     const random = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
@@ -313,6 +313,7 @@ describe('idb-store journal: written only where a chunk covers the key', () => {
         }
       }
       await store.apply(records); // not waiting for the compaction this may start
+      if (round % 7 === 0) await store.loadAll(); // as a rebuild does, the compaction maybe still running
       if (round % 15 === 0) {
         const { store: check, state } = await reopen(store, nodeId, lazy);
         expect(view(indexOf(state))).toEqual(view(await fullIndexOf(nodeId)));
