@@ -3,10 +3,10 @@
  * with its partition bits, bucket, leaf digest and leaf hash) of one key range [lo, hi), so start-up
  * rebuilds the index of a million keys without hashing one (store-index.restoreEntries).
  *
- * A chunk is a cache of the `metas` rows of its range, never the only copy: a row read back may hold
- * anything (a damaged disk, another version of the app), so `decode` checks the shape and a checksum over
- * the range and body, and a chunk that fails is not used (its range is read from `metas`, as without a
- * checkpoint). The body is one JSON string of arrays (field names would be most of its bytes): one large
+ * A chunk is a cache of the metadata of the `versions` rows of its range, never the only copy: a row read
+ * back may hold anything (a damaged disk, another version of the app), so `decode` checks the shape and a
+ * checksum over the range and body, and a chunk that fails is not used (its range is read from `versions`,
+ * as without a checkpoint). The body is one JSON string of arrays (field names would be most of its bytes): one large
  * value per few thousand keys is cheap to read back (a getAll of a few strings instead of a million
  * structured-clone objects), and parsing it is most of what start-up still does per key.
  *   entry   = [key, positionTop32, bucket, leafDigest, leafHash, version, ...more versions]
@@ -115,7 +115,7 @@ export interface UsableChunk { readonly lo: string; readonly hi: string | null; 
  * The chunks start-up can use, of all chunk rows in key order (a getAll): intact, decodable, and
  * overlapping no other row. Compaction never leaves two overlapping rows, but if it ever did, neither
  * could be trusted (each one's build cleared the journal of its own range), so both ranges are read from
- * `metas` as gaps. `skipped` counts the rows left unused.
+ * `versions` as gaps. `skipped` counts the rows left unused.
  */
 export function usable(rows: readonly ChunkRow[]): { chunks: UsableChunk[]; skipped: number } {
   const overlapping = new Set<number>();

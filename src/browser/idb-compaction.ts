@@ -1,5 +1,5 @@
 /**
- * Keeps the idb-store's checkpoint (idb-checkpoint.ts) close to its `metas` rows, in the background: each
+ * Keeps the idb-store's checkpoint (idb-checkpoint.ts) close to its `versions` rows, in the background: each
  * step rewrites ONE segment of the cover (idb-cover.ts) in ONE readwrite transaction that reads what it
  * needs, computes the entries (store-index.entriesOf: the hashing start-up then skips) and writes them:
  *   - a gap: its first chunkKeys rows become a chunk, the rest stays a gap;
@@ -13,7 +13,9 @@ import type { IDBPDatabase, IDBPObjectStore } from 'idb';
 import * as storeIndex from '../core/store-index.js';
 import * as checkpoint from './idb-checkpoint.js';
 import * as cover from './idb-cover.js';
-import { intactMeta, type MetaRow, type Schema } from './idb-rows.js';
+import * as version from '../core/version.js';
+import type { VersionMeta } from '../core/types.js';
+import { intactClock, type Schema } from './idb-rows.js';
 
 /** Keys per chunk: about half a megabyte of JSON, and a step's hashing stays within tens of milliseconds. */
 export const chunkKeysDefault = 4096;
@@ -35,10 +37,13 @@ export function keyRows(key: string): IDBKeyRange {
   return IDBKeyRange.bound([key], [key, []]);
 }
 
-/** The intact rows as restore input, and how many were not intact. */
-export function checked(rows: readonly MetaRow[]): { rows: { key: string; version: MetaRow['meta'] }[]; corrupt: number } {
-  const out: { key: string; version: MetaRow['meta'] }[] = [];
-  for (const row of rows) if (intactMeta(row)) out.push({ key: row.key, version: row.meta });
+/**
+ * The metadata of the rows whose clock is intact (idb-rows.intactClock), as restore input, and how many
+ * were not; the values are left behind (start-up keeps none).
+ */
+export function checked(rows: readonly { key: string; digest: string; version: unknown }[]): { rows: { key: string; version: VersionMeta }[]; corrupt: number } {
+  const out: { key: string; version: VersionMeta }[] = [];
+  for (const row of rows) if (intactClock(row)) out.push({ key: row.key, version: version.meta(row.version) });
   return { rows: out, corrupt: rows.length - out.length };
 }
 
@@ -48,13 +53,13 @@ export function checked(rows: readonly MetaRow[]): { rows: { key: string; versio
  * never overlap: start-up could trust neither (usableChunks), and only this keeps that so whatever the
  * store's picture of the cover (idb-cover) believed.
  */
-async function dropOverlapping(chunks: IDBPObjectStore<Schema, ('chunks' | 'journal' | 'metas')[], 'chunks', 'readwrite'>, lo: string, hi: string | null): Promise<void> {
+async function dropOverlapping(chunks: IDBPObjectStore<Schema, ('chunks' | 'journal' | 'versions')[], 'chunks', 'readwrite'>, lo: string, hi: string | null): Promise<void> {
   const before = await chunks.openCursor(IDBKeyRange.upperBound(lo, true), 'prev');
   if (before !== null && (before.value.hi === null || before.value.hi > lo)) void before.delete();
   void chunks.delete(keyRange(lo, hi));
 }
 
-/** What one step did: damaged metadata rows it left out of the checkpoint (the index keeps them out too). */
+/** What one step did: version rows with a damaged clock it left out of the checkpoint (the index keeps them out too). */
 export interface StepResult { readonly corrupt: number; readonly damagedChunk: boolean }
 
 /** Rewrites the segment with the most dirty rows; undefined when no segment has any. */
@@ -65,9 +70,9 @@ export async function step(db: IDBPDatabase<Schema>, segments: cover.Cover, chun
 }
 
 async function buildGap(db: IDBPDatabase<Schema>, segments: cover.Cover, gap: cover.Segment, chunkKeys: number): Promise<StepResult> {
-  const tx = db.transaction(['chunks', 'journal', 'metas'], 'readwrite');
-  const metas = tx.objectStore('metas');
-  let rows = await metas.getAll(rowRange(gap.lo, gap.hi), chunkKeys);
+  const tx = db.transaction(['chunks', 'journal', 'versions'], 'readwrite');
+  const rowsStore = tx.objectStore('versions');
+  let rows = await rowsStore.getAll(rowRange(gap.lo, gap.hi), chunkKeys);
   let cut = gap.hi;
   const last = rows[rows.length - 1];
   if (rows.length === chunkKeys && last !== undefined) {
@@ -78,7 +83,7 @@ async function buildGap(db: IDBPDatabase<Schema>, segments: cover.Cover, gap: co
       rows = before;
       cut = last.key;
     } else {
-      rows = await metas.getAll(keyRows(last.key));
+      rows = await rowsStore.getAll(keyRows(last.key));
       cut = `${last.key}\u0000`;
     }
   }
@@ -95,7 +100,7 @@ async function buildGap(db: IDBPDatabase<Schema>, segments: cover.Cover, gap: co
 }
 
 async function rebuildChunk(db: IDBPDatabase<Schema>, segments: cover.Cover, segment: cover.Segment, chunkKeys: number): Promise<StepResult> {
-  const tx = db.transaction(['chunks', 'journal', 'metas'], 'readwrite');
+  const tx = db.transaction(['chunks', 'journal', 'versions'], 'readwrite');
   const chunks = tx.objectStore('chunks');
   const [row, journaled] = await Promise.all([chunks.get(segment.lo), tx.objectStore('journal').getAllKeys(keyRange(segment.lo, segment.hi))]);
   const entries = row !== undefined && checkpoint.intact(row) && row.hi === segment.hi ? checkpoint.decode(row) : undefined;
@@ -106,8 +111,8 @@ async function rebuildChunk(db: IDBPDatabase<Schema>, segments: cover.Cover, seg
     cover.replace(segments, segment.lo, [{ lo: segment.lo, hi: segment.hi, built: false, dirty: Math.max(1, segment.dirty) }]);
     return { corrupt: 0, damagedChunk: true };
   }
-  const metas = tx.objectStore('metas');
-  const changedRows = (await Promise.all(journaled.map((key) => metas.getAll(keyRows(key))))).flat();
+  const rowsStore = tx.objectStore('versions');
+  const changedRows = (await Promise.all(journaled.map((key) => rowsStore.getAll(keyRows(key))))).flat();
   await dropOverlapping(chunks, segment.lo, segment.hi);
   const { rows: good, corrupt } = checked(changedRows);
   const changed = new Set(journaled);

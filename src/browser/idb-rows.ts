@@ -10,15 +10,17 @@ import type { ClusterConfig, NodeId, Version, VersionMeta } from '../core/types.
 /** One version a node holds as a replica, value included: read on demand (load), verified then. */
 export interface VersionRow { readonly key: string; readonly digest: string; readonly version: Version }
 /**
- * The same version without its value bytes (version.meta), written in the same transaction as its
- * VersionRow and deleted with it: all that start-up reads to rebuild the index.
+ * Schema 2 and 3 kept the same version without its value bytes (version.meta) in a `metas` store beside
+ * every VersionRow, so start-up read no values; schema 4 dropped it (a third row per version cost more in
+ * every write transaction than it saved at a start-up, which reads the checkpoint). Kept as a type for the
+ * migration and the benchmarks.
  */
 export interface MetaRow { readonly key: string; readonly digest: string; readonly meta: VersionMeta }
 export interface HintRow { readonly owner: NodeId; readonly key: string; readonly digest: string; readonly version: Version }
 export interface MembershipRow { readonly members: readonly MemberView[]; readonly config: ClusterConfig }
 /**
  * A checkpoint chunk (idb-checkpoint.ts): the index entries of every key in [lo, hi) (hi null: no upper
- * bound), as the metas rows of that range were when it was written.
+ * bound), as the version rows of that range were when it was written (their metadata, no values).
  */
 export interface ChunkRow {
   readonly lo: string;
@@ -31,13 +33,12 @@ export interface ChunkRow {
 }
 
 /**
- * The object stores. `journal` holds (out of line) every key whose versions changed since the chunk
- * covering it was written: written in the same transaction as the change, cleared in the one that
+ * The object stores (schema 4). `journal` holds (out of line) every key whose versions changed since the
+ * chunk covering it was written: written in the same transaction as the change, cleared in the one that
  * rewrites the chunk.
  */
 export interface Schema extends DBSchema {
   versions: { key: [string, string]; value: VersionRow };
-  metas: { key: [string, string]; value: MetaRow };
   hints: { key: [string, string, string]; value: HintRow };
   meta: { key: string; value: number | MembershipRow };
   chunks: { key: string; value: ChunkRow };
@@ -61,7 +62,7 @@ function isDomExceptionLike(x: unknown): x is { name: string; message: string } 
 const isEntry = (e: unknown): boolean => typeof e === 'object' && e !== null
   && typeof (e as { actor?: unknown }).actor === 'string' && typeof (e as { counter?: unknown }).counter === 'number';
 
-/** The fields a version and its metadata share: dot, past, value hash, digest, timestamp. */
+/** The fields of a version besides its value: dot, past, value hash, digest, timestamp. */
 function isClockShape(x: unknown): x is Omit<Version, 'value'> {
   if (typeof x !== 'object' || x === null) return false;
   const v = x as Partial<Version>;
@@ -76,28 +77,23 @@ export function isVersionShape(x: unknown): x is Version {
   return typeof value === 'object' && value !== null && typeof value.kind === 'string' && value.bytes instanceof Uint8Array;
 }
 
-/** Shape check of a version's metadata (a metas row's, or a checkpoint entry's). */
-export function isMetaShape(x: unknown): x is VersionMeta {
-  if (!isClockShape(x)) return false;
-  const m = x as Partial<VersionMeta>;
-  return typeof m.kind === 'string' && typeof m.sizeBytes === 'number' && (m.op === undefined || typeof m.op === 'string');
-}
-
 /** True when the row's version is well formed, intact, and filed under its own digest. */
 export function intact(row: { digest: string; version: unknown }): boolean {
   return isVersionShape(row.version) && row.version.digest === row.digest && version.verify(row.version);
 }
 
 /**
- * True when the metadata row is well formed, filed under its own digest, and that digest is the hash of
- * its dot, past, value hash and op id (a damaged clock would mislead reconciliation). The value hash itself is
- * checked only with the value, when the key is read (intact).
+ * Start-up's check of a version row it reads to rebuild the index (a journaled key, or a range no checkpoint
+ * chunk covers): well formed, filed under its own digest, and that digest is the hash of its dot, past,
+ * value hash and op id (a damaged clock would mislead reconciliation). The value hash itself is checked
+ * only when the key is read (intact): start-up hashes no values.
  */
-export function intactMeta(row: { digest: string; meta: unknown }): boolean {
-  return isMetaShape(row.meta) && row.meta.digest === row.digest && version.digestOf(row.meta.dot, row.meta.past, row.meta.valueHash, row.meta.op) === row.digest;
+export function intactClock(row: { digest: string; version: unknown }): row is VersionRow {
+  const v = row.version;
+  return isVersionShape(v) && v.digest === row.digest && version.digestOf(v.dot, v.past, v.valueHash, v.op) === row.digest;
 }
 
-/** The metadata row of a version row (the schema 1 -> 2 migration, and every put-version). */
+/** The metadata row of a version row (the benchmarks' schema-3 shapes). */
 export function metaRow(key: string, v: Version): MetaRow {
   return { key, digest: v.digest, meta: version.meta(v) };
 }

@@ -9,44 +9,51 @@
  * - every read checks each version's integrity (version.verify); a version that fails is left out and
  *   counted, as if this replica did not hold it: anti-entropy and read repair bring it back.
  * - `load(key)` goes through the value cache (runtime/value-cache.ts): verified versions, bounded by bytes.
- * - `loadAll()` (start-up) reads no values and, once the checkpoint has caught up, hashes nothing per key:
- *   every version has a metadata row (idb-rows.ts MetaRow) in `metas`, put and deleted in the same
- *   transaction as its `versions` row; a checkpoint (idb-checkpoint.ts: chunks of index entries over key
- *   ranges, each with a checksum) is kept up to date in the background (idb-compaction.ts), and every key
- *   changed since its chunk was written is listed in `journal` (same transaction as the change). Start-up
- *   reads the chunks, and reads from `metas` only the keys the journal lists and the ranges no intact
- *   chunk covers; those rows' clocks are checked against their digests (and hashed by restoreAll). The
- *   value hash is checked when the value is read, as always (a damaged value is found by `load`).
+ * - `loadAll()` (start-up), once the checkpoint has caught up, reads no values and hashes nothing per key:
+ *   a checkpoint (idb-checkpoint.ts: chunks of index entries over key ranges, each with a checksum) is
+ *   kept up to date in the background (idb-compaction.ts), and every key changed since its chunk was
+ *   written is listed in `journal` (same transaction as the change). Start-up reads the chunks, and reads
+ *   from `versions` only the keys the journal lists and the ranges no intact chunk covers; those rows'
+ *   clocks are checked against their digests (and hashed by restoreAll), their values dropped unhashed.
+ *   The value hash is checked when the value is read, as always (a damaged value is found by `load`).
+ * - a put version is its `versions` row and its key in `journal`, a dropped one a delete and a journal
+ *   row, always in one transaction (schema 4; schema 2 and 3 also kept a `metas` row per version, and a
+ *   write transaction's time grows per row: test/bench/idb-tx.ts). The journal row is left out for a key
+ *   no checkpoint chunk covers while no compaction step is under way (`journals`): start-up reads such a
+ *   key's rows anyway. A store smaller than the compaction threshold has no chunk, so there each version
+ *   is one row.
  */
 import { deleteDB, openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { NodeId } from '../core/types.js';
 import type { StoreRecord, StoredState } from '../core/node-io.js';
+import type { VersionMeta } from '../core/types.js';
 import type { KeyEntry } from '../core/store-index.js';
 import * as valueCache from '../runtime/value-cache.js';
 import type { Loaded, Store } from '../runtime/store.js';
 import * as checkpoint from './idb-checkpoint.js';
 import * as compaction from './idb-compaction.js';
 import * as cover from './idb-cover.js';
-import { describeError, intact, isVersionShape, metaRow, type HintRow, type MetaRow, type Schema, type VersionRow } from './idb-rows.js';
+import { describeError, intact, type HintRow, type Schema, type VersionRow } from './idb-rows.js';
 
 export type { Loaded, Store, StoreStats } from '../runtime/store.js';
 export { describeError, isVersionShape } from './idb-rows.js';
 
 /**
  * Bumped whenever the object stores change; `upgrade` migrates from every older version.
- * 1: versions, hints, meta. 2: + metas (built from the versions rows on upgrade). 3: + chunks and journal
- * (empty on upgrade: the whole key space is one gap, read from metas until compaction has covered it).
+ * 1: versions, hints, meta. 2: + metas (a metadata row per version). 3: + chunks and journal (empty on
+ * upgrade: the whole key space is one gap, read from the rows until compaction has covered it). 4: - metas
+ * (start-up reads the version rows where it read metas; the checkpoint and journal of schema 3 stay valid).
  */
-export const schemaVersion = 3;
+export const schemaVersion = 4;
 export const defaultCacheBytesMax = 8 * 1024 * 1024;
 /**
- * Metadata rows per getAll at start-up: a million rows in one getAll would be one huge result to clone
+ * Version rows per getAll at start-up: a million rows in one getAll would be one huge result to clone
  * and hold at once; batches bound that, and in one readonly transaction they still read one snapshot.
  */
 export const loadBatchRows = 20_000;
 
-type StoreName = 'versions' | 'metas' | 'hints' | 'meta' | 'chunks' | 'journal';
-type UpgradeTx = IDBPTransaction<Schema, StoreName[], 'versionchange'>;
+const writeStores = ['versions', 'hints', 'meta', 'journal'] as const;
+const readStores = ['chunks', 'journal', 'versions', 'hints', 'meta'] as const;
 
 /**
  * `tabdynamo-<room>.<nodeId>` ('.' is in no id, so room "a-b" with node "c" and room "a" with node "b-c" never
@@ -60,28 +67,12 @@ export function databaseName(nodeId: NodeId, room: string = defaultRoom): string
 
 const defaultRoom = 'default';
 
-/**
- * Schema 1 -> 2: one metadata row per version row, inside the upgrade's transaction (all or nothing: an
- * interrupted upgrade leaves schema 1, and the next open runs it again). A row of the wrong shape or filed
- * under another digest gets none: start-up then does not index it, as if this replica did not hold it
- * (the corrupt count it would have added at start is lost; `load` still counts such rows). A row whose
- * value is damaged gets one: `load` finds the damage, as it would have before.
- */
-async function buildMetas(tx: UpgradeTx): Promise<void> {
-  const metas = tx.objectStore('metas');
-  for (let cursor = await tx.objectStore('versions').openCursor(); cursor; cursor = await cursor.continue()) {
-    const row: unknown = cursor.value;
-    const { key, digest, version: v } = row as Partial<VersionRow>;
-    if (typeof key === 'string' && isVersionShape(v) && v.digest === digest) void metas.put(metaRow(key, v));
-  }
-}
-
 export interface OpenOptions {
   readonly nodeId: NodeId;
   /** The signaling room (part of the database name); "default" when omitted. */
   readonly room?: string;
   readonly cacheBytesMax?: number;
-  /** Metadata rows per getAll at start-up; loadBatchRows when omitted (tests make it small). */
+  /** Version rows per getAll at start-up; loadBatchRows when omitted (tests make it small). */
   readonly loadBatchRows?: number;
   /** Keys per checkpoint chunk (idb-compaction.chunkKeysDefault when omitted; tests make it small). */
   readonly chunkKeys?: number;
@@ -96,20 +87,21 @@ export async function open(options: OpenOptions): Promise<Store> {
   let closedBecause: string | undefined;
   try {
     db = await openDB<Schema>(databaseName(options.nodeId, options.room), schemaVersion, {
-      async upgrade(database, oldVersion, _newVersion, tx) {
+      upgrade(database, oldVersion) {
         if (oldVersion < 1) {
           database.createObjectStore('versions', { keyPath: ['key', 'digest'] });
           database.createObjectStore('hints', { keyPath: ['owner', 'key', 'digest'] });
           database.createObjectStore('meta');
         }
-        if (oldVersion < 2) {
-          database.createObjectStore('metas', { keyPath: ['key', 'digest'] });
-          if (oldVersion >= 1) await buildMetas(tx);
-        }
         if (oldVersion < 3) {
           database.createObjectStore('chunks', { keyPath: 'lo' });
           database.createObjectStore('journal');
         }
+        // Schema 2 and 3's metadata rows: every one is the version row's own metadata, and a schema 3
+        // checkpoint and journal describe the version rows as well, so they stay and the metas go (all in
+        // the upgrade's transaction: an interrupted upgrade leaves the old schema, run again next open).
+        const names = database.objectStoreNames as DOMStringList;
+        if (oldVersion >= 2 && names.contains('metas')) (database as unknown as IDBDatabase).deleteObjectStore('metas');
       },
       // Another connection (a wipe, or a newer schema in another tab) needs the database: let it go, and
       // say so in every later storage error.
@@ -136,6 +128,13 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
   let segments: cover.Cover | undefined;
   let compacting = false;
   let closed = false;
+  /** Compaction steps begun so far (each creates its transaction in the same run as this count). */
+  let stepsStarted = 0;
+  /**
+   * The last loadAll's cover may not match the stored chunks (a damaged or overlapping chunk row, or a
+   * compaction step begun after its snapshot): every write then journals its key (journals).
+   */
+  let coverUntrusted = false;
 
   if (options.requestPersistence && typeof navigator !== 'undefined' && navigator.storage?.persist) {
     navigator.storage.persist().then(
@@ -152,17 +151,32 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     return described;
   }
 
+  /**
+   * Whether a write of `key` needs its journal entry. Not when the key lies in a gap no chunk covers and
+   * no compaction step is under way: start-up reads a gap's rows anyway, and a step that will cover the
+   * key with a chunk runs in a transaction created after this write's, so it reads this write's rows
+   * (readwrite transactions over shared stores commit in the order they were created; `compacting` stays
+   * set until a step's transaction is done). Before the first loadAll every write journals, and so it does
+   * after a loadAll that found a damaged or overlapping chunk row (still stored, it could be trusted again
+   * once the rows it overlaps are gone), or during which a compaction step began (a rebuild's loadAll, with
+   * the previous cover's compaction still running: its snapshot may lack that step's chunk).
+   */
+  function journals(key: string): boolean {
+    if (segments === undefined || compacting || coverUntrusted) return true;
+    return segments[cover.find(segments, key)]?.built !== false;
+  }
+
   async function apply(records: readonly StoreRecord[]): Promise<void> {
     if (records.length === 0) return;
     let tx: WriteTx;
     try {
-      tx = db.transaction(['versions', 'metas', 'hints', 'meta', 'journal'], 'readwrite');
+      tx = db.transaction([...writeStores], 'readwrite');
     } catch (error) {
       throw fail(error, `writing ${records.length} records`);
     }
     const requests: Promise<unknown>[] = [];
     try {
-      for (const record of records) requests.push(write(tx, record));
+      for (const record of records) requests.push(write(tx, record, journals));
     } catch (error) {
       // A request refused at once (bad key, uncloneable value): nothing of the step may be written.
       tx.abort();
@@ -192,11 +206,13 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     compacting = true;
     void (async () => {
       try {
-        while (!closed && cover.totalDirty(current) > compactRowsMin / 2) {
+        // A later loadAll replaces the cover: this loop then stops (the new cover starts its own).
+        while (!closed && segments === current && cover.totalDirty(current) > compactRowsMin / 2) {
+          stepsStarted++;
           const done = await compaction.step(db, current, chunkKeys);
           if (done === undefined) break;
           counters.corrupt += done.corrupt;
-          if (done.damagedChunk) lastError = 'a checkpoint chunk was damaged: its range is rebuilt from the metadata rows';
+          if (done.damagedChunk) lastError = 'a checkpoint chunk was damaged: its range is rebuilt from the version rows';
         }
       } catch (error) {
         if (!closed) fail(error, 'writing the checkpoint');
@@ -237,16 +253,22 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     return { versions, corrupt: rows.length - versions.length };
   }
 
-  /** The metadata rows of the keys in [lo, hi), in key order, in batches of loadBatchRows within the caller's transaction. */
-  async function metasIn(tx: ReadTx, lo: string, hi: string | null): Promise<MetaRow[]> {
-    const store = tx.objectStore('metas');
-    const rows: MetaRow[] = [];
+  /**
+   * The metadata of the intact version rows (compaction.checked) of the keys in [lo, hi), in key order,
+   * read in batches of loadBatchRows within the caller's transaction (each batch's values dropped before
+   * the next is read), and how many rows were not intact.
+   */
+  async function rowsIn(tx: ReadTx, lo: string, hi: string | null): Promise<{ rows: { key: string; version: VersionMeta }[]; corrupt: number }> {
+    const store = tx.objectStore('versions');
+    const out: { rows: { key: string; version: VersionMeta }[]; corrupt: number } = { rows: [], corrupt: 0 };
     const batchRows = options.loadBatchRows ?? loadBatchRows;
     for (let range = compaction.rowRange(lo, hi); ;) {
       const batch = await store.getAll(range, batchRows);
-      for (const row of batch) rows.push(row);
+      const good = compaction.checked(batch);
+      for (const row of good.rows) out.rows.push(row);
+      out.corrupt += good.corrupt;
       const last = batch[batch.length - 1];
-      if (batch.length < batchRows || last === undefined) return rows;
+      if (batch.length < batchRows || last === undefined) return out;
       range = hi === null ? IDBKeyRange.lowerBound([last.key, last.digest], true) : IDBKeyRange.bound([last.key, last.digest], [hi], true, true);
     }
   }
@@ -255,7 +277,8 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     // Performance entries, so a benchmark (B6) can split start-up into page load, this read, and the rest.
     const startedMs = typeof performance === 'undefined' ? undefined : performance.now();
     try {
-      const tx = db.transaction(['chunks', 'journal', 'metas', 'hints', 'meta'], 'readonly');
+      const stepsAtSnapshot = stepsStarted;
+      const tx = db.transaction([...readStores], 'readonly');
       const [chunkRows, journaled, hintRows, epoch, membership] = await Promise.all([
         tx.objectStore('chunks').getAll(), tx.objectStore('journal').getAllKeys(), tx.objectStore('hints').getAll(),
         tx.objectStore('meta').get('epoch'), tx.objectStore('meta').get('membership'),
@@ -263,14 +286,14 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
       // Decoded inside the transaction (no await in between), so the gaps below are read from the same snapshot.
       const readMs = now();
       const { chunks, skipped } = checkpoint.usable(chunkRows);
-      if (skipped > 0) lastError = `${skipped} checkpoint chunks were damaged or overlapping: their ranges were read from the metadata rows`;
+      if (skipped > 0) lastError = `${skipped} checkpoint chunks were damaged or overlapping: their ranges were read from the version rows`;
       const decodedMs = now();
       const gaps = cover.gaps(chunks);
       const covered = journaled.filter((key) => checkpoint.covers(chunks, key));
-      const metas = tx.objectStore('metas');
+      const versions = tx.objectStore('versions');
       const [gapRows, changedRows] = await Promise.all([
-        Promise.all(gaps.map((g) => metasIn(tx, g.lo, g.hi))),
-        Promise.all(covered.map((key) => metas.getAll(compaction.keyRows(key)))),
+        Promise.all(gaps.map((g) => rowsIn(tx, g.lo, g.hi))),
+        Promise.all(covered.map((key) => versions.getAll(compaction.keyRows(key)))),
       ]);
       await tx.done;
       counters.reads++;
@@ -282,12 +305,14 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
         const i = cover.find(chunks, key);
         dirty[i] = (dirty[i] ?? 0) + 1;
       }
-      const fromRows = compaction.checked([...gapRows.flat(), ...changedRows.flat()]);
+      const changedChecked = compaction.checked(changedRows.flat());
+      const fromRows = { rows: [...gapRows.flatMap((g) => g.rows), ...changedChecked.rows], corrupt: changedChecked.corrupt + gapRows.reduce((n, g) => n + g.corrupt, 0) };
       const hints = hintRows.filter(intact).map(({ owner, key, version: v }) => ({ owner, key, version: v }));
       const corrupt = fromRows.corrupt + hintRows.length - hints.length;
       counters.corrupt += corrupt;
-      const gapSizes = new Map(gaps.map((g, i) => [g.lo, gapRows[i]?.length ?? 0]));
+      const gapSizes = new Map(gaps.map((g, i) => [g.lo, (gapRows[i]?.rows.length ?? 0) + (gapRows[i]?.corrupt ?? 0)]));
       segments = cover.fromRanges(chunks.map((c, i) => ({ lo: c.lo, hi: c.hi, dirty: dirty[i] ?? 0 })), (lo) => gapSizes.get(lo) ?? 0);
+      coverUntrusted = skipped > 0 || stepsStarted !== stepsAtSnapshot;
       if (startedMs !== undefined) {
         const phasesMs = { chunksRead: readMs - startedMs, chunksDecoded: decodedMs - readMs, rest: now() - decodedMs };
         performance.measure('tabdynamo:loadAll', { start: startedMs, detail: { entries: entries.length, rows: fromRows.rows.length, phasesMs } });
@@ -317,23 +342,23 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
 
 const now = (): number => (typeof performance === 'undefined' ? 0 : performance.now());
 
-type WriteTx = IDBPTransaction<Schema, ('versions' | 'metas' | 'hints' | 'meta' | 'journal')[], 'readwrite'>;
-type ReadTx = IDBPTransaction<Schema, ('chunks' | 'journal' | 'metas' | 'hints' | 'meta')[], 'readonly'>;
+type WriteTx = IDBPTransaction<Schema, (typeof writeStores[number])[], 'readwrite'>;
+type ReadTx = IDBPTransaction<Schema, (typeof readStores[number])[], 'readonly'>;
 
-/** The requests of one record; a version's two rows (value and metadata) always go together. */
-function write(tx: WriteTx, record: StoreRecord): Promise<unknown> {
+/**
+ * The requests of one record; a version's rows (its row and, where `journals` says so, its journal entry)
+ * always go together.
+ */
+function write(tx: WriteTx, record: StoreRecord, journals: (key: string) => boolean): Promise<unknown> {
   switch (record.kind) {
-    case 'put-version':
-      return Promise.all([
-        tx.objectStore('versions').put({ key: record.key, digest: record.version.digest, version: record.version }),
-        tx.objectStore('metas').put(metaRow(record.key, record.version)),
-        tx.objectStore('journal').put(true, record.key),
-      ]);
-    case 'drop-version':
-      return Promise.all([
-        tx.objectStore('versions').delete([record.key, record.digest]), tx.objectStore('metas').delete([record.key, record.digest]),
-        tx.objectStore('journal').put(true, record.key),
-      ]);
+    case 'put-version': {
+      const row = tx.objectStore('versions').put({ key: record.key, digest: record.version.digest, version: record.version });
+      return journals(record.key) ? Promise.all([row, tx.objectStore('journal').put(true, record.key)]) : row;
+    }
+    case 'drop-version': {
+      const row = tx.objectStore('versions').delete([record.key, record.digest]);
+      return journals(record.key) ? Promise.all([row, tx.objectStore('journal').put(true, record.key)]) : row;
+    }
     case 'put-hint':
       return tx.objectStore('hints').put({ owner: record.owner, key: record.key, digest: record.version.digest, version: record.version });
     case 'drop-hint':

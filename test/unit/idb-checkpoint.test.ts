@@ -1,6 +1,6 @@
 // The IndexedDB store's checkpoint (schema 3, on fake-indexeddb): once the background compaction has
 // covered the key space, start-up hands every key back as an index entry (nothing to hash), and the index
-// built from them is the one a full restore of the metadata rows builds, also after later writes, a
+// built from them is the one a full restore of the version rows builds, also after later writes, a
 // damaged chunk, or an upgrade from schema 2. Integrity is still checked: a damaged value is found and
 // counted when it is read, never served.
 import 'fake-indexeddb/auto';
@@ -8,7 +8,7 @@ import { openDB } from 'idb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as idbStore from '../../src/browser/idb-store.js';
 import * as checkpoint from '../../src/browser/idb-checkpoint.js';
-import type { ChunkRow, MetaRow } from '../../src/browser/idb-rows.js';
+import type { ChunkRow, VersionRow } from '../../src/browser/idb-rows.js';
 import type { StoredState, StoreRecord } from '../../src/core/node-io.js';
 import * as storeIndex from '../../src/core/store-index.js';
 import type { Version } from '../../src/core/types.js';
@@ -44,13 +44,13 @@ function indexOf(state: StoredState, partitions = 16): storeIndex.Index {
   return index;
 }
 
-/** The index a full restore of every metadata row builds (the schema 2 start-up). */
+/** The index a full restore of every version row builds (the start-up without a checkpoint). */
 async function fullIndexOf(nodeId: string, partitions = 16): Promise<storeIndex.Index> {
   const raw = await openDB(idbStore.databaseName(nodeId));
-  const rows = await raw.getAll('metas') as MetaRow[];
+  const rows = await raw.getAll('versions') as VersionRow[];
   raw.close();
   const index = storeIndex.create(partitions);
-  storeIndex.restoreAll(index, rows.map((r) => ({ key: r.key, version: r.meta })));
+  storeIndex.restoreAll(index, rows.map((r) => ({ key: r.key, version: version.meta(r.version) })));
   return index;
 }
 
@@ -119,7 +119,7 @@ describe('idb-store checkpoint', () => {
     expect(view(indexOf(again.state))).toEqual(view(await fullIndexOf(nodeId)));
   });
 
-  it('a damaged chunk is not used: its range is read from the metadata rows, and said', async () => {
+  it('a damaged chunk is not used: its range is read from the version rows, and said', async () => {
     const nodeId = `cp${nextNode++}`;
     const store = await filled(nodeId);
     store.close();
@@ -177,31 +177,153 @@ describe('idb-store checkpoint', () => {
   });
 });
 
-describe('idb-store schema 2 -> 3', () => {
-  it('a schema 2 database loads in full, then from the checkpoint compaction builds', async () => {
+/** A database as schema 2 (chunks false) or 3 (chunks true) left it: every version also has a `metas` row. */
+async function writeOldSchema(nodeId: string, withChunks: boolean, rows: readonly { key: string; version: Version }[]) {
+  const db = await openDB(idbStore.databaseName(nodeId), withChunks ? 3 : 2, {
+    upgrade(database) {
+      database.createObjectStore('versions', { keyPath: ['key', 'digest'] });
+      database.createObjectStore('hints', { keyPath: ['owner', 'key', 'digest'] });
+      database.createObjectStore('meta');
+      database.createObjectStore('metas', { keyPath: ['key', 'digest'] });
+      if (withChunks) {
+        database.createObjectStore('chunks', { keyPath: 'lo' });
+        database.createObjectStore('journal');
+      }
+    },
+  });
+  for (const { key, version: x } of rows) {
+    await db.put('versions', { key, digest: x.digest, version: x });
+    await db.put('metas', { key, digest: x.digest, meta: version.meta(x) });
+  }
+  await db.put('meta', 9, 'epoch');
+  return db;
+}
+
+describe('idb-store schema 2 -> 4', () => {
+  it('a schema 2 database loads in full, then from the checkpoint compaction builds; its metas are gone', async () => {
     const nodeId = `s2${nextNode++}`;
-    const db = await openDB(idbStore.databaseName(nodeId), 2, {
-      upgrade(database) {
-        database.createObjectStore('versions', { keyPath: ['key', 'digest'] });
-        database.createObjectStore('hints', { keyPath: ['owner', 'key', 'digest'] });
-        database.createObjectStore('meta');
-        database.createObjectStore('metas', { keyPath: ['key', 'digest'] });
-      },
-    });
-    for (const [i, key] of keys.entries()) {
-      const x = v(`old ${i}`);
-      await db.put('versions', { key, digest: x.digest, version: x });
-      await db.put('metas', { key, digest: x.digest, meta: version.meta(x) });
-    }
-    await db.put('meta', 9, 'epoch');
-    db.close();
+    (await writeOldSchema(nodeId, false, keys.map((key, i) => ({ key, version: v(`old ${i}`) })))).close();
     const store = await openStore(nodeId);
     const first = await store.loadAll();
     expect(first.state.epoch).toBe(9);
     expect(first.state.versions.map((r) => r.key)).toEqual(keys);
     await caughtUp(store);
-    const { state } = await reopen(store, nodeId);
+    const { store: next, state } = await reopen(store, nodeId);
     expect(state.versions).toEqual([]);
     expect(view(indexOf(state))).toEqual(view(indexOf(first.state)));
+    next.close();
+    const raw = await openDB(idbStore.databaseName(nodeId));
+    expect([raw.version, raw.objectStoreNames.contains('metas')]).toEqual([idbStore.schemaVersion, false]);
+    raw.close();
+  });
+});
+
+describe('idb-store schema 3 -> 4', () => {
+  it('keeps a schema 3 checkpoint and journal: start-up reads the chunk, and the journaled key from its version rows', async () => {
+    const nodeId = `s3${nextNode++}`;
+    const rows = keys.map((key, i) => ({ key, version: v(`old ${i}`) }));
+    const db = await writeOldSchema(nodeId, true, rows);
+    // The checkpoint as schema 3 wrote it, then one key changed after it (its rows and its journal entry).
+    await db.put('chunks', checkpoint.encode('', null, storeIndex.entriesOf(rows.map((r) => ({ key: r.key, version: version.meta(r.version) })))));
+    const later = v('later', 'b@1', 1);
+    await db.put('versions', { key: 'key-05', digest: later.digest, version: later });
+    await db.put('metas', { key: 'key-05', digest: later.digest, meta: version.meta(later) });
+    await db.put('journal', true, 'key-05');
+    db.close();
+    const store = await openStore(nodeId, { chunkKeys: 8, compactRowsMin: 1000 });
+    const { state, corrupt } = await store.loadAll();
+    expect(corrupt).toBe(0);
+    expect(state.epoch).toBe(9);
+    expect(state.entries?.map((e) => e.key)).toEqual(keys.filter((k) => k !== 'key-05'));
+    expect(state.versions.map((r) => [r.key, r.version.digest]).sort()).toEqual([['key-05', v('old 5').digest], ['key-05', later.digest]].sort());
+    expect(view(indexOf(state))).toEqual(view(await fullIndexOf(nodeId)));
+    const raw = await openDB(idbStore.databaseName(nodeId));
+    expect([raw.version, raw.objectStoreNames.contains('metas'), await raw.count('chunks'), await raw.count('journal')]).toEqual([idbStore.schemaVersion, false, 1, 1]);
+    raw.close();
+  });
+});
+
+describe('idb-store journal: written only where a chunk covers the key', () => {
+  const lazy = { chunkKeys: 8, compactRowsMin: 1_000_000 } as const;
+
+  async function journalKeys(nodeId: string): Promise<string[]> {
+    const raw = await openDB(idbStore.databaseName(nodeId));
+    const out = await raw.getAllKeys('journal') as string[];
+    raw.close();
+    return out;
+  }
+
+  it('a loaded store with no chunk journals nothing; a restart reads those keys from their rows', async () => {
+    const nodeId = `j${nextNode++}`;
+    const store = await openStore(nodeId, lazy);
+    await store.loadAll();
+    const one = v('one');
+    await store.apply([{ kind: 'put-version', key: 'a', version: one }, { kind: 'put-version', key: 'b', version: v('two') }]);
+    await store.apply([{ kind: 'drop-version', key: 'a', digest: one.digest }]);
+    expect(await journalKeys(nodeId)).toEqual([]);
+    const { state } = await reopen(store, nodeId, lazy);
+    expect(state.versions).toEqual([{ key: 'b', version: version.meta(v('two')) }]);
+  });
+
+  it('a key a chunk covers is journaled', async () => {
+    const nodeId = `j${nextNode++}`;
+    const { store } = await reopen(await filled(nodeId), nodeId, lazy);
+    await store.apply([{ kind: 'put-version', key: 'key-03', version: v('later', 'c@1') }]);
+    expect(await journalKeys(nodeId)).toEqual(['key-03']);
+    const { state } = await reopen(store, nodeId, lazy);
+    expect(view(indexOf(state))).toEqual(view(await fullIndexOf(nodeId)));
+  });
+
+  it('after a start-up that found a damaged chunk, every write journals', async () => {
+    const nodeId = `j${nextNode++}`;
+    const store = await filled(nodeId);
+    store.close();
+    const raw = await openDB(idbStore.databaseName(nodeId));
+    const [first] = await raw.getAll('chunks') as ChunkRow[];
+    if (first === undefined) throw new Error('expected a chunk');
+    await raw.put('chunks', { ...first, sum: first.sum + 1 });
+    raw.close();
+    const { store: next } = await reopen(store, nodeId, lazy);
+    await next.apply([{ kind: 'put-version', key: first.lo, version: v('in the damaged range', 'c@1') }]);
+    expect(await journalKeys(nodeId)).toContain(first.lo);
+  });
+
+  it('writes and reloads racing the background compaction: every restart builds the index a full restore builds', async () => {
+    const nodeId = `j${nextNode++}`;
+    let seed = 12345;
+    const random = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    const held = new Map<string, Version[]>();
+    const eager = { chunkKeys: 4, compactRowsMin: 3 } as const;
+    let store = await openStore(nodeId, eager);
+    await store.loadAll();
+    let counter = 0;
+    for (let round = 1; round <= 60; round++) {
+      const records: StoreRecord[] = [];
+      for (let i = 0, n = 1 + random(4); i < n; i++) {
+        const key = `k${String(random(50)).padStart(2, '0')}`;
+        const mine = held.get(key) ?? [];
+        const dropped = mine.length > 0 && random(3) === 0 ? mine[random(mine.length)] : undefined;
+        if (dropped !== undefined) {
+          records.push({ kind: 'drop-version', key, digest: dropped.digest });
+          held.set(key, mine.filter((x) => x !== dropped));
+        } else {
+          const x = v(`value ${round}.${i}`, `w${random(3)}@1`, ++counter);
+          records.push({ kind: 'put-version', key, version: x });
+          held.set(key, [...mine, x]);
+        }
+      }
+      await store.apply(records); // not waiting for the compaction this may start
+      if (round % 7 === 0) await store.loadAll(); // as a rebuild does, the compaction maybe still running
+      if (round % 15 === 0) {
+        const { store: check, state } = await reopen(store, nodeId, lazy);
+        expect(view(indexOf(state))).toEqual(view(await fullIndexOf(nodeId)));
+        ({ store } = await reopen(check, nodeId, eager));
+      }
+    }
+    ({ store } = await reopen(store, nodeId)); // compaction until nothing is left to hash
+    await caughtUp(store);
+    const { state } = await reopen(store, nodeId, lazy);
+    expect(state.versions).toEqual([]);
+    expect(view(indexOf(state))).toEqual(view(await fullIndexOf(nodeId)));
   });
 });

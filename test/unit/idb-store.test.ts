@@ -108,7 +108,7 @@ describe('idb-store', () => {
     return { nodeId, good, bad };
   }
 
-  it('finds a value damaged on disk when the key is read, not at start-up (which reads no values)', async () => {
+  it('finds a value damaged on disk when the key is read, not at start-up (which hashes no values)', async () => {
     const { nodeId, good, bad } = await twoVersionsClosed();
     const raw = await openDB(idbStore.databaseName(nodeId));
     await raw.put('versions', { key: 'k', digest: bad.digest, version: { ...bad, value: version.stringValue('evil') } });
@@ -117,18 +117,19 @@ describe('idb-store', () => {
     const reopened = await idbStore.open({ nodeId });
     opened.push(reopened);
     const all = await reopened.loadAll();
-    expect(all.corrupt).toBe(0);
+    // Start-up reads the rows (no checkpoint yet): the row of the wrong shape is left out and counted then.
+    expect(all.corrupt).toBe(1);
     expect(all.state.versions.map((x) => x.version.digest).sort()).toEqual([good.digest, bad.digest].sort());
     // The read leaves both damaged rows out and counts them: the core then forgets `bad` (forgetMissing).
     expect(await reopened.load('k')).toEqual({ versions: [good], corrupt: 2 });
-    expect(reopened.stats().corrupt).toBe(2);
+    expect(reopened.stats().corrupt).toBe(3);
   });
 
-  it('leaves out and counts at start-up a metadata row that is damaged or whose clock does not hash to its digest', async () => {
+  it('leaves out and counts at start-up a version row that is damaged or whose clock does not hash to its digest', async () => {
     const { nodeId, good, bad } = await twoVersionsClosed();
     const raw = await openDB(idbStore.databaseName(nodeId));
-    await raw.put('metas', { key: 'k', digest: bad.digest, meta: { ...version.meta(bad), dot: { actor: 'b@1', counter: 9 } } });
-    await raw.put('metas', { key: 'k2', digest: 'zz', meta: { nonsense: true } });
+    await raw.put('versions', { key: 'k', digest: bad.digest, version: { ...bad, dot: { actor: 'b@1', counter: 9 } } });
+    await raw.put('versions', { key: 'k2', digest: 'zz', version: { nonsense: true } });
     raw.close();
     const reopened = await idbStore.open({ nodeId });
     opened.push(reopened);
@@ -136,7 +137,7 @@ describe('idb-store', () => {
     expect(all).toMatchObject({ corrupt: 2, state: { versions: [{ key: 'k', version: version.meta(good) }] } });
   });
 
-  it('reads many metadata rows back whole across load batches, in key order', async () => {
+  it('reads many version rows back whole across load batches, in key order', async () => {
     const { store } = await freshStore({ loadBatchRows: 4 });
     const count = 4 * 3 + 2;
     const one = v('same');
