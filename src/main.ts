@@ -5,6 +5,7 @@
  */
 import * as faults from './protocol/faults.js';
 import * as identity from './browser/identity.js';
+import * as idClaim from './browser/id-claim.js';
 import * as idbStore from './browser/idb-store.js';
 import { createWebRtcTransport } from './browser/webrtc-transport.js';
 import * as pageApi from './runtime/page-api.js';
@@ -58,8 +59,9 @@ async function main(): Promise<void> {
     showFatal(resolved.error);
     return;
   }
-  const idChannel = identity.browserIdChannel();
-  const unique = await identity.deduplicate(env, resolved.identity, idChannel, (ms) => new Promise((r) => setTimeout(r, ms)));
+  const idChannel = idClaim.browserIdChannel();
+  const idLocks = idClaim.browserIdLocks();
+  const unique = await idClaim.deduplicate(env, resolved.identity, idChannel, idLocks, (ms) => new Promise((r) => setTimeout(r, ms)));
   if (!unique.ok) {
     showFatal(unique.error);
     return;
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
   }
   const me = { ...unique.identity, nodeId };
   identity.rememberNode(env.session, me.nodeId, me.secret);
-  identity.guardId(idChannel, me.nodeId);
+  idClaim.guardId(idChannel, idLocks, idClaim.claimName(me.room, me.nodeId));
   const peer = createPeer({
     identity: { nodeId: me.nodeId, hostId: me.hostId, capacity: me.capacity, room: me.room, zone: 'tab' },
     createSignaling: () => signaling,
