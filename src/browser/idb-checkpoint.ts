@@ -1,7 +1,7 @@
 /**
- * The checkpoint's rows (idb-store schema 3): the index entries (store-index.KeyEntry: a key's sibling set
+ * The checkpoint's rows (idb-store schema 3): the index entries (node-io.IndexEntry: a key's sibling set
  * with its partition bits, bucket, leaf digest and leaf hash) of one key range [lo, hi), so start-up
- * rebuilds the index of a million keys without hashing one (store-index.restoreEntries).
+ * rebuilds the index of a million keys without hashing one (store-index-restore.restoreEntries).
  *
  * A chunk is a cache of the metadata of the `versions` rows of its range, never the only copy: a row read
  * back may hold anything (a damaged disk, another version of the app), so `decode` checks the shape and a
@@ -13,7 +13,7 @@
  *   version = [dotActor, dotCounter, [pastActor, pastCounter, ...], valueHash, digest, timestamp, kind, sizeBytes, op?]
  */
 import { isHexHash } from '../core/merkle.js';
-import type { KeyEntry } from '../core/store-index.js';
+import type { IndexEntry } from '../core/node-io.js';
 import type { VersionMeta } from '../core/types.js';
 import * as cover from './idb-cover.js';
 import type { ChunkRow } from './idb-rows.js';
@@ -26,7 +26,7 @@ const encodeVersion = (m: VersionMeta): unknown[] => {
   return out;
 };
 
-export function encode(lo: string, hi: string | null, entries: readonly KeyEntry[]): ChunkRow {
+export function encode(lo: string, hi: string | null, entries: readonly IndexEntry[]): ChunkRow {
   const body = JSON.stringify(entries.map((e) => [e.key, e.positionTop32, e.bucket, e.leafDigest, e.leafHash, ...e.versions.map(encodeVersion)]));
   return { lo, hi, keys: entries.length, sum: checksum(lo, hi, body), body };
 }
@@ -77,7 +77,7 @@ function decodeVersion(x: unknown): VersionMeta | undefined {
  * The entries of an intact chunk, or undefined when its body is not what `encode` writes (then the chunk
  * is not used). Every entry's key must lie in [lo, hi): a chunk speaks only for its own range.
  */
-export function decode(row: ChunkRow): KeyEntry[] | undefined {
+export function decode(row: ChunkRow): IndexEntry[] | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(row.body);
@@ -86,7 +86,7 @@ export function decode(row: ChunkRow): KeyEntry[] | undefined {
     throw error;
   }
   if (!Array.isArray(parsed) || parsed.length !== row.keys) return undefined;
-  const out: KeyEntry[] = new Array<KeyEntry>(parsed.length);
+  const out: IndexEntry[] = new Array<IndexEntry>(parsed.length);
   for (let i = 0; i < parsed.length; i++) {
     const e: unknown = parsed[i];
     if (!Array.isArray(e) || e.length < 6) return undefined;
@@ -109,7 +109,7 @@ export function decode(row: ChunkRow): KeyEntry[] | undefined {
 }
 
 /** A chunk start-up uses: its range and entries. */
-export interface UsableChunk { readonly lo: string; readonly hi: string | null; readonly entries: KeyEntry[] }
+export interface UsableChunk { readonly lo: string; readonly hi: string | null; readonly entries: IndexEntry[] }
 
 /**
  * The chunks start-up can use, of all chunk rows in key order (a getAll): intact, decodable, and

@@ -1,7 +1,7 @@
 /**
  * Keeps the idb-store's checkpoint (idb-checkpoint.ts) close to its `versions` rows, in the background: each
  * step rewrites ONE segment of the cover (idb-cover.ts) in ONE readwrite transaction that reads what it
- * needs, computes the entries (store-index.entriesOf: the hashing start-up then skips) and writes them:
+ * needs, computes the entries (store-index-restore.entriesOf: the hashing start-up then skips) and writes them:
  *   - a gap: its first chunkKeys rows become a chunk, the rest stays a gap;
  *   - a chunk with journaled keys: those keys' rows replace their entries (a chunk grown past twice
  *     chunkKeys is split), and its journal entries go.
@@ -10,7 +10,8 @@
  * A step holds the store's writes back while it hashes, so it is bounded by chunkKeys rows.
  */
 import type { IDBPDatabase, IDBPObjectStore } from 'idb';
-import * as storeIndex from '../core/store-index.js';
+import type { IndexEntry } from '../core/node-io.js';
+import * as indexRestore from '../core/store-index-restore.js';
 import * as checkpoint from './idb-checkpoint.js';
 import * as cover from './idb-cover.js';
 import * as version from '../core/version.js';
@@ -88,7 +89,7 @@ async function buildGap(db: IDBPDatabase<Schema>, segments: cover.Cover, gap: co
     }
   }
   const { rows: good, corrupt } = checked(rows);
-  const chunk = checkpoint.encode(gap.lo, cut, storeIndex.entriesOf(good));
+  const chunk = checkpoint.encode(gap.lo, cut, indexRestore.entriesOf(good));
   const chunks = tx.objectStore('chunks');
   await dropOverlapping(tx.objectStore('chunks'), gap.lo, cut);
   void chunks.put(chunk);
@@ -116,13 +117,13 @@ async function rebuildChunk(db: IDBPDatabase<Schema>, segments: cover.Cover, seg
   await dropOverlapping(chunks, segment.lo, segment.hi);
   const { rows: good, corrupt } = checked(changedRows);
   const changed = new Set(journaled);
-  const all = [...entries.filter((e) => !changed.has(e.key)), ...storeIndex.entriesOf(good)].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const all = [...entries.filter((e) => !changed.has(e.key)), ...indexRestore.entriesOf(good)].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const pieces = all.length > 2 * chunkKeys ? Math.ceil(all.length / chunkKeys) : 1;
   const parts: cover.Segment[] = [];
   for (let i = 0; i < pieces; i++) {
     const part = all.slice(i * chunkKeys, i === pieces - 1 ? all.length : (i + 1) * chunkKeys);
-    const lo = i === 0 ? segment.lo : (part[0] as storeIndex.KeyEntry).key;
-    const hi = i === pieces - 1 ? segment.hi : (all[(i + 1) * chunkKeys] as storeIndex.KeyEntry).key;
+    const lo = i === 0 ? segment.lo : (part[0] as IndexEntry).key;
+    const hi = i === pieces - 1 ? segment.hi : (all[(i + 1) * chunkKeys] as IndexEntry).key;
     void chunks.put(checkpoint.encode(lo, hi, part));
     parts.push({ lo, hi, built: true, dirty: 0 });
   }

@@ -14,7 +14,7 @@
  *   kept up to date in the background (idb-compaction.ts), and every key changed since its chunk was
  *   written is listed in `journal` (same transaction as the change). Start-up reads the chunks, and reads
  *   from `versions` only the keys the journal lists and the ranges no intact chunk covers; those rows'
- *   clocks are checked against their digests (and hashed by restoreAll), their values dropped unhashed.
+ *   clocks are checked against their digests (and hashed by store-index-restore.restoreAll), their values dropped unhashed.
  *   The value hash is checked when the value is read, as always (a damaged value is found by `load`).
  * - a put version is its `versions` row and its key in `journal`, a dropped one a delete and a journal
  *   row, always in one transaction (schema 4; schema 2 and 3 also kept a `metas` row per version, and a
@@ -25,9 +25,8 @@
  */
 import { deleteDB, openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { NodeId } from '../core/types.js';
-import type { StoreRecord, StoredState } from '../core/node-io.js';
+import type { IndexEntry, StoreRecord, StoredState } from '../core/node-io.js';
 import type { VersionMeta } from '../core/types.js';
-import type { KeyEntry } from '../core/store-index.js';
 import * as valueCache from '../runtime/value-cache.js';
 import type { Loaded, Store } from '../runtime/store.js';
 import * as checkpoint from './idb-checkpoint.js';
@@ -298,7 +297,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
       await tx.done;
       counters.reads++;
       const changed = new Set(covered);
-      const entries: KeyEntry[] = [];
+      const entries: IndexEntry[] = [];
       for (const c of chunks) for (const e of c.entries) if (!changed.has(e.key)) entries.push(e);
       const dirty = chunks.map(() => 0);
       for (const key of covered) {

@@ -110,7 +110,7 @@ export function update(tree: MerkleTree, key: string, leafDigest: string | undef
  * Sets many leaves, each with its bucket (bucketOfPosition of the key's ring position, which the caller
  * has anyway) and, when known, its leafHash as hex (a stored checkpoint keeps it): the same tree as
  * `update` one by one, but each touched bucket's hash is copied once and each inner node above them is
- * hashed once, at the end. Start-up restores every key this way (store-index.restoreAll, restoreEntries).
+ * hashed once, at the end. Start-up restores every key this way (store-index-restore.restoreAll, restoreEntries).
  */
 export function updateMany(tree: MerkleTree, leaves: Iterable<{ readonly key: string; readonly bucket: number; readonly leafDigest: string | undefined; readonly leafHash?: string | undefined }>): void {
   const bucketHashes = tree.levels[depth] as Map<number, Uint8Array>;

@@ -111,12 +111,12 @@ export interface StoredState {
   readonly epoch?: number;
   /**
    * Every version this node stores as a replica: its metadata is enough (a store reads values on demand,
-   * through `load` effects); a full Version is accepted too. Best in key order (store-index.restoreAll).
+   * through `load` effects); a full Version is accepted too. Best in key order (store-index-restore.restoreAll).
    */
   readonly versions: ReadonlyArray<{ readonly key: string; readonly version: Version | VersionMeta }>;
   /**
-   * Keys restored from a store's checkpoint (store-index.entriesOf, computed when it was written), with
-   * no hashing at start (store-index.restoreEntries); restored before `versions`. Optional: a store
+   * Keys restored from a store's checkpoint (store-index-restore.entriesOf, computed when it was written), with
+   * no hashing at start (store-index-restore.restoreEntries); restored before `versions`. Optional: a store
    * without a checkpoint hands every key back as `versions`.
    */
   readonly entries?: readonly IndexEntry[];
@@ -128,13 +128,13 @@ export interface StoredState {
 }
 
 /**
- * What restoring one key derives from its stored rows (store-index.entriesOf), kept by a store so the
+ * What restoring one key derives from its stored rows (store-index-restore.entriesOf), kept by a store so the
  * next start hashes nothing for that key. Independent of the partition count: the partition is cut from
  * `positionTop32` by whatever Q the index has.
  */
 export interface IndexEntry {
   readonly key: string;
-  /** The key's sibling set, reconciled as store-index.restoreAll reconciles the key's rows. */
+  /** The key's sibling set, reconciled as store-index-restore.restoreAll reconciles the key's rows. */
   readonly versions: readonly VersionMeta[];
   /** hash.positionTop32 of the key's ring position. */
   readonly positionTop32: number;

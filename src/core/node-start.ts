@@ -29,6 +29,7 @@ import * as ring from './ring.js';
 import * as rngModule from './rng.js';
 import type { ClockPolicy } from './siblings.js';
 import * as storeIndex from './store-index.js';
+import * as indexRestore from './store-index-restore.js';
 import { defaultClusterConfig, defaultRemoveAfterSeconds, type ClusterConfig, type HostId, type NodeId, type Zone } from './types.js';
 
 export interface NodeOptions {
@@ -106,8 +107,8 @@ export function create(options: NodeOptions): { state: NodeState; effects: Effec
     state.members.set(options.id, { ...samePrevious, life: state.life, lastHeardTick: options.now });
   }
   // Restored even for a node that left: kv.join() brings it back with what it holds (anti-entropy reconciles).
-  if (stored.entries !== undefined) storeIndex.restoreEntries(state.index, stored.entries);
-  storeIndex.restoreAll(state.index, stored.versions);
+  if (stored.entries !== undefined) indexRestore.restoreEntries(state.index, stored.entries);
+  indexRestore.restoreAll(state.index, stored.versions);
   for (const { owner, key, version } of stored.hints) storeIndex.restoreHint(state.index, owner, key, version);
   membership.refreshRing(state);
   if (state.left) {

@@ -11,6 +11,7 @@ import * as checkpoint from '../../src/browser/idb-checkpoint.js';
 import type { ChunkRow, VersionRow } from '../../src/browser/idb-rows.js';
 import type { StoredState, StoreRecord } from '../../src/core/node-io.js';
 import * as storeIndex from '../../src/core/store-index.js';
+import * as indexRestore from '../../src/core/store-index-restore.js';
 import type { Version } from '../../src/core/types.js';
 import * as version from '../../src/core/version.js';
 
@@ -39,8 +40,8 @@ async function caughtUp(store: idbStore.Store): Promise<void> {
 /** The index start-up builds from a loaded state, as node-start does. */
 function indexOf(state: StoredState, partitions = 16): storeIndex.Index {
   const index = storeIndex.create(partitions);
-  if (state.entries !== undefined) storeIndex.restoreEntries(index, state.entries);
-  storeIndex.restoreAll(index, state.versions);
+  if (state.entries !== undefined) indexRestore.restoreEntries(index, state.entries);
+  indexRestore.restoreAll(index, state.versions);
   return index;
 }
 
@@ -50,7 +51,7 @@ async function fullIndexOf(nodeId: string, partitions = 16): Promise<storeIndex.
   const rows = await raw.getAll('versions') as VersionRow[];
   raw.close();
   const index = storeIndex.create(partitions);
-  storeIndex.restoreAll(index, rows.map((r) => ({ key: r.key, version: version.meta(r.version) })));
+  indexRestore.restoreAll(index, rows.map((r) => ({ key: r.key, version: version.meta(r.version) })));
   return index;
 }
 
@@ -224,7 +225,7 @@ describe('idb-store schema 3 -> 4', () => {
     const rows = keys.map((key, i) => ({ key, version: v(`old ${i}`) }));
     const db = await writeOldSchema(nodeId, true, rows);
     // The checkpoint as schema 3 wrote it, then one key changed after it (its rows and its journal entry).
-    await db.put('chunks', checkpoint.encode('', null, storeIndex.entriesOf(rows.map((r) => ({ key: r.key, version: version.meta(r.version) })))));
+    await db.put('chunks', checkpoint.encode('', null, indexRestore.entriesOf(rows.map((r) => ({ key: r.key, version: version.meta(r.version) })))));
     const later = v('later', 'b@1', 1);
     await db.put('versions', { key: 'key-05', digest: later.digest, version: later });
     await db.put('metas', { key: 'key-05', digest: later.digest, meta: version.meta(later) });
