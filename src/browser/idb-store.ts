@@ -9,7 +9,7 @@
  * - every read checks each version's integrity (version.verify); a version that fails is left out and
  *   counted, as if this replica did not hold it: anti-entropy and read repair bring it back.
  * - `load(key)` goes through the value cache (runtime/value-cache.ts): verified versions, bounded by bytes.
- * - `loadAll()` (start-up), once the checkpoint has caught up, reads no values and hashes nothing per key:
+ * - `loadAll()` (start-up, read by idb-startup.ts), once the checkpoint has caught up, reads no values and hashes nothing per key:
  *   a checkpoint (idb-checkpoint.ts: chunks of index entries over key ranges, each with a checksum) is
  *   kept up to date in the background (idb-compaction.ts), and every key changed since its chunk was
  *   written is listed in `journal` (same transaction as the change). Start-up reads the chunks, and reads
@@ -25,14 +25,13 @@
  */
 import { deleteDB, openDB, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { NodeId } from '../core/types.js';
-import type { IndexEntry, StoreRecord, StoredState } from '../core/node-io.js';
-import type { VersionMeta } from '../core/types.js';
+import type { StoreRecord, StoredState } from '../core/node-io.js';
 import * as valueCache from '../runtime/value-cache.js';
 import type { Loaded, Store } from '../runtime/store.js';
-import * as checkpoint from './idb-checkpoint.js';
 import * as compaction from './idb-compaction.js';
 import * as cover from './idb-cover.js';
 import { describeError, intact, type HintRow, type Schema, type VersionRow } from './idb-rows.js';
+import * as startup from './idb-startup.js';
 
 export type { Loaded, Store, StoreStats } from '../runtime/store.js';
 export { describeError, isVersionShape } from './idb-rows.js';
@@ -52,7 +51,6 @@ export const defaultCacheBytesMax = 8 * 1024 * 1024;
 export const loadBatchRows = 20_000;
 
 const writeStores = ['versions', 'hints', 'meta', 'journal'] as const;
-const readStores = ['chunks', 'journal', 'versions', 'hints', 'meta'] as const;
 
 /**
  * `tabdynamo-<room>.<nodeId>` ('.' is in no id, so room "a-b" with node "c" and room "a" with node "b-c" never
@@ -252,78 +250,17 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
     return { versions, corrupt: rows.length - versions.length };
   }
 
-  /**
-   * The metadata of the intact version rows (compaction.checked) of the keys in [lo, hi), in key order,
-   * read in batches of loadBatchRows within the caller's transaction (each batch's values dropped before
-   * the next is read), and how many rows were not intact.
-   */
-  async function rowsIn(tx: ReadTx, lo: string, hi: string | null): Promise<{ rows: { key: string; version: VersionMeta }[]; corrupt: number }> {
-    const store = tx.objectStore('versions');
-    const out: { rows: { key: string; version: VersionMeta }[]; corrupt: number } = { rows: [], corrupt: 0 };
-    const batchRows = options.loadBatchRows ?? loadBatchRows;
-    for (let range = compaction.rowRange(lo, hi); ;) {
-      const batch = await store.getAll(range, batchRows);
-      const good = compaction.checked(batch);
-      for (const row of good.rows) out.rows.push(row);
-      out.corrupt += good.corrupt;
-      const last = batch[batch.length - 1];
-      if (batch.length < batchRows || last === undefined) return out;
-      range = hi === null ? IDBKeyRange.lowerBound([last.key, last.digest], true) : IDBKeyRange.bound([last.key, last.digest], [hi], true, true);
-    }
-  }
-
   async function loadAll(): Promise<{ state: StoredState; corrupt: number }> {
-    // Performance entries, so a benchmark (B6) can split start-up into page load, this read, and the rest.
-    const startedMs = typeof performance === 'undefined' ? undefined : performance.now();
     try {
-      const stepsAtSnapshot = stepsStarted;
-      const tx = db.transaction([...readStores], 'readonly');
-      const [chunkRows, journaled, hintRows, epoch, membership] = await Promise.all([
-        tx.objectStore('chunks').getAll(), tx.objectStore('journal').getAllKeys(), tx.objectStore('hints').getAll(),
-        tx.objectStore('meta').get('epoch'), tx.objectStore('meta').get('membership'),
-      ]);
-      // Decoded inside the transaction (no await in between), so the gaps below are read from the same snapshot.
-      const readMs = now();
-      const { chunks, skipped } = checkpoint.usable(chunkRows);
-      if (skipped > 0) lastError = `${skipped} checkpoint chunks were damaged or overlapping: their ranges were read from the version rows`;
-      const decodedMs = now();
-      const gaps = cover.gaps(chunks);
-      const covered = journaled.filter((key) => checkpoint.covers(chunks, key));
-      const versions = tx.objectStore('versions');
-      const [gapRows, changedRows] = await Promise.all([
-        Promise.all(gaps.map((g) => rowsIn(tx, g.lo, g.hi))),
-        Promise.all(covered.map((key) => versions.getAll(compaction.keyRows(key)))),
-      ]);
-      await tx.done;
+      const stepsAtSnapshot = stepsStarted; // readStoredState creates its transaction before its first await
+      const read = await startup.readStoredState(db, options.loadBatchRows ?? loadBatchRows);
       counters.reads++;
-      const changed = new Set(covered);
-      const entries: IndexEntry[] = [];
-      for (const c of chunks) for (const e of c.entries) if (!changed.has(e.key)) entries.push(e);
-      const dirty = chunks.map(() => 0);
-      for (const key of covered) {
-        const i = cover.find(chunks, key);
-        dirty[i] = (dirty[i] ?? 0) + 1;
-      }
-      const changedChecked = compaction.checked(changedRows.flat());
-      const fromRows = { rows: [...gapRows.flatMap((g) => g.rows), ...changedChecked.rows], corrupt: changedChecked.corrupt + gapRows.reduce((n, g) => n + g.corrupt, 0) };
-      const hints = hintRows.filter(intact).map(({ owner, key, version: v }) => ({ owner, key, version: v }));
-      const corrupt = fromRows.corrupt + hintRows.length - hints.length;
-      counters.corrupt += corrupt;
-      const gapSizes = new Map(gaps.map((g, i) => [g.lo, (gapRows[i]?.rows.length ?? 0) + (gapRows[i]?.corrupt ?? 0)]));
-      segments = cover.fromRanges(chunks.map((c, i) => ({ lo: c.lo, hi: c.hi, dirty: dirty[i] ?? 0 })), (lo) => gapSizes.get(lo) ?? 0);
-      coverUntrusted = skipped > 0 || stepsStarted !== stepsAtSnapshot;
-      if (startedMs !== undefined) {
-        const phasesMs = { chunksRead: readMs - startedMs, chunksDecoded: decodedMs - readMs, rest: now() - decodedMs };
-        performance.measure('tabdynamo:loadAll', { start: startedMs, detail: { entries: entries.length, rows: fromRows.rows.length, phasesMs } });
-      }
-      const row = typeof membership === 'object' ? membership : undefined;
-      const state: StoredState = {
-        ...(typeof epoch === 'number' ? { epoch } : {}),
-        ...(entries.length > 0 ? { entries } : {}), versions: fromRows.rows, hints,
-        ...(row ? { members: row.members, config: row.config } : {}),
-      };
+      counters.corrupt += read.corrupt;
+      if (read.skippedChunks > 0) lastError = `${read.skippedChunks} checkpoint chunks were damaged or overlapping: their ranges were read from the version rows`;
+      segments = read.segments;
+      coverUntrusted = read.skippedChunks > 0 || stepsStarted !== stepsAtSnapshot;
       compactSoon();
-      return { state, corrupt };
+      return { state: read.state, corrupt: read.corrupt };
     } catch (error) {
       throw fail(error, 'reading the stored state');
     }
@@ -339,10 +276,7 @@ function createStore(db: IDBPDatabase<Schema>, options: OpenOptions, closedBecau
   };
 }
 
-const now = (): number => (typeof performance === 'undefined' ? 0 : performance.now());
-
 type WriteTx = IDBPTransaction<Schema, (typeof writeStores[number])[], 'readwrite'>;
-type ReadTx = IDBPTransaction<Schema, (typeof readStores[number])[], 'readonly'>;
 
 /**
  * The requests of one record; a version's rows (its row and, where `journals` says so, its journal entry)
