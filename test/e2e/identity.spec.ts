@@ -1,5 +1,6 @@
 // Two live tabs must never be one node: a duplicated tab (its sessionStorage copied, id included) takes a
-// fresh id, and a ?node= that another tab of the browser already runs is refused with a clear message.
+// fresh id, and a ?node= that another tab of the browser already runs is refused with a clear message;
+// the same id in another room is another node and starts.
 import { expect, test } from '@playwright/test';
 import type { RunningServer } from '../../signaling/server.js';
 import { closeAll, openTab, startApp, waitForRing, type Tab } from './helpers.js';
@@ -32,4 +33,12 @@ test('a duplicated tab gets its own node id; a ?node= already running is refused
   await clash.goto(`${server.url}/?node=dup1&room=ids`);
   await expect(clash.locator('#status')).toHaveText('cannot start: node dup1 is already running in another tab of this browser; close it or pick another ?node=');
   expect(await clash.evaluate(() => typeof window.kv)).toBe('undefined');
+
+  // The same id in another room is another node (its own database): it starts beside the first.
+  const otherRoom = await context.newPage();
+  await otherRoom.goto(`${server.url}/?node=dup1&room=ids-other`);
+  await otherRoom.waitForFunction(() => typeof window.kv?.ready === 'function');
+  await otherRoom.evaluate(() => window.kv.ready());
+  expect(await otherRoom.evaluate(() => window.kv.nodeId)).toBe('dup1');
+  tabs.push({ id: 'dup1', page: otherRoom, context });
 });
