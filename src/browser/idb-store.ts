@@ -9,12 +9,13 @@
  * - every read checks each version's integrity (version.verify); a version that fails is left out and
  *   counted, as if this replica did not hold it: anti-entropy and read repair bring it back.
  * - `load(key)` goes through the value cache (runtime/value-cache.ts): verified versions, bounded by bytes.
- * - `loadAll()` (start-up, read by idb-startup.ts), once the checkpoint has caught up, reads no values and hashes nothing per key:
- *   a checkpoint (idb-checkpoint.ts: chunks of index entries over key ranges, each with a checksum) is
- *   kept up to date in the background (idb-compaction.ts), and every key changed since its chunk was
- *   written is listed in `journal` (same transaction as the change). Start-up reads the chunks, and reads
- *   from `versions` only the keys the journal lists and the ranges no intact chunk covers; those rows'
- *   clocks are checked against their digests (and hashed by store-index-restore.restoreAll), their values dropped unhashed.
+ * - `loadAll()` (start-up; the read itself is idb-startup.ts), once the checkpoint has caught up, reads no
+ *   values and hashes nothing per key: a checkpoint (idb-checkpoint.ts: chunks of index entries over key
+ *   ranges, each with a checksum) is kept up to date in the background (idb-compaction.ts), and every key
+ *   changed since its chunk was written is listed in `journal` (same transaction as the change). Start-up
+ *   reads the chunks, and reads from `versions` only the keys the journal lists and the ranges no intact
+ *   chunk covers; those rows' clocks are checked against their digests (and hashed by
+ *   store-index-restore.restoreAll), their values dropped unhashed.
  *   The value hash is checked when the value is read, as always (a damaged value is found by `load`).
  * - a put version is its `versions` row and its key in `journal`, a dropped one a delete and a journal
  *   row, always in one transaction (schema 4; schema 2 and 3 also kept a `metas` row per version, and a

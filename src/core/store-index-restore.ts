@@ -9,7 +9,6 @@ import * as merkle from './merkle.js';
 import type { IndexEntry } from './node-io.js';
 import * as siblings from './siblings.js';
 import * as storeIndex from './store-index.js';
-import type { Index } from './store-index.js';
 import type { Version, VersionMeta } from './types.js';
 
 /**
@@ -19,7 +18,7 @@ import type { Version, VersionMeta } from './types.js';
  * bucket, and each Merkle bucket's path once for all its keys (merkle.updateMany). Rows of a key that
  * come apart, or several versions of a key, are reconciled as `restore` does.
  */
-export function restoreAll(index: Index, rows: Iterable<{ readonly key: string; readonly version: Version | VersionMeta }>): void {
+export function restoreAll(index: storeIndex.Index, rows: Iterable<{ readonly key: string; readonly version: Version | VersionMeta }>): void {
   const leaves = new Map<number, { key: string; bucket: number; leafDigest: string | undefined }[]>();
   let runKey: string | undefined;
   let run: VersionMeta[] = [];
@@ -89,7 +88,7 @@ export function entryOf(key: string, versions: readonly VersionMeta[]): IndexEnt
  * without hashing a key, a leaf digest or a leaf. An entry for a key the index already holds (restored
  * earlier) is reconciled into it as restore does, and its hashes computed afresh.
  */
-export function restoreEntries(index: Index, entries: Iterable<IndexEntry>): void {
+export function restoreEntries(index: storeIndex.Index, entries: Iterable<IndexEntry>): void {
   const leaves = new Map<number, { readonly key: string; readonly bucket: number; readonly leafDigest: string | undefined; readonly leafHash?: string }[]>();
   for (const entry of entries) {
     const { key } = entry;
