@@ -1,8 +1,9 @@
 /**
- * The rows of the IndexedDB store (idb-store.ts) and their checks, and its error texts. A row read back may
- * hold anything (a damaged disk, another version of the app), so every check starts with the shape.
+ * The rows of the IndexedDB store (idb-store.ts), its schema version and migrations, the rows' checks, and
+ * its error texts. A row read back may hold anything (a damaged disk, another version of the app), so every
+ * check starts with the shape.
  */
-import type { DBSchema } from 'idb';
+import type { DBSchema, IDBPDatabase } from 'idb';
 import type { MemberView } from '../core/node-io.js';
 import * as version from '../core/version.js';
 import type { ClusterConfig, NodeId, Version, VersionMeta } from '../core/types.js';
@@ -43,6 +44,32 @@ export interface Schema extends DBSchema {
   meta: { key: string; value: number | MembershipRow };
   chunks: { key: string; value: ChunkRow };
   journal: { key: string; value: true };
+}
+
+/**
+ * Bumped whenever the object stores change; `upgrade` migrates from every older version.
+ * 1: versions, hints, meta. 2: + metas (a metadata row per version). 3: + chunks and journal (empty on
+ * upgrade: the whole key space is one gap, read from the rows until compaction has covered it). 4: - metas
+ * (start-up reads the version rows where it read metas; the checkpoint and journal of schema 3 stay valid).
+ */
+export const schemaVersion = 4;
+
+/** Creates or migrates the object stores, inside the open's upgrade transaction. */
+export function upgrade(database: IDBPDatabase<Schema>, oldVersion: number): void {
+  if (oldVersion < 1) {
+    database.createObjectStore('versions', { keyPath: ['key', 'digest'] });
+    database.createObjectStore('hints', { keyPath: ['owner', 'key', 'digest'] });
+    database.createObjectStore('meta');
+  }
+  if (oldVersion < 3) {
+    database.createObjectStore('chunks', { keyPath: 'lo' });
+    database.createObjectStore('journal');
+  }
+  // Schema 2 and 3's metadata rows: every one is the version row's own metadata, and a schema 3
+  // checkpoint and journal describe the version rows as well, so they stay and the metas go (all in
+  // the upgrade's transaction: an interrupted upgrade leaves the old schema, run again next open).
+  const names = database.objectStoreNames as DOMStringList;
+  if (oldVersion >= 2 && names.contains('metas')) (database as unknown as IDBDatabase).deleteObjectStore('metas');
 }
 
 /** Turns a storage failure into an Error whose message says what happened. */

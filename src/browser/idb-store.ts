@@ -31,19 +31,12 @@ import * as valueCache from '../runtime/value-cache.js';
 import type { Loaded, Store } from '../runtime/store.js';
 import * as compaction from './idb-compaction.js';
 import * as cover from './idb-cover.js';
-import { describeError, intact, type HintRow, type Schema, type VersionRow } from './idb-rows.js';
+import { describeError, intact, schemaVersion, upgrade, type HintRow, type Schema, type VersionRow } from './idb-rows.js';
 import * as startup from './idb-startup.js';
 
 export type { Loaded, Store, StoreStats } from '../runtime/store.js';
-export { describeError, isVersionShape } from './idb-rows.js';
+export { describeError, isVersionShape, schemaVersion } from './idb-rows.js';
 
-/**
- * Bumped whenever the object stores change; `upgrade` migrates from every older version.
- * 1: versions, hints, meta. 2: + metas (a metadata row per version). 3: + chunks and journal (empty on
- * upgrade: the whole key space is one gap, read from the rows until compaction has covered it). 4: - metas
- * (start-up reads the version rows where it read metas; the checkpoint and journal of schema 3 stay valid).
- */
-export const schemaVersion = 4;
 export const defaultCacheBytesMax = 8 * 1024 * 1024;
 /**
  * Version rows per getAll at start-up: a million rows in one getAll would be one huge result to clone
@@ -85,22 +78,7 @@ export async function open(options: OpenOptions): Promise<Store> {
   let closedBecause: string | undefined;
   try {
     db = await openDB<Schema>(databaseName(options.nodeId, options.room), schemaVersion, {
-      upgrade(database, oldVersion) {
-        if (oldVersion < 1) {
-          database.createObjectStore('versions', { keyPath: ['key', 'digest'] });
-          database.createObjectStore('hints', { keyPath: ['owner', 'key', 'digest'] });
-          database.createObjectStore('meta');
-        }
-        if (oldVersion < 3) {
-          database.createObjectStore('chunks', { keyPath: 'lo' });
-          database.createObjectStore('journal');
-        }
-        // Schema 2 and 3's metadata rows: every one is the version row's own metadata, and a schema 3
-        // checkpoint and journal describe the version rows as well, so they stay and the metas go (all in
-        // the upgrade's transaction: an interrupted upgrade leaves the old schema, run again next open).
-        const names = database.objectStoreNames as DOMStringList;
-        if (oldVersion >= 2 && names.contains('metas')) (database as unknown as IDBDatabase).deleteObjectStore('metas');
-      },
+      upgrade: (database, oldVersion) => upgrade(database, oldVersion),
       // Another connection (a wipe, or a newer schema in another tab) needs the database: let it go, and
       // say so in every later storage error.
       blocking() {
